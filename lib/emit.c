@@ -1,0 +1,112 @@
+/* Where a report goes: log_path.<pid> (written under a temporary name and
+ * renamed, so a file that exists is whole), else stderr when there is
+ * something to say.  One exit report per process, fork children included. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsp.h"
+
+#define ARENA_SIZE ((size_t)256 << 20)
+
+static _Atomic pid_t exit_reported;
+
+static void append_num(char *buf, size_t cap, const char *sep, uint64_t v)
+{
+	char num[24];
+	int i = sizeof(num);
+	size_t l = strlen(buf), ls = strlen(sep);
+
+	num[--i] = 0;
+	do
+		num[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	if (l + ls + sizeof(num) - (size_t)i > cap)
+		return;
+	memcpy(buf + l, sep, ls);
+	memcpy(buf + l + ls, num + i, sizeof(num) - (size_t)i);
+}
+
+static void write_to(int fd, const struct nsp_report *r, struct nsp_sym *s, int *err)
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, fd);
+	if (nsp_opt.json)
+		nsp_write_json(&o, r, s);
+	else
+		nsp_write_text(&o, r, s);
+	*err = -nsp_out_flush(&o);
+}
+
+/* 0 if written to the log file; otherwise the caller falls back to stderr. */
+static int write_log(const struct nsp_report *r, struct nsp_sym *s)
+{
+	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64];
+	int fd, err = 0;
+
+	if (!strcmp(nsp_opt.log_path, "stderr") || !strcmp(nsp_opt.log_path, "stdout")) {
+		write_to(nsp_opt.log_path[3] == 'o' ? 1 : 2, r, s, &err);
+		return 0;
+	}
+	strcpy(path, nsp_opt.log_path);
+	append_num(path, sizeof(path), ".", (uint64_t)r->pid);
+	strcpy(tmp, path);
+	strcat(tmp, ".tmp");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		write_to(fd, r, s, &err);
+		if (close(fd) && !err)
+			err = errno;
+		if (!err && rename(tmp, path))
+			err = errno;
+		if (err)
+			unlink(tmp);
+	}
+	if (err) {
+		nsp_msg("cannot write report to ", path, "; writing it to stderr instead");
+		return -1;
+	}
+	return 0;
+}
+
+int nsp_emit(const char *trigger, int signo)
+{
+	struct nsp_arena a;
+	struct nsp_report r;
+	struct nsp_sym *s;
+	int saved = errno, err = 0, n;
+
+	if (nsp_arena_init(&a, ARENA_SIZE)) {
+		nsp_msg("cannot map memory for the report", NULL, NULL);
+		return -1;
+	}
+	nsp_report_collect(&r, &a, trigger, signo);
+	n = r.proc_err ? -1 : (int)r.nspills;
+	s = nsp_sym_open(&a, n > 0);
+	if (!nsp_opt.log_path[0] || write_log(&r, s)) {
+		if (n != 0 || nsp_opt.verbosity > 0)
+			write_to(2, &r, s, &err);
+	}
+	nsp_sym_close(s);
+	nsp_arena_fini(&a);
+	errno = saved;
+	return n;
+}
+
+int nsp_exit_report(int status)
+{
+	pid_t me = getpid(), prev = atomic_load(&exit_reported);
+	int n;
+
+	if (prev == me || !atomic_compare_exchange_strong(&exit_reported, &prev, me))
+		return status;
+	n = nsp_emit("exit", 0);
+	if (n > 0 && status == 0 && nsp_opt.exitcode)
+		return nsp_opt.exitcode;
+	return status;
+}

@@ -1,0 +1,48 @@
+/* Start-up: options, unwinder, fork handling.  Idempotent and callable from
+ * any wrapper, because other libraries' constructors may create threads or
+ * switch namespaces before ours runs. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "nsp.h"
+
+static _Atomic int state; /* 0 not started, 1 running, 2 done */
+
+static void warn(const char *msg, const char *key, const char *val)
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, 2);
+	nsp_out_str(&o, "namspill: warning: ");
+	nsp_out_str(&o, msg);
+	nsp_out_str(&o, " '");
+	nsp_out_str(&o, key);
+	if (val) {
+		nsp_out_str(&o, "=");
+		nsp_out_str(&o, val);
+	}
+	nsp_out_str(&o, "' (ignored; see NAMSPILL_OPTIONS=help=1)\n");
+	nsp_out_flush(&o);
+}
+
+static void atfork_child(void)
+{
+	nsp_registry_atfork_child();
+}
+
+void nsp_init(void)
+{
+	int zero = 0;
+
+	if (atomic_load_explicit(&state, memory_order_acquire) == 2 ||
+	    !atomic_compare_exchange_strong(&state, &zero, 1))
+		return; /* done, or being done by this or another thread */
+	nsp_options_defaults(&nsp_opt);
+	nsp_options_parse(&nsp_opt, secure_getenv("NAMSPILL_OPTIONS"), warn);
+	if (nsp_opt.help)
+		nsp_options_print(2, &nsp_opt);
+	nsp_unwind_init();
+	pthread_atfork(NULL, NULL, atfork_child);
+	nsp_self();
+	atomic_store_explicit(&state, 2, memory_order_release);
+}

@@ -1,0 +1,268 @@
+/* Internal interface shared by shim/ and lib/.  Nothing here is public. */
+#ifndef NSP_H
+#define NSP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "namspill.h"
+
+#define NSP_HIDDEN __attribute__((visibility("hidden")))
+#define NSP_TLS __attribute__((tls_model("initial-exec")))
+
+#define NSP_MAX_DEPTH 64 /* frames kept per stack */
+#define NSP_NKINDS 8     /* namespace kinds a CLONE_NEW* flag can name */
+
+enum nsp_call { NSP_CALL_NONE, NSP_CALL_SETNS, NSP_CALL_UNSHARE };
+
+/* ---- pool.c: lock-free fixed-size object pool (mmap-backed, never malloc) */
+
+/* Every pooled object starts with this header.  gen is odd while the object
+ * is in use; a reader that copies an object checks gen before and after. */
+struct nsp_obj {
+	_Atomic uint32_t next;
+	_Atomic uint32_t gen;
+};
+
+#define NSP_POOL_CHUNK_SHIFT 8
+#define NSP_POOL_CHUNKS 4096 /* 1M objects */
+
+struct nsp_pool {
+	uint32_t size;
+	_Atomic uint64_t head; /* (tag << 32) | index of first free object */
+	_Atomic uint32_t bump; /* objects ever carved out */
+	_Atomic(void *) chunk[NSP_POOL_CHUNKS];
+};
+
+#define NSP_POOL_INIT(type) { .size = sizeof(type) }
+
+uint32_t nsp_pool_get(struct nsp_pool *p);
+void nsp_pool_put(struct nsp_pool *p, uint32_t idx);
+void *nsp_pool_at(const struct nsp_pool *p, uint32_t idx);
+uint32_t nsp_pool_high(const struct nsp_pool *p);
+size_t nsp_pool_bytes(const struct nsp_pool *p);
+/* Copy a live object; 0 on success, -1 if it is free or changed meanwhile. */
+int nsp_pool_copy(const struct nsp_pool *p, uint32_t idx, uint32_t gen, void *dst);
+
+/* A reference that survives reuse of the slot: (gen << 32) | index. */
+typedef uint64_t nsp_ref;
+#define NSP_REF(idx, gen) (((uint64_t)(gen) << 32) | (idx))
+#define NSP_REF_IDX(r) ((uint32_t)(r))
+#define NSP_REF_GEN(r) ((uint32_t)((r) >> 32))
+
+/* ---- registry.c: what each thread did */
+
+struct nsp_stack {
+	uint32_t depth;
+	uintptr_t ip[NSP_MAX_DEPTH];
+};
+
+/* One successful setns/unshare. */
+struct nsp_event {
+	struct nsp_obj obj;
+	_Atomic uint32_t refs; /* slots in thread records that point here */
+	uint16_t call;
+	uint16_t kinds; /* bit k: kind k changed */
+	uint64_t seq;
+	pid_t tid;
+	nsp_ref owner; /* record of the thread that made the call */
+	struct nsp_stack stack;
+};
+
+enum nsp_tstate { NSP_T_NEW, NSP_T_ALIVE, NSP_T_ENDED };
+
+struct nsp_thread {
+	struct nsp_obj obj;
+	_Atomic uint32_t refs; /* 1 while running, +1 per child keeping it */
+	_Atomic int state;
+	nsp_ref me;       /* this record's own reference */
+	pid_t tid;
+	pid_t parent_tid; /* 0: unknown (not created through our wrapper) */
+	nsp_ref parent;   /* creator's record, kept only when a cause flows */
+	uint64_t seq;     /* creation sequence */
+	_Atomic nsp_ref cause[NSP_NKINDS]; /* last switch of each kind */
+	void *(*start)(void *);
+	void *arg;
+	struct nsp_stack stack; /* creation stack */
+};
+
+extern struct nsp_pool nsp_threads;
+extern struct nsp_pool nsp_events;
+
+struct nsp_thread *nsp_self(void);
+nsp_ref nsp_ref_of(const struct nsp_thread *t);
+void nsp_record_switch(int call, unsigned kinds);
+struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg);
+void nsp_thread_abandon(struct nsp_thread *t);
+void nsp_thread_begin(struct nsp_thread *t);
+void nsp_thread_end(void);
+void nsp_registry_atfork_child(void);
+uint64_t nsp_next_seq(void);
+
+/* ---- nstype.c: namespace types and CLONE_NEW* flags */
+
+extern const char *const nsp_ns_names[NAMSPILL_NS_COUNT];
+unsigned nsp_kinds_of_flags(unsigned long flags);
+int nsp_kind_of_type(int type);
+unsigned long nsp_flag_of_kind(int kind);
+const char *nsp_flag_name(int kind);
+unsigned nsp_kinds_of_nsfd(int fd);
+
+/* ---- options.c */
+
+#define NSP_MAX_PATH 512
+
+struct nsp_options {
+	char log_path[NSP_MAX_PATH]; /* "" = stderr, only when spills */
+	int json;
+	int exitcode;
+	int stack_depth;
+	int verbosity;
+	int help;
+};
+
+extern struct nsp_options nsp_opt;
+
+typedef void (*nsp_warn_fn)(const char *msg, const char *key, const char *val);
+void nsp_options_defaults(struct nsp_options *o);
+/* Parse NAMSPILL_OPTIONS syntax; calls warn once per bad key or value. */
+void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn);
+void nsp_options_print(int fd, const struct nsp_options *o);
+
+/* ---- unwind.c */
+
+void nsp_unwind_init(void);
+/* Raw return addresses of the caller's stack, our own frames removed. */
+uint32_t nsp_capture(uintptr_t *ip, uint32_t max);
+/* Drops frames inside [lo, hi) in place; returns how many remain. */
+size_t nsp_drop_own(uintptr_t *ip, size_t n, uintptr_t lo, uintptr_t hi);
+int nsp_own_range(uintptr_t *lo, uintptr_t *hi);
+
+/* ---- arena.c: mmap-backed bump allocator, usable in signal context */
+
+struct nsp_arena {
+	char *base;
+	size_t used, cap;
+};
+
+int nsp_arena_init(struct nsp_arena *a, size_t cap);
+void *nsp_arena_alloc(struct nsp_arena *a, size_t n);
+void *nsp_arena_rest(struct nsp_arena *a, size_t *avail);
+void nsp_arena_keep(struct nsp_arena *a, size_t n);
+void nsp_arena_fini(struct nsp_arena *a);
+
+/* ---- out.c: buffered writer to an fd, no malloc and no stdio */
+
+struct nsp_out {
+	int fd;
+	int err; /* first errno seen, 0 if all written */
+	size_t len;
+	char buf[4096];
+};
+
+void nsp_out_init(struct nsp_out *o, int fd);
+void nsp_out_str(struct nsp_out *o, const char *s);
+void nsp_out_mem(struct nsp_out *o, const char *s, size_t n);
+void nsp_out_u64(struct nsp_out *o, uint64_t v);
+void nsp_out_i64(struct nsp_out *o, int64_t v);
+void nsp_out_hex(struct nsp_out *o, uint64_t v);
+void nsp_out_json_str(struct nsp_out *o, const char *s); /* quoted, or null */
+int nsp_out_flush(struct nsp_out *o);
+int nsp_write_all(int fd, const char *s, size_t n);
+void nsp_msg(const char *a, const char *b, const char *c);
+
+/* ---- proc.c: the one /proc reader */
+
+/* Threads of pid with their namespaces, into arena; threads that vanish
+ * while being read are left out.  Returns count or a negative errno. */
+long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
+int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
+
+/* ---- verdict.c: pure majority logic */
+
+struct nsp_verdict {
+	struct namspill_nsid majority[NAMSPILL_NS_COUNT];
+	size_t count[NAMSPILL_NS_COUNT]; /* threads in the majority namespace */
+};
+
+/* Bytes of scratch nsp_majority() needs for n threads. */
+size_t nsp_majority_work(size_t n);
+void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
+		  struct nsp_verdict *v, void *work);
+int nsp_spilled(const struct namspill_task *t, const struct nsp_verdict *v, int type);
+
+/* ---- report.c: collect what a report says */
+
+struct nsp_cause {
+	int call;
+	unsigned kinds;
+	pid_t tid;
+	uint64_t seq;
+	struct nsp_stack stack;
+};
+
+struct nsp_hop {
+	pid_t tid, parent_tid;
+	struct nsp_stack stack;
+};
+
+struct nsp_spill {
+	pid_t tid;
+	char comm[16];
+	int type;
+	struct namspill_nsid ns;
+	const struct nsp_cause *cause; /* NULL: no recorded call explains it */
+	size_t nhops;
+	const struct nsp_hop *hops; /* inherited_via, the spilled thread first */
+};
+
+struct nsp_report {
+	pid_t pid;
+	char comm[16];
+	const char *trigger; /* "exit", "signal", "request" */
+	int signo;
+	int proc_err; /* negative errno: /proc unreadable, no verdict */
+	size_t nthreads;
+	struct nsp_verdict verdict;
+	size_t nspills;
+	struct nsp_spill *spills;
+};
+
+int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
+		       const char *trigger, int signo);
+
+/* ---- symbolize.c */
+
+struct nsp_frame {
+	uintptr_t ip;
+	const char *function, *module, *file;
+	uintptr_t offset; /* ip - module base */
+	int line;
+};
+
+struct nsp_sym;
+/* full: also names and file:line via libdw (not in signal context). */
+struct nsp_sym *nsp_sym_open(struct nsp_arena *a, int full);
+void nsp_sym_frame(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f);
+void nsp_sym_close(struct nsp_sym *s);
+
+/* ---- report_json.c, report_text.c */
+
+void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s);
+void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s);
+
+/* ---- emit.c: where reports go */
+
+/* Writes the report of this process per the options; returns the number
+ * of spills, or -1 if no verdict could be taken. */
+int nsp_emit(const char *trigger, int signo);
+/* Once per process: report at exit; returns the status to exit with. */
+int nsp_exit_report(int status);
+
+/* ---- init.c */
+
+void nsp_init(void);
+
+#endif

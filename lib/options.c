@@ -1,0 +1,187 @@
+/* NAMSPILL_OPTIONS: one table, sanitizer syntax.  Entries are key=value,
+ * separated by ':', ',', space or newline; a value may be quoted with '
+ * or ".  A bad key or value is reported once and the default stays. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nsp.h"
+
+struct nsp_options nsp_opt = { .exitcode = 66, .stack_depth = 32 };
+
+enum kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_FORMAT };
+
+static const struct opt {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	long min, max;
+	const char *help;
+} table[] = {
+	{ "log_path", OPT_STR, offsetof(struct nsp_options, log_path), 0, 0,
+	  "write the report to PATH.<pid> (always, even when clean); "
+	  "default: stderr, only when there are spills" },
+	{ "format", OPT_FORMAT, offsetof(struct nsp_options, json), 0, 1,
+	  "report format: text or json" },
+	{ "exitcode", OPT_INT, offsetof(struct nsp_options, exitcode), 0, 255,
+	  "exit status when there are spills and the program would exit 0 "
+	  "(0 keeps the status)" },
+	{ "stack_depth", OPT_INT, offsetof(struct nsp_options, stack_depth), 1,
+	  NSP_MAX_DEPTH, "frames kept per stack" },
+	{ "verbosity", OPT_INT, offsetof(struct nsp_options, verbosity), 0, 3,
+	  "0: reports and warnings; 1: also say when a process is clean" },
+	{ "help", OPT_BOOL, offsetof(struct nsp_options, help), 0, 1,
+	  "print this table on stderr at start-up" },
+};
+
+void nsp_options_defaults(struct nsp_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->exitcode = 66;
+	o->stack_depth = 32;
+}
+
+static int parse_long(const char *s, size_t n, long *v)
+{
+	char buf[32], *end;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	errno = 0;
+	*v = strtol(buf, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static int set(struct nsp_options *o, const struct opt *d, const char *v, size_t n)
+{
+	char *field = (char *)o + d->off;
+	long x;
+
+	switch (d->kind) {
+	case OPT_STR:
+		if (n >= NSP_MAX_PATH)
+			return -1;
+		memcpy(field, v, n);
+		field[n] = 0;
+		return 0;
+	case OPT_FORMAT:
+		if (n == 4 && !memcmp(v, "text", 4))
+			x = 0;
+		else if (n == 4 && !memcmp(v, "json", 4))
+			x = 1;
+		else
+			return -1;
+		break;
+	case OPT_BOOL:
+		if (n == 1 && (*v == '0' || *v == '1'))
+			x = *v - '0';
+		else if ((n == 4 && !memcmp(v, "true", 4)) || (n == 3 && !memcmp(v, "yes", 3)))
+			x = 1;
+		else if ((n == 5 && !memcmp(v, "false", 5)) || (n == 2 && !memcmp(v, "no", 2)))
+			x = 0;
+		else
+			return -1;
+		break;
+	default:
+		if (parse_long(v, n, &x) || x < d->min || x > d->max)
+			return -1;
+	}
+	*(int *)field = (int)x;
+	return 0;
+}
+
+static int is_sep(char c)
+{
+	return c == ':' || c == ',' || c == ' ' || c == '\n' || c == '\t';
+}
+
+/* Copies a key or value (at most 255 bytes) into a NUL-terminated buffer
+ * only for the warning; parsing works on the original string. */
+static void warn_kv(nsp_warn_fn warn, const char *msg, const char *k, size_t kn,
+		    const char *v, size_t vn)
+{
+	char kb[256], vb[256];
+
+	kn = kn < sizeof(kb) - 1 ? kn : sizeof(kb) - 1;
+	vn = vn < sizeof(vb) - 1 ? vn : sizeof(vb) - 1;
+	memcpy(kb, k, kn);
+	kb[kn] = 0;
+	if (v)
+		memcpy(vb, v, vn);
+	vb[v ? vn : 0] = 0;
+	if (warn)
+		warn(msg, kb, v ? vb : NULL);
+}
+
+void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
+{
+	while (s && *s) {
+		const char *k, *v = NULL;
+		size_t kn, vn = 0;
+		const struct opt *d = NULL;
+
+		while (is_sep(*s))
+			s++;
+		if (!*s)
+			break;
+		k = s;
+		while (*s && *s != '=' && !is_sep(*s))
+			s++;
+		kn = (size_t)(s - k);
+		if (*s == '=') {
+			char q = *++s;
+			if (q == '"' || q == '\'') {
+				v = ++s;
+				while (*s && *s != q)
+					s++;
+				vn = (size_t)(s - v);
+				if (*s)
+					s++;
+				else
+					warn_kv(warn, "unterminated quote in value of", k, kn, NULL, 0);
+			} else {
+				v = s;
+				while (*s && !is_sep(*s))
+					s++;
+				vn = (size_t)(s - v);
+			}
+		}
+		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+			if (strlen(table[i].name) == kn && !memcmp(table[i].name, k, kn))
+				d = &table[i];
+		if (!d)
+			warn_kv(warn, "unknown option", k, kn, v, vn);
+		else if (!v)
+			warn_kv(warn, "option needs a value:", k, kn, NULL, 0);
+		else if (set(o, d, v, vn))
+			warn_kv(warn, "bad value for option", k, kn, v, vn);
+	}
+}
+
+void nsp_options_print(int fd, const struct nsp_options *o)
+{
+	struct nsp_out out;
+
+	nsp_out_init(&out, fd);
+	nsp_out_str(&out, "namspill options (NAMSPILL_OPTIONS=key=value:key=value):\n");
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct opt *d = &table[i];
+		const char *field = (const char *)o + d->off;
+		nsp_out_str(&out, "  ");
+		nsp_out_str(&out, d->name);
+		nsp_out_str(&out, "=");
+		if (d->kind == OPT_STR)
+			nsp_out_str(&out, *field ? field : "(unset)");
+		else if (d->kind == OPT_FORMAT)
+			nsp_out_str(&out, *(const int *)field ? "json" : "text");
+		else
+			nsp_out_i64(&out, *(const int *)field);
+		nsp_out_str(&out, "\n      ");
+		nsp_out_str(&out, d->help);
+		nsp_out_str(&out, "\n");
+	}
+	nsp_out_flush(&out);
+}

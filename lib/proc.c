@@ -1,0 +1,128 @@
+/* The one reader of /proc/PID/task: thread ids, names and namespace
+ * identities.  Raw openat/getdents64/fstatat on stack buffers only, so it
+ * serves the exit report, signal-time reports and the CLI alike. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nsp.h"
+
+/* "<a><n><b>" into buf without stdio. */
+static void path3(char *buf, size_t cap, const char *a, uint64_t n, const char *b)
+{
+	char num[24];
+	int i = sizeof(num);
+	size_t la = strlen(a), lb = strlen(b), ln;
+
+	num[--i] = 0;
+	do
+		num[--i] = (char)('0' + n % 10);
+	while (n /= 10);
+	ln = sizeof(num) - 1 - (size_t)i;
+	if (la + ln + lb + 1 > cap) {
+		buf[0] = 0;
+		return;
+	}
+	memcpy(buf, a, la);
+	memcpy(buf + la, num + i, ln);
+	memcpy(buf + la + ln, b, lb + 1);
+}
+
+static int read_comm(int dirfd, const char *rel, char comm[16])
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	memset(comm, 0, 16);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, comm, 15);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = 0;
+	return 0;
+}
+
+int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16])
+{
+	char path[64], tail[32];
+
+	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/comm");
+	path3(path, sizeof(path), "/proc/", (uint64_t)pid, tail);
+	return read_comm(AT_FDCWD, path, comm);
+}
+
+/* 0, or -1 if the thread is gone. */
+static int read_task(int taskfd, pid_t tid, struct namspill_task *t)
+{
+	char rel[64];
+	struct stat st;
+
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	for (int i = 0; i < NAMSPILL_NS_COUNT; i++) {
+		char tail[48] = "/ns/";
+		strcat(tail, nsp_ns_names[i]);
+		path3(rel, sizeof(rel), "", (uint64_t)tid, tail);
+		if (fstatat(taskfd, rel, &st, 0) == 0) {
+			t->ns[i].dev = (uint64_t)st.st_dev;
+			t->ns[i].ino = (uint64_t)st.st_ino;
+		} else if (i == NAMSPILL_NS_NET || errno == ESRCH) {
+			return -1; /* net always exists: the thread has ended */
+		}
+	}
+	path3(rel, sizeof(rel), "", (uint64_t)tid, "/comm");
+	read_comm(taskfd, rel, t->comm);
+	return 0;
+}
+
+static pid_t parse_tid(const char *s)
+{
+	long v = 0;
+
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 0x3fffffff)
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return (pid_t)v;
+}
+
+long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
+{
+	char path[48], dents[4096];
+	size_t avail, n = 0;
+	struct namspill_task *t = nsp_arena_rest(a, &avail);
+	int fd;
+	ssize_t got;
+
+	path3(path, sizeof(path), "/proc/", (uint64_t)pid, "/task");
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	avail /= sizeof(*t);
+	while ((got = getdents64(fd, dents, sizeof(dents))) > 0) {
+		for (ssize_t off = 0; off < got;) {
+			struct dirent64 *d = (struct dirent64 *)(dents + off);
+			pid_t tid = parse_tid(d->d_name);
+			off += d->d_reclen;
+			if (tid > 0 && n < avail && read_task(fd, tid, &t[n]) == 0)
+				n++;
+		}
+	}
+	close(fd);
+	if (got < 0)
+		return -errno;
+	nsp_arena_keep(a, n * sizeof(*t));
+	*out = t;
+	return (long)n;
+}

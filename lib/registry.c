@@ -1,0 +1,235 @@
+/* Per-thread records of namespace switches and thread creation.
+ *
+ * A thread's record points, for each namespace kind, at the event (the
+ * setns/unshare call with its stack) that last set that kind for it.  A new
+ * thread starts with its creator's pointers, so a thread born while its
+ * creator sat in a foreign namespace carries the creator's call as its
+ * cause.  Events and records are reference counted and go back to their
+ * pools when nothing points at them, so memory stays bounded however many
+ * threads come and go.  Only the owning thread writes its record (its
+ * creator, before it runs); reporters copy records and validate the copy. */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsp.h"
+
+struct nsp_pool nsp_threads = NSP_POOL_INIT(struct nsp_thread);
+struct nsp_pool nsp_events = NSP_POOL_INIT(struct nsp_event);
+
+static __thread struct nsp_thread *self NSP_TLS;
+static _Atomic uint64_t seq_counter;
+static pthread_key_t end_key;
+static _Atomic int end_key_state; /* 0 none, 1 creating, 2 ready */
+
+uint64_t nsp_next_seq(void)
+{
+	return atomic_fetch_add_explicit(&seq_counter, 1, memory_order_relaxed) + 1;
+}
+
+nsp_ref nsp_ref_of(const struct nsp_thread *t)
+{
+	return t->me;
+}
+
+static void event_release(nsp_ref r)
+{
+	struct nsp_event *e;
+
+	if (!r)
+		return;
+	e = nsp_pool_at(&nsp_events, NSP_REF_IDX(r));
+	if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+		nsp_pool_put(&nsp_events, NSP_REF_IDX(r));
+}
+
+static void event_acquire(nsp_ref r)
+{
+	struct nsp_event *e;
+
+	if (r) {
+		e = nsp_pool_at(&nsp_events, NSP_REF_IDX(r));
+		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+	}
+}
+
+static void thread_release(nsp_ref r)
+{
+	while (r) {
+		uint32_t idx = NSP_REF_IDX(r);
+		struct nsp_thread *t = nsp_pool_at(&nsp_threads, idx);
+		nsp_ref parent;
+
+		if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+			return;
+		for (int k = 0; k < NSP_NKINDS; k++)
+			event_release(atomic_exchange(&t->cause[k], 0));
+		parent = t->parent;
+		nsp_pool_put(&nsp_threads, idx);
+		r = parent; /* drop the hold on the creator, iteratively */
+	}
+}
+
+static struct nsp_thread *thread_alloc(uint32_t *idx_out)
+{
+	uint32_t idx = nsp_pool_get(&nsp_threads);
+	struct nsp_thread *t;
+
+	if (!idx)
+		return NULL;
+	t = nsp_pool_at(&nsp_threads, idx);
+	t->me = NSP_REF(idx, atomic_load_explicit(&t->obj.gen, memory_order_relaxed));
+	atomic_store_explicit(&t->refs, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->state, NSP_T_NEW, memory_order_relaxed);
+	t->tid = 0;
+	t->parent_tid = 0;
+	t->parent = 0;
+	t->seq = nsp_next_seq();
+	for (int k = 0; k < NSP_NKINDS; k++)
+		atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
+	t->start = NULL;
+	t->arg = NULL;
+	t->stack.depth = 0;
+	if (idx_out)
+		*idx_out = idx;
+	return t;
+}
+
+static void end_key_dtor(void *p)
+{
+	(void)p;
+	nsp_thread_end();
+}
+
+/* Threads we did not create (pools started before us, raw clone, the main
+ * thread) get a record on first use; a TSD destructor notices their end.
+ * Keys below 32 live in the thread descriptor, so no allocation here. */
+static void watch_end(struct nsp_thread *t)
+{
+	int st = atomic_load(&end_key_state), zero = 0;
+
+	if (st == 0 && atomic_compare_exchange_strong(&end_key_state, &zero, 1)) {
+		st = pthread_key_create(&end_key, end_key_dtor) == 0 ? 2 : -1;
+		atomic_store(&end_key_state, st);
+	}
+	if (st == 2)
+		pthread_setspecific(end_key, t);
+}
+
+struct nsp_thread *nsp_self(void)
+{
+	struct nsp_thread *t = self;
+
+	if (t)
+		return t;
+	t = thread_alloc(NULL);
+	if (!t)
+		return NULL;
+	t->tid = gettid();
+	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
+	self = t;
+	if (t->tid != getpid())
+		watch_end(t);
+	return t;
+}
+
+void nsp_record_switch(int call, unsigned kinds)
+{
+	struct nsp_thread *t = nsp_self();
+	uint32_t idx;
+	struct nsp_event *e;
+	nsp_ref r;
+	int n = 0;
+
+	if (!t || !kinds || !(idx = nsp_pool_get(&nsp_events)))
+		return;
+	e = nsp_pool_at(&nsp_events, idx);
+	e->call = (uint16_t)call;
+	e->kinds = (uint16_t)kinds;
+	e->seq = nsp_next_seq();
+	e->tid = t->tid;
+	e->owner = nsp_ref_of(t);
+	e->stack.depth = nsp_capture(e->stack.ip, (uint32_t)nsp_opt.stack_depth);
+	for (int k = 0; k < NSP_NKINDS; k++)
+		n += (kinds >> k) & 1;
+	atomic_store_explicit(&e->refs, (uint32_t)n, memory_order_relaxed);
+	r = NSP_REF(idx, atomic_load_explicit(&e->obj.gen, memory_order_relaxed));
+	for (int k = 0; k < NSP_NKINDS; k++)
+		if (kinds & (1u << k))
+			event_release(atomic_exchange_explicit(&t->cause[k], r,
+							       memory_order_release));
+}
+
+struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
+{
+	struct nsp_thread *parent = nsp_self(), *t = thread_alloc(NULL);
+	int inherits = 0;
+
+	if (!t)
+		return NULL;
+	t->start = start;
+	t->arg = arg;
+	t->stack.depth = nsp_capture(t->stack.ip, (uint32_t)nsp_opt.stack_depth);
+	if (!parent)
+		return t;
+	t->parent_tid = parent->tid;
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		nsp_ref r = atomic_load_explicit(&parent->cause[k], memory_order_relaxed);
+		event_acquire(r);
+		atomic_store_explicit(&t->cause[k], r, memory_order_relaxed);
+		inherits |= r != 0;
+	}
+	/* The creator's record is only needed to explain an inherited cause;
+	 * holding it otherwise would chain every ended ancestor in memory. */
+	if (inherits) {
+		atomic_fetch_add_explicit(&parent->refs, 1, memory_order_relaxed);
+		t->parent = nsp_ref_of(parent);
+	}
+	return t;
+}
+
+void nsp_thread_abandon(struct nsp_thread *t)
+{
+	thread_release(nsp_ref_of(t));
+}
+
+void nsp_thread_begin(struct nsp_thread *t)
+{
+	t->tid = gettid();
+	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
+	self = t;
+}
+
+void nsp_thread_end(void)
+{
+	struct nsp_thread *t = self;
+
+	if (!t)
+		return;
+	self = NULL;
+	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED)
+		return;
+	thread_release(nsp_ref_of(t));
+}
+
+/* In the child of fork() only the forking thread exists.  Its record stays
+ * (the child inherits its namespaces and their causes); records of the
+ * other threads describe nothing that exists here and are marked ended. */
+void nsp_registry_atfork_child(void)
+{
+	struct nsp_thread *me = self;
+	uint32_t high = nsp_pool_high(&nsp_threads);
+
+	if (me)
+		me->tid = gettid();
+	for (uint32_t i = 1; i <= high; i++) {
+		struct nsp_thread *t = nsp_pool_at(&nsp_threads, i);
+		if (!t || t == me || !(atomic_load(&t->obj.gen) & 1))
+			continue;
+		if (atomic_load(&t->state) == NSP_T_ALIVE) {
+			atomic_store(&t->state, NSP_T_ENDED);
+			thread_release(NSP_REF(i, atomic_load(&t->obj.gen)));
+		}
+	}
+}

@@ -1,0 +1,163 @@
+/* Collect a report: read every thread's namespaces, take the verdict, and
+ * explain each spill from the records.  Records are copied and validated
+ * (other threads keep running), never locked.  Uses only the arena, so it
+ * runs at exit and in a signal handler alike. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsp.h"
+
+#define MAX_HOPS 64
+
+struct recmap {
+	struct nsp_thread *rec; /* copies */
+	size_t n, cap;
+	uint32_t *slot; /* open addressing by tid: index + 1 */
+};
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t c = 16;
+
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+/* The record that describes live thread tid: a running one wins over an
+ * ended one, a newer one over an older (tids are reused). */
+static int better(const struct nsp_thread *a, const struct nsp_thread *b)
+{
+	int la = a->state == NSP_T_ALIVE, lb = b->state == NSP_T_ALIVE;
+
+	return la != lb ? la > lb : a->seq > b->seq;
+}
+
+static int map_records(struct recmap *m, struct nsp_arena *a)
+{
+	uint32_t high = nsp_pool_high(&nsp_threads);
+
+	m->n = 0;
+	m->rec = nsp_arena_alloc(a, (size_t)high * sizeof(*m->rec) + 1);
+	m->cap = pow2_at_least(2 * (size_t)high + 2);
+	m->slot = nsp_arena_alloc(a, m->cap * sizeof(*m->slot));
+	if (!m->rec || !m->slot)
+		return -ENOMEM;
+	memset(m->slot, 0, m->cap * sizeof(*m->slot));
+	for (uint32_t i = 1; i <= high; i++) {
+		struct nsp_thread *t = &m->rec[m->n];
+		size_t h;
+		if (nsp_pool_copy(&nsp_threads, i, 0, t) || t->tid <= 0 ||
+		    t->state == NSP_T_NEW)
+			continue;
+		h = ((size_t)t->tid * 2654435761u) & (m->cap - 1);
+		while (m->slot[h] && m->rec[m->slot[h] - 1].tid != t->tid)
+			h = (h + 1) & (m->cap - 1);
+		if (!m->slot[h] || better(t, &m->rec[m->slot[h] - 1]))
+			m->slot[h] = (uint32_t)++m->n;
+		else
+			continue;
+	}
+	return 0;
+}
+
+static const struct nsp_thread *find_record(const struct recmap *m, pid_t tid)
+{
+	size_t h = ((size_t)tid * 2654435761u) & (m->cap - 1);
+
+	while (m->slot[h]) {
+		if (m->rec[m->slot[h] - 1].tid == tid)
+			return &m->rec[m->slot[h] - 1];
+		h = (h + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+static void explain(struct nsp_spill *s, const struct nsp_thread *rec, struct nsp_arena *a)
+{
+	int kind = nsp_kind_of_type(s->type);
+	nsp_ref r = rec ? rec->cause[kind] : 0;
+	struct nsp_event *e = nsp_arena_alloc(a, sizeof(*e));
+	struct nsp_cause *c = nsp_arena_alloc(a, sizeof(*c));
+	struct nsp_hop *hops;
+	struct nsp_thread cur;
+
+	if (!r || !e || !c || nsp_pool_copy(&nsp_events, NSP_REF_IDX(r), NSP_REF_GEN(r), e))
+		return;
+	c->call = e->call;
+	c->kinds = e->kinds;
+	c->tid = e->tid;
+	c->seq = e->seq;
+	c->stack = e->stack;
+	s->cause = c;
+	if (e->owner == rec->me)
+		return;
+	/* Inherited: walk creators back to the thread that made the call. */
+	hops = nsp_arena_alloc(a, MAX_HOPS * sizeof(*hops));
+	if (!hops)
+		return;
+	cur = *rec;
+	while (s->nhops < MAX_HOPS) {
+		struct nsp_hop *h = &hops[s->nhops++];
+		nsp_ref p = cur.parent;
+		h->tid = cur.tid;
+		h->parent_tid = cur.parent_tid;
+		h->stack = cur.stack;
+		if (!p || p == e->owner ||
+		    nsp_pool_copy(&nsp_threads, NSP_REF_IDX(p), NSP_REF_GEN(p), &cur))
+			break;
+	}
+	s->hops = hops;
+}
+
+_Static_assert(sizeof(struct nsp_spill) % 16 == 0, "spills are laid out back to back");
+
+int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
+		       const char *trigger, int signo)
+{
+	struct namspill_task *t = NULL;
+	struct recmap m;
+	void *work;
+	long n;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = getpid();
+	r->trigger = trigger;
+	r->signo = signo;
+	nsp_proc_comm(r->pid, r->pid, r->comm);
+	n = nsp_proc_tasks(r->pid, a, &t);
+	if (n <= 0) {
+		r->proc_err = n < 0 ? (int)n : -ESRCH;
+		return r->proc_err;
+	}
+	r->nthreads = (size_t)n;
+	work = nsp_arena_alloc(a, nsp_majority_work((size_t)n));
+	if (!work || map_records(&m, a))
+		return r->proc_err = -ENOMEM;
+	nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
+	r->spills = nsp_arena_alloc(a, 0);
+	for (long i = 0; i < n; i++) {
+		for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
+			struct nsp_spill *s;
+			if (!nsp_spilled(&t[i], &r->verdict, type))
+				continue;
+			s = nsp_arena_alloc(a, sizeof(*s));
+			if (!s)
+				return 0;
+			if (r->nspills == 0)
+				r->spills = s;
+			memset(s, 0, sizeof(*s));
+			s->tid = t[i].tid;
+			memcpy(s->comm, t[i].comm, sizeof(s->comm));
+			s->type = type;
+			s->ns = t[i].ns[type];
+			r->nspills++;
+		}
+	}
+	/* Spill entries are contiguous only if nothing else was allocated in
+	 * between, so causes are explained after the list is complete. */
+	for (size_t i = 0; i < r->nspills; i++)
+		explain(&r->spills[i], find_record(&m, r->spills[i].tid), a);
+	return 0;
+}

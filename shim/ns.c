@@ -1,0 +1,67 @@
+/* setns, unshare, and syscall() when it names either. */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+
+#include "real.h"
+
+NSP_HIDDEN void nsp_shim_record_setns(int fd, unsigned long nstype)
+{
+	unsigned kinds = nstype ? nsp_kinds_of_flags(nstype) : nsp_kinds_of_nsfd(fd);
+
+	nsp_record_switch(NSP_CALL_SETNS, kinds);
+}
+
+__attribute__((visibility("default"))) int setns(int fd, int nstype)
+{
+	int r, e;
+
+	nsp_real_init();
+	r = nsp_real.setns(fd, nstype);
+	if (r == 0) {
+		e = errno;
+		nsp_shim_record_setns(fd, (unsigned)nstype);
+		errno = e;
+	}
+	return r;
+}
+
+__attribute__((visibility("default"))) int unshare(int flags)
+{
+	int r, e;
+
+	nsp_real_init();
+	r = nsp_real.unshare(flags);
+	if (r == 0) {
+		e = errno;
+		nsp_record_switch(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned)flags));
+		errno = e;
+	}
+	return r;
+}
+
+/* syscall() passes six register-sized arguments through; reading more
+ * varargs than the caller passed only reads registers or stack slots. */
+__attribute__((visibility("default"))) long syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6], r;
+	int e;
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	nsp_real_init();
+	r = nsp_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r == 0 && (nr == SYS_setns || nr == SYS_unshare)) {
+		e = errno;
+		if (nr == SYS_setns)
+			nsp_shim_record_setns((int)a[0], (unsigned long)a[1]);
+		else
+			nsp_record_switch(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned long)a[0]));
+		errno = e;
+	}
+	return r;
+}

@@ -1,0 +1,33 @@
+/* Real functions, resolved once with dlsym(RTLD_NEXT).  The unversioned
+ * lookup gives the default version (pthread_create@@GLIBC_2.34 on 2.34+).
+ * All are resolved together in the constructor, before the program runs,
+ * so no wrapper ever calls dlsym (which may allocate) on a hot path. */
+#include <dlfcn.h>
+
+#include "real.h"
+
+struct nsp_real nsp_real;
+static _Atomic int resolved;
+
+#define RESOLVE(field, name) \
+	(*(void **)&nsp_real.field = nsp_real.field ? (void *)nsp_real.field : dlsym(RTLD_NEXT, name))
+
+void nsp_real_init(void)
+{
+	if (atomic_load_explicit(&resolved, memory_order_acquire))
+		return;
+	RESOLVE(setns, "setns");
+	RESOLVE(unshare, "unshare");
+	RESOLVE(syscall, "syscall");
+	RESOLVE(pthread_create, "pthread_create");
+	RESOLVE(pthread_exit, "pthread_exit");
+	RESOLVE(exit, "exit");
+	RESOLVE(libc_start_main, "__libc_start_main");
+	atomic_store_explicit(&resolved, 1, memory_order_release);
+	nsp_init();
+}
+
+__attribute__((constructor)) static void shim_ctor(void)
+{
+	nsp_real_init();
+}

@@ -1,0 +1,53 @@
+/* pthread_create and pthread_exit.  The new thread starts in a trampoline
+ * that binds it to the record its creator prepared; a cleanup handler
+ * notices its end however it ends (return, pthread_exit, cancellation). */
+#include <errno.h>
+#include <pthread.h>
+
+#include "real.h"
+
+static void on_end(void *unused)
+{
+	(void)unused;
+	nsp_thread_end();
+}
+
+static void *trampoline(void *p)
+{
+	struct nsp_thread *t = p;
+	void *(*start)(void *) = t->start;
+	void *arg = t->arg, *ret;
+
+	nsp_thread_begin(t);
+	pthread_cleanup_push(on_end, NULL);
+	ret = start(arg);
+	pthread_cleanup_pop(1);
+	return ret;
+}
+
+__attribute__((visibility("default"))) int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+							   void *(*start)(void *), void *arg)
+{
+	struct nsp_thread *t;
+	int e = errno, r;
+
+	nsp_real_init();
+	t = nsp_thread_prepare(start, arg);
+	errno = e;
+	if (!t)
+		return nsp_real.pthread_create(th, attr, start, arg);
+	r = nsp_real.pthread_create(th, attr, trampoline, t);
+	if (r) {
+		e = errno;
+		nsp_thread_abandon(t);
+		errno = e;
+	}
+	return r;
+}
+
+__attribute__((visibility("default"))) void pthread_exit(void *ret)
+{
+	nsp_real_init();
+	nsp_thread_end();
+	nsp_real.pthread_exit(ret);
+}
