@@ -1,0 +1,92 @@
+/* Helpers for functional test programs.  Exit status 77 means "skip":
+ * the program prints the reason on stderr. */
+#ifndef TEST_COMMON_H
+#define TEST_COMMON_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SKIP 77
+
+static inline pid_t tid_now(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* Namespaces need CAP_SYS_ADMIN: root has it; otherwise a user namespace
+ * of our own gives it, but only while the process is single-threaded. */
+static inline void need_namespaces(void)
+{
+	if (geteuid() == 0)
+		return;
+	if (unshare(CLONE_NEWUSER) != 0) {
+		fprintf(stderr, "skip: needs root or unprivileged user namespaces (%s)\n",
+			strerror(errno));
+		exit(SKIP);
+	}
+}
+
+static inline int open_ns(const char *name)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/thread-self/ns/%s", name);
+	return open(p, O_RDONLY | O_CLOEXEC);
+}
+
+/* A fresh namespace of the given type, made on a helper thread that goes
+ * home afterwards; returns an fd for it. */
+struct mkns_arg { int flag; const char *name; int fd; };
+
+static inline void *mkns_thread(void *p)
+{
+	struct mkns_arg *a = p;
+	int home = open_ns(a->name);
+	a->fd = -1;
+	if (home >= 0 && unshare(a->flag) == 0) {
+		a->fd = open_ns(a->name);
+		if (setns(home, a->flag) != 0)
+			abort();
+	}
+	close(home);
+	return NULL;
+}
+
+static inline int make_ns(int flag, const char *name)
+{
+	struct mkns_arg a = { flag, name, -1 };
+	pthread_t t;
+	pthread_create(&t, NULL, mkns_thread, &a);
+	pthread_join(t, NULL);
+	if (a.fd < 0) {
+		fprintf(stderr, "skip: cannot create a %s namespace\n", name);
+		exit(SKIP);
+	}
+	return a.fd;
+}
+
+/* Parks the calling thread for good (a pool thread waiting for work). */
+static inline void *park(void)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Lines "tid NAME N" tell the checker which thread did what. */
+static inline void say_tid(const char *name)
+{
+	printf("tid %s %d\n", name, (int)tid_now());
+	fflush(stdout);
+}
+
+#endif

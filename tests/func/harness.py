@@ -1,0 +1,141 @@
+"""Small TAP harness for functional tests: run a test program with or
+without the preloaded shim, collect its JSON reports, check them.
+
+    from harness import test, run, main, Skip
+    @test
+    def leak_is_reported(): ...
+    main()
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, os.environ.get("NSP_BUILD", "build"))
+LIB = os.path.join(BUILD, "libnamspill.so")
+PROGS = os.path.join(BUILD, "tests", "func")
+SKIP_RC = 77
+
+_tests = []
+
+
+class Skip(Exception):
+    pass
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+class Result:
+    def __init__(self, proc, out, err, reports, logdir):
+        self.rc = proc.returncode
+        self.out = out
+        self.err = err
+        self.reports = reports  # pid -> parsed JSON (or raw text)
+        self.logdir = logdir
+        self.tids = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "tid":
+                self.tids[parts[1]] = int(parts[2])
+
+    def only_report(self):
+        assert len(self.reports) == 1, "expected one report, got %d: %s" % (
+            len(self.reports), sorted(self.reports))
+        return next(iter(self.reports.values()))
+
+    def __repr__(self):
+        return "rc=%s\nstdout:\n%s\nstderr:\n%s" % (self.rc, self.out, self.err)
+
+
+def prog(name):
+    p = os.path.join(PROGS, name)
+    if not os.path.exists(p):
+        raise AssertionError("test program %s not built (make tests)" % p)
+    return p
+
+
+def run(name, *args, options="format=json", preload=True, log=True, env=None,
+        timeout=60, stdin=None, text=True):
+    """Runs build/tests/func/NAME (or an absolute command).  With log=True
+    reports go to a fresh directory and are parsed; a program exiting 77
+    raises Skip with its stderr."""
+    logdir = tempfile.mkdtemp(prefix="nsp-test-")
+    e = dict(os.environ)
+    e.pop("LD_PRELOAD", None)
+    e.pop("NAMSPILL_OPTIONS", None)
+    opts = options
+    if log:
+        opts = "log_path=%s/r:%s" % (logdir, options)
+    if preload:
+        e["LD_PRELOAD"] = LIB
+        e["NAMSPILL_OPTIONS"] = opts
+    if env:
+        e.update(env)
+    cmd = [name if os.path.isabs(name) else prog(name)] + list(args)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                         env=e, text=text)
+    try:
+        out, err = p.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise AssertionError("timed out after %ss\nstdout:%s\nstderr:%s" % (timeout, out, err))
+    if p.returncode == SKIP_RC:
+        shutil.rmtree(logdir, ignore_errors=True)
+        raise Skip(err.strip().splitlines()[-1] if err.strip() else "program asked to skip")
+    reports = {}
+    for f in sorted(os.listdir(logdir)):
+        path = os.path.join(logdir, f)
+        with open(path) as fh:
+            data = fh.read()
+        pid = f.rsplit(".", 1)[-1]
+        try:
+            reports[int(pid)] = json.loads(data)
+        except ValueError:
+            reports[f] = data
+    shutil.rmtree(logdir, ignore_errors=True)
+    return Result(p, out, err, reports, logdir)
+
+
+def spills_by(report, tid=None, type=None):
+    return [s for s in report["spills"]
+            if (tid is None or s["tid"] == tid) and (type is None or s["type"] == type)]
+
+
+def functions(stack):
+    return [f["function"] for f in stack]
+
+
+def expect(cond, msg, *ctx):
+    if not cond:
+        raise AssertionError(msg + "".join("\n" + str(c) for c in ctx))
+
+
+def main():
+    only = sys.argv[1:]
+    tests = [t for t in _tests if not only or t.__name__ in only]
+    print("1..%d" % len(tests))
+    failed = 0
+    for i, t in enumerate(tests, 1):
+        name = t.__name__
+        try:
+            t()
+            print("ok %d - %s" % (i, name))
+        except Skip as s:
+            print("ok %d - %s # skip %s" % (i, name, s))
+        except Exception:
+            failed += 1
+            print("not ok %d - %s" % (i, name))
+            for line in traceback.format_exc().splitlines():
+                print("#   " + line)
+        sys.stdout.flush()
+    sys.exit(1 if failed else 0)

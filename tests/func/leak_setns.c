@@ -1,0 +1,42 @@
+/* A worker enters a net namespace and never leaves; 3 other threads stay. */
+#include "common.h"
+
+static int nsfd;
+static pthread_barrier_t ready;
+
+__attribute__((noinline)) static void leak_here(void)
+{
+	if (setns(nsfd, CLONE_NEWNET) != 0)
+		abort();
+}
+
+static void *leaker(void *p)
+{
+	(void)p;
+	say_tid("leaker");
+	leak_here();
+	pthread_barrier_wait(&ready);
+	return park();
+}
+
+static void *bystander(void *p)
+{
+	(void)p;
+	pthread_barrier_wait(&ready);
+	return park();
+}
+
+int main(void)
+{
+	pthread_t t[3];
+
+	need_namespaces();
+	nsfd = make_ns(CLONE_NEWNET, "net");
+	pthread_barrier_init(&ready, NULL, 4);
+	pthread_create(&t[0], NULL, leaker, NULL);
+	pthread_create(&t[1], NULL, bystander, NULL);
+	pthread_create(&t[2], NULL, bystander, NULL);
+	pthread_barrier_wait(&ready);
+	say_tid("main");
+	return 0;
+}

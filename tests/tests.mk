@@ -1,0 +1,24 @@
+# Test programs.  Unit tests link lib/ statically with cmocka; functional
+# test programs are plain C programs run with and without the preload.
+
+TEST_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Iinclude -Ilib -D_GNU_SOURCE -pthread
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUNC_SRC = $(wildcard tests/func/*.c)
+FUNC_BIN = $(FUNC_SRC:tests/func/%.c=$(BUILD)/tests/func/%)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnsp_test.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp_test.a -lcmocka -ldl
+
+# Programs named omp_* use OpenMP.
+$(BUILD)/tests/func/%: tests/func/%.c tests/func/common.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) -o $@ $<
+
+tests: all $(UNIT_BIN) $(FUNC_BIN)
+
+check: tests
+	tests/run
+
+.PHONY: tests check

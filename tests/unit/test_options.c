@@ -1,0 +1,119 @@
+/* Options parser: sanitizer syntax, defaults kept on bad input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nsp.h"
+
+static int warnings;
+static char last_key[256];
+
+static void warn(const char *msg, const char *key, const char *val)
+{
+	(void)msg;
+	(void)val;
+	warnings++;
+	strncpy(last_key, key, sizeof(last_key) - 1);
+}
+
+static struct nsp_options parse(const char *s)
+{
+	struct nsp_options o;
+
+	warnings = 0;
+	last_key[0] = 0;
+	nsp_options_defaults(&o);
+	nsp_options_parse(&o, s, warn);
+	return o;
+}
+
+static void defaults(void **state)
+{
+	struct nsp_options o = parse(NULL);
+	(void)state;
+	assert_int_equal(o.exitcode, 66);
+	assert_int_equal(o.json, 0);
+	assert_string_equal(o.log_path, "");
+	assert_int_equal(warnings, 0);
+}
+
+static void colon_separated(void **state)
+{
+	struct nsp_options o = parse("log_path=/tmp/r:format=json:exitcode=3");
+	(void)state;
+	assert_string_equal(o.log_path, "/tmp/r");
+	assert_int_equal(o.json, 1);
+	assert_int_equal(o.exitcode, 3);
+	assert_int_equal(warnings, 0);
+}
+
+static void other_separators_and_quotes(void **state)
+{
+	struct nsp_options o = parse(" format=json,stack_depth=8\nlog_path='/tmp/a b:c' verbosity=1");
+	(void)state;
+	assert_int_equal(o.json, 1);
+	assert_int_equal(o.stack_depth, 8);
+	assert_string_equal(o.log_path, "/tmp/a b:c");
+	assert_int_equal(o.verbosity, 1);
+	assert_int_equal(warnings, 0);
+}
+
+static void unknown_key_warns_once_and_keeps_going(void **state)
+{
+	struct nsp_options o = parse("bogus=1:exitcode=5");
+	(void)state;
+	assert_int_equal(warnings, 1);
+	assert_string_equal(last_key, "bogus");
+	assert_int_equal(o.exitcode, 5);
+}
+
+static void bad_values_keep_defaults(void **state)
+{
+	const char *bad[] = { "exitcode=abc", "exitcode=256", "exitcode=-1", "format=xml",
+			      "stack_depth=0", "stack_depth=65", "help=maybe", "exitcode=",
+			      "exitcode", "exitcode=99999999999999999999" };
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct nsp_options o = parse(bad[i]);
+		assert_int_equal(warnings, 1);
+		assert_int_equal(o.exitcode, 66);
+		assert_int_equal(o.json, 0);
+		assert_int_equal(o.stack_depth, 32);
+	}
+}
+
+static void huge_path_is_refused(void **state)
+{
+	char s[2048] = "log_path=";
+	struct nsp_options o;
+	(void)state;
+	memset(s + 9, 'x', sizeof(s) - 10);
+	s[sizeof(s) - 1] = 0;
+	o = parse(s);
+	assert_int_equal(warnings, 1);
+	assert_string_equal(o.log_path, "");
+}
+
+static void unterminated_quote(void **state)
+{
+	struct nsp_options o = parse("log_path=\"/tmp/x");
+	(void)state;
+	assert_true(warnings >= 1);
+	assert_string_equal(o.log_path, "/tmp/x");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(colon_separated),
+		cmocka_unit_test(other_separators_and_quotes),
+		cmocka_unit_test(unknown_key_warns_once_and_keeps_going),
+		cmocka_unit_test(bad_values_keep_defaults),
+		cmocka_unit_test(huge_path_is_refused),
+		cmocka_unit_test(unterminated_quote),
+	};
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
