@@ -27,8 +27,8 @@ $(BUILD)/libnamspill.so: $(LIB_OBJ) $(SHIM_OBJ) shim/namspill.map
 $(BUILD)/libnsp_test.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
--include tests/tests.mk
--include examples/examples.mk
+# Each area adds its own targets: tests/tests.mk, examples/examples.mk, ...
+include $(sort $(wildcard */*.mk))
 
 clean:
 	rm -rf $(BUILD)
