@@ -82,6 +82,12 @@ static inline void *park(void)
 	return NULL;
 }
 
+static inline void *park_thread(void *unused)
+{
+	(void)unused;
+	return park();
+}
+
 /* Lines "tid NAME N" tell the checker which thread did what. */
 static inline void say_tid(const char *name)
 {

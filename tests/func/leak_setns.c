@@ -1,4 +1,5 @@
-/* A worker enters a net namespace and never leaves; 3 other threads stay. */
+/* A worker enters a net namespace and never leaves; 3 other threads stay.
+ * argv[1]: exit status of main (default 0). */
 #include "common.h"
 
 static int nsfd;
@@ -26,7 +27,7 @@ static void *bystander(void *p)
 	return park();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	pthread_t t[3];
 
@@ -38,5 +39,5 @@ int main(void)
 	pthread_create(&t[2], NULL, bystander, NULL);
 	pthread_barrier_wait(&ready);
 	say_tid("main");
-	return 0;
+	return argc > 1 ? atoi(argv[1]) : 0;
 }

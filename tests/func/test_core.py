@@ -35,5 +35,203 @@ def without_preload_nothing_changes():
     expect(r.rc == 0 and not r.reports and "namspill" not in r.err, "native run", r)
 
 
+def one_spill(rep, tid, type):
+    got = spills_by(rep, tid, type)
+    expect(len(got) == 1, "one %s spill for %s" % (type, tid), rep)
+    return got[0]
+
+
+def check_cause(s, call, tid, flags, frame0):
+    c = s["cause"]
+    expect(c is not None, "cause recorded", s)
+    expect(c["call"] == call and c["tid"] == tid and c["flags"] == flags,
+           "cause %s by %s with %s" % (call, tid, flags), c)
+    expect(c["stack"][0]["function"] == frame0, "frame 0 is %s" % frame0, c["stack"])
+
+
+@test
+def unshare_leak_reported_and_tidy_thread_is_not():
+    r = run("leak_unshare")
+    rep = r.only_report()
+    expect([s["tid"] for s in rep["spills"]] == [r.tids["leaker"]], "only leaker", rep)
+    s = one_spill(rep, r.tids["leaker"], "uts")
+    check_cause(s, "unshare", r.tids["leaker"], ["CLONE_NEWUTS"], "isolate_hostname")
+
+
+@test
+def pidfd_setns_changes_two_types_with_one_call():
+    r = run("pidfd")
+    rep = r.only_report()
+    leaker = r.tids["leaker"]
+    expect(sorted(s["type"] for s in rep["spills"]) == ["net", "uts"], "net and uts", rep)
+    for t in ("net", "uts"):
+        s = one_spill(rep, leaker, t)
+        check_cause(s, "setns", leaker, ["CLONE_NEWNET", "CLONE_NEWUTS"],
+                    "join_child_namespaces")
+    seqs = {s["cause"]["seq"] for s in rep["spills"]}
+    expect(len(seqs) == 1, "the same call explains both", rep)
+
+
+@test
+def setns_with_zero_type_takes_the_type_from_the_fd():
+    r = run("setns_zero")
+    rep = r.only_report()
+    s = one_spill(rep, r.tids["leaker"], "net")
+    check_cause(s, "setns", r.tids["leaker"], ["CLONE_NEWNET"], "enter_any")
+
+
+@test
+def raw_syscall_setns_and_unshare_are_recorded():
+    r = run("raw_syscall")
+    rep = r.only_report()
+    expect(len(rep["spills"]) == 2, "two spills", rep)
+    check_cause(one_spill(rep, r.tids["setter"], "net"), "setns", r.tids["setter"],
+                ["CLONE_NEWNET"], "raw_enter")
+    check_cause(one_spill(rep, r.tids["unsharer"], "uts"), "unshare", r.tids["unsharer"],
+                ["CLONE_NEWUTS"], "raw_unshare")
+
+
+@test
+def inherited_spill_names_the_creators_call_and_each_hop():
+    r = run("inherited")
+    rep = r.only_report()
+    a, b, c = r.tids["A"], r.tids["B"], r.tids["C"]
+    expect(sorted(s["tid"] for s in rep["spills"]) == sorted([b, c]), "B and C spilled", rep)
+    sb = one_spill(rep, b, "net")
+    check_cause(sb, "setns", a, ["CLONE_NEWNET"], "enter_sandbox")
+    hops = sb["inherited_via"]
+    expect([(h["tid"], h["parent_tid"]) for h in hops] == [(b, a)], "B <- A", hops)
+    expect(hops[0]["stack"][0]["function"] == "spawn_child", "B's creation stack", hops)
+    sc = one_spill(rep, c, "net")
+    check_cause(sc, "setns", a, ["CLONE_NEWNET"], "enter_sandbox")
+    hops = sc["inherited_via"]
+    expect([(h["tid"], h["parent_tid"]) for h in hops] == [(c, b), (b, a)], "C <- B <- A", hops)
+    expect(hops[0]["stack"][0]["function"] == "spawn_grandchild", "C's creation stack", hops)
+
+
+@test
+def openmp_pool_thread_is_caught():
+    r = run("omp_pool")
+    rep = r.only_report()
+    s = one_spill(rep, r.tids["leaker"], "net")
+    check_cause(s, "setns", r.tids["leaker"], ["CLONE_NEWNET"], "task_enters_ns")
+    expect(len(rep["spills"]) == 1, "only one", rep)
+
+
+@test
+def threads_the_shim_did_not_create_are_recorded_lazily():
+    r = run("foreign_pool")
+    rep = r.only_report()
+    s = one_spill(rep, r.tids["leaker"], "net")
+    check_cause(s, "setns", r.tids["leaker"], ["CLONE_NEWNET"], "pool_task")
+    expect(len(rep["spills"]) == 1, "only one", rep)
+
+
+@test
+def fork_child_reports_under_its_own_pid():
+    r = run("fork_child")
+    expect(r.rc == 0, "parent clean: status 0", r)
+    lines = dict(l.split(" ", 1) for l in r.out.splitlines() if l.startswith(("child ", "parent ")))
+    child = int(lines["child"])
+    parent = int(lines["parent"].split()[0])
+    expect(lines["parent"].endswith("child_status 66"), "child exited 66", r.out)
+    expect(sorted(r.reports) == sorted([child, parent]), "a report per process", r.reports.keys())
+    expect(r.reports[parent]["spills"] == [] and r.reports[parent]["threads"] == 2,
+           "parent clean with its 2 threads", r.reports[parent])
+    crep = r.reports[child]
+    expect(crep["threads"] == 3, "child has its own 3 threads", crep)
+    s = one_spill(crep, r.tids["child_leaker"], "net")
+    check_cause(s, "setns", r.tids["child_leaker"], ["CLONE_NEWNET"], "child_leaks")
+
+
+@test
+def exit_from_a_thread_reports_and_keeps_program_output():
+    r = run("exit_thread")
+    rep = r.only_report()
+    expect(r.rc == 66, "exit(0) with a spill becomes 66", r)
+    expect(rep["threads"] == 4, "report taken while all 4 threads live", rep)
+    one_spill(rep, r.tids["leaker"], "net")
+    for text in ("buffered line without newline", "atexit handler ran", "destructor ran"):
+        expect(text in r.out, "stdout still has: " + text, r)
+
+
+@test
+def failing_calls_keep_return_values_and_errno_and_record_nothing():
+    native = run("failing", preload=False)
+    shim = run("failing")
+    expect(native.out == shim.out, "same results and errno", native.out, shim.out)
+    expect("= -1 errno" in native.out and "pthread_create(huge stack) = 22" in native.out
+           or "pthread_create(huge stack) = 11" in native.out, "calls really failed", native.out)
+    expect(shim.only_report()["spills"] == [], "nothing recorded", shim.reports)
+    expect(shim.rc == 0 == native.rc, "status", shim)
+
+
+@test
+def sixty_four_threads_with_several_leaks_exactly():
+    r = run("many")
+    rep = r.only_report()
+    expect(rep["threads"] == 65, "65 threads", rep)
+    want = set()
+    for name, tid in r.tids.items():
+        want.add((tid, "net" if name.startswith("net") else "uts"))
+    got = {(s["tid"], s["type"]) for s in rep["spills"]}
+    expect(got == want, "exactly the threads that switched", sorted(got ^ want))
+    for s in rep["spills"]:
+        expect(s["cause"]["tid"] == s["tid"] and s["cause"]["stack"][0]["function"] == "worker",
+               "each explained by its own call", s)
+
+
+@test
+def clean_program_writes_a_clean_report_and_keeps_status():
+    r = run("clean", "7")
+    rep = r.only_report()
+    expect(rep["spills"] == [] and rep["error"] is None, "clean", rep)
+    expect(r.rc == 7, "status kept", r)
+    r = run("clean")
+    expect(r.rc == 0 and r.err == "", "quiet when clean", r)
+
+
+@test
+def exit_status_rules():
+    expect(run("leak_setns", "3").rc == 3, "own nonzero status kept")
+    expect(run("leak_setns", options="format=json:exitcode=0").rc == 0, "exitcode=0 keeps 0")
+    expect(run("leak_setns", options="format=json:exitcode=42").rc == 42, "exitcode=42")
+
+
+@test
+def text_report_names_the_culprit():
+    r = run("leak_setns", options="", log=False)
+    expect(r.rc == 66, "status", r)
+    err = r.err
+    expect("ERROR: namspill: thread %d" % r.tids["leaker"] in err, "names the thread", err)
+    expect("setns(CLONE_NEWNET)" in err and " in leak_here " in err, "names the call", err)
+    expect("leak_setns.c:" in err, "file:line", err)
+    last = err.strip().splitlines()[-1]
+    expect(last.startswith("SUMMARY: namspill: 1 thread of 4 left in a foreign namespace (net)"),
+           "summary line", last)
+
+
+@test
+def bad_options_warn_once_and_the_program_runs_on():
+    r = run("leak_setns", options="format=json:bogus=1:exitcode=banana")
+    warnings = [l for l in r.err.splitlines() if l.startswith("namspill: warning:")]
+    expect(len(warnings) == 2 and "bogus" in warnings[0] and "exitcode" in warnings[1],
+           "one line per bad entry", r.err)
+    expect(r.rc == 66 and len(r.reports) == 1, "defaults kept", r)
+
+
+@test
+def help_prints_the_options_table():
+    r = run("clean", options="help=1", log=False)
+    expect(r.rc == 0 and "log_path=" in r.err and "exitcode=66" in r.err, "table", r.err)
+
+
+@test
+def unwritable_log_path_falls_back_to_stderr():
+    r = run("leak_setns", options="log_path=/nonexistent-dir/r", log=False)
+    expect("namspill: cannot write report to /nonexistent-dir/r." in r.err, "one line", r.err)
+    expect("SUMMARY: namspill:" in r.err and r.rc == 66, "report on stderr", r)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,53 @@
+/* One worker unshares a uts namespace and stays; another unshares and goes
+ * home (not a spill); two bystanders. */
+#include "common.h"
+
+static pthread_barrier_t ready;
+
+__attribute__((noinline)) static void isolate_hostname(void)
+{
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+}
+
+static void *leaker(void *p)
+{
+	(void)p;
+	say_tid("leaker");
+	isolate_hostname();
+	pthread_barrier_wait(&ready);
+	return park();
+}
+
+static void *tidy(void *p)
+{
+	int home = open_ns("uts");
+	(void)p;
+	say_tid("tidy");
+	isolate_hostname();
+	if (setns(home, CLONE_NEWUTS) != 0)
+		abort();
+	pthread_barrier_wait(&ready);
+	return park();
+}
+
+static void *bystander(void *p)
+{
+	(void)p;
+	pthread_barrier_wait(&ready);
+	return park();
+}
+
+int main(void)
+{
+	pthread_t t[4];
+
+	need_namespaces();
+	pthread_barrier_init(&ready, NULL, 5);
+	pthread_create(&t[0], NULL, leaker, NULL);
+	pthread_create(&t[1], NULL, tidy, NULL);
+	pthread_create(&t[2], NULL, bystander, NULL);
+	pthread_create(&t[3], NULL, bystander, NULL);
+	pthread_barrier_wait(&ready);
+	return 0;
+}

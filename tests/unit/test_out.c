@@ -1,0 +1,122 @@
+/* The fd writer: numbers, JSON escaping, large output through the buffer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "nsp.h"
+
+/* Runs fn writing to a pipe, returns what came out (caller frees). */
+static char *capture(void (*fn)(struct nsp_out *, const void *), const void *arg)
+{
+	int p[2];
+	struct nsp_out o;
+	char *buf = calloc(1, 1 << 20);
+	size_t n = 0;
+	ssize_t r;
+	FILE *tmp = tmpfile();
+
+	(void)p;
+	nsp_out_init(&o, fileno(tmp));
+	fn(&o, arg);
+	assert_int_equal(nsp_out_flush(&o), 0);
+	rewind(tmp);
+	while ((r = read(fileno(tmp), buf + n, (1 << 20) - 1 - n)) > 0)
+		n += (size_t)r;
+	fclose(tmp);
+	return buf;
+}
+
+static void put_json(struct nsp_out *o, const void *s)
+{
+	nsp_out_json_str(o, s);
+}
+
+static void json(const char *in, const char *want)
+{
+	char *got = capture(put_json, in);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void json_escaping(void **state)
+{
+	(void)state;
+	json("plain", "\"plain\"");
+	json("a\"b\\c", "\"a\\\"b\\\\c\"");
+	json("tab\there\nnl\rcr", "\"tab\\there\\nnl\\u000dcr\"");
+	json("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	json("bad\xff\xc3(", "\"bad\\u00ff\\u00c3(\"");
+	json("\xe2\x82", "\"\\u00e2\\u0082\"");
+	json("", "\"\"");
+}
+
+static void json_null(void **state)
+{
+	(void)state;
+	json(NULL, "null");
+}
+
+static void put_numbers(struct nsp_out *o, const void *unused)
+{
+	(void)unused;
+	nsp_out_u64(o, 0);
+	nsp_out_str(o, " ");
+	nsp_out_u64(o, UINT64_MAX);
+	nsp_out_str(o, " ");
+	nsp_out_i64(o, INT64_MIN);
+	nsp_out_str(o, " ");
+	nsp_out_hex(o, 0);
+	nsp_out_str(o, " ");
+	nsp_out_hex(o, 0xdeadbeef);
+}
+
+static void numbers(void **state)
+{
+	char *got = capture(put_numbers, NULL);
+	(void)state;
+	assert_string_equal(got, "0 18446744073709551615 -9223372036854775808 0x0 0xdeadbeef");
+	free(got);
+}
+
+static void put_big(struct nsp_out *o, const void *unused)
+{
+	(void)unused;
+	for (int i = 0; i < 100000; i++)
+		nsp_out_str(o, "0123456789");
+}
+
+static void large_output_is_whole(void **state)
+{
+	char *got = capture(put_big, NULL);
+	(void)state;
+	assert_int_equal(strlen(got), 1000000);
+	assert_memory_equal(got + 999990, "0123456789", 10);
+	free(got);
+}
+
+static void closed_fd_is_an_error_not_a_crash(void **state)
+{
+	struct nsp_out o;
+	(void)state;
+	nsp_out_init(&o, 987);
+	nsp_out_str(&o, "x");
+	assert_true(nsp_out_flush(&o) < 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(json_escaping),
+		cmocka_unit_test(json_null),
+		cmocka_unit_test(numbers),
+		cmocka_unit_test(large_output_is_whole),
+		cmocka_unit_test(closed_fd_is_an_error_not_a_crash),
+	};
+	return cmocka_run_group_tests_name("out", tests, NULL, NULL);
+}
