@@ -240,11 +240,17 @@ struct nsp_frame {
 	const char *function, *module, *file;
 	uintptr_t offset; /* ip - module base */
 	int line;
+	int inlined; /* inlined into the next frame (same ip) */
 };
+
+#define NSP_MAX_INLINE 8
 
 struct nsp_sym;
 /* full: also names and file:line via libdw (not in signal context). */
 struct nsp_sym *nsp_sym_open(struct nsp_arena *a, int full);
+/* Frames at ip, functions inlined there first; returns how many (>= 1). */
+int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max);
+/* The innermost of them. */
 void nsp_sym_frame(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f);
 void nsp_sym_close(struct nsp_sym *s);
 

@@ -17,31 +17,42 @@ static void num_or_null(struct nsp_out *o, uint64_t v, int have)
 		nsp_out_str(o, "null");
 }
 
+static void frame(struct nsp_out *o, const struct nsp_frame *f)
+{
+	nsp_out_str(o, "{");
+	key(o, "ip");
+	nsp_out_u64(o, f->ip);
+	nsp_out_str(o, ",");
+	key(o, "function");
+	nsp_out_json_str(o, f->function);
+	nsp_out_str(o, ",");
+	key(o, "module");
+	nsp_out_json_str(o, f->module);
+	nsp_out_str(o, ",");
+	key(o, "offset");
+	num_or_null(o, f->offset, f->module != NULL);
+	nsp_out_str(o, ",");
+	key(o, "file");
+	nsp_out_json_str(o, f->file);
+	nsp_out_str(o, ",");
+	key(o, "line");
+	num_or_null(o, (uint64_t)f->line, f->line > 0);
+	if (f->inlined)
+		nsp_out_str(o, ",\"inlined\":true");
+	nsp_out_str(o, "}");
+}
+
 static void stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s)
 {
 	nsp_out_str(o, "[");
 	for (uint32_t i = 0; i < st->depth; i++) {
-		struct nsp_frame f;
-		nsp_sym_frame(s, st->ip[i], &f);
-		nsp_out_str(o, i ? ",{" : "{");
-		key(o, "ip");
-		nsp_out_u64(o, f.ip);
-		nsp_out_str(o, ",");
-		key(o, "function");
-		nsp_out_json_str(o, f.function);
-		nsp_out_str(o, ",");
-		key(o, "module");
-		nsp_out_json_str(o, f.module);
-		nsp_out_str(o, ",");
-		key(o, "offset");
-		num_or_null(o, f.offset, f.module != NULL);
-		nsp_out_str(o, ",");
-		key(o, "file");
-		nsp_out_json_str(o, f.file);
-		nsp_out_str(o, ",");
-		key(o, "line");
-		num_or_null(o, (uint64_t)f.line, f.line > 0);
-		nsp_out_str(o, "}");
+		struct nsp_frame f[NSP_MAX_INLINE];
+		int n = nsp_sym_frames(s, st->ip[i], f, NSP_MAX_INLINE);
+		for (int k = 0; k < n; k++) {
+			if (i || k)
+				nsp_out_str(o, ",");
+			frame(o, &f[k]);
+		}
 	}
 	nsp_out_str(o, "]");
 }

@@ -36,24 +36,31 @@ static void where(struct nsp_out *o, const struct nsp_frame *f)
 
 static void stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s)
 {
+	uint64_t no = 0;
+
 	if (!st->depth)
 		nsp_out_str(o, "    (no stack recorded)\n");
 	for (uint32_t i = 0; i < st->depth; i++) {
-		struct nsp_frame f;
-		nsp_sym_frame(s, st->ip[i], &f);
-		nsp_out_str(o, "    #");
-		nsp_out_u64(o, i);
-		nsp_out_str(o, " ");
-		nsp_out_hex(o, f.ip);
-		where(o, &f);
-		if (f.module) {
-			nsp_out_str(o, " (");
-			nsp_out_str(o, base_name(f.module));
-			nsp_out_str(o, "+");
-			nsp_out_hex(o, f.offset);
-			nsp_out_str(o, ")");
+		struct nsp_frame fr[NSP_MAX_INLINE];
+		int n = nsp_sym_frames(s, st->ip[i], fr, NSP_MAX_INLINE);
+		for (int k = 0; k < n; k++) {
+			const struct nsp_frame *f = &fr[k];
+			nsp_out_str(o, "    #");
+			nsp_out_u64(o, no++);
+			nsp_out_str(o, " ");
+			nsp_out_hex(o, f->ip);
+			where(o, f);
+			if (f->module) {
+				nsp_out_str(o, " (");
+				nsp_out_str(o, base_name(f->module));
+				nsp_out_str(o, "+");
+				nsp_out_hex(o, f->offset);
+				nsp_out_str(o, ")");
+			}
+			if (f->inlined)
+				nsp_out_str(o, " [inlined]");
+			nsp_out_str(o, "\n");
 		}
-		nsp_out_str(o, "\n");
 	}
 }
 

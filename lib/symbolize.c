@@ -4,6 +4,7 @@
  * .symtab, and file:line from DWARF come from elfutils libdwfl, loaded
  * privately on first use like libunwind. */
 #include <dlfcn.h>
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,15 @@ struct dw {
 	const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *,
 				Dwarf_Word *);
 	void (*end)(Dwfl *);
+	Dwarf_Die *(*addrdie)(Dwfl_Module *, Dwarf_Addr, Dwarf_Addr *);
+	int (*getscopes)(Dwarf_Die *, Dwarf_Addr, Dwarf_Die **);
+	int (*getscopes_die)(Dwarf_Die *, Dwarf_Die **);
+	int (*tag)(Dwarf_Die *);
+	Dwarf_Attribute *(*attr_integrate)(Dwarf_Die *, unsigned int, Dwarf_Attribute *);
+	const char *(*formstring)(Dwarf_Attribute *);
+	int (*formudata)(Dwarf_Attribute *, Dwarf_Word *);
+	int (*getsrcfiles)(Dwarf_Die *, Dwarf_Files **, size_t *);
+	const char *(*filesrc)(Dwarf_Files *, size_t, Dwarf_Word *, Dwarf_Word *);
 	Dwfl_Callbacks cb;
 	char *(*demangle)(const char *, char *, size_t *, int *);
 };
@@ -143,6 +153,15 @@ static void load_dw(struct dw *d)
 	SYM(getsrc, "dwfl_module_getsrc");
 	SYM(lineinfo, "dwfl_lineinfo");
 	SYM(end, "dwfl_end");
+	SYM(addrdie, "dwfl_module_addrdie");
+	SYM(getscopes, "dwarf_getscopes");
+	SYM(getscopes_die, "dwarf_getscopes_die");
+	SYM(tag, "dwarf_tag");
+	SYM(attr_integrate, "dwarf_attr_integrate");
+	SYM(formstring, "dwarf_formstring");
+	SYM(formudata, "dwarf_formudata");
+	SYM(getsrcfiles, "dwarf_getsrcfiles");
+	SYM(filesrc, "dwarf_filesrc");
 	SYM(cb.find_elf, "dwfl_linux_proc_find_elf");
 	SYM(cb.find_debuginfo, "dwfl_standard_find_debuginfo");
 #undef SYM
@@ -200,15 +219,103 @@ static const char *demangled(struct nsp_sym *s, const char *name)
 	return r ? r : name;
 }
 
-void nsp_sym_frame(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f)
+static int have_inline_api(const struct dw *d)
+{
+	return d->addrdie && d->getscopes && d->getscopes_die && d->tag && d->attr_integrate && d->formstring &&
+	       d->formudata && d->getsrcfiles && d->filesrc;
+}
+
+/* Name of a subprogram or inlined subroutine (through its abstract
+ * origin): the demangled linkage name where there is one. */
+static const char *die_name(struct nsp_sym *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+
+	if (s->dw.attr_integrate(die, DW_AT_linkage_name, &a) ||
+	    s->dw.attr_integrate(die, DW_AT_MIPS_linkage_name, &a))
+		return demangled(s, s->dw.formstring(&a));
+	if (s->dw.attr_integrate(die, DW_AT_name, &a))
+		return s->dw.formstring(&a);
+	return NULL;
+}
+
+/* Where an inlined subroutine was inlined: DW_AT_call_file/line. */
+static void call_site(struct nsp_sym *s, Dwarf_Die *cu, Dwarf_Die *inl,
+		      const char **file_out, int *line_out)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word file = 0, line = 0;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	*file_out = NULL;
+	*line_out = 0;
+	if (s->dw.attr_integrate(inl, DW_AT_call_line, &a) && !s->dw.formudata(&a, &line))
+		*line_out = (int)line;
+	if (s->dw.attr_integrate(inl, DW_AT_call_file, &a) && !s->dw.formudata(&a, &file) &&
+	    !s->dw.getsrcfiles(cu, &files, &nfiles) && file < nfiles)
+		*file_out = s->dw.filesrc(files, file, NULL, NULL);
+}
+
+static int next_function(struct nsp_sym *s, Dwarf_Die *scopes, int n, int i)
+{
+	for (; i < n; i++) {
+		int tag = s->dw.tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
+			return i;
+	}
+	return -1;
+}
+
+/* The chain of functions inlined at pc, innermost first, as extra frames
+ * (what addr2line -i prints).  f[0] holds module and file:line of pc on
+ * entry.  The scopes of pc stop at the innermost inlined instance; the
+ * function it was inlined into comes from the scopes of that instance. */
+static int inline_chain(struct nsp_sym *s, Dwfl_Module *mod, uintptr_t pc,
+			struct nsp_frame *f, int max)
+{
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = s->dw.addrdie(mod, pc, &bias), *scopes = NULL;
+	const char *file = f[0].file;
+	int line = f[0].line, n = 0, nscopes, i;
+
+	if (!cu || (nscopes = s->dw.getscopes(cu, pc - bias, &scopes)) <= 0)
+		return 1;
+	i = next_function(s, scopes, nscopes, 0);
+	while (i >= 0 && n < max) {
+		Dwarf_Die die = scopes[i];
+		int tag = s->dw.tag(&die);
+
+		f[n] = f[0];
+		f[n].inlined = 0;
+		f[n].function = die_name(s, &die);
+		f[n].file = file;
+		f[n].line = line;
+		n++;
+		if (tag == DW_TAG_subprogram)
+			break;
+		f[n - 1].inlined = 1;
+		call_site(s, cu, &die, &file, &line);
+		free(scopes);
+		scopes = NULL;
+		nscopes = s->dw.getscopes_die(&die, &scopes);
+		i = nscopes > 1 ? next_function(s, scopes, nscopes, 1) : -1;
+	}
+	free(scopes);
+	return n ? n : 1;
+}
+
+int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max)
 {
 	/* ip is a return address: the call is the byte before it. */
 	uintptr_t pc = ip ? ip - 1 : 0;
+	Dwfl_Module *mod;
+	int n;
 
 	memset(f, 0, sizeof(*f));
 	f->ip = ip;
 	if (!s)
-		return;
+		return 1;
 	for (const struct map *m = s->maps; m; m = m->next) {
 		if (pc >= m->lo && pc < m->hi) {
 			f->module = m->path;
@@ -216,22 +323,39 @@ void nsp_sym_frame(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f)
 			break;
 		}
 	}
-	if (s->dwfl) {
-		Dwfl_Module *mod = s->dw.addrmodule(s->dwfl, pc);
+	if (!s->dwfl || !(mod = s->dw.addrmodule(s->dwfl, pc)))
+		return 1;
+	{
 		GElf_Off off;
 		GElf_Sym sym;
-		Dwfl_Line *line;
+		Dwfl_Line *line = s->dw.getsrc(mod, pc);
 		int ln = 0;
 
-		if (!mod)
-			return;
 		f->function = demangled(s, s->dw.addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL));
-		line = s->dw.getsrc(mod, pc);
 		if (line) {
 			f->file = s->dw.lineinfo(line, NULL, &ln, NULL, NULL, NULL);
 			f->line = ln;
 		}
 	}
+	if (max < 2 || !have_inline_api(&s->dw))
+		return 1;
+	{
+		const char *symname = f->function;
+		n = inline_chain(s, mod, pc, f, max);
+		/* The outermost frame is the real function: keep the symbol
+		 * table's name if DWARF had none. */
+		if (!f[n - 1].function)
+			f[n - 1].function = symname;
+	}
+	return n;
+}
+
+void nsp_sym_frame(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f)
+{
+	struct nsp_frame all[NSP_MAX_INLINE];
+
+	nsp_sym_frames(s, ip, all, NSP_MAX_INLINE);
+	*f = all[0];
 }
 
 void nsp_sym_close(struct nsp_sym *s)

@@ -11,10 +11,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnsp_test.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp_test.a -lcmocka -ldl
 
-# Programs named omp_* use OpenMP.
+# Programs named omp_* use OpenMP; o2_* are optimized (inlining).
 $(BUILD)/tests/func/%: tests/func/%.c tests/func/common.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) -o $@ $<
+	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) $(if $(filter o2_%,$*),-O2) -o $@ $<
 
 tests: all $(UNIT_BIN) $(FUNC_BIN)
 

@@ -63,7 +63,7 @@ def prog(name):
 
 
 def run(name, *args, options="format=json", preload=True, log=True, env=None,
-        timeout=60, stdin=None, text=True):
+        timeout=30, stdin=None, text=True):
     """Runs build/tests/func/NAME (or an absolute command).  With log=True
     reports go to a fresh directory and are parsed; a program exiting 77
     raises Skip with its stderr."""

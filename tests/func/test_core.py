@@ -233,5 +233,25 @@ def unwritable_log_path_falls_back_to_stderr():
     expect("SUMMARY: namspill:" in r.err and r.rc == 66, "report on stderr", r)
 
 
+def line_of(src, marker):
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), src)) as f:
+        for n, text in enumerate(f, 1):
+            if marker in text:
+                return n
+    raise AssertionError("marker %s not in %s" % (marker, src))
+
+
+@test
+def inlined_caller_of_setns_is_named_with_its_call_site():
+    r = run("o2_inline")
+    st = one_spill(r.only_report(), r.tids["leaker"], "net")["cause"]["stack"]
+    expect(st[0]["function"] == "enter_inlined" and st[0].get("inlined") is True,
+           "frame 0 is the inlined function", st[:3])
+    expect(st[0]["line"] == line_of("o2_inline.c", "INLINE_SETNS"), "its line", st[0])
+    expect(st[1]["function"] == "outer_caller" and st[1]["ip"] == st[0]["ip"],
+           "frame 1 is the function it was inlined into", st[:3])
+    expect(st[1]["line"] == line_of("o2_inline.c", "CALL_SITE"), "at the call site", st[1])
+
+
 if __name__ == "__main__":
     main()
