@@ -49,6 +49,7 @@ struct nsp_sym {
 	struct map *maps;
 	struct dw dw;
 	Dwfl *dwfl;
+	int full;
 };
 
 static uintptr_t hex(const char **s)
@@ -180,6 +181,7 @@ struct nsp_sym *nsp_sym_open(struct nsp_arena *a, int full)
 	memset(s, 0, sizeof(*s));
 	s->a = a;
 	read_maps(s);
+	s->full = full;
 	if (!full)
 		return s;
 	load_dw(&s->dw);
@@ -323,8 +325,13 @@ int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 			break;
 		}
 	}
-	if (!s->dwfl || !(mod = s->dw.addrmodule(s->dwfl, pc)))
+	if (!s->dwfl || !(mod = s->dw.addrmodule(s->dwfl, pc))) {
+		Dl_info di;
+		/* No libdw: exported names at least. */
+		if (s->full && dladdr((void *)pc, &di) && di.dli_sname)
+			f->function = demangled(s, di.dli_sname);
 		return 1;
+	}
 	{
 		GElf_Off off;
 		GElf_Sym sym;

@@ -11,10 +11,12 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnsp_test.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp_test.a -lcmocka -ldl
 
-# Programs named omp_* use OpenMP; o2_* are optimized (inlining).
+# Programs named omp_* use OpenMP; o2_* are optimized (inlining);
+# nodebug_* have no DWARF, only the symbol table.
 $(BUILD)/tests/func/%: tests/func/%.c tests/func/common.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) $(if $(filter o2_%,$*),-O2) -o $@ $<
+	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) $(if $(filter o2_%,$*),-O2) \
+		$(if $(filter nodebug_%,$*),-g0) -o $@ $<
 
 tests: all $(UNIT_BIN) $(FUNC_BIN)
 
@@ -22,3 +24,4 @@ check: tests
 	tests/run
 
 .PHONY: tests check
+$(BUILD)/tests/func/nodebug_leak: tests/func/leak_setns.c

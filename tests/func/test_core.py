@@ -253,5 +253,14 @@ def inlined_caller_of_setns_is_named_with_its_call_site():
     expect(st[1]["line"] == line_of("o2_inline.c", "CALL_SITE"), "at the call site", st[1])
 
 
+@test
+def static_function_named_from_symtab_without_debug_info():
+    r = run("nodebug_leak")
+    st = one_spill(r.only_report(), r.tids["leaker"], "net")["cause"]["stack"]
+    expect(st[0]["function"] == "leak_here" and st[0]["file"] is None and st[0]["line"] is None,
+           "static function from .symtab, no file:line", st[0])
+    expect(st[0]["module"].endswith("/nodebug_leak") and st[0]["offset"] > 0, "module+offset", st[0])
+
+
 if __name__ == "__main__":
     main()
