@@ -216,6 +216,7 @@ struct nsp_spill {
 	const struct nsp_cause *cause; /* NULL: no recorded call explains it */
 	size_t nhops;
 	const struct nsp_hop *hops; /* inherited_via, the spilled thread first */
+	const struct nsp_hop *creation; /* how the thread was created, if known */
 };
 
 struct nsp_report {

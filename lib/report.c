@@ -83,6 +83,15 @@ static void explain(struct nsp_spill *s, const struct nsp_thread *rec, struct ns
 	struct nsp_hop *hops;
 	struct nsp_thread cur;
 
+	if (rec && rec->stack.depth) {
+		struct nsp_hop *h = nsp_arena_alloc(a, sizeof(*h));
+		if (h) {
+			h->tid = rec->tid;
+			h->parent_tid = rec->parent_tid;
+			h->stack = rec->stack;
+			s->creation = h;
+		}
+	}
 	if (!r || !e || !c || nsp_pool_copy(&nsp_events, NSP_REF_IDX(r), NSP_REF_GEN(r), e))
 		return;
 	c->call = e->call;
@@ -111,8 +120,6 @@ static void explain(struct nsp_spill *s, const struct nsp_thread *rec, struct ns
 	s->hops = hops;
 }
 
-_Static_assert(sizeof(struct nsp_spill) % 16 == 0, "spills are laid out back to back");
-
 int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 		       const char *trigger, int signo)
 {
@@ -136,17 +143,15 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 	if (!work || map_records(&m, a))
 		return r->proc_err = -ENOMEM;
 	nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
-	r->spills = nsp_arena_alloc(a, 0);
+	/* Room for the worst case; untouched pages of the arena cost nothing. */
+	r->spills = nsp_arena_alloc(a, (size_t)n * NAMSPILL_NS_COUNT * sizeof(*r->spills));
+	if (!r->spills)
+		return r->proc_err = -ENOMEM;
 	for (long i = 0; i < n; i++) {
 		for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
-			struct nsp_spill *s;
+			struct nsp_spill *s = &r->spills[r->nspills];
 			if (!nsp_spilled(&t[i], &r->verdict, type))
 				continue;
-			s = nsp_arena_alloc(a, sizeof(*s));
-			if (!s)
-				return 0;
-			if (r->nspills == 0)
-				r->spills = s;
 			memset(s, 0, sizeof(*s));
 			s->tid = t[i].tid;
 			memcpy(s->comm, t[i].comm, sizeof(s->comm));
@@ -155,8 +160,6 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 			r->nspills++;
 		}
 	}
-	/* Spill entries are contiguous only if nothing else was allocated in
-	 * between, so causes are explained after the list is complete. */
 	for (size_t i = 0; i < r->nspills; i++)
 		explain(&r->spills[i], find_record(&m, r->spills[i].tid), a);
 	return 0;

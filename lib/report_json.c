@@ -118,6 +118,19 @@ static void spill(struct nsp_out *o, const struct nsp_report *r,
 	key(o, "cause");
 	cause(o, sp->cause, s);
 	nsp_out_str(o, ",");
+	key(o, "creation");
+	if (sp->creation) {
+		nsp_out_str(o, "{");
+		key(o, "parent_tid");
+		nsp_out_i64(o, sp->creation->parent_tid);
+		nsp_out_str(o, ",");
+		key(o, "stack");
+		stack(o, &sp->creation->stack, s);
+		nsp_out_str(o, "}");
+	} else {
+		nsp_out_str(o, "null");
+	}
+	nsp_out_str(o, ",");
 	key(o, "inherited_via");
 	nsp_out_str(o, "[");
 	for (size_t i = 0; i < sp->nhops; i++) {

@@ -138,6 +138,14 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 	nsp_out_u64(o, c->seq);
 	nsp_out_str(o, ":\n");
 	stack(o, &c->stack, s);
+	if (!sp->nhops && sp->creation) {
+		nsp_out_str(o, "  thread ");
+		nsp_out_i64(o, sp->tid);
+		nsp_out_str(o, " was created by thread ");
+		nsp_out_i64(o, sp->creation->parent_tid);
+		nsp_out_str(o, " at:\n");
+		stack(o, &sp->creation->stack, s);
+	}
 	for (size_t h = 0; h < sp->nhops; h++) {
 		nsp_out_str(o, "  inherited by thread ");
 		nsp_out_i64(o, sp->hops[h].tid);

@@ -27,6 +27,9 @@ def setns_leak_is_reported_with_its_call_site():
            "file:line of frame 0", c["stack"][0])
     expect("leaker" in functions(c["stack"]), "stack goes on to the thread function", c)
     expect(s["inherited_via"] == [], "not inherited", s)
+    cr = s["creation"]
+    expect(cr["parent_tid"] == r.tids["main"] and "main" in functions(cr["stack"]),
+           "created by main, with the creation stack", cr)
 
 
 @test
