@@ -7,7 +7,6 @@
 typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void pool_task(void)
 {

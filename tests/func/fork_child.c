@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void child_leaks(void)
 {
@@ -17,13 +16,6 @@ static void *leaker(void *p)
 	(void)p;
 	say_tid("child_leaker");
 	child_leaks();
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
-static void *bystander(void *p)
-{
-	(void)p;
 	pthread_barrier_wait(&ready);
 	return park();
 }

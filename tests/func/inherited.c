@@ -4,7 +4,6 @@
 #include "common.h"
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 static void *grandchild(void *p)
 {
@@ -51,13 +50,6 @@ static void *creator(void *p)
 	if (setns(home, CLONE_NEWNET) != 0)
 		abort();
 	return NULL;
-}
-
-static void *bystander(void *p)
-{
-	(void)p;
-	pthread_barrier_wait(&ready);
-	return park();
 }
 
 int main(void)

@@ -3,7 +3,6 @@
 #include "common.h"
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void leak_here(void)
 {
@@ -16,13 +15,6 @@ static void *leaker(void *p)
 	(void)p;
 	say_tid("leaker");
 	leak_here();
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
-static void *bystander(void *p)
-{
-	(void)p;
 	pthread_barrier_wait(&ready);
 	return park();
 }

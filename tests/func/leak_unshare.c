@@ -2,7 +2,6 @@
  * home (not a spill); two bystanders. */
 #include "common.h"
 
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void isolate_hostname(void)
 {
@@ -27,13 +26,6 @@ static void *tidy(void *p)
 	isolate_hostname();
 	if (setns(home, CLONE_NEWUTS) != 0)
 		abort();
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
-static void *bystander(void *p)
-{
-	(void)p;
 	pthread_barrier_wait(&ready);
 	return park();
 }

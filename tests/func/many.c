@@ -5,7 +5,6 @@
 #define N 64
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 static void *worker(void *p)
 {

@@ -4,7 +4,6 @@
 #include "common.h"
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 static inline __attribute__((always_inline)) void enter_inlined(void)
 {

@@ -9,7 +9,6 @@
 #endif
 
 static int pidfd;
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void join_child_namespaces(void)
 {
@@ -24,13 +23,6 @@ static void *leaker(void *p)
 	(void)p;
 	say_tid("leaker");
 	join_child_namespaces();
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
-static void *bystander(void *p)
-{
-	(void)p;
 	pthread_barrier_wait(&ready);
 	return park();
 }

@@ -3,7 +3,6 @@
 #include "common.h"
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void raw_enter(void)
 {
@@ -31,13 +30,6 @@ static void *unsharer(void *p)
 	(void)p;
 	say_tid("unsharer");
 	raw_unshare();
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
-static void *bystander(void *p)
-{
-	(void)p;
 	pthread_barrier_wait(&ready);
 	return park();
 }

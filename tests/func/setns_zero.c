@@ -2,7 +2,6 @@
 #include "common.h"
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void enter_any(void)
 {
@@ -15,13 +14,6 @@ static void *leaker(void *p)
 	(void)p;
 	say_tid("leaker");
 	enter_any();
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
-static void *bystander(void *p)
-{
-	(void)p;
 	pthread_barrier_wait(&ready);
 	return park();
 }
