@@ -74,12 +74,22 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s)
 	return 0;
 }
 
+void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s)
+{
+	int err = 0;
+
+	if (!nsp_opt.log_path[0] || write_log(r, s)) {
+		if (r->proc_err || r->nspills || nsp_opt.verbosity > 0)
+			write_to(2, r, s, &err);
+	}
+}
+
 int nsp_emit(const char *trigger, int signo)
 {
 	struct nsp_arena a;
 	struct nsp_report r;
 	struct nsp_sym *s;
-	int saved = errno, err = 0, n;
+	int saved = errno, n;
 
 	if (nsp_arena_init(&a, ARENA_SIZE)) {
 		nsp_msg("cannot map memory for the report", NULL, NULL);
@@ -88,10 +98,7 @@ int nsp_emit(const char *trigger, int signo)
 	nsp_report_collect(&r, &a, trigger, signo);
 	n = r.proc_err ? -1 : (int)r.nspills;
 	s = nsp_sym_open(&a, n > 0);
-	if (!nsp_opt.log_path[0] || write_log(&r, s)) {
-		if (n != 0 || nsp_opt.verbosity > 0)
-			write_to(2, &r, s, &err);
-	}
+	nsp_emit_report(&r, s);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);
 	errno = saved;

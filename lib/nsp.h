@@ -231,6 +231,8 @@ struct nsp_report {
 	struct nsp_spill *spills;
 };
 
+int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
+		    const char *trigger, int signo);
 int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 		       const char *trigger, int signo);
 
@@ -249,6 +251,8 @@ struct nsp_frame {
 struct nsp_sym;
 /* full: also names and file:line via libdw (not in signal context). */
 struct nsp_sym *nsp_sym_open(struct nsp_arena *a, int full);
+/* The same for another process (the tracer); pid must stay stopped. */
+struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full);
 /* Frames at ip, functions inlined there first; returns how many (>= 1). */
 int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max);
 /* The innermost of them. */
@@ -265,6 +269,8 @@ void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 /* Writes the report of this process per the options; returns the number
  * of spills, or -1 if no verdict could be taken. */
 int nsp_emit(const char *trigger, int signo);
+/* Writes a collected report per the options (log file or stderr). */
+void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s);
 /* Once per process: report at exit; returns the status to exit with. */
 int nsp_exit_report(int status);
 

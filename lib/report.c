@@ -120,16 +120,18 @@ static void explain(struct nsp_spill *s, const struct nsp_thread *rec, struct ns
 	s->hops = hops;
 }
 
-int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
-		       const char *trigger, int signo)
+/* Threads of pid, the verdict and the list of spills, without causes:
+ * shared by the in-process report and the tracer, which explains spills
+ * from its own records. */
+int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
+		    const char *trigger, int signo)
 {
 	struct namspill_task *t = NULL;
-	struct recmap m;
 	void *work;
 	long n;
 
 	memset(r, 0, sizeof(*r));
-	r->pid = getpid();
+	r->pid = pid;
 	r->trigger = trigger;
 	r->signo = signo;
 	nsp_proc_comm(r->pid, r->pid, r->comm);
@@ -140,7 +142,7 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 	}
 	r->nthreads = (size_t)n;
 	work = nsp_arena_alloc(a, nsp_majority_work((size_t)n));
-	if (!work || map_records(&m, a))
+	if (!work)
 		return r->proc_err = -ENOMEM;
 	nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
 	/* Room for the worst case; untouched pages of the arena cost nothing. */
@@ -160,6 +162,18 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 			r->nspills++;
 		}
 	}
+	return 0;
+}
+
+int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
+		       const char *trigger, int signo)
+{
+	struct recmap m;
+
+	if (nsp_report_scan(r, a, getpid(), trigger, signo))
+		return r->proc_err;
+	if (map_records(&m, a))
+		return r->proc_err = -ENOMEM;
 	for (size_t i = 0; i < r->nspills; i++)
 		explain(&r->spills[i], find_record(&m, r->spills[i].tid), a);
 	return 0;

@@ -50,6 +50,7 @@ struct nsp_sym {
 	struct dw dw;
 	Dwfl *dwfl;
 	int full;
+	int self; /* our own process: dladdr can name what libdw cannot */
 };
 
 static uintptr_t hex(const char **s)
@@ -113,12 +114,22 @@ static struct map *add_map_line(struct nsp_sym *s, const char *line, struct map 
 	return m;
 }
 
-static void read_maps(struct nsp_sym *s)
+static void read_maps(struct nsp_sym *s, pid_t pid)
 {
-	char buf[4096], line[4096 + 256];
+	char buf[4096], line[4096 + 256], path[32] = "/proc/self/maps", num[12];
 	size_t ll = 0;
 	ssize_t n;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int fd, k = sizeof(num);
+
+	if (!s->self) {
+		num[--k] = 0;
+		do
+			num[--k] = (char)('0' + pid % 10);
+		while (pid /= 10);
+		strcpy(path + 6, num + k);
+		strcat(path, "/maps");
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct map *last = NULL;
 
 	if (fd < 0)
@@ -174,19 +185,28 @@ static void load_dw(struct dw *d)
 
 struct nsp_sym *nsp_sym_open(struct nsp_arena *a, int full)
 {
+	return nsp_sym_open_pid(a, 0, full);
+}
+
+/* pid 0: this process. */
+struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
+{
 	struct nsp_sym *s = nsp_arena_alloc(a, sizeof(*s));
 
 	if (!s)
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->a = a;
-	read_maps(s);
+	s->self = pid == 0 || pid == getpid();
+	if (s->self)
+		pid = getpid();
+	read_maps(s, pid);
 	s->full = full;
 	if (!full)
 		return s;
 	load_dw(&s->dw);
 	if (s->dw.begin && (s->dwfl = s->dw.begin(&s->dw.cb))) {
-		if (s->dw.proc_report(s->dwfl, getpid()) != 0 ||
+		if (s->dw.proc_report(s->dwfl, pid) != 0 ||
 		    s->dw.report_end(s->dwfl, NULL, NULL) != 0) {
 			s->dw.end(s->dwfl);
 			s->dwfl = NULL;
@@ -328,7 +348,7 @@ int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 	if (!s->dwfl || !(mod = s->dw.addrmodule(s->dwfl, pc))) {
 		Dl_info di;
 		/* No libdw: exported names at least. */
-		if (s->full && dladdr((void *)pc, &di) && di.dli_sname)
+		if (s->full && s->self && dladdr((void *)pc, &di) && di.dli_sname)
 			f->function = demangled(s, di.dli_sname);
 		return 1;
 	}
