@@ -18,6 +18,7 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get("NSP_BUILD", "build"))
 LIB = os.path.join(BUILD, "libnamspill.so")
+TRACER = os.path.join(BUILD, "namspill-trace")
 PROGS = os.path.join(BUILD, "tests", "func")
 SKIP_RC = 77
 
@@ -63,10 +64,11 @@ def prog(name):
 
 
 def run(name, *args, options="format=json", preload=True, log=True, env=None,
-        timeout=30, stdin=None, text=True):
+        timeout=30, stdin=None, text=True, trace=False):
     """Runs build/tests/func/NAME (or an absolute command).  With log=True
     reports go to a fresh directory and are parsed; a program exiting 77
-    raises Skip with its stderr."""
+    raises Skip with its stderr.  trace=True runs it under namspill-trace
+    instead of the preload."""
     logdir = tempfile.mkdtemp(prefix="nsp-test-")
     e = dict(os.environ)
     e.pop("LD_PRELOAD", None)
@@ -74,12 +76,16 @@ def run(name, *args, options="format=json", preload=True, log=True, env=None,
     opts = options
     if log:
         opts = "log_path=%s/r:%s" % (logdir, options)
-    if preload:
+    if trace:
+        e["NAMSPILL_OPTIONS"] = opts
+    elif preload:
         e["LD_PRELOAD"] = LIB
         e["NAMSPILL_OPTIONS"] = opts
     if env:
         e.update(env)
     cmd = [name if os.path.isabs(name) else prog(name)] + list(args)
+    if trace:
+        cmd = [TRACER, "--"] + cmd
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                          env=e, text=text)

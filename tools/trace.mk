@@ -1,0 +1,21 @@
+# Tracer mode (tools/trace/): build/namspill-trace follows a process tree
+# with ptrace + seccomp and reports like the preloaded shim.  It links the
+# objects of lib/ it needs from the archive, and elfutils' unwinder for
+# stacks taken from outside.
+
+TRACE_SRC = $(wildcard tools/trace/*.c)
+TRACE_OBJ = $(TRACE_SRC:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/obj/tools/trace/%.o: tools/trace/%.c tools/trace/trace.h $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(NSP_CFLAGS) -Itools/trace -c -o $@ $<
+
+$(BUILD)/namspill-trace: $(TRACE_OBJ) $(BUILD)/libnsp_test.a
+	$(CC) -o $@ $(TRACE_OBJ) $(BUILD)/libnsp_test.a $(LDFLAGS) \
+		-ldw -lelf -ldl -lpthread
+
+all: $(BUILD)/namspill-trace
+
+# Test programs named static_* are linked statically (no preload can reach
+# them); frame pointers kept so both unwinders are exercised.
+$(BUILD)/tests/func/static_%: TEST_CFLAGS += -static -fno-omit-frame-pointer

@@ -1,0 +1,93 @@
+/* Tracer mode: namspill-trace runs a command under ptrace, stopped by a
+ * seccomp filter only at setns, unshare and exit_group, and reports
+ * spilled threads of every process in the tree like the preloaded shim. */
+#ifndef NSP_TRACE_H
+#define NSP_TRACE_H
+
+#include <sys/types.h>
+
+#include "nsp.h"
+
+/* Exit statuses of namspill-trace itself (the command's own otherwise). */
+#define NSP_TRACE_DENIED 69 /* ptrace or seccomp not permitted here */
+#define NSP_TRACE_FAILED 125
+#define NSP_TRACE_NOEXEC 126
+#define NSP_TRACE_NOTFOUND 127
+
+/* ---- trace_rec.c: what each traced thread did (tracer-side registry) */
+
+struct trec;
+
+struct tev { /* one successful setns/unshare */
+	int call;
+	unsigned kinds;
+	unsigned refs; /* cause slots pointing here */
+	uint64_t seq;
+	pid_t tid;
+	const struct trec *owner; /* compared, never followed */
+	struct nsp_stack stack;
+};
+
+struct trec { /* one thread */
+	pid_t tid, tgid, parent_tid;
+	unsigned refs;        /* 1 while alive, +1 per child keeping it */
+	struct trec *parent;  /* kept only while a cause flows from it */
+	struct trec *next;    /* hash chain of live threads */
+	struct tev *cause[NSP_NKINDS];
+	struct nsp_stack stack; /* creation stack */
+	int pending_call;       /* setns/unshare seen at entry, result not yet */
+	unsigned pending_kinds;
+};
+
+struct tproc { /* one process (thread group) */
+	pid_t tgid;
+	int reported;  /* its one report is written */
+	int traced;    /* 0 for our own child until it execs the command */
+	void *unw;     /* remote unwinder state (trace_unwind.c) */
+	struct tproc *next;
+};
+
+struct trec *trec_find(pid_t tid);
+struct trec *trec_new(pid_t tid, pid_t tgid);
+void trec_gone(struct trec *t);
+/* A new thread created by parent: copy the causes that flow into it. */
+void trec_inherit(struct trec *child, struct trec *parent);
+void trec_record(struct trec *t, int call, unsigned kinds, const struct nsp_stack *st);
+/* After exec only the exec'ing thread remains, under the group's id. */
+void trec_exec(pid_t tgid, pid_t former_tid);
+
+struct tproc *tproc_find(pid_t tgid);
+struct tproc *tproc_get(pid_t tgid);
+void tproc_gone(pid_t tgid);
+
+/* Writes the report of tgid per the options; returns the number of
+ * spills, -1 when no verdict could be taken. */
+int trace_report(struct tproc *p, const char *trigger, int signo);
+
+/* ---- trace_unwind.c: stacks of a stopped thread, from outside */
+
+void trace_unwind(struct tproc *p, struct trec *t, struct nsp_stack *st, uint32_t max);
+void trace_unwind_forget(struct tproc *p); /* after exec or exit */
+/* Leading frames of syscall wrappers (libc, Go's syscall packages). */
+int trace_is_wrapper(const char *function);
+
+/* ---- trace_arch.c: registers */
+
+int trace_set_exit_status(pid_t tid, int status);
+
+/* ---- trace_spawn.c */
+
+/* SECCOMP_RET_DATA of the filter's stops. */
+enum { STOP_SETNS = 1, STOP_UNSHARE, STOP_EXIT };
+
+/* Forks and execs argv seized by this process; -1 with *why set. */
+pid_t trace_spawn(char **argv, int *why);
+
+/* ---- trace_loop.c */
+
+/* Spawns argv traced; returns the wait status of the command, or -1
+ * with *why set to one of the NSP_TRACE_* statuses. */
+int trace_run(char **argv, int *why);
+pid_t trace_root(void); /* the command's pid, once started */
+
+#endif
