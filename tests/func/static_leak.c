@@ -7,7 +7,6 @@
 #include "common.h"
 
 static int nsfd;
-static pthread_barrier_t ready;
 
 __attribute__((noinline)) static void leak_here(void)
 {
