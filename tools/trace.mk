@@ -19,3 +19,15 @@ all: $(BUILD)/namspill-trace
 # Test programs named static_* are linked statically (no preload can reach
 # them); frame pointers kept so both unwinders are exercised.
 $(BUILD)/tests/func/static_%: TEST_CFLAGS += -static -fno-omit-frame-pointer
+
+# The Go test program, only where a Go toolchain is installed (the test
+# skips otherwise).  Its build cache stays in the build tree.
+GO := $(shell command -v go 2>/dev/null)
+ifneq ($(GO),)
+$(BUILD)/tests/func/go_leak: tests/func/go_leak.go
+	@mkdir -p $(dir $@)
+	GOCACHE=$(abspath $(BUILD))/gocache GO111MODULE=off \
+		$(GO) build -o $@ tests/func/go_leak.go
+
+tests: $(BUILD)/tests/func/go_leak
+endif

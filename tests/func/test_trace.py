@@ -128,6 +128,25 @@ def sigterm_kills_as_before_and_reports():
 
 
 @test
+def go_program_leak_is_named_by_go_function():
+    need_root()
+    if not os.path.exists(os.path.join(os.path.dirname(TRACER), "tests", "func", "go_leak")):
+        if shutil.which("go") is None:
+            raise Skip("no Go toolchain (go) installed; Debian's golang-go provides one")
+        raise AssertionError("go is installed but go_leak was not built (make tests)")
+    r = run("go_leak", trace=True)
+    rep = r.only_report()
+    expect(r.rc == 66, "os.Exit(0) with a spill becomes 66", r)
+    leaker = r.tids["leaker"]
+    expect([(s["tid"], s["type"]) for s in rep["spills"]] == [(leaker, "net")],
+           "only the locked thread spilled, in net", rep)
+    c = rep["spills"][0]["cause"]
+    expect(c["call"] == "setns" and c["tid"] == leaker, "its raw setns", c)
+    expect(functions(c["stack"])[:2] == ["main.leakHere", "main.main.func1"],
+           "Go names, syscall package frames trimmed", functions(c["stack"]))
+
+
+@test
 def refuses_clearly_when_ptrace_is_denied():
     r = run(prog("deny_ptrace"), TRACER, "--", prog("static_clean"), preload=False, log=False)
     expect(r.rc == 69, "distinct status 69", r)
