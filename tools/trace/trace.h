@@ -35,8 +35,13 @@ struct trec { /* one thread */
 	struct trec *next;    /* hash chain of live threads */
 	struct tev *cause[NSP_NKINDS];
 	struct nsp_stack stack; /* creation stack */
-	int pending_call;       /* setns/unshare seen at entry, result not yet */
+	/* A setns/unshare seen at entry; whether it succeeded is read from
+	 * /proc at the thread's next stop (trec_settle), which spares a
+	 * stop at syscall exit. */
+	int pending_call;
 	unsigned pending_kinds;
+	uint64_t pending_ino[NSP_NKINDS]; /* namespaces before the call */
+	struct nsp_stack pending_stack;
 };
 
 struct tproc { /* one process (thread group) */
@@ -53,6 +58,9 @@ void trec_gone(struct trec *t);
 /* A new thread created by parent: copy the causes that flow into it. */
 void trec_inherit(struct trec *child, struct trec *parent);
 void trec_record(struct trec *t, int call, unsigned kinds, const struct nsp_stack *st);
+/* Remember a call at its entry; settle it once it has returned. */
+void trec_pending(struct trec *t, int call, unsigned kinds);
+void trec_settle(struct trec *t);
 /* After exec only the exec'ing thread remains, under the group's id. */
 void trec_exec(pid_t tgid, pid_t former_tid);
 

@@ -79,40 +79,23 @@ static void on_seccomp(struct trec *t)
 	struct tproc *p = tproc_get(t->tgid);
 	int stop, n;
 
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) <= 0 ||
+	trec_settle(t);
+	if (!p || ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) <= 0 ||
 	    si.op != PTRACE_SYSCALL_INFO_SECCOMP) {
 		resume(t->tid, PTRACE_CONT, 0);
 		return;
 	}
 	stop = (int)si.seccomp.ret_data;
 	if (stop == STOP_SETNS || stop == STOP_UNSHARE) {
-		t->pending_call = stop == STOP_SETNS ? NSP_CALL_SETNS : NSP_CALL_UNSHARE;
-		t->pending_kinds = kinds_at_entry(t->tid, stop, si.seccomp.args);
-		resume(t->tid, PTRACE_SYSCALL, 0); /* on to its result */
-		return;
-	}
-	if (stop == STOP_EXIT && p) {
+		/* The stack is the same now as when the call returns. */
+		trec_pending(t, stop == STOP_SETNS ? NSP_CALL_SETNS : NSP_CALL_UNSHARE,
+			     kinds_at_entry(t->tid, stop, si.seccomp.args));
+		trace_unwind(p, t, &t->pending_stack, (uint32_t)nsp_opt.stack_depth);
+	} else if (stop == STOP_EXIT) {
 		n = trace_report(p, "exit", 0);
 		if (n > 0 && (si.seccomp.args[0] & 0xff) == 0 && nsp_opt.exitcode)
 			trace_set_exit_status(t->tid, nsp_opt.exitcode);
 	}
-	resume(t->tid, PTRACE_CONT, 0);
-}
-
-static void on_syscall_exit(struct trec *t)
-{
-	struct __ptrace_syscall_info si;
-	struct nsp_stack st;
-	struct tproc *p;
-
-	if (t->pending_call &&
-	    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) > 0 &&
-	    si.op == PTRACE_SYSCALL_INFO_EXIT && !si.exit.is_error && si.exit.rval == 0 &&
-	    (p = tproc_get(t->tgid))) {
-		trace_unwind(p, t, &st, (uint32_t)nsp_opt.stack_depth);
-		trec_record(t, t->pending_call, t->pending_kinds, &st);
-	}
-	t->pending_call = 0;
 	resume(t->tid, PTRACE_CONT, 0);
 }
 
@@ -123,6 +106,7 @@ static void on_new_task(struct trec *parent, int event)
 	struct tproc *p;
 	int flows = 0;
 
+	trec_settle(parent);
 	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) == 0 &&
 	    (c = thread_of((pid_t)msg))) {
 		for (int k = 0; k < NSP_NKINDS; k++)
@@ -204,10 +188,7 @@ static void on_stop(pid_t tid, int status)
 	}
 	switch (event) {
 	case 0:
-		if (sig == (SIGTRAP | 0x80))
-			on_syscall_exit(t);
-		else
-			on_signal(t, sig);
+		on_signal(t, sig);
 		return;
 	case PTRACE_EVENT_SECCOMP:
 		on_seccomp(t);

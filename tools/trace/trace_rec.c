@@ -1,8 +1,10 @@
 /* The tracer's records: live threads by tid, the switches they made, and
  * which causes flowed into threads they created.  The same model as
  * lib/registry.c, but kept in the tracer, so plain malloc and pointers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "trace.h"
 
@@ -138,6 +140,51 @@ void trec_exec(pid_t tgid, pid_t former_tid)
 			t->cause[k] = NULL;
 		}
 	}
+}
+
+/* The entry a switch of this kind changes: pid_for_children and
+ * time_for_children, not pid and time. */
+static uint64_t ns_ino(pid_t tid, int kind)
+{
+	const char *name = NULL;
+	char path[64];
+	struct stat st;
+
+	for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
+		if (nsp_kind_of_type(type) == kind)
+			name = nsp_ns_names[type];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)tid, name);
+	return name && stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+void trec_pending(struct trec *t, int call, unsigned kinds)
+{
+	t->pending_call = call;
+	t->pending_kinds = kinds;
+	for (int k = 0; k < NSP_NKINDS; k++)
+		t->pending_ino[k] = kinds & (1u << k) ? ns_ino(t->tid, k) : 0;
+}
+
+/* A call succeeded if it moved the thread.  Only the thread itself
+ * changes its namespaces, and it has not run since the call returned.
+ * A setns into the namespace the thread is already in looks failed: it
+ * changes nothing, so it explains nothing either. */
+void trec_settle(struct trec *t)
+{
+	int moved = 0;
+
+	if (!t->pending_call)
+		return;
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		uint64_t now;
+		if (!(t->pending_kinds & (1u << k)))
+			continue;
+		now = ns_ino(t->tid, k);
+		moved |= now && now != t->pending_ino[k];
+	}
+	if (moved)
+		trec_record(t, t->pending_call, t->pending_kinds, &t->pending_stack);
+	t->pending_call = 0;
 }
 
 struct tproc *tproc_find(pid_t tgid)

@@ -96,7 +96,9 @@ int trace_report(struct tproc *p, const char *trigger, int signo)
 	nsp_report_scan(&r, &a, p->tgid, trigger, signo);
 	n = r.proc_err ? -1 : (int)r.nspills;
 	for (size_t i = 0; i < r.nspills; i++) {
-		const struct trec *t = trec_find(r.spills[i].tid);
+		struct trec *t = trec_find(r.spills[i].tid);
+		if (t && t->tgid == p->tgid)
+			trec_settle(t); /* stopped in its last call, or about to die */
 		explain(&r.spills[i], t && t->tgid == p->tgid ? t : NULL, &a);
 	}
 	s = nsp_sym_open_pid(&a, p->tgid, n > 0);

@@ -65,9 +65,31 @@ static bool get_thread(Dwfl *d, pid_t tid, void *arg, void **thread_argp)
 	return tid == cur_tid;
 }
 
+/* The top of the stack, read in one go: most of what the unwinder reads
+ * is there, and each read is otherwise a syscall. */
+static struct {
+	uintptr_t lo;
+	size_t len;
+	char buf[8192];
+} top;
+
+static void read_top(uintptr_t sp)
+{
+	struct iovec local = { top.buf, sizeof(top.buf) };
+	struct iovec remote = { (void *)sp, sizeof(top.buf) - (sp & 4095) };
+	ssize_t n = process_vm_readv(cur_tid, &local, 1, &remote, 1, 0);
+
+	top.lo = sp;
+	top.len = n > 0 ? (size_t)n : 0;
+}
+
 static bool memory_read(Dwfl *d, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	(void)d, (void)arg;
+	if (addr >= top.lo && addr + sizeof(*result) <= top.lo + top.len) {
+		memcpy(result, top.buf + (addr - top.lo), sizeof(*result));
+		return true;
+	}
 	return peek(cur_tid, (uintptr_t)addr, result, sizeof(*result)) == 0;
 }
 
@@ -104,6 +126,7 @@ static bool set_initial_registers(Dwfl_Thread *th, void *arg)
 	if (ptrace(PTRACE_GETREGS, cur_tid, 0, &r))
 		return false;
 	cur_leaf = 0;
+	read_top(r.rsp);
 	if (!has_cfi(dwfl_thread_dwfl(th), r.rip) && !peek(cur_tid, r.rsp, &w[0], sizeof(w[0]))) {
 		cur_leaf = r.rip;
 		r.rip = w[0];
@@ -237,7 +260,7 @@ static uint32_t by_cfi(struct unw *u, struct trec *t, struct nsp_stack *st, uint
 static uint32_t by_fp(struct unw *u, pid_t tid, pid_t tgid, struct nsp_stack *st, uint32_t max)
 {
 	struct user_regs_struct r;
-	uintptr_t fp, ret, top;
+	uintptr_t fp, ret, up;
 	uint32_t n = 0;
 
 	if (ptrace(PTRACE_GETREGS, tid, 0, &r))
@@ -250,10 +273,10 @@ static uint32_t by_fp(struct unw *u, pid_t tid, pid_t tgid, struct nsp_stack *st
 		if (peek(tid, fp, frame, sizeof(frame)) || !is_code(u, tgid, frame[1]))
 			break;
 		st->ip[n++] = frame[1];
-		top = frame[0];
-		if (top <= fp)
+		up = frame[0];
+		if (up <= fp)
 			break;
-		fp = top;
+		fp = up;
 	}
 	return n;
 }
