@@ -10,10 +10,11 @@ preload=$(NAMSPILL_OPTIONS=exitcode=0 LD_PRELOAD=$B/libnamspill.so $P "$N")
 traced=$(NAMSPILL_OPTIONS=exitcode=0 $B/namspill-trace -- $P "$N")
 echo "setns round trip, $N times (ns each; ratio to native):"
 printf '  %-22s %8s ns\n' native "$native"
-printf '  %-22s %8s ns  %6.1fx\n' preload "$preload" "$(echo "$preload / $native" | bc -l)"
-printf '  %-22s %8s ns  %6.1fx\n' "namspill-trace" "$traced" "$(echo "$traced / $native" | bc -l)"
+row() { awk -v n="$1" -v t="$2" -v b="$native" 'BEGIN { printf "  %-22s %8d ns  %6.1fx\n", n, t, t / b }'; }
+row preload "$preload"
+row namspill-trace "$traced"
 if command -v strace >/dev/null; then
 	# strace is slow: fewer round trips, same per-trip figure.
 	s=$(strace -f -k -o /dev/null $P $((N / 10)))
-	printf '  %-22s %8s ns  %6.1fx\n' "strace -f -k" "$s" "$(echo "$s / $native" | bc -l)"
+	row "strace -f -k" "$s"
 fi
