@@ -44,6 +44,9 @@ struct namspill_task {
 	struct namspill_nsid ns[NAMSPILL_NS_COUNT];
 };
 
+/* NAMSPILL_VERSION of the library in use. */
+const char *namspill_version(void);
+
 /* Name of a namespace type as in /proc/TID/ns ("net", "pid_for_children"). */
 const char *namspill_nstype_name(int type);
 

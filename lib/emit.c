@@ -110,7 +110,8 @@ int nsp_exit_report(int status)
 	pid_t me = getpid(), prev = atomic_load(&exit_reported);
 	int n;
 
-	if (prev == me || !atomic_compare_exchange_strong(&exit_reported, &prev, me))
+	if (atomic_load(&nsp_passive) || prev == me ||
+	    !atomic_compare_exchange_strong(&exit_reported, &prev, me))
 		return status;
 	n = nsp_emit("exit", 0);
 	if (n > 0 && status == 0 && nsp_opt.exitcode)

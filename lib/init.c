@@ -7,11 +7,30 @@
 #include "nsp.h"
 
 static _Atomic int state; /* 0 not started, 1 running, 2 done */
+_Atomic int nsp_passive;
+
+/* The hidden name is this copy's own address; the public one may be bound
+ * to another copy of the library. */
+const char *nsp_version(void)
+{
+	return NAMSPILL_VERSION;
+}
+
+__attribute__((visibility("default"), alias("nsp_version"))) const char *namspill_version(void);
+
+#define MAX_WARNINGS 8
 
 static void warn(const char *msg, const char *key, const char *val)
 {
+	static int count;
 	struct nsp_out o;
 
+	if (++count > MAX_WARNINGS) {
+		if (count == MAX_WARNINGS + 1)
+			nsp_msg("warning: more bad entries in NAMSPILL_OPTIONS, not listed", NULL,
+				NULL);
+		return;
+	}
 	nsp_out_init(&o, 2);
 	nsp_out_str(&o, "namspill: warning: ");
 	nsp_out_str(&o, msg);
@@ -37,6 +56,11 @@ void nsp_init(void)
 	if (atomic_load_explicit(&state, memory_order_acquire) == 2 ||
 	    !atomic_compare_exchange_strong(&state, &zero, 1))
 		return; /* done, or being done by this or another thread */
+	if (atomic_load(&nsp_passive)) {
+		atomic_store_explicit(&state, 2, memory_order_release);
+		return;
+	}
+	nsp_out_check_std();
 	nsp_options_defaults(&nsp_opt);
 	nsp_options_parse(&nsp_opt, secure_getenv("NAMSPILL_OPTIONS"), warn);
 	if (nsp_opt.help)

@@ -79,6 +79,7 @@ struct nsp_thread {
 	_Atomic int state;
 	nsp_ref me;       /* this record's own reference */
 	pid_t tid;
+	int borrowed;     /* runs on another thread's TLS (raw clone) */
 	pid_t parent_tid; /* 0: unknown (not created through our wrapper) */
 	nsp_ref parent;   /* creator's record, kept only when a cause flows */
 	uint64_t seq;     /* creation sequence */
@@ -90,6 +91,8 @@ struct nsp_thread {
 
 extern struct nsp_pool nsp_threads;
 extern struct nsp_pool nsp_events;
+
+extern _Atomic int nsp_shared_tls; /* a clone() shares its creator's TLS */
 
 struct nsp_thread *nsp_self(void);
 nsp_ref nsp_ref_of(const struct nsp_thread *t);
@@ -171,6 +174,7 @@ void nsp_out_hex(struct nsp_out *o, uint64_t v);
 void nsp_out_json_str(struct nsp_out *o, const char *s); /* quoted, or null */
 int nsp_out_flush(struct nsp_out *o);
 int nsp_write_all(int fd, const char *s, size_t n);
+void nsp_out_check_std(void); /* at start: which of fds 1, 2 are closed */
 void nsp_msg(const char *a, const char *b, const char *c);
 
 /* ---- proc.c: the one /proc reader */
@@ -276,6 +280,8 @@ int nsp_exit_report(int status);
 
 /* ---- init.c */
 
+extern _Atomic int nsp_passive; /* another copy of the library is in charge */
+const char *nsp_version(void);
 void nsp_init(void);
 
 #endif

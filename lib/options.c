@@ -112,6 +112,13 @@ static void warn_kv(nsp_warn_fn warn, const char *msg, const char *k, size_t kn,
 	if (v)
 		memcpy(vb, v, vn);
 	vb[v ? vn : 0] = 0;
+	/* The warning stays one printable line whatever the input held. */
+	for (size_t i = 0; i < kn; i++)
+		if ((unsigned char)kb[i] < 0x20 || kb[i] == 0x7f)
+			kb[i] = '?';
+	for (size_t i = 0; v && i < vn; i++)
+		if ((unsigned char)vb[i] < 0x20 || vb[i] == 0x7f)
+			vb[i] = '?';
 	if (warn)
 		warn(msg, kb, v ? vb : NULL);
 }
@@ -122,6 +129,7 @@ void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
 		const char *k, *v = NULL;
 		size_t kn, vn = 0;
 		const struct opt *d = NULL;
+		int torn = 0;
 
 		while (is_sep(*s))
 			s++;
@@ -141,7 +149,7 @@ void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
 				if (*s)
 					s++;
 				else
-					warn_kv(warn, "unterminated quote in value of", k, kn, NULL, 0);
+					torn = 1;
 			} else {
 				v = s;
 				while (*s && !is_sep(*s))
@@ -152,7 +160,9 @@ void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 			if (strlen(table[i].name) == kn && !memcmp(table[i].name, k, kn))
 				d = &table[i];
-		if (!d)
+		if (torn)
+			warn_kv(warn, "unterminated quote in value of", k, kn, NULL, 0);
+		else if (!d)
 			warn_kv(warn, "unknown option", k, kn, v, vn);
 		else if (!v)
 			warn_kv(warn, "option needs a value:", k, kn, NULL, 0);

@@ -83,6 +83,7 @@ static struct nsp_thread *thread_alloc(uint32_t *idx_out)
 	atomic_store_explicit(&t->refs, 1, memory_order_relaxed);
 	atomic_store_explicit(&t->state, NSP_T_NEW, memory_order_relaxed);
 	t->tid = 0;
+	t->borrowed = 0;
 	t->parent_tid = 0;
 	t->parent = 0;
 	t->seq = nsp_next_seq();
@@ -117,16 +118,49 @@ static void watch_end(struct nsp_thread *t)
 		pthread_setspecific(end_key, t);
 }
 
-struct nsp_thread *nsp_self(void)
-{
-	struct nsp_thread *t = self;
+/* A thread made by clone() without CLONE_SETTLS runs on its creator's
+ * thread pointer, so `self` is the creator's record there.  Once such a
+ * clone was seen, records are checked against the kernel's tid (a syscall
+ * the common case does not pay), and those threads get records of their
+ * own, found by tid.  Their end goes unnoticed: each keeps one record. */
+_Atomic int nsp_shared_tls;
 
-	if (t)
-		return t;
+static struct nsp_thread *borrowed_self(pid_t tid)
+{
+	uint32_t high = nsp_pool_high(&nsp_threads);
+	struct nsp_thread *t;
+
+	for (uint32_t i = 1; i <= high; i++) {
+		t = nsp_pool_at(&nsp_threads, i);
+		if (t && (atomic_load(&t->obj.gen) & 1) && t->tid == tid && t->borrowed &&
+		    atomic_load(&t->state) == NSP_T_ALIVE)
+			return t;
+	}
 	t = thread_alloc(NULL);
 	if (!t)
 		return NULL;
-	t->tid = gettid();
+	t->tid = tid;
+	t->borrowed = 1;
+	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
+	return t;
+}
+
+struct nsp_thread *nsp_self(void)
+{
+	struct nsp_thread *t = self;
+	pid_t tid;
+
+	if (t && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+		return t;
+	tid = gettid();
+	if (t && t->tid == tid)
+		return t;
+	if (t)
+		return borrowed_self(tid);
+	t = thread_alloc(NULL);
+	if (!t)
+		return NULL;
+	t->tid = tid;
 	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
 	self = t;
 	if (t->tid != getpid())
@@ -142,7 +176,8 @@ void nsp_record_switch(int call, unsigned kinds)
 	nsp_ref r;
 	int n = 0;
 
-	if (!t || !kinds || !(idx = nsp_pool_get(&nsp_events)))
+	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed) ||
+	    !(idx = nsp_pool_get(&nsp_events)))
 		return;
 	e = nsp_pool_at(&nsp_events, idx);
 	e->call = (uint16_t)call;
@@ -163,9 +198,13 @@ void nsp_record_switch(int call, unsigned kinds)
 
 struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
 {
-	struct nsp_thread *parent = nsp_self(), *t = thread_alloc(NULL);
+	struct nsp_thread *parent, *t;
 	int inherits = 0;
 
+	if (atomic_load_explicit(&nsp_passive, memory_order_relaxed))
+		return NULL;
+	parent = nsp_self();
+	t = thread_alloc(NULL);
 	if (!t)
 		return NULL;
 	t->start = start;

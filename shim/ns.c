@@ -6,6 +6,8 @@
 
 #include "real.h"
 
+NSP_HIDDEN void nsp_shim_note_clone(unsigned long flags);
+
 NSP_HIDDEN void nsp_shim_record_setns(int fd, unsigned long nstype)
 {
 	unsigned kinds = nstype ? nsp_kinds_of_flags(nstype) : nsp_kinds_of_nsfd(fd);
@@ -54,6 +56,10 @@ __attribute__((visibility("default"))) long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	nsp_real_init();
+	if (nr == SYS_clone)
+		nsp_shim_note_clone((unsigned long)a[0]);
+	else if (nr == SYS_clone3)
+		nsp_shim_note_clone(CLONE_VM); /* flags sit behind a pointer: assume the worst */
 	r = nsp_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (r == 0 && (nr == SYS_setns || nr == SYS_unshare)) {
 		e = errno;

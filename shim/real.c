@@ -22,7 +22,13 @@ void nsp_real_init(void)
 	RESOLVE(pthread_create, "pthread_create");
 	RESOLVE(pthread_exit, "pthread_exit");
 	RESOLVE(exit, "exit");
+	RESOLVE(clone, "clone");
 	RESOLVE(libc_start_main, "__libc_start_main");
+	/* A second copy of the library (LD_PRELOAD naming it twice under two
+	 * paths, or a dlopen) only passes calls on: the first one records
+	 * and reports, so there is one report per process. */
+	if (dlsym(RTLD_DEFAULT, "namspill_version") != (void *)nsp_version)
+		atomic_store(&nsp_passive, 1);
 	atomic_store_explicit(&resolved, 1, memory_order_release);
 	nsp_init();
 }

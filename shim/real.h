@@ -13,6 +13,7 @@ struct nsp_real {
 	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	void (*pthread_exit)(void *) __attribute__((noreturn));
 	void (*exit)(int) __attribute__((noreturn));
+	int (*clone)(int (*)(void *), void *, int, void *, ...);
 	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
 			       void (*)(void), void (*)(void), void *);
 };

@@ -1,0 +1,33 @@
+/* clone() called directly.  A child that shares memory but not a new
+ * thread pointer (CLONE_VM without CLONE_SETTLS) sees its creator's
+ * thread-local record; flag it so the registry checks tids from now on.
+ * The call itself is passed through untouched. */
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+
+#include "real.h"
+
+NSP_HIDDEN void nsp_shim_note_clone(unsigned long flags)
+{
+	if ((flags & CLONE_VM) && !(flags & CLONE_SETTLS))
+		atomic_store(&nsp_shared_tls, 1);
+}
+
+/* The three optional arguments are always read: reading varargs the caller
+ * did not pass only reads registers or stack slots, as in syscall(). */
+__attribute__((visibility("default"))) int clone(int (*fn)(void *), void *stack, int flags,
+						  void *arg, ...)
+{
+	va_list ap;
+	void *ptid, *tls, *ctid;
+
+	va_start(ap, arg);
+	ptid = va_arg(ap, void *);
+	tls = va_arg(ap, void *);
+	ctid = va_arg(ap, void *);
+	va_end(ap);
+	nsp_real_init();
+	nsp_shim_note_clone((unsigned long)(unsigned)flags);
+	return nsp_real.clone(fn, stack, flags, arg, ptid, tls, ctid);
+}
