@@ -29,16 +29,21 @@ static void append_num(char *buf, size_t cap, const char *sep, uint64_t v)
 	memcpy(buf + l + ls, num + i, sizeof(num) - (size_t)i);
 }
 
-static void write_to(int fd, const struct nsp_report *r, struct nsp_sym *s, int *err)
+int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int json)
 {
 	struct nsp_out o;
 
 	nsp_out_init(&o, fd);
-	if (nsp_opt.json)
+	if (json)
 		nsp_write_json(&o, r, s);
 	else
 		nsp_write_text(&o, r, s);
-	*err = -nsp_out_flush(&o);
+	return nsp_out_flush(&o);
+}
+
+static void write_to(int fd, const struct nsp_report *r, struct nsp_sym *s, int *err)
+{
+	*err = -nsp_write_report(fd, r, s, nsp_opt.json);
 }
 
 /* 0 if written to the log file; otherwise the caller falls back to stderr. */

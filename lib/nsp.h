@@ -183,6 +183,7 @@ void nsp_msg(const char *a, const char *b, const char *c);
  * while being read are left out.  Returns count or a negative errno. */
 long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
+int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 
 /* ---- verdict.c: pure majority logic */
 
@@ -240,6 +241,17 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 		       const char *trigger, int signo);
 
+/* Copies of the thread records, by tid: the record of a live tid is the
+ * running one, the newest if several claim it (tids are reused). */
+struct nsp_recmap {
+	struct nsp_thread *rec; /* copies */
+	size_t n, cap;
+	uint32_t *slot; /* open addressing by tid: index + 1 */
+};
+
+int nsp_recmap_build(struct nsp_recmap *m, struct nsp_arena *a);
+const struct nsp_thread *nsp_recmap_find(const struct nsp_recmap *m, pid_t tid);
+
 /* ---- symbolize.c */
 
 struct nsp_frame {
@@ -261,18 +273,26 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full);
 int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max);
 /* The innermost of them. */
 void nsp_sym_frame(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f);
+/* Name of the function at a code address that is not a return address. */
+void nsp_sym_entry(struct nsp_sym *s, uintptr_t addr, struct nsp_frame *f);
 void nsp_sym_close(struct nsp_sym *s);
 
 /* ---- report_json.c, report_text.c */
 
 void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s);
 void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s);
+void nsp_text_where(struct nsp_out *o, const struct nsp_frame *f); /* " in F file:line" */
+void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s);
+void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
+		 const struct namspill_nsid *here);
 
 /* ---- emit.c: where reports go */
 
 /* Writes the report of this process per the options; returns the number
  * of spills, or -1 if no verdict could be taken. */
 int nsp_emit(const char *trigger, int signo);
+/* One report to fd as text or JSON; 0 or a negative errno. */
+int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int json);
 /* Writes a collected report per the options (log file or stderr). */
 void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s);
 /* Once per process: report at exit; returns the status to exit with. */

@@ -126,3 +126,39 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 	*out = t;
 	return (long)n;
 }
+
+/* Field 22 of /proc/PID/task/TID/stat: when the thread started, in clock
+ * ticks since boot.  With the tid it names a thread for good, as the
+ * kernel reuses a tid only after its thread is gone.  The name (field 2)
+ * may hold spaces and parentheses, so fields count from the last ')'. */
+int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks)
+{
+	char path[64], tail[32], buf[1024];
+	const char *p;
+	ssize_t n;
+	int fd, field = 2;
+
+	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/stat");
+	path3(path, sizeof(path), "/proc/", (uint64_t)pid, tail);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ESRCH;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	while (*p && field < 22)
+		if (*p++ == ' ')
+			field++;
+	if (*p < '0' || *p > '9')
+		return -EIO;
+	for (*ticks = 0; *p >= '0' && *p <= '9'; p++)
+		*ticks = *ticks * 10 + (uint64_t)(*p - '0');
+	return 0;
+}

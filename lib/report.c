@@ -10,12 +10,6 @@
 
 #define MAX_HOPS 64
 
-struct recmap {
-	struct nsp_thread *rec; /* copies */
-	size_t n, cap;
-	uint32_t *slot; /* open addressing by tid: index + 1 */
-};
-
 static size_t pow2_at_least(size_t n)
 {
 	size_t c = 16;
@@ -34,7 +28,7 @@ static int better(const struct nsp_thread *a, const struct nsp_thread *b)
 	return la != lb ? la > lb : a->seq > b->seq;
 }
 
-static int map_records(struct recmap *m, struct nsp_arena *a)
+int nsp_recmap_build(struct nsp_recmap *m, struct nsp_arena *a)
 {
 	uint32_t high = nsp_pool_high(&nsp_threads);
 
@@ -62,7 +56,7 @@ static int map_records(struct recmap *m, struct nsp_arena *a)
 	return 0;
 }
 
-static const struct nsp_thread *find_record(const struct recmap *m, pid_t tid)
+const struct nsp_thread *nsp_recmap_find(const struct nsp_recmap *m, pid_t tid)
 {
 	size_t h = ((size_t)tid * 2654435761u) & (m->cap - 1);
 
@@ -168,13 +162,13 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 		       const char *trigger, int signo)
 {
-	struct recmap m;
+	struct nsp_recmap m;
 
 	if (nsp_report_scan(r, a, getpid(), trigger, signo))
 		return r->proc_err;
-	if (map_records(&m, a))
+	if (nsp_recmap_build(&m, a))
 		return r->proc_err = -ENOMEM;
 	for (size_t i = 0; i < r->nspills; i++)
-		explain(&r->spills[i], find_record(&m, r->spills[i].tid), a);
+		explain(&r->spills[i], nsp_recmap_find(&m, r->spills[i].tid), a);
 	return 0;
 }

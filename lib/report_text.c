@@ -18,7 +18,7 @@ static void prefix(struct nsp_out *o, const struct nsp_report *r)
 	nsp_out_str(o, "== ");
 }
 
-static void where(struct nsp_out *o, const struct nsp_frame *f)
+void nsp_text_where(struct nsp_out *o, const struct nsp_frame *f)
 {
 	if (f->function) {
 		nsp_out_str(o, " in ");
@@ -34,7 +34,7 @@ static void where(struct nsp_out *o, const struct nsp_frame *f)
 	}
 }
 
-static void stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s)
+void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s)
 {
 	uint64_t no = 0;
 
@@ -49,7 +49,7 @@ static void stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym 
 			nsp_out_u64(o, no++);
 			nsp_out_str(o, " ");
 			nsp_out_hex(o, f->ip);
-			where(o, f);
+			nsp_text_where(o, f);
 			if (f->module) {
 				nsp_out_str(o, " (");
 				nsp_out_str(o, base_name(f->module));
@@ -62,6 +62,24 @@ static void stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym 
 			nsp_out_str(o, "\n");
 		}
 	}
+}
+
+/* "net:[X] here; net:[Y] in M of N threads" */
+void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
+		 const struct namspill_nsid *here)
+{
+	nsp_out_str(o, nsp_ns_names[type]);
+	nsp_out_str(o, ":[");
+	nsp_out_u64(o, here->ino);
+	nsp_out_str(o, "] here; ");
+	nsp_out_str(o, nsp_ns_names[type]);
+	nsp_out_str(o, ":[");
+	nsp_out_u64(o, v->majority[type].ino);
+	nsp_out_str(o, "] in ");
+	nsp_out_u64(o, v->count[type]);
+	nsp_out_str(o, " of ");
+	nsp_out_u64(o, nthreads);
+	nsp_out_str(o, " threads\n");
 }
 
 static int same_cause(const struct nsp_spill *a, const struct nsp_spill *b)
@@ -110,18 +128,7 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 		if (!same_cause(sp, x))
 			continue;
 		nsp_out_str(o, "    ");
-		nsp_out_str(o, nsp_ns_names[x->type]);
-		nsp_out_str(o, ":[");
-		nsp_out_u64(o, x->ns.ino);
-		nsp_out_str(o, "] here; ");
-		nsp_out_str(o, nsp_ns_names[x->type]);
-		nsp_out_str(o, ":[");
-		nsp_out_u64(o, r->verdict.majority[x->type].ino);
-		nsp_out_str(o, "] in ");
-		nsp_out_u64(o, r->verdict.count[x->type]);
-		nsp_out_str(o, " of ");
-		nsp_out_u64(o, r->nthreads);
-		nsp_out_str(o, " threads\n");
+		nsp_text_ns(o, &r->verdict, r->nthreads, x->type, &x->ns);
 	}
 	if (!c) {
 		nsp_out_str(o, "  no recorded setns/unshare explains it: the thread was moved by a\n"
@@ -137,14 +144,14 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 	nsp_out_str(o, ", call #");
 	nsp_out_u64(o, c->seq);
 	nsp_out_str(o, ":\n");
-	stack(o, &c->stack, s);
+	nsp_text_stack(o, &c->stack, s);
 	if (!sp->nhops && sp->creation) {
 		nsp_out_str(o, "  thread ");
 		nsp_out_i64(o, sp->tid);
 		nsp_out_str(o, " was created by thread ");
 		nsp_out_i64(o, sp->creation->parent_tid);
 		nsp_out_str(o, " at:\n");
-		stack(o, &sp->creation->stack, s);
+		nsp_text_stack(o, &sp->creation->stack, s);
 	}
 	for (size_t h = 0; h < sp->nhops; h++) {
 		nsp_out_str(o, "  inherited by thread ");
@@ -152,7 +159,7 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 		nsp_out_str(o, " from its creator, thread ");
 		nsp_out_i64(o, sp->hops[h].parent_tid);
 		nsp_out_str(o, ", which created it at:\n");
-		stack(o, &sp->hops[h].stack, s);
+		nsp_text_stack(o, &sp->hops[h].stack, s);
 	}
 	nsp_out_str(o, "\n");
 }
@@ -197,7 +204,7 @@ static void summary(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 		nsp_sym_frame(s, c->stack.ip[0], &f);
 		nsp_out_str(o, c->call == NSP_CALL_SETNS ? "; first cause: setns()" :
 			       "; first cause: unshare()");
-		where(o, &f);
+		nsp_text_where(o, &f);
 		break;
 	}
 	nsp_out_str(o, "\n");

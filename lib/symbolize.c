@@ -390,3 +390,13 @@ void nsp_sym_close(struct nsp_sym *s)
 	if (s && s->dwfl)
 		s->dw.end(s->dwfl);
 }
+
+/* A function's entry (a thread's start routine) is not a return address:
+ * undo the step back to the call that nsp_sym_frames takes. */
+void nsp_sym_entry(struct nsp_sym *s, uintptr_t addr, struct nsp_frame *f)
+{
+	nsp_sym_frame(s, addr + 1, f);
+	f->ip = addr;
+	if (f->module)
+		f->offset--;
+}
