@@ -13,7 +13,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 SHIM_OBJ = $(SHIM_SRC:%.c=$(BUILD)/obj/%.o)
 HDRS     = $(wildcard include/*.h lib/*.h shim/*.h)
 
-all: $(BUILD)/libnamspill.so
+all: $(BUILD)/libnamspill.so $(BUILD)/libnamspill.so.0
 
 $(BUILD)/obj/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
@@ -22,6 +22,10 @@ $(BUILD)/obj/%.o: %.c $(HDRS) Makefile
 $(BUILD)/libnamspill.so: $(LIB_OBJ) $(SHIM_OBJ) shim/namspill.map
 	$(CC) -shared -o $@ $(LIB_OBJ) $(SHIM_OBJ) -Wl,--version-script=shim/namspill.map \
 		-Wl,-z,defs -Wl,-soname,libnamspill.so.0 $(LDFLAGS) -ldl -lpthread
+
+# The soname, so programs linked with -Lbuild -lnamspill find it at run time.
+$(BUILD)/libnamspill.so.0: $(BUILD)/libnamspill.so
+	ln -sf libnamspill.so $@
 
 # Pure logic (lib/ without the shim) for unit tests.
 $(BUILD)/libnsp_test.a: $(LIB_OBJ)
