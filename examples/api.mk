@@ -1,0 +1,17 @@
+# The examples of README's "Use it in your test suite", built as a user
+# would: -Iinclude -Lbuild -lnamspill, found at run time through the
+# soname link.  The Criterion one only where Criterion is installed.
+
+API_LINK = -I include -L $(BUILD) -lnamspill -Wl,-rpath,$(abspath $(BUILD))
+API_EXAMPLES = $(BUILD)/examples/api_assert $(BUILD)/examples/api_cmocka
+HAVE_CRITERION := $(wildcard /usr/include/criterion/criterion.h)
+ifneq ($(HAVE_CRITERION),)
+API_EXAMPLES += $(BUILD)/examples/api_criterion
+endif
+
+$(BUILD)/examples/api_%: examples/api_%.c include/namspill.h $(BUILD)/libnamspill.so.0
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 -Wall -Wextra -pthread -o $@ $< $(API_LINK) \
+		$(if $(filter cmocka,$*),-lcmocka) $(if $(filter criterion,$*),-lcriterion)
+
+tests: $(API_EXAMPLES)

@@ -1,0 +1,52 @@
+/* A thread that is ending when the leak check starts is not reported
+ * once timeout_ms lets it finish; without the wait it is.  Exit status 0
+ * when both held, 1 otherwise (with the reason on stderr). */
+#include "../func/common.h"
+
+#include <stdatomic.h>
+
+#include <namspill.h>
+
+static int go[2];
+static _Atomic int finished;
+
+static void *finisher(void *unused)
+{
+	char c;
+
+	(void)unused;
+	if (read(go[0], &c, 1) != 1)
+		abort();
+	usleep(200 * 1000); /* still cleaning up while the check runs */
+	atomic_store(&finished, 1);
+	return NULL;
+}
+
+int main(void)
+{
+	struct namspill_threads *base = namspill_threads_snapshot();
+	pthread_t t;
+	int n, was_finished;
+
+	if (!base || pipe(go))
+		return 2;
+	pthread_create(&t, NULL, finisher, NULL);
+	pthread_detach(t);
+	n = namspill_threads_leaked(base, NULL, 0, -1);
+	if (n != 1) {
+		fprintf(stderr, "a blocked thread: leaked %d, want 1\n", n);
+		return 1;
+	}
+	if (write(go[1], "x", 1) != 1)
+		return 2;
+	was_finished = atomic_load(&finished);
+	n = namspill_threads_leaked(base, NULL, 30 * 1000, 2);
+	if (was_finished || n != 0) {
+		fprintf(stderr, "an ending thread: finished before the check %d, leaked %d, want 0\n",
+			was_finished, n);
+		return 1;
+	}
+	namspill_threads_free(base);
+	puts("ok");
+	return 0;
+}
