@@ -221,11 +221,11 @@ def example_criterion_fails_the_test_with_the_report():
 
 
 def readme_blocks():
-    """(file, code) for each ```c block the README introduces with
-    `examples/NAME.c`."""
+    """(file, code) for each ```c block that follows a mention of
+    `examples/api_NAME.c` in the README."""
     with open(os.path.join(ROOT, "README.md")) as f:
         text = f.read()
-    return re.findall(r"`(examples/api_\w+\.c)`[^\n]*\n+```c\n(.*?)```", text, re.S)
+    return re.findall(r"`(examples/api_\w+\.c)`(?:(?!```).)*?\n```c\n(.*?)```", text, re.S)
 
 
 @test
