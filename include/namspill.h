@@ -126,7 +126,23 @@ NAMSPILL_EXTERN void namspill_fail(const char *msg, const char *file, int line)
  * test fails with the report as its message); else namspill_fail(). */
 #ifndef NAMSPILL_FAIL
 #if defined(cmocka_unit_test)
-#define NAMSPILL_FAIL(msg) fail_msg("%s", (msg))
+#include <string.h>
+/* cmocka cuts every message at 1024 bytes: pass the report on in lines. */
+static inline void namspill_cmocka_print_(const char *msg)
+{
+	while (*msg) {
+		const char *nl = strchr(msg, '\n');
+		int n = (int)(nl ? (size_t)(nl - msg) + 1 : strlen(msg));
+		n = n > 1000 ? 1000 : n;
+		print_error("%.*s", n, msg);
+		msg += n;
+	}
+}
+#define NAMSPILL_FAIL(msg)                                             \
+	do {                                                           \
+		namspill_cmocka_print_(msg);                           \
+		fail_msg("namspill: the report above fails this test"); \
+	} while (0)
 #elif defined(cr_assert_fail)
 #define NAMSPILL_FAIL(msg) cr_assert_fail("%s", (msg))
 #else

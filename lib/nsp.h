@@ -247,6 +247,7 @@ struct nsp_recmap {
 	struct nsp_thread *rec; /* copies */
 	size_t n, cap;
 	uint32_t *slot; /* open addressing by tid: index + 1 */
+	size_t starting; /* created, not yet bound to their tid */
 };
 
 int nsp_recmap_build(struct nsp_recmap *m, struct nsp_arena *a);

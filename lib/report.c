@@ -32,7 +32,7 @@ int nsp_recmap_build(struct nsp_recmap *m, struct nsp_arena *a)
 {
 	uint32_t high = nsp_pool_high(&nsp_threads);
 
-	m->n = 0;
+	m->n = m->starting = 0;
 	m->rec = nsp_arena_alloc(a, (size_t)high * sizeof(*m->rec) + 1);
 	m->cap = pow2_at_least(2 * (size_t)high + 2);
 	m->slot = nsp_arena_alloc(a, m->cap * sizeof(*m->slot));
@@ -42,8 +42,13 @@ int nsp_recmap_build(struct nsp_recmap *m, struct nsp_arena *a)
 	for (uint32_t i = 1; i <= high; i++) {
 		struct nsp_thread *t = &m->rec[m->n];
 		size_t h;
-		if (nsp_pool_copy(&nsp_threads, i, 0, t) || t->tid <= 0 ||
-		    t->state == NSP_T_NEW)
+		if (nsp_pool_copy(&nsp_threads, i, 0, t))
+			continue;
+		if (t->state == NSP_T_NEW) {
+			m->starting++;
+			continue;
+		}
+		if (t->tid <= 0)
 			continue;
 		h = ((size_t)t->tid * 2654435761u) & (m->cap - 1);
 		while (m->slot[h] && m->rec[m->slot[h] - 1].tid != t->tid)

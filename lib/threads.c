@@ -11,6 +11,7 @@
 #include "nsp.h"
 
 #define POLL_MAX_MS 50
+#define BIND_TRIES 200 /* 1 ms each */
 
 int nsp_tident_same(const struct nsp_tident *a, const struct nsp_tident *b)
 {
@@ -46,6 +47,7 @@ struct scan {
 	struct namspill_task *task;
 	struct nsp_tident *id;
 	const struct nsp_thread **rec;
+	size_t starting; /* records of threads not yet bound to a tid */
 };
 
 static int scan(struct scan *sc, struct nsp_arena *a)
@@ -59,6 +61,7 @@ static int scan(struct scan *sc, struct nsp_arena *a)
 	 * identity rests on its start time alone. */
 	if (nsp_recmap_build(&m, a))
 		return -ENOMEM;
+	sc->starting = m.starting;
 	n = nsp_proc_tasks(pid, a, &sc->task);
 	if (n <= 0)
 		return n < 0 ? (int)n : -ESRCH;
@@ -168,8 +171,11 @@ static enum nsp_ignored ignored(const struct namspill_ignore *ig, pid_t tid,
 	return nsp_ignore_match(ig, &ln);
 }
 
+/* *unbound: leaked threads without a record while some record waits for
+ * its thread to start; they may be the same. */
 static int find_leaks(struct nsp_leaks *l, const struct namspill_threads *base,
-		      const struct namspill_ignore *ig, struct namer *nm, struct nsp_arena *a)
+		      const struct namspill_ignore *ig, struct namer *nm, struct nsp_arena *a,
+		      size_t *unbound)
 {
 	pid_t me = gettid();
 	struct scan sc;
@@ -177,6 +183,7 @@ static int find_leaks(struct nsp_leaks *l, const struct namspill_threads *base,
 	int err = scan(&sc, a);
 
 	memset(l, 0, sizeof(*l));
+	*unbound = 0;
 	if (err)
 		return err;
 	l->pid = getpid();
@@ -189,6 +196,8 @@ static int find_leaks(struct nsp_leaks *l, const struct namspill_threads *base,
 	for (size_t i = 0; i < sc.n; i++) {
 		if (sc.id[i].tid == me || nsp_tident_known(base, &sc.id[i]))
 			continue;
+		if (!sc.rec[i] && sc.starting)
+			(*unbound)++;
 		if (ignored(ig, sc.id[i].tid, sc.rec[i], nm, a)) {
 			l->nignored++;
 			continue;
@@ -231,7 +240,8 @@ int namspill_threads_leaked(const struct namspill_threads *baseline,
 	struct namer nm = { { 0 }, NULL };
 	struct nsp_arena a;
 	struct nsp_leaks l;
-	int saved = errno, rc;
+	int saved = errno, rc, binding = 0;
+	size_t unbound;
 	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0), wait = 1, left;
 
 	if (!baseline)
@@ -240,8 +250,17 @@ int namspill_threads_leaked(const struct namspill_threads *baseline,
 		return -ENOMEM;
 	for (;;) {
 		a.used = 0; /* the previous poll's scan is not needed any more */
-		rc = find_leaks(&l, baseline, ignore, &nm, &a);
-		if (rc || !l.n || (left = deadline - now_ms()) <= 0)
+		rc = find_leaks(&l, baseline, ignore, &nm, &a, &unbound);
+		if (rc || !l.n)
+			break;
+		/* A thread just created runs for a moment before our
+		 * trampoline binds its record: without it there is no
+		 * creation stack to report or to match ignores against. */
+		if (unbound && binding++ < BIND_TRIES) {
+			sleep_ms(1);
+			continue;
+		}
+		if ((left = deadline - now_ms()) <= 0)
 			break;
 		sleep_ms(wait < left ? wait : left);
 		wait = wait * 2 < POLL_MAX_MS ? wait * 2 : POLL_MAX_MS;

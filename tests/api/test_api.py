@@ -79,28 +79,29 @@ def leak_is_found_with_the_creators_stack():
     expect("SUMMARY: namspill: 1 thread leaked, of 3 running" in r.out, "summary", r)
 
 
+def leak_ignored(mode, what):
+    r, n = leak(mode)
+    expect(n == 0 and "ERROR" not in r.out, what + " ignored", r)
+
+
 @test
 def leak_ignored_by_top_function():
-    r, n = leak("top")
-    expect(n == 0 and "ERROR" not in r.out, "poller_* start routine ignored", r)
+    leak_ignored("top", "poller_* start routine")
 
 
 @test
 def leak_ignored_by_creator():
-    r, n = leak("creator")
-    expect(n == 0 and "ERROR" not in r.out, "start_poller (frame 0) ignored", r)
+    leak_ignored("creator", "start_poller (frame 0)")
 
 
 @test
 def leak_ignored_by_a_function_anywhere_in_the_creation_stack():
-    r, n = leak("stack")
-    expect(n == 0 and "ERROR" not in r.out, "start_service (frame 1) ignored", r)
+    leak_ignored("stack", "start_service (frame 1)")
 
 
 @test
 def leak_ignored_by_tid():
-    r, n = leak("tid")
-    expect(n == 0 and "ERROR" not in r.out, "the poller's tid ignored", r)
+    leak_ignored("tid", "the poller's tid")
 
 
 @test
