@@ -57,13 +57,15 @@ NAMSPILL_EXTERN const char *namspill_version(void);
 /* Name of a namespace type as in /proc/TID/ns ("net", "pid_for_children"). */
 NAMSPILL_EXTERN const char *namspill_nstype_name(int type);
 
-/* Every live thread of this process with its namespaces. */
+/* Every live thread of this process with its namespaces, in a malloc'd
+ * array (*n entries) that namspill_tasks_free() releases. */
 NAMSPILL_EXTERN int namspill_tasks(struct namspill_task **tasks, size_t *n);
 NAMSPILL_EXTERN void namspill_tasks_free(struct namspill_task *tasks);
 
 /* The exit verdict, now: the number of spilled (thread, type) pairs, 0 when
  * every thread agrees with the majority, or a negative errno.  When fd >= 0
- * and there are spills, the text report is written to fd. */
+ * and there are spills, the text report is written to fd (a failed write
+ * gives its negative errno). */
 NAMSPILL_EXTERN int namspill_check(int fd);
 
 /* A full report ("text" or "json", NULL means text) with trigger
