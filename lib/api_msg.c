@@ -2,6 +2,7 @@
  * message, and a failure that needs no framework.  The string is written
  * by the one text writer into a memfd and read back. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,24 @@
 
 #include "nsp.h"
 
-/* The calling thread's last message; replaced by its next call. */
-static __thread char *last NSP_TLS;
+/* The calling thread's last message, replaced by its next call and freed
+ * when the thread ends. */
+static pthread_key_t last;
+static pthread_once_t last_once = PTHREAD_ONCE_INIT;
+static int have_last;
+
+static void make_key(void)
+{
+	have_last = pthread_key_create(&last, free) == 0;
+}
 
 static const char *keep(char *s)
 {
-	free(last);
-	last = s;
+	pthread_once(&last_once, make_key);
+	if (have_last) {
+		free(pthread_getspecific(last));
+		pthread_setspecific(last, s);
+	}
 	return s ? s : "namspill: out of memory for the report\n";
 }
 
