@@ -3,8 +3,25 @@
  * Stacks and namespace lines read as in the spill report. */
 #include "nsp.h"
 
-static void namespaces(struct nsp_out *o, const struct nsp_leaks *l, const struct nsp_leak *k)
+/* A spilled type's cause, once per recorded call (a call can change
+ * several types). */
+static void cause(struct nsp_out *o, const struct nsp_leak *k, int type, uint64_t *shown,
+		  struct nsp_sym *s)
 {
+	struct nsp_event e;
+	struct nsp_cause c;
+	int kind = nsp_kind_of_type(type);
+
+	if (!k->rec || nsp_cause_copy(k->rec->cause[kind], &e, &c) || c.seq == *shown)
+		return;
+	*shown = c.seq;
+	nsp_text_cause(o, &c, s);
+}
+
+static void namespaces(struct nsp_out *o, const struct nsp_leaks *l, const struct nsp_leak *k,
+		       struct nsp_sym *s)
+{
+	uint64_t shown = 0;
 	int spilled = 0;
 
 	for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
@@ -12,6 +29,7 @@ static void namespaces(struct nsp_out *o, const struct nsp_leaks *l, const struc
 			continue;
 		nsp_out_str(o, spilled++ ? "    " : "  in a foreign namespace:\n    ");
 		nsp_text_ns(o, &l->verdict, l->nthreads, type, &k->task.ns[type]);
+		cause(o, k, type, &shown, s);
 	}
 	if (!spilled)
 		nsp_out_str(o, "  namespaces: those of the majority of threads\n");
@@ -53,7 +71,7 @@ static void block(struct nsp_out *o, const struct nsp_leaks *l, const struct nsp
 			nsp_out_str(o, " unknown");
 		nsp_out_str(o, "\n");
 	}
-	namespaces(o, l, k);
+	namespaces(o, l, k, s);
 	creation(o, k->rec, s);
 	nsp_out_str(o, "\n");
 }

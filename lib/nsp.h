@@ -236,6 +236,9 @@ struct nsp_report {
 	struct nsp_spill *spills;
 };
 
+/* The recorded call r, copied through the scratch event e (it may be
+ * reused meanwhile); 0, or -1 if it is gone. */
+int nsp_cause_copy(nsp_ref r, struct nsp_event *e, struct nsp_cause *c);
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 		    const char *trigger, int signo);
 int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
@@ -284,6 +287,7 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s);
 void nsp_text_where(struct nsp_out *o, const struct nsp_frame *f); /* " in F file:line" */
 void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s);
+void nsp_text_cause(struct nsp_out *o, const struct nsp_cause *c, struct nsp_sym *s);
 void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
 		 const struct namspill_nsid *here);
 

@@ -73,6 +73,18 @@ const struct nsp_thread *nsp_recmap_find(const struct nsp_recmap *m, pid_t tid)
 	return NULL;
 }
 
+int nsp_cause_copy(nsp_ref r, struct nsp_event *e, struct nsp_cause *c)
+{
+	if (!r || nsp_pool_copy(&nsp_events, NSP_REF_IDX(r), NSP_REF_GEN(r), e))
+		return -1;
+	c->call = e->call;
+	c->kinds = e->kinds;
+	c->tid = e->tid;
+	c->seq = e->seq;
+	c->stack = e->stack;
+	return 0;
+}
+
 static void explain(struct nsp_spill *s, const struct nsp_thread *rec, struct nsp_arena *a)
 {
 	int kind = nsp_kind_of_type(s->type);
@@ -91,13 +103,8 @@ static void explain(struct nsp_spill *s, const struct nsp_thread *rec, struct ns
 			s->creation = h;
 		}
 	}
-	if (!r || !e || !c || nsp_pool_copy(&nsp_events, NSP_REF_IDX(r), NSP_REF_GEN(r), e))
+	if (!e || !c || nsp_cause_copy(r, e, c))
 		return;
-	c->call = e->call;
-	c->kinds = e->kinds;
-	c->tid = e->tid;
-	c->seq = e->seq;
-	c->stack = e->stack;
 	s->cause = c;
 	if (e->owner == rec->me)
 		return;

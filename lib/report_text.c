@@ -115,6 +115,19 @@ static void flags(struct nsp_out *o, unsigned kinds)
 	}
 }
 
+void nsp_text_cause(struct nsp_out *o, const struct nsp_cause *c, struct nsp_sym *s)
+{
+	nsp_out_str(o, "  moved there by ");
+	nsp_out_str(o, c->call == NSP_CALL_SETNS ? "setns(" : "unshare(");
+	flags(o, c->kinds);
+	nsp_out_str(o, ") on thread ");
+	nsp_out_i64(o, c->tid);
+	nsp_out_str(o, ", call #");
+	nsp_out_u64(o, c->seq);
+	nsp_out_str(o, ":\n");
+	nsp_text_stack(o, &c->stack, s);
+}
+
 static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struct nsp_sym *s)
 {
 	const struct nsp_spill *sp = &r->spills[i];
@@ -136,15 +149,7 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 			       "  process moved away from it\n\n");
 		return;
 	}
-	nsp_out_str(o, "  moved there by ");
-	nsp_out_str(o, c->call == NSP_CALL_SETNS ? "setns(" : "unshare(");
-	flags(o, c->kinds);
-	nsp_out_str(o, ") on thread ");
-	nsp_out_i64(o, c->tid);
-	nsp_out_str(o, ", call #");
-	nsp_out_u64(o, c->seq);
-	nsp_out_str(o, ":\n");
-	nsp_text_stack(o, &c->stack, s);
+	nsp_text_cause(o, c, s);
 	if (!sp->nhops && sp->creation) {
 		nsp_out_str(o, "  thread ");
 		nsp_out_i64(o, sp->tid);

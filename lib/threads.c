@@ -196,12 +196,12 @@ static int find_leaks(struct nsp_leaks *l, const struct namspill_threads *base,
 	for (size_t i = 0; i < sc.n; i++) {
 		if (sc.id[i].tid == me || nsp_tident_known(base, &sc.id[i]))
 			continue;
-		if (!sc.rec[i] && sc.starting)
-			(*unbound)++;
 		if (ignored(ig, sc.id[i].tid, sc.rec[i], nm, a)) {
 			l->nignored++;
 			continue;
 		}
+		if (!sc.rec[i] && sc.starting)
+			(*unbound)++;
 		l->v[l->n].task = sc.task[i];
 		l->v[l->n++].rec = sc.rec[i];
 	}

@@ -118,6 +118,9 @@ def leaked_thread_in_a_foreign_namespace_says_so():
     expect(n == 1, "one leaked thread", r)
     expect(re.search(r"in a foreign namespace:\n    uts:\[\d+\] here; uts:\[\d+\] in 2 of 3",
                      r.out), "its namespace state", r)
+    expect(re.search(r"moved there by setns\(CLONE_NEWUTS\) on thread %d, call #\d+:\n"
+                     r"    #0 0x[0-9a-f]+ in poller_loop" % r.tids["poller"], r.out),
+           "and the call that moved it", r)
     expect(r.rc == 66, "and the exit report still runs (status 66)", r)
 
 
