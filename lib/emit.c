@@ -1,6 +1,7 @@
 /* Where a report goes: log_path.<pid> (written under a temporary name and
  * renamed, so a file that exists is whole), else stderr when there is
- * something to say.  One exit report per process, fork children included. */
+ * something to say.  On-demand reports go to log_path.<pid>.request<N>,
+ * N counting from 1 in each process, so none overwrites another. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +12,19 @@
 
 #define ARENA_SIZE ((size_t)256 << 20)
 
-static _Atomic pid_t exit_reported;
+static _Atomic uint64_t requests; /* (pid << 32) | reports requested */
+
+/* The number of this process's next on-demand report; a fork child
+ * counts from 1 again. */
+static unsigned next_request(void)
+{
+	uint64_t pid = (uint64_t)getpid(), cur = atomic_load(&requests), n;
+
+	do
+		n = (cur >> 32 == pid ? cur + 1 : (pid << 32) + 1);
+	while (!atomic_compare_exchange_weak(&requests, &cur, n));
+	return (unsigned)n;
+}
 
 static void append_num(char *buf, size_t cap, const char *sep, uint64_t v)
 {
@@ -47,7 +60,7 @@ static void write_to(int fd, const struct nsp_report *r, struct nsp_sym *s, int 
 }
 
 /* 0 if written to the log file; otherwise the caller falls back to stderr. */
-static int write_log(const struct nsp_report *r, struct nsp_sym *s)
+static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
 	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64];
 	int fd, err = 0;
@@ -58,6 +71,8 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s)
 	}
 	strcpy(path, nsp_opt.log_path);
 	append_num(path, sizeof(path), ".", (uint64_t)r->pid);
+	if (request)
+		append_num(path, sizeof(path), ".request", request);
 	strcpy(tmp, path);
 	strcat(tmp, ".tmp");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -79,14 +94,19 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s)
 	return 0;
 }
 
-void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s)
+static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
 	int err = 0;
 
-	if (!nsp_opt.log_path[0] || write_log(r, s)) {
-		if (r->proc_err || r->nspills || nsp_opt.verbosity > 0)
+	if (!nsp_opt.log_path[0] || write_log(r, s, request)) {
+		if (request || r->proc_err || r->nspills || nsp_opt.verbosity > 0)
 			write_to(2, r, s, &err);
 	}
+}
+
+void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s)
+{
+	emit_report(r, s, 0);
 }
 
 int nsp_emit(const char *trigger, int signo)
@@ -95,6 +115,10 @@ int nsp_emit(const char *trigger, int signo)
 	struct nsp_report r;
 	struct nsp_sym *s;
 	int saved = errno, n;
+	/* In a signal handler nothing that may take a lock or allocate can
+	 * run here: frames are named by another process. */
+	int async = !strcmp(trigger, "signal") || !strcmp(trigger, "request");
+	unsigned request = !strcmp(trigger, "request") ? next_request() : 0;
 
 	if (nsp_arena_init(&a, ARENA_SIZE)) {
 		nsp_msg("cannot map memory for the report", NULL, NULL);
@@ -102,24 +126,10 @@ int nsp_emit(const char *trigger, int signo)
 	}
 	nsp_report_collect(&r, &a, trigger, signo);
 	n = r.proc_err ? -1 : (int)r.nspills;
-	s = nsp_sym_open(&a, n > 0);
-	nsp_emit_report(&r, s);
+	s = async && n > 0 ? nsp_symext_open(&a, &r) : nsp_sym_open(&a, n > 0);
+	emit_report(&r, s, request);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);
 	errno = saved;
 	return n;
-}
-
-int nsp_exit_report(int status)
-{
-	pid_t me = getpid(), prev = atomic_load(&exit_reported);
-	int n;
-
-	if (atomic_load(&nsp_passive) || prev == me ||
-	    !atomic_compare_exchange_strong(&exit_reported, &prev, me))
-		return status;
-	n = nsp_emit("exit", 0);
-	if (n > 0 && status == 0 && nsp_opt.exitcode)
-		return nsp_opt.exitcode;
-	return status;
 }

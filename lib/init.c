@@ -66,6 +66,11 @@ void nsp_init(void)
 	if (nsp_opt.help)
 		nsp_options_print(2, &nsp_opt);
 	nsp_unwind_init();
+	nsp_sig_install();
+	if (nsp_opt.signals || nsp_opt.report_signal) {
+		nsp_symext_init();
+		nsp_altstack_init();
+	}
 	pthread_atfork(NULL, NULL, atfork_child);
 	nsp_self();
 	atomic_store_explicit(&state, 2, memory_order_release);

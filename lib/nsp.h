@@ -124,6 +124,9 @@ struct nsp_options {
 	int stack_depth;
 	int verbosity;
 	int help;
+	uint64_t signals;  /* bit sig-1: report when sig would kill the process */
+	int report_signal; /* 0: no on-demand reports */
+	char symbolizer[NSP_MAX_PATH]; /* "" = look next to the library */
 };
 
 extern struct nsp_options nsp_opt;
@@ -133,6 +136,54 @@ void nsp_options_defaults(struct nsp_options *o);
 /* Parse NAMSPILL_OPTIONS syntax; calls warn once per bad key or value. */
 void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn);
 void nsp_options_print(int fd, const struct nsp_options *o);
+
+/* ---- signame.c: names and default actions of signals */
+
+#define NSP_SIG_MAX 64
+#define NSP_SIGNAME_MAX 16
+#define NSP_SIGBIT(sig) (1ull << ((sig) - 1))
+
+int nsp_sig_fatal_by_default(int sig);
+const char *nsp_sig_name(int sig, char buf[NSP_SIGNAME_MAX]);
+/* "SIGTERM", "term", "15", "RTMIN+2": the number, or -1. */
+int nsp_sig_parse(const char *s, size_t n);
+
+/* ---- sigstate.c: signal dispositions we took over, as the program sees
+ * them.  We install our handler only where the program's disposition is
+ * the default; its own handlers and SIG_IGN are never touched. */
+
+#include <signal.h>
+
+/* The real libc functions, filled in by the shim before nsp_init(). */
+struct nsp_libc {
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*sigaltstack)(const stack_t *, stack_t *);
+	long (*syscall)(long, ...); /* raw: our own wrapper would record */
+};
+extern struct nsp_libc nsp_libc;
+
+void nsp_sig_install(void); /* at start-up, after the options */
+int nsp_sig_managed(int sig);
+/* sigaction() as the program would see it without us. */
+int nsp_sig_action(int sig, const struct sigaction *act, struct sigaction *old);
+/* Gives a signal back to the default disposition for real (to die by it). */
+void nsp_sig_release(int sig);
+void nsp_sig_block_fatal(sigset_t *old); /* around the exit report */
+
+/* ---- sigreport.c: the handler */
+
+void nsp_sig_handler(int sig, siginfo_t *si, void *uc);
+
+/* ---- altstack.c: a signal stack of ours for threads that have none, so
+ * a thread that ran out of stack still gets its crash reported. */
+
+void nsp_altstack_init(void);
+void nsp_altstack_thread_begin(void);
+void nsp_altstack_thread_end(void);
+/* sigaltstack() as the program would see it without us. */
+int nsp_altstack_call(const stack_t *ss, stack_t *old);
+/* Is there room for a report on the signal stack this handler runs on? */
+int nsp_altstack_room(void);
 
 /* ---- unwind.c */
 
@@ -281,6 +332,45 @@ void nsp_sym_frame(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f);
 void nsp_sym_entry(struct nsp_sym *s, uintptr_t addr, struct nsp_frame *f);
 void nsp_sym_close(struct nsp_sym *s);
 
+/* ---- anchor.c: files kept open from start-up, at high fd numbers */
+
+struct nsp_anchor {
+	int fd;
+	uint64_t dev, ino;
+};
+
+void nsp_anchor_open(struct nsp_anchor *a, const char *path, int flags);
+/* The fd if it is still the file opened, else -1. */
+int nsp_anchor_fd(const struct nsp_anchor *a);
+
+/* ---- symproto.c: frames named by another process (namspill-symbolize) */
+
+struct nsp_symentry {
+	uintptr_t ip;
+	int n;
+	struct nsp_frame *f;
+};
+
+struct nsp_symtab {
+	size_t n;
+	struct nsp_symentry *e; /* ascending ip */
+};
+
+void nsp_proto_head(struct nsp_out *o, uintptr_t ip, int n);
+void nsp_proto_frame(struct nsp_out *o, const struct nsp_frame *f);
+uintptr_t nsp_proto_hex(const char **p, const char *end, int *ok);
+/* Parses an answer in place; buf has one spare byte after len. */
+int nsp_proto_parse(char *buf, size_t len, struct nsp_arena *a, struct nsp_symtab *t);
+int nsp_symtab_frames(const struct nsp_symtab *t, uintptr_t ip, struct nsp_frame *f, int max);
+void nsp_sym_set_table(struct nsp_sym *s, const struct nsp_symtab *t);
+
+/* ---- symext.c: asks namspill-symbolize, from a signal handler */
+
+void nsp_symext_init(void);
+/* Like nsp_sym_open(a, 1) for the addresses in r, safe in a signal
+ * handler; frames stay unnamed (module+offset) if the program fails. */
+struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r);
+
 /* ---- report_json.c, report_text.c */
 
 void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s);
@@ -294,10 +384,19 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 /* ---- emit.c: where reports go */
 
 /* Writes the report of this process per the options; returns the number
- * of spills, or -1 if no verdict could be taken. */
+ * of spills, or -1 if no verdict could be taken.  "signal" and "request"
+ * reports are written from a signal handler: frames are then named by
+ * the namspill-symbolize program, and requests go to files of their own. */
 int nsp_emit(const char *trigger, int signo);
 /* One report to fd as text or JSON; 0 or a negative errno. */
 int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int json);
+
+/* One final report per process, from exit or a fatal signal. */
+enum nsp_claim { NSP_CLAIMED, NSP_DONE, NSP_BUSY, NSP_BUSY_HERE };
+enum nsp_claim nsp_final_claim(void);
+void nsp_final_done(void);
+/* Waits (bounded) while another thread writes the final report. */
+void nsp_final_wait(void);
 /* Writes a collected report per the options (log file or stderr). */
 void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s);
 /* Once per process: report at exit; returns the status to exit with. */

@@ -6,11 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+
 #include "nsp.h"
 
-struct nsp_options nsp_opt = { .exitcode = 66, .stack_depth = 32 };
+/* Signals whose default action ends a test run: timeouts, crashes, aborts. */
+#define DEFAULT_SIGNALS                                                              \
+	(NSP_SIGBIT(SIGHUP) | NSP_SIGBIT(SIGINT) | NSP_SIGBIT(SIGQUIT) |             \
+	 NSP_SIGBIT(SIGILL) | NSP_SIGBIT(SIGABRT) | NSP_SIGBIT(SIGBUS) |             \
+	 NSP_SIGBIT(SIGFPE) | NSP_SIGBIT(SIGSEGV) | NSP_SIGBIT(SIGTERM) |            \
+	 NSP_SIGBIT(SIGXCPU) | NSP_SIGBIT(SIGXFSZ) | NSP_SIGBIT(SIGSYS))
 
-enum kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_FORMAT };
+struct nsp_options nsp_opt = { .exitcode = 66, .stack_depth = 32, .signals = DEFAULT_SIGNALS };
+
+enum kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_FORMAT, OPT_SIGSET, OPT_SIGNAL };
 
 static const struct opt {
 	const char *name;
@@ -31,6 +40,16 @@ static const struct opt {
 	  NSP_MAX_DEPTH, "frames kept per stack" },
 	{ "verbosity", OPT_INT, offsetof(struct nsp_options, verbosity), 0, 3,
 	  "0: reports and warnings; 1: also say when a process is clean" },
+	{ "signals", OPT_SIGSET, offsetof(struct nsp_options, signals), 0, 0,
+	  "signals that get a report before they kill the process, while their "
+	  "disposition is the default: names joined by '+' (or quoted, with commas), "
+	  "or none" },
+	{ "report_signal", OPT_SIGNAL, offsetof(struct nsp_options, report_signal), 0, 0,
+	  "a signal that asks for a report while the program runs on (e.g. SIGUSR2); "
+	  "0: off" },
+	{ "symbolizer", OPT_STR, offsetof(struct nsp_options, symbolizer), 0, 0,
+	  "the namspill-symbolize program that names frames for reports written "
+	  "in a signal handler; default: next to the library" },
 	{ "help", OPT_BOOL, offsetof(struct nsp_options, help), 0, 1,
 	  "print this table on stderr at start-up" },
 };
@@ -40,6 +59,40 @@ void nsp_options_defaults(struct nsp_options *o)
 	memset(o, 0, sizeof(*o));
 	o->exitcode = 66;
 	o->stack_depth = 32;
+	o->signals = DEFAULT_SIGNALS;
+}
+
+static int catchable(int sig)
+{
+	return sig > 0 && sig != SIGKILL && sig != SIGSTOP;
+}
+
+/* "none", or names joined by '+', '|', ',' or spaces; each one must be a
+ * signal whose default action ends the process and that can be caught. */
+static int parse_sigset(const char *v, size_t n, uint64_t *set)
+{
+	uint64_t s = 0;
+	size_t i = 0;
+
+	if (n == 4 && !memcmp(v, "none", 4)) {
+		*set = 0;
+		return 0;
+	}
+	while (i < n) {
+		size_t k = i;
+		int sig;
+		while (k < n && v[k] != '+' && v[k] != '|' && v[k] != ',' && v[k] != ' ')
+			k++;
+		sig = nsp_sig_parse(v + i, k - i);
+		if (!catchable(sig) || !nsp_sig_fatal_by_default(sig))
+			return -1;
+		s |= NSP_SIGBIT(sig);
+		i = k + 1;
+	}
+	if (!s)
+		return -1;
+	*set = s;
+	return 0;
 }
 
 static int parse_long(const char *s, size_t n, long *v)
@@ -67,6 +120,14 @@ static int set(struct nsp_options *o, const struct opt *d, const char *v, size_t
 		memcpy(field, v, n);
 		field[n] = 0;
 		return 0;
+	case OPT_SIGSET:
+		return parse_sigset(v, n, (uint64_t *)(void *)field);
+	case OPT_SIGNAL:
+		if ((n == 1 && *v == '0') || (n == 4 && !memcmp(v, "none", 4)))
+			x = 0;
+		else if (!catchable((int)(x = nsp_sig_parse(v, n))))
+			return -1;
+		break;
 	case OPT_FORMAT:
 		if (n == 4 && !memcmp(v, "text", 4))
 			x = 0;
@@ -171,6 +232,28 @@ void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
 	}
 }
 
+static void print_signal(struct nsp_out *out, int sig)
+{
+	char name[NSP_SIGNAME_MAX];
+
+	nsp_out_str(out, sig ? nsp_sig_name(sig, name) : "0");
+}
+
+static void print_sigset(struct nsp_out *out, uint64_t set)
+{
+	const char *sep = "";
+
+	if (!set)
+		nsp_out_str(out, "none");
+	for (int sig = 1; sig <= NSP_SIG_MAX; sig++) {
+		if (set & NSP_SIGBIT(sig)) {
+			nsp_out_str(out, sep);
+			print_signal(out, sig);
+			sep = "+";
+		}
+	}
+}
+
 void nsp_options_print(int fd, const struct nsp_options *o)
 {
 	struct nsp_out out;
@@ -187,6 +270,10 @@ void nsp_options_print(int fd, const struct nsp_options *o)
 			nsp_out_str(&out, *field ? field : "(unset)");
 		else if (d->kind == OPT_FORMAT)
 			nsp_out_str(&out, *(const int *)field ? "json" : "text");
+		else if (d->kind == OPT_SIGSET)
+			print_sigset(&out, *(const uint64_t *)(const void *)field);
+		else if (d->kind == OPT_SIGNAL)
+			print_signal(&out, *(const int *)field);
 		else
 			nsp_out_i64(&out, *(const int *)field);
 		nsp_out_str(&out, "\n      ");

@@ -238,6 +238,7 @@ void nsp_thread_begin(struct nsp_thread *t)
 	t->tid = gettid();
 	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
 	self = t;
+	nsp_altstack_thread_begin();
 }
 
 void nsp_thread_end(void)
@@ -247,6 +248,7 @@ void nsp_thread_end(void)
 	if (!t)
 		return;
 	self = NULL;
+	nsp_altstack_thread_end();
 	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED)
 		return;
 	thread_release(nsp_ref_of(t));

@@ -51,7 +51,14 @@ struct nsp_sym {
 	Dwfl *dwfl;
 	int full;
 	int self; /* our own process: dladdr can name what libdw cannot */
+	const struct nsp_symtab *table; /* named by namspill-symbolize */
 };
+
+void nsp_sym_set_table(struct nsp_sym *s, const struct nsp_symtab *t)
+{
+	if (s)
+		s->table = t;
+}
 
 static uintptr_t hex(const char **s)
 {
@@ -338,6 +345,8 @@ int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 	f->ip = ip;
 	if (!s)
 		return 1;
+	if (s->table && (n = nsp_symtab_frames(s->table, ip, f, max)) > 0)
+		return n;
 	for (const struct map *m = s->maps; m; m = m->next) {
 		if (pc >= m->lo && pc < m->hi) {
 			f->module = m->path;

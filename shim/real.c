@@ -24,6 +24,13 @@ void nsp_real_init(void)
 	RESOLVE(exit, "exit");
 	RESOLVE(clone, "clone");
 	RESOLVE(libc_start_main, "__libc_start_main");
+	RESOLVE(sigaction, "sigaction");
+	RESOLVE(sigaltstack, "sigaltstack");
+	RESOLVE(signal, "signal");
+	RESOLVE(sysv_signal, "sysv_signal");
+	nsp_libc.sigaction = nsp_real.sigaction;
+	nsp_libc.sigaltstack = nsp_real.sigaltstack;
+	nsp_libc.syscall = nsp_real.syscall;
 	/* A second copy of the library (LD_PRELOAD naming it twice under two
 	 * paths, or a dlopen) only passes calls on: the first one records
 	 * and reports, so there is one report per process. */

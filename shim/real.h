@@ -3,6 +3,7 @@
 #define NSP_REAL_H
 
 #include <pthread.h>
+#include <signal.h>
 
 #include "nsp.h"
 
@@ -14,6 +15,10 @@ struct nsp_real {
 	void (*pthread_exit)(void *) __attribute__((noreturn));
 	void (*exit)(int) __attribute__((noreturn));
 	int (*clone)(int (*)(void *), void *, int, void *, ...);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*sigaltstack)(const stack_t *, stack_t *);
+	__sighandler_t (*signal)(int, __sighandler_t);
+	__sighandler_t (*sysv_signal)(int, __sighandler_t);
 	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
 			       void (*)(void), void (*)(void), void *);
 };

@@ -1,0 +1,76 @@
+/* One final report per process: at exit, or at a fatal signal, whichever
+ * comes first.  A thread that finds another writing it waits for it to be
+ * whole; a fork child has a pid of its own and reports again.  While the
+ * exit report is written, the fatal signals we report are held off on
+ * that thread, so one arriving then is taken by another thread (which
+ * waits) or delivered once the report is whole. */
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nsp.h"
+
+/* (pid << 34) | (writer tid << 2) | state */
+static _Atomic uint64_t claim;
+
+enum { FREE, WRITING, DONE };
+
+#define WAIT_MS 30000 /* a writer that never finishes does not keep us forever */
+
+enum nsp_claim nsp_final_claim(void)
+{
+	uint64_t pid = (uint64_t)getpid(), tid = (uint64_t)gettid();
+	uint64_t cur = atomic_load(&claim), mine = pid << 34 | tid << 2 | WRITING;
+
+	for (;;) {
+		if (cur >> 34 == pid && (cur & 3) == DONE)
+			return NSP_DONE;
+		if (cur >> 34 == pid && (cur & 3) == WRITING)
+			return ((cur >> 2) & 0xffffffff) == tid ? NSP_BUSY_HERE : NSP_BUSY;
+		if (atomic_compare_exchange_weak(&claim, &cur, mine))
+			return NSP_CLAIMED;
+	}
+}
+
+void nsp_final_done(void)
+{
+	atomic_store(&claim, (uint64_t)getpid() << 34 | DONE);
+}
+
+void nsp_final_wait(void)
+{
+	static const struct timespec ms = { 0, 1000000 };
+	uint64_t pid = (uint64_t)getpid();
+
+	for (int i = 0; i < WAIT_MS; i++) {
+		uint64_t cur = atomic_load(&claim);
+		if (cur >> 34 != pid || (cur & 3) != WRITING)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
+int nsp_exit_report(int status)
+{
+	sigset_t mask;
+	int n;
+
+	if (atomic_load(&nsp_passive))
+		return status;
+	switch (nsp_final_claim()) {
+	case NSP_CLAIMED:
+		break;
+	case NSP_BUSY:
+		nsp_final_wait();
+		return status;
+	default:
+		return status;
+	}
+	nsp_sig_block_fatal(&mask);
+	n = nsp_emit("exit", 0);
+	nsp_final_done();
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	if (n > 0 && status == 0 && nsp_opt.exitcode)
+		return nsp_opt.exitcode;
+	return status;
+}

@@ -1,0 +1,327 @@
+/* Naming frames from a signal handler.  libdw allocates and the loader
+ * takes locks, and the thread we interrupted may hold either, so a report
+ * written in a handler has its addresses named by another program,
+ * namspill-symbolize, started with raw clone + execve and talked to over
+ * a socket (see symproto.c).  The child leaves at once for a fresh
+ * image, so nothing of the interrupted state is used there.  If the
+ * program is missing, slow (TIMEOUT_MS) or fails, frames keep their
+ * module and offset, which is what addr2line takes. */
+#include <errno.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nsp.h"
+
+#define TIMEOUT_MS 10000
+#define HELPER "namspill-symbolize"
+
+static char helper[NSP_MAX_PATH + 32];
+static struct nsp_anchor home_mnt = { .fd = -1 };
+
+static int try_helper(const char *dir, size_t len, const char *rel)
+{
+	size_t rl = strlen(rel);
+
+	if (len + 1 + rl + 1 > sizeof(helper))
+		return -1;
+	memcpy(helper, dir, len);
+	helper[len] = '/';
+	memcpy(helper + len + 1, rel, rl + 1);
+	if (access(helper, X_OK) == 0)
+		return 0;
+	helper[0] = 0;
+	return -1;
+}
+
+/* At start-up, only when some signal is ours to report. */
+void nsp_symext_init(void)
+{
+	Dl_info di;
+	const char *slash;
+
+	if (nsp_opt.symbolizer[0]) {
+		strcpy(helper, nsp_opt.symbolizer);
+	} else if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname &&
+		   (slash = strrchr(di.dli_fname, '/'))) {
+		size_t len = (size_t)(slash - di.dli_fname);
+		if (try_helper(di.dli_fname, len, HELPER))
+			try_helper(di.dli_fname, len, "namspill/" HELPER);
+	}
+	nsp_anchor_open(&home_mnt, "/proc/thread-self/ns/mnt", O_RDONLY);
+}
+
+static long sys(long nr, long a, long b, long c, long d, long e)
+{
+	return nsp_libc.syscall ? nsp_libc.syscall(nr, a, b, c, d, e) : syscall(nr, a, b, c, d, e);
+}
+
+/* ---- the addresses to name, ascending and unique */
+
+static void add_stack(uintptr_t *ips, size_t *n, const struct nsp_stack *st)
+{
+	for (uint32_t i = 0; i < st->depth; i++)
+		ips[(*n)++] = st->ip[i];
+}
+
+static void sift(uintptr_t *v, size_t at, size_t n)
+{
+	for (size_t child; (child = 2 * at + 1) < n; at = child) {
+		if (child + 1 < n && v[child + 1] > v[child])
+			child++;
+		if (v[at] >= v[child])
+			return;
+		uintptr_t t = v[at];
+		v[at] = v[child];
+		v[child] = t;
+	}
+}
+
+/* Heapsort: qsort may allocate. */
+static size_t sort_unique(uintptr_t *v, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = n / 2; i-- > 0;)
+		sift(v, i, n);
+	for (size_t end = n; end > 1; end--) {
+		uintptr_t t = v[0];
+		v[0] = v[end - 1];
+		v[end - 1] = t;
+		sift(v, 0, end - 1);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!k || v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
+static uintptr_t *addresses(struct nsp_arena *a, const struct nsp_report *r, size_t *n)
+{
+	size_t cap = 0;
+	uintptr_t *ips = nsp_arena_rest(a, &cap);
+
+	*n = 0;
+	cap /= sizeof(*ips);
+	for (size_t i = 0; i < r->nspills; i++) {
+		const struct nsp_spill *s = &r->spills[i];
+		size_t need = (2 + s->nhops) * NSP_MAX_DEPTH;
+		if (*n + need > cap)
+			break;
+		if (s->cause)
+			add_stack(ips, n, &s->cause->stack);
+		if (s->creation)
+			add_stack(ips, n, &s->creation->stack);
+		for (size_t h = 0; h < s->nhops; h++)
+			add_stack(ips, n, &s->hops[h].stack);
+	}
+	*n = sort_unique(ips, *n);
+	nsp_arena_keep(a, *n * sizeof(*ips));
+	return ips;
+}
+
+/* ---- talking to the helper */
+
+static long ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static int wait_for(int fd, short ev, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	long left;
+	int r;
+
+	while ((left = ms_left(deadline)) > 0) {
+		r = poll(&p, 1, (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+	return -1;
+}
+
+static int send_all(int fd, const char *buf, size_t len, const struct timespec *deadline)
+{
+	while (len) {
+		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			buf += w;
+			len -= (size_t)w;
+		} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			return -1;
+		} else if (w < 0 && errno == EAGAIN && wait_for(fd, POLLOUT, deadline)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reads to end of file into the rest of the arena; returns the length. */
+static ssize_t recv_all(int fd, struct nsp_arena *a, char **out, const struct timespec *deadline)
+{
+	size_t cap = 0, len = 0;
+	char *buf = nsp_arena_rest(a, &cap);
+
+	if (!buf || cap < 2)
+		return -1;
+	cap--; /* the parser's spare byte */
+	while (len < cap) {
+		ssize_t n = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0)
+			len += (size_t)n;
+		else if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		else if (errno == EAGAIN && wait_for(fd, POLLIN, deadline))
+			return -1;
+	}
+	buf[len] = 0;
+	nsp_arena_keep(a, len + 1);
+	*out = buf;
+	return (ssize_t)len;
+}
+
+/* The grandchild: leaves for a fresh image with the socket as stdin and
+ * stdout.  The socket may itself be fd 0 or 1 (closed at start): a copy
+ * above 2 first, then fresh copies without close-on-exec. */
+static void helper_image(int sock, char *const argv[])
+{
+	static char *const envp[] = { NULL }; /* no LD_PRELOAD, no debuginfod */
+	uint64_t none = 0;
+	long s = sys(SYS_fcntl, sock, F_DUPFD, 3, 0, 0);
+
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, sizeof(none), 0);
+	sys(SYS_dup3, s, 0, 0, 0, 0);
+	sys(SYS_dup3, s, 1, 0, 0, 0);
+	sys(SYS_execve, (long)argv[0], (long)argv, (long)envp, 0, 0);
+	sys(SYS_exit_group, 127, 0, 0, 0, 0);
+}
+
+/* The child, a copy of the program made from a signal handler: only raw
+ * system calls here.  An exec would make it an ordinary child again
+ * (the kernel resets its exit signal to SIGCHLD), visible to the
+ * program's wait(); so it stays, forks the helper and passes on its
+ * status.  Every signal is blocked: the program's handlers are copied
+ * here too and must not run. */
+static void child(int sock, char *const argv[])
+{
+	uint64_t all = ~0ull;
+	int mnt = nsp_anchor_fd(&home_mnt), st = 0;
+	long g;
+
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all), 0);
+	/* The helper must see the files the program was started with, even
+	 * from a thread in another mount namespace. */
+	if (mnt >= 0)
+		sys(SYS_setns, mnt, CLONE_NEWNS, 0, 0, 0);
+	g = sys(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (g == 0)
+		helper_image(sock, argv);
+	while (g > 0 && sys(SYS_wait4, g, (long)&st, 0, 0, 0) < 0 && errno == EINTR)
+		;
+	sys(SYS_exit_group, g > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0, 0);
+}
+
+static size_t put_hex_line(char *p, uintptr_t v)
+{
+	static const char dig[] = "0123456789abcdef";
+	char tmp[16];
+	size_t i = 0, k = 0;
+
+	do
+		tmp[i++] = dig[v & 15];
+	while (v >>= 4);
+	while (i)
+		p[k++] = tmp[--i];
+	p[k++] = '\n';
+	return k;
+}
+
+static void put_pid(char *buf, pid_t pid)
+{
+	char tmp[16];
+	int i = 0, k = 0;
+
+	do
+		tmp[i++] = (char)('0' + pid % 10);
+	while (pid /= 10);
+	while (i)
+		buf[k++] = tmp[--i];
+	buf[k] = 0;
+}
+
+/* Question and answer with a fresh helper; the answer's length or -1. */
+static ssize_t ask(const char *question, size_t qlen, struct nsp_arena *a, char **answer)
+{
+	struct timespec deadline;
+	char pidbuf[16];
+	char *argv[] = { helper, pidbuf, NULL };
+	int sv[2], status;
+	ssize_t len = -1;
+	long pid;
+
+	put_pid(pidbuf, getpid());
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	/* No SIGCHLD and no place in the program's wait(): exit signal 0
+	 * makes it a "clone" child, seen only with __WCLONE. */
+	pid = sys(SYS_clone, 0, 0, 0, 0, 0);
+	if (pid == 0)
+		child(sv[1], argv);
+	close(sv[1]);
+	if (pid > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += TIMEOUT_MS / 1000;
+		if (send_all(sv[0], question, qlen, &deadline) == 0 && shutdown(sv[0], SHUT_WR) == 0)
+			len = recv_all(sv[0], a, answer, &deadline);
+		if (len < 0)
+			kill((pid_t)pid, SIGKILL);
+		while (waitpid((pid_t)pid, &status, __WCLONE) < 0 && errno == EINTR)
+			;
+		if (len >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+			len = -1;
+	}
+	close(sv[0]);
+	return len;
+}
+
+struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r)
+{
+	struct nsp_sym *s = nsp_sym_open(a, 0);
+	struct nsp_symtab *t = nsp_arena_alloc(a, sizeof(*t));
+	size_t n, cap = 0, qlen = 0;
+	uintptr_t *ips;
+	char *q, *answer;
+	ssize_t len;
+
+	if (!s || !t || !helper[0])
+		return s;
+	ips = addresses(a, r, &n);
+	q = nsp_arena_rest(a, &cap);
+	if (!n || !q || cap < n * 20)
+		return s;
+	for (size_t i = 0; i < n; i++)
+		qlen += put_hex_line(q + qlen, ips[i]);
+	nsp_arena_keep(a, qlen);
+	if ((len = ask(q, qlen, a, &answer)) < 0) {
+		nsp_msg("frames left unnamed: ", helper, " did not answer");
+		return s;
+	}
+	nsp_proto_parse(answer, (size_t)len, a, t);
+	nsp_sym_set_table(s, t);
+	return s;
+}

@@ -1,0 +1,62 @@
+/* namspill-symbolize PID: names return addresses of process PID for a
+ * report written in that process's signal handler, where it cannot do so
+ * itself.  Reads the addresses on stdin, answers on stdout; the format is
+ * in lib/symproto.c.  Started by the library, not by people. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsp.h"
+
+static char *slurp(int fd, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+	ssize_t r;
+
+	while (buf && (r = read(fd, buf + n, cap - n)) != 0) {
+		if (r < 0)
+			return free(buf), NULL;
+		n += (size_t)r;
+		if (n == cap && !(buf = realloc(buf, (cap *= 2) + 1)))
+			return NULL;
+	}
+	if (buf)
+		buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	struct nsp_frame f[NSP_MAX_INLINE];
+	struct nsp_arena a;
+	struct nsp_out o;
+	struct nsp_sym *s;
+	size_t len;
+	char *in, *end;
+	const char *p;
+	long pid;
+
+	if (argc != 2 || (pid = strtol(argv[1], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: namspill-symbolize PID < addresses\n");
+		return 2;
+	}
+	if (!(in = slurp(0, &len)) || nsp_arena_init(&a, (size_t)1 << 30))
+		return 1;
+	s = nsp_sym_open_pid(&a, (pid_t)pid, 1);
+	nsp_out_init(&o, 1);
+	for (p = in, end = in + len; p < end; p++) {
+		int ok, n;
+		uintptr_t ip = nsp_proto_hex(&p, end, &ok);
+		if (!ok)
+			break;
+		n = nsp_sym_frames(s, ip, f, NSP_MAX_INLINE);
+		nsp_proto_head(&o, ip, n);
+		for (int k = 0; k < n; k++)
+			nsp_proto_frame(&o, &f[k]);
+	}
+	nsp_sym_close(s);
+	return nsp_out_flush(&o) ? 1 : 0;
+}
