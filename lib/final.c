@@ -12,6 +12,8 @@
 
 /* (pid << 34) | (writer tid << 2) | state */
 static _Atomic uint64_t claim;
+/* (pid << 8) | a fatal signal that came while the exit report was written */
+static _Atomic uint64_t deferred;
 
 enum { FREE, WRITING, DONE };
 
@@ -37,17 +39,34 @@ void nsp_final_done(void)
 	atomic_store(&claim, (uint64_t)getpid() << 34 | DONE);
 }
 
-void nsp_final_wait(void)
+/* sig: the fatal signal the waiting thread will die of (0: none).  The
+ * exit report's writer dies of it too, rather than exit first. */
+void nsp_final_wait(int sig)
 {
 	static const struct timespec ms = { 0, 1000000 };
 	uint64_t pid = (uint64_t)getpid();
 
+	if (sig)
+		atomic_store(&deferred, pid << 8 | (uint64_t)sig);
 	for (int i = 0; i < WAIT_MS; i++) {
 		uint64_t cur = atomic_load(&claim);
 		if (cur >> 34 != pid || (cur & 3) != WRITING)
 			return;
 		nanosleep(&ms, NULL);
 	}
+}
+
+/* A fatal signal came while we wrote the exit report, and would have
+ * ended the process had we not held it off: it still does, now. */
+static void die_if_deferred(void)
+{
+	uint64_t d = atomic_load(&deferred);
+	int sig = (int)(d & 0xff);
+
+	if (!sig || d >> 8 != (uint64_t)getpid())
+		return;
+	nsp_sig_release(sig);
+	tgkill(getpid(), gettid(), sig); /* delivered when the mask is restored */
 }
 
 int nsp_exit_report(int status)
@@ -61,7 +80,7 @@ int nsp_exit_report(int status)
 	case NSP_CLAIMED:
 		break;
 	case NSP_BUSY:
-		nsp_final_wait();
+		nsp_final_wait(0);
 		return status;
 	default:
 		return status;
@@ -69,6 +88,7 @@ int nsp_exit_report(int status)
 	nsp_sig_block_fatal(&mask);
 	n = nsp_emit("exit", 0);
 	nsp_final_done();
+	die_if_deferred();
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (n > 0 && status == 0 && nsp_opt.exitcode)
 		return nsp_opt.exitcode;

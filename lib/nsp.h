@@ -395,8 +395,9 @@ int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int 
 enum nsp_claim { NSP_CLAIMED, NSP_DONE, NSP_BUSY, NSP_BUSY_HERE };
 enum nsp_claim nsp_final_claim(void);
 void nsp_final_done(void);
-/* Waits (bounded) while another thread writes the final report. */
-void nsp_final_wait(void);
+/* Waits (bounded) while another thread writes the final report; sig is
+ * the fatal signal the caller will die of, 0 if none. */
+void nsp_final_wait(int sig);
 /* Writes a collected report per the options (log file or stderr). */
 void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s);
 /* Once per process: report at exit; returns the status to exit with. */

@@ -27,6 +27,15 @@ static void reraise(int sig, siginfo_t *si)
 		syscall(SYS_tgkill, pid, tid, sig);
 }
 
+/* Not even nsp_msg(): its buffer would not fit on such a stack. */
+static void too_small(void)
+{
+	static const char msg[] = "namspill: no report: the signal stack of this thread is "
+				  "too small for one\n";
+
+	nsp_write_all(2, msg, sizeof(msg) - 1);
+}
+
 void nsp_sig_handler(int sig, siginfo_t *si, void *uc)
 {
 	int e = errno;
@@ -43,12 +52,11 @@ void nsp_sig_handler(int sig, siginfo_t *si, void *uc)
 		if (nsp_altstack_room())
 			nsp_emit("signal", sig);
 		else
-			nsp_msg("no report: the signal stack of this thread is too small", NULL,
-				NULL);
+			too_small();
 		nsp_final_done();
 		break;
 	case NSP_BUSY:
-		nsp_final_wait();
+		nsp_final_wait(sig);
 		break;
 	default: /* written already, or this thread crashed while writing it */
 		break;

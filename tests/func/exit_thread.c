@@ -40,10 +40,10 @@ int main(void)
 	need_namespaces();
 	atexit(bye);
 	nsfd = make_ns(CLONE_NEWNET, "net");
-	pthread_barrier_init(&ready, NULL, 2);
+	pthread_barrier_init(&ready, NULL, 3);
 	pthread_create(&t[0], NULL, leaker, NULL);
 	pthread_create(&t[1], NULL, quitter, NULL);
-	pthread_create(&t[2], NULL, park_thread, NULL);
+	pthread_create(&t[2], NULL, bystander, NULL);
 	pthread_join(t[1], NULL);
 	return 3; /* not reached */
 }

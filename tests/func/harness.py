@@ -98,18 +98,67 @@ def run(name, *args, options="format=json", preload=True, log=True, env=None,
     if p.returncode == SKIP_RC:
         shutil.rmtree(logdir, ignore_errors=True)
         raise Skip(err.strip().splitlines()[-1] if err.strip() else "program asked to skip")
+    return Result(p, out, err, collect_reports(logdir), logdir)
+
+
+def collect_reports(logdir):
+    """Reports in logdir, then the directory is removed: final reports
+    "r.PID" keyed by pid (int), others ("r.PID.request1", leftovers) by
+    file name; each parsed as JSON where it is JSON, else kept as text."""
     reports = {}
     for f in sorted(os.listdir(logdir)):
         path = os.path.join(logdir, f)
         with open(path) as fh:
             data = fh.read()
-        pid = f.rsplit(".", 1)[-1]
+        key = f.rsplit(".", 1)[-1]
+        key = int(key) if key.isdigit() else f
         try:
-            reports[int(pid)] = json.loads(data)
+            reports[key] = json.loads(data)
         except ValueError:
-            reports[f] = data
+            reports[key] = data
     shutil.rmtree(logdir, ignore_errors=True)
-    return Result(p, out, err, reports, logdir)
+    return reports
+
+
+class Live:
+    """A test program running with the shim, for tests that signal it:
+    wait_for("ready") reads its stdout up to that line (collecting "tid"
+    lines), finish() waits for its end and collects its reports."""
+
+    def __init__(self, name, *args, options="format=json", env=None, preload=None,
+                 stdin=False):
+        self.logdir = tempfile.mkdtemp(prefix="nsp-test-")
+        e = dict(os.environ)
+        e["LD_PRELOAD"] = ":".join((preload or []) + [LIB])
+        e["NAMSPILL_OPTIONS"] = "log_path=%s/r:%s" % (self.logdir, options)
+        if env:
+            e.update(env)
+        self.p = subprocess.Popen([prog(name)] + list(args), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=e, text=True,
+                                  stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
+        self.lines = []
+
+    def wait_for(self, what):
+        for line in self.p.stdout:
+            self.lines.append(line)
+            if line.strip() == what:
+                return
+        self.p.wait()
+        if self.p.returncode == SKIP_RC:
+            shutil.rmtree(self.logdir, ignore_errors=True)
+            raise Skip(self.p.stderr.read().strip().splitlines()[-1])
+        raise AssertionError("ended before %r: rc=%s %s" % (what, self.p.returncode,
+                                                              self.p.stderr.read()))
+
+    def finish(self, timeout=30):
+        try:
+            out, err = self.p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, err = self.p.communicate()
+            raise AssertionError("hung: killed after %ss\n%s" % (timeout, err))
+        return Result(self.p, "".join(self.lines) + out, err, collect_reports(self.logdir),
+                      self.logdir)
 
 
 def spills_by(report, tid=None, type=None):

@@ -1,0 +1,165 @@
+/* Signals and the shim.  One worker leaves itself in a uts namespace of
+ * its own, two bystanders keep the majority; then argv[1] says what
+ * happens:
+ *   wait         park until a signal comes from outside
+ *   segv-thread  a new thread writes through a null pointer
+ *   abort        main calls abort()
+ *   overflow     a new thread recurses until its stack runs out
+ *   own-handler  main installs a SIGTERM handler that says "handled" and
+ *                exits 3, then waits
+ *   ignore       SIGHUP ignored, then raised: the program runs on
+ *   query        what sigaction/signal/sigaltstack answer
+ *   siginfo      a SA_SIGINFO|SA_ONSTACK handler on a stack of its own
+ *   tiny-stack   a tiny signal stack of the program's own, then SIGSEGV
+ *   stdin-exit   exit 0 once a line comes on stdin
+ * Lines "tid NAME N" and "ready" are printed before that. */
+#include "common.h"
+#include <signal.h>
+
+static void *leaker(void *unused)
+{
+	(void)unused;
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+	say_tid("leaker");
+	pthread_barrier_wait(&ready);
+	return park();
+}
+
+static void *segv(void *unused)
+{
+	(void)unused;
+	*(volatile int *)0 = 1;
+	return NULL;
+}
+
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static int deeper(int n)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)n;
+	return deeper(n + 1) + pad[0];
+}
+
+static void *overflow(void *unused)
+{
+	(void)unused;
+	return (void *)(long)deeper(0);
+}
+
+static void handled(int sig)
+{
+	(void)sig;
+	write(1, "handled\n", 8);
+	exit(3);
+}
+
+static const char *name_of(void (*h)(int))
+{
+	return h == SIG_DFL ? "SIG_DFL" : h == SIG_IGN ? "SIG_IGN" : h == handled ? "handled" : "other";
+}
+
+static void query(void)
+{
+	struct sigaction sa;
+	stack_t st;
+	void (*old)(int);
+
+	sigaction(SIGTERM, NULL, &sa);
+	printf("sigaction SIGTERM %s\n", name_of(sa.sa_handler));
+	old = signal(SIGINT, handled);
+	printf("signal SIGINT was %s\n", name_of(old));
+	sigaction(SIGINT, NULL, &sa);
+	printf("sigaction SIGINT %s\n", name_of(sa.sa_handler));
+	old = signal(SIGINT, SIG_DFL);
+	printf("signal SIGINT was %s\n", name_of(old));
+	old = signal(SIGINT, SIG_DFL);
+	printf("signal SIGINT was %s\n", name_of(old));
+	sigaltstack(NULL, &st);
+	printf("sigaltstack %s\n", st.ss_flags & SS_DISABLE ? "disabled" : "enabled");
+}
+
+static char own_stack[1 << 16];
+static volatile int got_value = -1, on_own_stack;
+
+static void info_handler(int sig, siginfo_t *si, void *uc)
+{
+	char here;
+
+	(void)sig;
+	(void)uc;
+	got_value = si->si_value.sival_int;
+	on_own_stack = &here >= own_stack && &here < own_stack + sizeof(own_stack);
+}
+
+static void siginfo(void)
+{
+	stack_t st = { .ss_sp = own_stack, .ss_size = sizeof(own_stack) }, back;
+	struct sigaction sa = { .sa_sigaction = info_handler, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	union sigval v = { .sival_int = 42 };
+
+	if (sigaltstack(&st, NULL) != 0)
+		abort();
+	sigaltstack(NULL, &back);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigqueue(getpid(), SIGUSR1, v);
+	printf("value %d own_stack %d altstack_reads_back %d\n", got_value, on_own_stack,
+	       back.ss_sp == own_stack);
+}
+
+static void tiny_stack(void)
+{
+	static char tiny[8192];
+	stack_t st = { .ss_sp = tiny, .ss_size = sizeof(tiny) };
+
+	if (sigaltstack(&st, NULL) != 0)
+		abort();
+	*(volatile int *)0 = 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "wait";
+	pthread_t t;
+	char line[16];
+
+	need_namespaces();
+	pthread_barrier_init(&ready, NULL, 4);
+	pthread_create(&t, NULL, leaker, NULL);
+	pthread_create(&t, NULL, bystander, NULL);
+	pthread_create(&t, NULL, bystander, NULL);
+	pthread_barrier_wait(&ready);
+	say_tid("main");
+	if (!strcmp(mode, "own-handler"))
+		signal(SIGTERM, handled);
+	printf("ready\n");
+	fflush(stdout);
+	if (!strcmp(mode, "segv-thread")) {
+		pthread_create(&t, NULL, segv, NULL);
+		pthread_join(t, NULL);
+	} else if (!strcmp(mode, "abort")) {
+		abort();
+	} else if (!strcmp(mode, "overflow")) {
+		pthread_create(&t, NULL, overflow, NULL);
+		pthread_join(t, NULL);
+	} else if (!strcmp(mode, "ignore")) {
+		signal(SIGHUP, SIG_IGN);
+		raise(SIGHUP);
+		printf("survived\n");
+		return 0;
+	} else if (!strcmp(mode, "query")) {
+		query();
+		return 0;
+	} else if (!strcmp(mode, "siginfo")) {
+		siginfo();
+		return 0;
+	} else if (!strcmp(mode, "tiny-stack")) {
+		tiny_stack();
+	} else if (!strcmp(mode, "stdin-exit")) {
+		if (fgets(line, sizeof(line), stdin))
+			return 0;
+	}
+	for (;;)
+		pause();
+}

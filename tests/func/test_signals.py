@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Signals: reports at fatal signals and on request, with the program's
+own handlers, dispositions and exit status as they would be without us."""
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (test, run, main, expect, spills_by, functions, Live, LIB,  # noqa: E402
+                     BUILD, prog, Skip)
+
+HOOK = os.path.join(BUILD, "tests", "func", "lib", "rename_hook.so")
+
+
+def no_core():
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+no_core()
+
+
+def leaker_spill(r, rep):
+    got = spills_by(rep, r.tids["leaker"], "uts")
+    expect(len(got) == 1 and len(rep["spills"]) == 1, "only the leaker's uts spill", rep)
+    c = got[0]["cause"]
+    expect(c and c["call"] == "unshare" and c["stack"][0]["function"] == "leaker",
+           "cause named by the helper: unshare in leaker", got[0])
+    expect(c["stack"][0]["file"].endswith("sigs.c") and c["stack"][0]["line"] > 0,
+           "file:line from DWARF", c["stack"][0])
+    return got[0]
+
+
+def killed_by_outside(sig, options="format=json"):
+    live = Live("sigs", "wait", options=options)
+    live.wait_for("ready")
+    live.p.send_signal(sig)
+    return live.finish()
+
+
+@test
+def sigterm_from_outside_reports_and_kills_by_sigterm():
+    r = killed_by_outside(signal.SIGTERM)
+    expect(r.rc == -signal.SIGTERM, "killed by SIGTERM as without the shim", r)
+    rep = r.only_report()
+    expect(rep["trigger"] == "signal" and rep["signal"] == "SIGTERM", "signal report", rep)
+    leaker_spill(r, rep)
+
+
+@test
+def each_default_signal_reports_with_its_name():
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGXCPU):
+        r = killed_by_outside(sig)
+        expect(r.rc == -sig, "killed by %s" % sig.name, r)
+        rep = r.only_report()
+        expect(rep["signal"] == sig.name, "named %s" % sig.name, rep)
+
+
+@test
+def exitcode_does_not_apply_to_a_death_by_signal():
+    r = killed_by_outside(signal.SIGTERM, "format=json:exitcode=42")
+    expect(r.rc == -signal.SIGTERM, "still killed by SIGTERM", r)
+
+
+@test
+def signals_option_limits_which_signals_report():
+    r = killed_by_outside(signal.SIGTERM, "format=json:signals=none")
+    expect(r.rc == -signal.SIGTERM and not r.reports, "signals=none: no report", r)
+    r = killed_by_outside(signal.SIGTERM, "format=json:signals=SIGINT+HUP")
+    expect(r.rc == -signal.SIGTERM and not r.reports, "TERM not listed: no report", r)
+    r = killed_by_outside(signal.SIGHUP, "format=json:signals='INT,HUP'")
+    expect(r.rc == -signal.SIGHUP and r.only_report()["signal"] == "SIGHUP", "HUP listed", r)
+
+
+@test
+def bad_signals_value_warns_and_keeps_the_default():
+    r = killed_by_outside(signal.SIGTERM, "format=json:signals=SIGKILL+TERM")
+    expect("bad value for option 'signals=SIGKILL+TERM'" in r.err, "one warning", r)
+    expect(r.only_report()["signal"] == "SIGTERM", "default list still on", r)
+
+
+@test
+def own_handler_runs_and_the_exit_report_follows():
+    live = Live("sigs", "own-handler")
+    live.wait_for("ready")
+    live.p.send_signal(signal.SIGTERM)
+    r = live.finish()
+    expect("handled" in r.out and r.rc == 3, "the program's handler ran and chose 3", r)
+    rep = r.only_report()
+    expect(rep["trigger"] == "exit" and rep["signal"] is None, "exit report, not signal", rep)
+    leaker_spill(r, rep)
+
+
+@test
+def dispositions_read_back_as_without_the_shim():
+    want = None
+    for preload in (False, True):
+        r = run("sigs", "query", preload=preload)
+        lines = [l for l in r.out.splitlines() if not l.startswith(("tid", "ready"))]
+        if want is None:
+            want = lines
+        expect(lines == want, "same answers with and without the shim", want, lines)
+    expect(want == ["sigaction SIGTERM SIG_DFL", "signal SIGINT was SIG_DFL",
+                    "sigaction SIGINT handled", "signal SIGINT was handled",
+                    "signal SIGINT was SIG_DFL", "sigaltstack disabled"], "answers", want)
+
+
+@test
+def ignored_signal_stays_ignored():
+    r = run("sigs", "ignore")
+    expect("survived" in r.out and r.rc == 66, "SIGHUP ignored; exit report's status", r)
+
+
+@test
+def siginfo_and_own_signal_stack_work():
+    r = run("sigs", "siginfo")
+    expect("value 42 own_stack 1 altstack_reads_back 1" in r.out, "handler as installed", r)
+
+
+@test
+def segv_in_a_worker_thread_reports_and_dumps_as_before():
+    native = run("sigs", "segv-thread", preload=False)
+    r = run("sigs", "segv-thread")
+    expect(native.rc == -signal.SIGSEGV and r.rc == native.rc, "same death", native, r)
+    rep = r.only_report()
+    expect(rep["trigger"] == "signal" and rep["signal"] == "SIGSEGV", "SIGSEGV report", rep)
+    leaker_spill(r, rep)
+
+
+@test
+def abort_reports_sigabrt():
+    r = run("sigs", "abort")
+    expect(r.rc == -signal.SIGABRT, "killed by SIGABRT", r)
+    expect(r.only_report()["signal"] == "SIGABRT", "SIGABRT report", r)
+
+
+@test
+def exhausted_stack_still_gets_a_report():
+    r = run("sigs", "overflow")
+    expect(r.rc == -signal.SIGSEGV, "killed by SIGSEGV", r)
+    rep = r.only_report()
+    expect(rep["signal"] == "SIGSEGV", "report written on our signal stack", rep)
+    leaker_spill(r, rep)
+
+
+@test
+def a_signal_stack_too_small_for_a_report_is_left_alone():
+    r = run("sigs", "tiny-stack")
+    expect(r.rc == -signal.SIGSEGV, "killed by SIGSEGV", r)
+    expect(not r.reports and "signal stack of this thread is too small" in r.err,
+           "no report, one line saying why", r)
+
+
+@test
+def report_on_request_then_the_exit_report():
+    live = Live("sigs", "stdin-exit", options="format=json:report_signal=SIGUSR2", stdin=True)
+    live.wait_for("ready")
+    for n in (1, 2):
+        live.p.send_signal(signal.SIGUSR2)
+        deadline = time.time() + 20
+        want = os.path.join(live.logdir, "r.%d.request%d" % (live.p.pid, n))
+        while not os.path.exists(want) and time.time() < deadline:
+            time.sleep(0.02)
+        expect(os.path.exists(want), "request report %d written" % n, os.listdir(live.logdir))
+    live.p.stdin.write("exit\n")
+    live.p.stdin.flush()
+    r = live.finish()
+    expect(r.rc == 66, "the program ran on to its exit", r)
+    final = r.reports[live.p.pid]
+    expect(final["trigger"] == "exit", "final report at exit", final)
+    for n in (1, 2):
+        req = r.reports["r.%d.request%d" % (live.p.pid, n)]
+        expect(req["trigger"] == "request" and req["signal"] == "SIGUSR2", "request", req)
+        leaker_spill(r, req)
+
+
+@test
+def signal_while_the_exit_report_is_written_gives_one_whole_report():
+    live = Live("sigs", "stdin-exit", preload=[HOOK], stdin=True)
+    live.wait_for("ready")
+    live.p.stdin.write("exit\n")
+    live.p.stdin.flush()
+    r = live.finish()
+    expect(r.rc == -signal.SIGTERM, "the SIGTERM that came meanwhile ends it", r)
+    rep = r.only_report()
+    expect(rep["trigger"] == "exit", "the exit report, whole", rep)
+    leaker_spill(r, rep)
+
+
+@test
+def second_fatal_signal_while_reporting_gives_one_whole_report():
+    live = Live("sigs", "wait", preload=[HOOK])
+    live.wait_for("ready")
+    live.p.send_signal(signal.SIGINT)
+    r = live.finish()
+    expect(r.rc in (-signal.SIGINT, -signal.SIGTERM), "died of one of them", r)
+    rep = r.only_report()
+    expect(rep["trigger"] == "signal" and rep["signal"] == "SIGINT", "one report", rep)
+
+
+@test
+def without_the_symbolizer_frames_keep_module_and_offset():
+    r = killed_by_outside(signal.SIGTERM, "format=json:symbolizer=/nonexistent/x")
+    expect(r.rc == -signal.SIGTERM, "killed by SIGTERM", r)
+    expect("frames left unnamed" in r.err, "one line says so", r)
+    c = r.only_report()["spills"][0]["cause"]
+    f = c["stack"][0]
+    expect(f["function"] is None and f["module"].endswith("/sigs") and f["offset"] > 0,
+           "module+offset kept", f)
+
+
+@test
+def storm_of_malloc_and_setns_never_hangs_or_loses_the_report():
+    rounds = int(os.environ.get("NSP_STORM_ROUNDS", "25"))
+    for i in range(rounds):
+        live = Live("sig_storm")
+        live.wait_for("ready")
+        time.sleep(0.01 + (i % 5) * 0.02)
+        live.p.send_signal(signal.SIGTERM)
+        r = live.finish(timeout=60)
+        expect(r.rc == -signal.SIGTERM, "round %d: killed by SIGTERM" % i, r)
+        rep = r.only_report()
+        expect(rep["trigger"] == "signal", "round %d: signal report" % i, rep)
+        got = spills_by(rep, r.tids["leaker"], "uts")
+        expect(len(got) == 1 and got[0]["cause"]["stack"][0]["function"] == "leaker",
+               "round %d: the leaker and its call" % i, rep)
+
+
+main()
