@@ -59,13 +59,42 @@ static void write_to(int fd, const struct nsp_report *r, struct nsp_sym *s, int 
 	*err = -nsp_write_report(fd, r, s, nsp_opt.json);
 }
 
+/* The log directory as found at start-up, so a report written from a
+ * thread in another mount namespace (or after a chdir) still lands where
+ * log_path pointed when the program started. */
+static struct nsp_anchor log_dir = { .fd = -1 };
+
+static int log_to_file(void)
+{
+	return nsp_opt.log_path[0] && strcmp(nsp_opt.log_path, "stderr") &&
+	       strcmp(nsp_opt.log_path, "stdout");
+}
+
+void nsp_emit_init(void)
+{
+	char dir[NSP_MAX_PATH];
+	const char *slash = strrchr(nsp_opt.log_path, '/');
+
+	if (!log_to_file())
+		return;
+	if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		size_t n = slash == nsp_opt.log_path ? 1 : (size_t)(slash - nsp_opt.log_path);
+		memcpy(dir, nsp_opt.log_path, n);
+		dir[n] = 0;
+	}
+	nsp_anchor_open(&log_dir, dir, O_PATH | O_DIRECTORY);
+}
+
 /* 0 if written to the log file; otherwise the caller falls back to stderr. */
 static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
 	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64];
-	int fd, err = 0;
+	const char *name = path, *tname = tmp, *slash;
+	int dfd = nsp_anchor_fd(&log_dir), fd, err = 0;
 
-	if (!strcmp(nsp_opt.log_path, "stderr") || !strcmp(nsp_opt.log_path, "stdout")) {
+	if (!log_to_file()) {
 		write_to(nsp_opt.log_path[3] == 'o' ? 1 : 2, r, s, &err);
 		return 0;
 	}
@@ -75,17 +104,23 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 		append_num(path, sizeof(path), ".request", request);
 	strcpy(tmp, path);
 	strcat(tmp, ".tmp");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (dfd >= 0 && (slash = strrchr(path, '/'))) {
+		name = slash + 1;
+		tname = tmp + (name - path);
+	} else if (dfd < 0) {
+		dfd = AT_FDCWD;
+	}
+	fd = openat(dfd, tname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = errno;
 	} else {
 		write_to(fd, r, s, &err);
 		if (close(fd) && !err)
 			err = errno;
-		if (!err && rename(tmp, path))
+		if (!err && renameat(dfd, tname, dfd, name))
 			err = errno;
 		if (err)
-			unlink(tmp);
+			unlinkat(dfd, tname, 0);
 	}
 	if (err) {
 		nsp_msg("cannot write report to ", path, "; writing it to stderr instead");
@@ -126,7 +161,12 @@ int nsp_emit(const char *trigger, int signo)
 	}
 	nsp_report_collect(&r, &a, trigger, signo);
 	n = r.proc_err ? -1 : (int)r.nspills;
-	s = async && n > 0 ? nsp_symext_open(&a, &r) : nsp_sym_open(&a, n > 0);
+	/* Away from home the files the program was started with may not be
+	 * where their paths say: the helper goes home first. */
+	if (n > 0 && (async || nsp_symext_away()))
+		s = nsp_symext_open(&a, &r);
+	else
+		s = nsp_sym_open(&a, n > 0);
 	emit_report(&r, s, request);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);

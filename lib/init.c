@@ -65,12 +65,12 @@ void nsp_init(void)
 	nsp_options_parse(&nsp_opt, secure_getenv("NAMSPILL_OPTIONS"), warn);
 	if (nsp_opt.help)
 		nsp_options_print(2, &nsp_opt);
+	nsp_proc_anchor();
+	nsp_emit_init();
+	nsp_symext_init();
 	nsp_unwind_init();
 	nsp_sig_install();
-	if (nsp_opt.signals || nsp_opt.report_signal) {
-		nsp_symext_init();
-		nsp_altstack_init();
-	}
+	nsp_altstack_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	nsp_self();
 	atomic_store_explicit(&state, 2, memory_order_release);

@@ -234,6 +234,10 @@ void nsp_msg(const char *a, const char *b, const char *c);
  * while being read are left out.  Returns count or a negative errno. */
 long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
+/* Holds /proc open from start-up; nsp_proc_open() then works from any
+ * mount namespace.  rel is relative to /proc ("self/maps"). */
+void nsp_proc_anchor(void);
+int nsp_proc_open(const char *rel, int flags);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 
 /* ---- verdict.c: pure majority logic */
@@ -367,6 +371,8 @@ void nsp_sym_set_table(struct nsp_sym *s, const struct nsp_symtab *t);
 /* ---- symext.c: asks namspill-symbolize, from a signal handler */
 
 void nsp_symext_init(void);
+/* Is the calling thread in another mount namespace than at start-up? */
+int nsp_symext_away(void);
 /* Like nsp_sym_open(a, 1) for the addresses in r, safe in a signal
  * handler; frames stay unnamed (module+offset) if the program fails. */
 struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r);
@@ -398,6 +404,7 @@ void nsp_final_done(void);
 /* Waits (bounded) while another thread writes the final report; sig is
  * the fatal signal the caller will die of, 0 if none. */
 void nsp_final_wait(int sig);
+void nsp_emit_init(void); /* at start-up, after the options */
 /* Writes a collected report per the options (log file or stderr). */
 void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s);
 /* Once per process: report at exit; returns the status to exit with. */

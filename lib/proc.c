@@ -31,9 +31,8 @@ static void path3(char *buf, size_t cap, const char *a, uint64_t n, const char *
 	memcpy(buf + la + ln, b, lb + 1);
 }
 
-static int read_comm(int dirfd, const char *rel, char comm[16])
+static int read_comm(int fd, char comm[16])
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	memset(comm, 0, 16);
@@ -50,13 +49,37 @@ static int read_comm(int dirfd, const char *rel, char comm[16])
 	return 0;
 }
 
+static struct nsp_anchor proc_root = { .fd = -1 };
+
+void nsp_proc_anchor(void)
+{
+	nsp_anchor_open(&proc_root, "/proc", O_PATH | O_DIRECTORY);
+}
+
+/* /proc/REL, through the /proc of start-up while we hold it: a thread in
+ * another mount namespace may see another /proc there, or none. */
+int nsp_proc_open(const char *rel, int flags)
+{
+	char path[96] = "/proc/";
+	int root = nsp_anchor_fd(&proc_root);
+
+	if (root >= 0)
+		return openat(root, rel, flags | O_CLOEXEC);
+	if (strlen(rel) + 7 > sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcat(path, rel);
+	return open(path, flags | O_CLOEXEC);
+}
+
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16])
 {
 	char path[64], tail[32];
 
 	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/comm");
-	path3(path, sizeof(path), "/proc/", (uint64_t)pid, tail);
-	return read_comm(AT_FDCWD, path, comm);
+	path3(path, sizeof(path), "", (uint64_t)pid, tail);
+	return read_comm(nsp_proc_open(path, O_RDONLY), comm);
 }
 
 /* 0, or -1 if the thread is gone. */
@@ -79,7 +102,7 @@ static int read_task(int taskfd, pid_t tid, struct namspill_task *t)
 		}
 	}
 	path3(rel, sizeof(rel), "", (uint64_t)tid, "/comm");
-	read_comm(taskfd, rel, t->comm);
+	read_comm(openat(taskfd, rel, O_RDONLY | O_CLOEXEC), t->comm);
 	return 0;
 }
 
@@ -105,8 +128,8 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 	int fd;
 	ssize_t got;
 
-	path3(path, sizeof(path), "/proc/", (uint64_t)pid, "/task");
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	path3(path, sizeof(path), "", (uint64_t)pid, "/task");
+	fd = nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
 	avail /= sizeof(*t);
@@ -139,8 +162,8 @@ int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks)
 	int fd, field = 2;
 
 	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/stat");
-	path3(path, sizeof(path), "/proc/", (uint64_t)pid, tail);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	path3(path, sizeof(path), "", (uint64_t)pid, tail);
+	fd = nsp_proc_open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	do

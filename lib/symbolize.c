@@ -123,7 +123,7 @@ static struct map *add_map_line(struct nsp_sym *s, const char *line, struct map 
 
 static void read_maps(struct nsp_sym *s, pid_t pid)
 {
-	char buf[4096], line[4096 + 256], path[32] = "/proc/self/maps", num[12];
+	char buf[4096], line[4096 + 256], path[32] = "self/maps", num[12];
 	size_t ll = 0;
 	ssize_t n;
 	int fd, k = sizeof(num);
@@ -133,10 +133,10 @@ static void read_maps(struct nsp_sym *s, pid_t pid)
 		do
 			num[--k] = (char)('0' + pid % 10);
 		while (pid /= 10);
-		strcpy(path + 6, num + k);
+		strcpy(path, num + k);
 		strcat(path, "/maps");
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = nsp_proc_open(path, O_RDONLY);
 	struct map *last = NULL;
 
 	if (fd < 0)

@@ -9,10 +9,13 @@
 #include <errno.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,7 +26,7 @@
 #define TIMEOUT_MS 10000
 #define HELPER "namspill-symbolize"
 
-static char helper[NSP_MAX_PATH + 32];
+static char helper[PATH_MAX];
 static struct nsp_anchor home_mnt = { .fd = -1 };
 
 static int try_helper(const char *dir, size_t len, const char *rel)
@@ -41,19 +44,35 @@ static int try_helper(const char *dir, size_t len, const char *rel)
 	return -1;
 }
 
-/* At start-up, only when some signal is ours to report. */
+/* Is the calling thread in another mount namespace than at start-up? */
+int nsp_symext_away(void)
+{
+	struct stat st;
+	int fd = nsp_proc_open("thread-self/ns/mnt", O_RDONLY), r;
+
+	if (fd < 0 || home_mnt.fd < 0)
+		return 0;
+	r = fstat(fd, &st) == 0 && (st.st_dev != home_mnt.dev || st.st_ino != home_mnt.ino);
+	close(fd);
+	return r;
+}
+
+/* The helper runs from the root of the start-up mount namespace, so
+ * its path is made absolute now. */
 void nsp_symext_init(void)
 {
+	char lib[PATH_MAX];
 	Dl_info di;
 	const char *slash;
 
 	if (nsp_opt.symbolizer[0]) {
-		strcpy(helper, nsp_opt.symbolizer);
+		if (!realpath(nsp_opt.symbolizer, helper))
+			strcpy(helper, nsp_opt.symbolizer);
 	} else if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname &&
-		   (slash = strrchr(di.dli_fname, '/'))) {
-		size_t len = (size_t)(slash - di.dli_fname);
-		if (try_helper(di.dli_fname, len, HELPER))
-			try_helper(di.dli_fname, len, "namspill/" HELPER);
+		   realpath(di.dli_fname, lib) && (slash = strrchr(lib, '/'))) {
+		size_t len = (size_t)(slash - lib);
+		if (try_helper(lib, len, HELPER))
+			try_helper(lib, len, "namspill/" HELPER);
 	}
 	nsp_anchor_open(&home_mnt, "/proc/thread-self/ns/mnt", O_RDONLY);
 }

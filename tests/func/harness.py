@@ -123,7 +123,8 @@ def collect_reports(logdir):
 class Live:
     """A test program running with the shim, for tests that signal it:
     wait_for("ready") reads its stdout up to that line (collecting "tid"
-    lines), finish() waits for its end and collects its reports."""
+    lines), finish() waits for its end and collects its reports.  "{logdir}"
+    in args becomes the directory the reports go to."""
 
     def __init__(self, name, *args, options="format=json", env=None, preload=None,
                  stdin=False):
@@ -133,7 +134,8 @@ class Live:
         e["NAMSPILL_OPTIONS"] = "log_path=%s/r:%s" % (self.logdir, options)
         if env:
             e.update(env)
-        self.p = subprocess.Popen([prog(name)] + list(args), stdout=subprocess.PIPE,
+        args = [a.replace("{logdir}", self.logdir) for a in args]
+        self.p = subprocess.Popen([prog(name)] + args, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=e, text=True,
                                   stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
         self.lines = []

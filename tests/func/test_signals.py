@@ -212,6 +212,32 @@ def without_the_symbolizer_frames_keep_module_and_offset():
            "module+offset kept", f)
 
 
+def away_from_home(*how):
+    live = Live("away", "{logdir}", *how)
+    if how:
+        live.wait_for("ready")
+        live.p.send_signal(signal.SIGTERM)
+    r = live.finish()
+    rep = r.only_report()
+    got = spills_by(rep, r.tids["away"], "mnt")
+    expect(rep["threads"] == 4 and len(rep["spills"]) == 1 and got, "the real /proc read", rep)
+    f = got[0]["cause"]["stack"][0]
+    expect(f["function"] == "away" and f["file"].endswith("away.c"), "frames named", f)
+    return r, rep
+
+
+@test
+def exit_from_a_thread_in_another_mount_namespace_reports_home():
+    r, rep = away_from_home()
+    expect(r.rc == 66 and rep["trigger"] == "exit", "exit report", r)
+
+
+@test
+def signal_on_a_thread_in_another_mount_namespace_reports_home():
+    r, rep = away_from_home("signal")
+    expect(r.rc == -signal.SIGTERM and rep["trigger"] == "signal", "signal report", r)
+
+
 @test
 def storm_of_malloc_and_setns_never_hangs_or_loses_the_report():
     rounds = int(os.environ.get("NSP_STORM_ROUNDS", "25"))

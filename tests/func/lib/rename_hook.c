@@ -8,16 +8,22 @@
 #include <time.h>
 #include <unistd.h>
 
-int rename(const char *from, const char *to)
+static void signal_first(const char *from)
 {
 	static const struct timespec wait = { 0, 200000000 };
-	int (*real)(const char *, const char *) =
-		(int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
 	size_t n = strlen(from);
 
 	if (n > 4 && !strcmp(from + n - 4, ".tmp")) {
 		kill(getpid(), SIGTERM);
 		nanosleep(&wait, NULL);
 	}
-	return real(from, to);
+}
+
+int renameat(int fromfd, const char *from, int tofd, const char *to)
+{
+	int (*real)(int, const char *, int, const char *) =
+		(int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
+
+	signal_first(from);
+	return real(fromfd, from, tofd, to);
 }
