@@ -83,6 +83,10 @@ static int parse_sigset(const char *v, size_t n, uint64_t *set)
 		int sig;
 		while (k < n && v[k] != '+' && v[k] != '|' && v[k] != ',' && v[k] != ' ')
 			k++;
+		if (k == i) { /* "TERM, HUP": a run of separators */
+			i++;
+			continue;
+		}
 		sig = nsp_sig_parse(v + i, k - i);
 		if (!catchable(sig) || !nsp_sig_fatal_by_default(sig))
 			return -1;
