@@ -12,9 +12,12 @@
  *   siginfo      a SA_SIGINFO|SA_ONSTACK handler on a stack of its own
  *   tiny-stack   a tiny signal stack of the program's own, then SIGSEGV
  *   stdin-exit   exit 0 once a line comes on stdin
+ *   fork-wait    all of the above happens in a fork child, in "wait" mode;
+ *                the parent waits for it and says how it ended
  * Lines "tid NAME N" and "ready" are printed before that. */
 #include "common.h"
 #include <signal.h>
+#include <sys/wait.h>
 
 static void *leaker(void *unused)
 {
@@ -125,6 +128,17 @@ int main(int argc, char **argv)
 	char line[16];
 
 	need_namespaces();
+	if (!strcmp(mode, "fork-wait")) {
+		int st;
+		pid_t pid = fork();
+		if (pid > 0) {
+			waitpid(pid, &st, 0);
+			printf("child %s %d\n", WIFSIGNALED(st) ? "killed by" : "exited",
+			       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+			return 0;
+		}
+		mode = "wait";
+	}
 	pthread_barrier_init(&ready, NULL, 4);
 	pthread_create(&t, NULL, leaker, NULL);
 	pthread_create(&t, NULL, bystander, NULL);

@@ -60,6 +60,21 @@ def each_default_signal_reports_with_its_name():
 
 
 @test
+def fork_child_reports_its_own_death_under_its_pid():
+    live = Live("sigs", "fork-wait")
+    live.wait_for("ready")
+    child = int([l for l in live.lines if l.startswith("tid main")][0].split()[2])
+    os.kill(child, signal.SIGTERM)
+    r = live.finish()
+    expect(r.rc == 0 and "child killed by %d" % signal.SIGTERM in r.out, "parent saw it", r)
+    rep = r.reports[child]
+    expect(rep["trigger"] == "signal" and rep["pid"] == child, "child's signal report", rep)
+    leaker_spill(r, rep)
+    parent = r.reports[live.p.pid]
+    expect(parent["trigger"] == "exit" and parent["spills"] == [], "parent's clean report", parent)
+
+
+@test
 def exitcode_does_not_apply_to_a_death_by_signal():
     r = killed_by_outside(signal.SIGTERM, "format=json:exitcode=42")
     expect(r.rc == -signal.SIGTERM, "still killed by SIGTERM", r)
