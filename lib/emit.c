@@ -144,6 +144,26 @@ void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s)
 	emit_report(r, s, 0);
 }
 
+/* Frames are named by namspill-symbolize, so nothing here allocates or
+ * takes the loader's lock: the exit report may run in the program's own
+ * signal handler (one that calls exit()), and from a thread away from
+ * home the helper still finds the files by their paths.  Where it does
+ * not answer, the exit report names frames here; a report in our signal
+ * handler keeps module and offset. */
+static struct nsp_sym *symbolizer(struct nsp_arena *a, const struct nsp_report *r, int async)
+{
+	struct nsp_sym *s;
+
+	if (r->proc_err || !r->nspills)
+		return nsp_sym_open(a, 0);
+	if ((s = nsp_symext_open(a, r)))
+		return s;
+	if (!async)
+		return nsp_sym_open(a, 1);
+	nsp_msg("frames left unnamed: ", nsp_symext_helper(), " did not answer");
+	return nsp_sym_open(a, 0);
+}
+
 int nsp_emit(const char *trigger, int signo)
 {
 	struct nsp_arena a;
@@ -161,12 +181,7 @@ int nsp_emit(const char *trigger, int signo)
 	}
 	nsp_report_collect(&r, &a, trigger, signo);
 	n = r.proc_err ? -1 : (int)r.nspills;
-	/* Away from home the files the program was started with may not be
-	 * where their paths say: the helper goes home first. */
-	if (n > 0 && (async || nsp_symext_away()))
-		s = nsp_symext_open(&a, &r);
-	else
-		s = nsp_sym_open(&a, n > 0);
+	s = symbolizer(&a, &r, async);
 	emit_report(&r, s, request);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);

@@ -371,11 +371,10 @@ void nsp_sym_set_table(struct nsp_sym *s, const struct nsp_symtab *t);
 /* ---- symext.c: asks namspill-symbolize, from a signal handler */
 
 void nsp_symext_init(void);
-/* Is the calling thread in another mount namespace than at start-up? */
-int nsp_symext_away(void);
 /* Like nsp_sym_open(a, 1) for the addresses in r, safe in a signal
- * handler; frames stay unnamed (module+offset) if the program fails. */
+ * handler; NULL if the helper could not be asked or did not answer. */
 struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r);
+const char *nsp_symext_helper(void); /* its path, for messages */
 
 /* ---- report_json.c, report_text.c */
 

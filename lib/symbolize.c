@@ -42,6 +42,7 @@ struct dw {
 	const char *(*filesrc)(Dwarf_Files *, size_t, Dwarf_Word *, Dwarf_Word *);
 	Dwfl_Callbacks cb;
 	char *(*demangle)(const char *, char *, size_t *, int *);
+	int demangle_tried;
 };
 
 struct nsp_sym {
@@ -160,7 +161,6 @@ static void load_dw(struct dw *d)
 {
 	void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
 
-	d->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
 	if (!h)
 		return;
 #define SYM(field, name) (*(void **)&d->field = dlsym(h, name))
@@ -232,13 +232,31 @@ static const char *copy_str(struct nsp_arena *a, const char *src)
 	return p;
 }
 
+typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+
+/* The C++ runtime's demangler, on the first mangled name: a C++ program
+ * that uses nothing of libstdc++ does not have it loaded, and neither
+ * does namspill-symbolize. */
+static demangle_fn load_demangler(struct dw *d)
+{
+	void *cxx;
+
+	if (!d->demangle_tried) {
+		d->demangle_tried = 1;
+		d->demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+		if (!d->demangle && (cxx = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL)))
+			d->demangle = (demangle_fn)dlsym(cxx, "__cxa_demangle");
+	}
+	return d->demangle;
+}
+
 static const char *demangled(struct nsp_sym *s, const char *name)
 {
 	int st = -1;
 	char *d;
 	const char *r;
 
-	if (!name || strncmp(name, "_Z", 2) || !s->dw.demangle)
+	if (!name || strncmp(name, "_Z", 2) || !load_demangler(&s->dw))
 		return name;
 	d = s->dw.demangle(name, NULL, NULL, &st);
 	if (st != 0 || !d)

@@ -1,6 +1,7 @@
-/* Naming frames from a signal handler.  libdw allocates and the loader
- * takes locks, and the thread we interrupted may hold either, so a report
- * written in a handler has its addresses named by another program,
+/* Naming frames without allocating.  libdw allocates and the loader
+ * takes locks, and in a signal handler (ours, or the program's own that
+ * calls exit()) the interrupted code may hold either, so reports have
+ * their addresses named by another program,
  * namspill-symbolize, started with raw clone + execve and talked to over
  * a socket (see symproto.c).  The child leaves at once for a fresh
  * image, so nothing of the interrupted state is used there.  If the
@@ -15,7 +16,6 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,19 +42,6 @@ static int try_helper(const char *dir, size_t len, const char *rel)
 		return 0;
 	helper[0] = 0;
 	return -1;
-}
-
-/* Is the calling thread in another mount namespace than at start-up? */
-int nsp_symext_away(void)
-{
-	struct stat st;
-	int fd = nsp_proc_open("thread-self/ns/mnt", O_RDONLY), r;
-
-	if (fd < 0 || home_mnt.fd < 0)
-		return 0;
-	r = fstat(fd, &st) == 0 && (st.st_dev != home_mnt.dev || st.st_ino != home_mnt.ino);
-	close(fd);
-	return r;
 }
 
 /* The helper runs from the root of the start-up mount namespace, so
@@ -328,19 +315,22 @@ struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r)
 	ssize_t len;
 
 	if (!s || !t || !helper[0])
-		return s;
+		return NULL;
 	ips = addresses(a, r, &n);
 	q = nsp_arena_rest(a, &cap);
 	if (!n || !q || cap < n * 20)
-		return s;
+		return NULL;
 	for (size_t i = 0; i < n; i++)
 		qlen += put_hex_line(q + qlen, ips[i]);
 	nsp_arena_keep(a, qlen);
-	if ((len = ask(q, qlen, a, &answer)) < 0) {
-		nsp_msg("frames left unnamed: ", helper, " did not answer");
-		return s;
-	}
+	if ((len = ask(q, qlen, a, &answer)) < 0)
+		return NULL;
 	nsp_proto_parse(answer, (size_t)len, a, t);
 	nsp_sym_set_table(s, t);
 	return s;
+}
+
+const char *nsp_symext_helper(void)
+{
+	return helper[0] ? helper : "namspill-symbolize (not found next to the library)";
 }

@@ -6,6 +6,8 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 FUNC_SRC = $(wildcard tests/func/*.c)
 FUNC_BIN = $(FUNC_SRC:tests/func/%.c=$(BUILD)/tests/func/%)
+FUNC_CXX = $(wildcard tests/func/*.cpp)
+FUNC_BIN += $(FUNC_CXX:tests/func/%.cpp=$(BUILD)/tests/func/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnsp_test.a
 	@mkdir -p $(dir $@)
@@ -17,6 +19,10 @@ $(BUILD)/tests/func/%: tests/func/%.c tests/func/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) $(if $(filter o2_%,$*),-O2) \
 		$(if $(filter nodebug_%,$*),-g0) -o $@ $<
+
+$(BUILD)/tests/func/%: tests/func/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -g -O1 -Wall -Wextra -pthread -o $@ $<
 
 tests: all $(UNIT_BIN) $(FUNC_BIN)
 

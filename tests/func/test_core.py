@@ -265,5 +265,16 @@ def static_function_named_from_symtab_without_debug_info():
     expect(st[0]["module"].endswith("/nodebug_leak") and st[0]["offset"] > 0, "module+offset", st[0])
 
 
+@test
+def cxx_functions_are_demangled():
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r = run("cxx_leak", options=options)
+        s = r.only_report()["spills"][0]
+        expect(s["tid"] == r.tids["leaker"], "the leaker", s)
+        names = functions(s["cause"]["stack"])
+        expect(names[0] == "net::Sandbox::enter(int)", "demangled, by the helper or "
+               "in process (%s)" % options, names)
+
+
 if __name__ == "__main__":
     main()

@@ -270,4 +270,21 @@ def storm_of_malloc_and_setns_never_hangs_or_loses_the_report():
                "round %d: the leaker and its call" % i, rep)
 
 
+@test
+def exit_from_the_programs_own_handler_amid_malloc_never_hangs():
+    rounds = int(os.environ.get("NSP_STORM_ROUNDS", "25"))
+    for i in range(rounds):
+        live = Live("sig_storm", "exit-handler")
+        live.wait_for("ready")
+        time.sleep(0.01 + (i % 5) * 0.02)
+        live.p.send_signal(signal.SIGTERM)
+        r = live.finish(timeout=60)
+        expect(r.rc == 66, "round %d: exit(0) from the handler, with a spill" % i, r)
+        rep = r.only_report()
+        got = spills_by(rep, r.tids["leaker"], "uts")
+        expect(rep["trigger"] == "exit" and len(got) == 1 and
+               got[0]["cause"]["stack"][0]["function"] == "leaker",
+               "round %d: whole exit report, frames named" % i, rep)
+
+
 main()
