@@ -106,4 +106,16 @@ static inline void say_tid(const char *name)
 	fflush(stdout);
 }
 
+/* A worker that leaves itself in a uts namespace of its own and stays:
+ * "tid leaker N". */
+static inline void *uts_leaker(void *unused)
+{
+	(void)unused;
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+	say_tid("leaker");
+	pthread_barrier_wait(&ready);
+	return park();
+}
+
 #endif

@@ -13,16 +13,6 @@
 
 static int target;
 
-static void *leaker(void *unused)
-{
-	(void)unused;
-	if (unshare(CLONE_NEWUTS) != 0)
-		abort();
-	say_tid("leaker");
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
 static void *hammer(void *unused)
 {
 	int home = open_ns("uts");
@@ -61,7 +51,7 @@ int main(int argc, char **argv)
 	}
 	target = make_ns(CLONE_NEWUTS, "uts");
 	pthread_barrier_init(&ready, NULL, HAMMERS + 2);
-	pthread_create(&t, NULL, leaker, NULL);
+	pthread_create(&t, NULL, uts_leaker, NULL);
 	for (int i = 0; i < HAMMERS; i++)
 		pthread_create(&t, NULL, hammer, NULL);
 	pthread_barrier_wait(&ready);

@@ -19,16 +19,6 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-static void *leaker(void *unused)
-{
-	(void)unused;
-	if (unshare(CLONE_NEWUTS) != 0)
-		abort();
-	say_tid("leaker");
-	pthread_barrier_wait(&ready);
-	return park();
-}
-
 static void *segv(void *unused)
 {
 	(void)unused;
@@ -140,7 +130,7 @@ int main(int argc, char **argv)
 		mode = "wait";
 	}
 	pthread_barrier_init(&ready, NULL, 4);
-	pthread_create(&t, NULL, leaker, NULL);
+	pthread_create(&t, NULL, uts_leaker, NULL);
 	pthread_create(&t, NULL, bystander, NULL);
 	pthread_create(&t, NULL, bystander, NULL);
 	pthread_barrier_wait(&ready);
