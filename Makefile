@@ -27,8 +27,8 @@ $(BUILD)/libnamspill.so: $(LIB_OBJ) $(SHIM_OBJ) shim/namspill.map
 $(BUILD)/libnamspill.so.0: $(BUILD)/libnamspill.so
 	ln -sf libnamspill.so $@
 
-# Pure logic (lib/ without the shim) for unit tests.
-$(BUILD)/libnsp_test.a: $(LIB_OBJ)
+# lib/ without the shim: for unit tests and the tools (namspill, namspill-trace).
+$(BUILD)/libnsp.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # Each area adds its own targets: tests/tests.mk, examples/examples.mk, ...

@@ -5,7 +5,7 @@ $(BUILD)/obj/tools/symbolize/%.o: tools/symbolize/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(NSP_CFLAGS) -c -o $@ $<
 
-$(BUILD)/namspill-symbolize: $(BUILD)/obj/tools/symbolize/main.o $(BUILD)/libnsp_test.a
-	$(CC) -o $@ $< $(BUILD)/libnsp_test.a $(LDFLAGS) -ldl -lpthread
+$(BUILD)/namspill-symbolize: $(BUILD)/obj/tools/symbolize/main.o $(BUILD)/libnsp.a
+	$(CC) -o $@ $< $(BUILD)/libnsp.a $(LDFLAGS) -ldl -lpthread
 
 all: $(BUILD)/namspill-symbolize

@@ -10,8 +10,8 @@ $(BUILD)/obj/tools/trace/%.o: tools/trace/%.c tools/trace/trace.h $(HDRS) Makefi
 	@mkdir -p $(dir $@)
 	$(CC) $(NSP_CFLAGS) -Itools/trace -c -o $@ $<
 
-$(BUILD)/namspill-trace: $(TRACE_OBJ) $(BUILD)/libnsp_test.a
-	$(CC) -o $@ $(TRACE_OBJ) $(BUILD)/libnsp_test.a $(LDFLAGS) \
+$(BUILD)/namspill-trace: $(TRACE_OBJ) $(BUILD)/libnsp.a
+	$(CC) -o $@ $(TRACE_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) \
 		-ldw -lelf -ldl -lpthread
 
 all: $(BUILD)/namspill-trace
