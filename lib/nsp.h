@@ -223,6 +223,8 @@ void nsp_out_u64(struct nsp_out *o, uint64_t v);
 void nsp_out_i64(struct nsp_out *o, int64_t v);
 void nsp_out_hex(struct nsp_out *o, uint64_t v);
 void nsp_out_json_str(struct nsp_out *o, const char *s); /* quoted, or null */
+void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t n);
+void nsp_out_json_strv(struct nsp_out *o, const char *buf, size_t len);
 int nsp_out_flush(struct nsp_out *o);
 int nsp_write_all(int fd, const char *s, size_t n);
 void nsp_out_check_std(void); /* at start: which of fds 1, 2 are closed */
@@ -239,6 +241,7 @@ int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
 void nsp_proc_anchor(void);
 int nsp_proc_open(const char *rel, int flags);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
+ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
 
 /* ---- verdict.c: pure majority logic */
 
@@ -289,6 +292,8 @@ struct nsp_report {
 	struct nsp_verdict verdict;
 	size_t nspills;
 	struct nsp_spill *spills;
+	const char *argv; /* /proc/PID/cmdline: NUL-separated, argv_len bytes */
+	size_t argv_len;
 };
 
 /* The recorded call r, copied through the scratch event e (it may be

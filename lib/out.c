@@ -133,12 +133,13 @@ void nsp_out_hex(struct nsp_out *o, uint64_t v)
 	nsp_out_mem(o, b + i, sizeof(b) - (size_t)i);
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
+/* Length of the valid UTF-8 sequence at s (of at most left bytes), 0 if
+ * it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t left)
 {
 	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
 
-	if (s[0] >= 0xf5)
+	if (s[0] >= 0xf5 || n > left)
 		return 0;
 	for (size_t i = 1; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
@@ -146,22 +147,19 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* JSON string per RFC 8259.  Valid UTF-8 passes through; any other byte
- * (a path is just bytes) becomes \u00XX so the document stays valid. */
-void nsp_out_json_str(struct nsp_out *o, const char *s)
+/* JSON string per RFC 8259 from n bytes.  Valid UTF-8 passes through; any
+ * other byte (a path is just bytes) becomes \u00XX so the document stays
+ * valid. */
+void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t len)
 {
 	static const char dig[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
-	if (!s) {
-		nsp_out_mem(o, "null", 4);
-		return;
-	}
 	nsp_out_mem(o, "\"", 1);
-	while (*p) {
+	while (p < end) {
 		unsigned char c = *p;
 		char esc[6] = { '\\', 'u', '0', '0', dig[c >> 4], dig[c & 15] };
-		size_t n = c >= 0x80 ? utf8_len(p) : 1;
+		size_t n = c >= 0x80 ? utf8_len(p, (size_t)(end - p)) : 1;
 
 		if (c == '"' || c == '\\') {
 			char q[2] = { '\\', (char)c };
@@ -179,6 +177,31 @@ void nsp_out_json_str(struct nsp_out *o, const char *s)
 		p += n;
 	}
 	nsp_out_mem(o, "\"", 1);
+}
+
+void nsp_out_json_str(struct nsp_out *o, const char *s)
+{
+	if (s)
+		nsp_out_json_mem(o, s, strlen(s));
+	else
+		nsp_out_mem(o, "null", 4);
+}
+
+/* A JSON array of the NUL-separated strings in buf (a command line). */
+void nsp_out_json_strv(struct nsp_out *o, const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	nsp_out_mem(o, "[", 1);
+	while (i < len) {
+		const char *z = memchr(buf + i, 0, len - i);
+		size_t n = z ? (size_t)(z - (buf + i)) : len - i;
+		if (i)
+			nsp_out_mem(o, ",", 1);
+		nsp_out_json_mem(o, buf + i, n);
+		i += n + 1;
+	}
+	nsp_out_mem(o, "]", 1);
 }
 
 /* One line on stderr: "namspill: a b c".  Loses nothing if stderr is

@@ -82,7 +82,7 @@ int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16])
 	return read_comm(nsp_proc_open(path, O_RDONLY), comm);
 }
 
-/* 0, or -1 if the thread is gone. */
+/* 0, or a negative errno: -ESRCH if the thread is gone. */
 static int read_task(int taskfd, pid_t tid, struct namspill_task *t)
 {
 	char rel[64];
@@ -97,8 +97,10 @@ static int read_task(int taskfd, pid_t tid, struct namspill_task *t)
 		if (fstatat(taskfd, rel, &st, 0) == 0) {
 			t->ns[i].dev = (uint64_t)st.st_dev;
 			t->ns[i].ino = (uint64_t)st.st_ino;
+		} else if (errno == EACCES || errno == EPERM) {
+			return -errno; /* another user's process */
 		} else if (i == NAMSPILL_NS_NET || errno == ESRCH) {
-			return -1; /* net always exists: the thread has ended */
+			return -ESRCH; /* net always exists: the thread has ended */
 		}
 	}
 	path3(rel, sizeof(rel), "", (uint64_t)tid, "/comm");
@@ -125,7 +127,7 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 	char path[48], dents[4096];
 	size_t avail, n = 0;
 	struct namspill_task *t = nsp_arena_rest(a, &avail);
-	int fd;
+	int fd, denied = 0;
 	ssize_t got;
 
 	path3(path, sizeof(path), "", (uint64_t)pid, "/task");
@@ -138,13 +140,16 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 			struct dirent64 *d = (struct dirent64 *)(dents + off);
 			pid_t tid = parse_tid(d->d_name);
 			off += d->d_reclen;
-			if (tid > 0 && n < avail && read_task(fd, tid, &t[n]) == 0)
-				n++;
+			int e = tid > 0 && n < avail ? read_task(fd, tid, &t[n]) : 1;
+			n += e == 0;
+			denied |= e == -EACCES || e == -EPERM;
 		}
 	}
 	close(fd);
 	if (got < 0)
 		return -errno;
+	if (!n && denied)
+		return -EACCES; /* not "no threads": the caller may not look */
 	nsp_arena_keep(a, n * sizeof(*t));
 	*out = t;
 	return (long)n;
@@ -184,4 +189,35 @@ int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks)
 	for (*ticks = 0; *p >= '0' && *p <= '9'; p++)
 		*ticks = *ticks * 10 + (uint64_t)(*p - '0');
 	return 0;
+}
+
+/* /proc/PID/NAME ("cmdline", "environ", "status") into buf, up to cap
+ * bytes; returns the length read or a negative errno. */
+ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	char path[64];
+	size_t len = 0;
+	ssize_t n = 1;
+	int fd;
+
+	path3(path, sizeof(path), "", (uint64_t)pid, "/");
+	if (strlen(path) + strlen(name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcat(path, name);
+	fd = nsp_proc_open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (len < cap && n != 0) {
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno != EINTR)
+			break;
+		len += n > 0 ? (size_t)n : 0;
+	}
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return (ssize_t)len;
 }

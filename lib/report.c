@@ -9,6 +9,7 @@
 #include "nsp.h"
 
 #define MAX_HOPS 64
+#define MAX_ARGV ((size_t)64 << 10) /* of the command line, for the report */
 
 static size_t pow2_at_least(size_t n)
 {
@@ -126,6 +127,19 @@ static void explain(struct nsp_spill *s, const struct nsp_thread *rec, struct ns
 	s->hops = hops;
 }
 
+static void read_argv(struct nsp_report *r, struct nsp_arena *a)
+{
+	size_t avail;
+	char *buf = nsp_arena_rest(a, &avail);
+	ssize_t n = buf ? nsp_proc_read(r->pid, "cmdline", buf, avail < MAX_ARGV ? avail : MAX_ARGV) : -1;
+
+	if (n > 0) {
+		nsp_arena_keep(a, (size_t)n);
+		r->argv = buf;
+		r->argv_len = (size_t)n;
+	}
+}
+
 /* Threads of pid, the verdict and the list of spills, without causes:
  * shared by the in-process report and the tracer, which explains spills
  * from its own records. */
@@ -141,6 +155,7 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 	r->trigger = trigger;
 	r->signo = signo;
 	nsp_proc_comm(r->pid, r->pid, r->comm);
+	read_argv(r, a);
 	n = nsp_proc_tasks(r->pid, a, &t);
 	if (n <= 0) {
 		r->proc_err = n < 0 ? (int)n : -ESRCH;

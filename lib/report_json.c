@@ -160,6 +160,9 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 	key(o, "comm");
 	nsp_out_json_str(o, r->comm);
 	nsp_out_str(o, ",");
+	key(o, "argv");
+	nsp_out_json_strv(o, r->argv, r->argv_len);
+	nsp_out_str(o, ",");
 	key(o, "trigger");
 	nsp_out_json_str(o, r->trigger);
 	nsp_out_str(o, ",");
