@@ -134,7 +134,7 @@ static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned 
 	int err = 0;
 
 	if (!nsp_opt.log_path[0] || write_log(r, s, request)) {
-		if (request || r->proc_err || r->nspills || nsp_opt.verbosity > 0)
+		if (request || r->proc_err || r->nspills > r->nsuppressed || nsp_opt.verbosity > 0)
 			write_to(2, r, s, &err);
 	}
 }
@@ -180,8 +180,8 @@ int nsp_emit(const char *trigger, int signo)
 		return -1;
 	}
 	nsp_report_collect(&r, &a, trigger, signo);
-	n = r.proc_err ? -1 : (int)r.nspills;
 	s = symbolizer(&a, &r, async);
+	n = r.proc_err ? -1 : (int)nsp_report_suppress(&r, s);
 	emit_report(&r, s, request);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);

@@ -68,6 +68,7 @@ void nsp_init(void)
 	nsp_proc_anchor();
 	nsp_emit_init();
 	nsp_symext_init();
+	nsp_supp_load(nsp_opt.suppressions);
 	nsp_unwind_init();
 	nsp_sig_install();
 	nsp_altstack_init();

@@ -127,6 +127,7 @@ struct nsp_options {
 	uint64_t signals;  /* bit sig-1: report when sig would kill the process */
 	int report_signal; /* 0: no on-demand reports */
 	char symbolizer[NSP_MAX_PATH]; /* "" = look next to the library */
+	char suppressions[NSP_MAX_PATH]; /* "" = none */
 };
 
 extern struct nsp_options nsp_opt;
@@ -276,6 +277,7 @@ struct nsp_spill {
 	char comm[16];
 	int type;
 	struct namspill_nsid ns;
+	int suppressed; /* matched a suppression: counted, does not fail */
 	const struct nsp_cause *cause; /* NULL: no recorded call explains it */
 	size_t nhops;
 	const struct nsp_hop *hops; /* inherited_via, the spilled thread first */
@@ -292,6 +294,7 @@ struct nsp_report {
 	struct nsp_verdict verdict;
 	size_t nspills;
 	struct nsp_spill *spills;
+	size_t nsuppressed;
 	const char *argv; /* /proc/PID/cmdline: NUL-separated, argv_len bytes */
 	size_t argv_len;
 };
@@ -394,9 +397,10 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 /* ---- emit.c: where reports go */
 
 /* Writes the report of this process per the options; returns the number
- * of spills, or -1 if no verdict could be taken.  "signal" and "request"
- * reports are written from a signal handler: frames are then named by
- * the namspill-symbolize program, and requests go to files of their own. */
+ * of spills not suppressed, or -1 if no verdict could be taken.  "signal"
+ * and "request" reports are written from a signal handler: frames are then
+ * named by the namspill-symbolize program, and requests go to files of
+ * their own. */
 int nsp_emit(const char *trigger, int signo);
 /* One report to fd as text or JSON; 0 or a negative errno. */
 int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int json);
@@ -468,6 +472,45 @@ struct nsp_leaks {
 };
 
 void nsp_write_leaks(struct nsp_out *o, const struct nsp_leaks *l, struct nsp_sym *s);
+
+/* ---- suppress.c: suppression rules, pure (buffers in, no I/O) */
+
+enum { NSP_SUPP_SPILL = 1, NSP_SUPP_MODULE = 2 };
+
+#define NSP_SUPP_MAX 1024
+
+struct nsp_supp_rule {
+	uint32_t off; /* pattern at text + off, NUL-terminated */
+	uint16_t len;
+	uint8_t kind;
+};
+
+struct nsp_supp {
+	size_t n, used;
+	struct nsp_supp_rule rule[NSP_SUPP_MAX];
+	char text[(size_t)64 << 10];
+};
+
+/* Whole-string match of name against pat (pn bytes): '*' and '?'. */
+int nsp_glob(const char *pat, size_t pn, const char *name);
+/* Called once per bad line: why, then the item quoted (not NUL-terminated). */
+typedef void (*nsp_supp_err_fn)(void *ctx, size_t line, const char *why,
+				const char *item, size_t item_len);
+/* Adds the rules of a suppression file's text (len bytes) to set, which
+ * starts zeroed; returns the number of bad lines. */
+int nsp_supp_parse(struct nsp_supp *set, const char *buf, size_t len, nsp_supp_err_fn err,
+		   void *ctx);
+/* Does any rule of this kind match name (a module also by base name)? */
+int nsp_supp_match(const struct nsp_supp *set, int kind, const char *name);
+
+/* ---- report_suppress.c: the suppressions option applied to reports */
+
+/* Reads the file named by the suppressions option; bad lines get one
+ * message each.  Returns 0, or a negative errno if it cannot be read. */
+int nsp_supp_load(const char *path);
+/* Marks the suppressed spills of r (names from s); returns how many are
+ * left, the count that fails a run. */
+size_t nsp_report_suppress(struct nsp_report *r, struct nsp_sym *s);
 
 /* ---- init.c */
 

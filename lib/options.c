@@ -52,6 +52,8 @@ static const struct opt {
 	  "in a signal handler; default: next to the library" },
 	{ "help", OPT_BOOL, offsetof(struct nsp_options, help), 0, 1,
 	  "print this table on stderr at start-up" },
+	{ "suppressions", OPT_STR, offsetof(struct nsp_options, suppressions), 0, 0,
+	  "file of spills not to fail on: lines spill:FUNCTION_GLOB or module:GLOB" },
 };
 
 void nsp_options_defaults(struct nsp_options *o)

@@ -114,7 +114,7 @@ static void spill(struct nsp_out *o, const struct nsp_report *r,
 	nsp_out_str(o, ",");
 	key(o, "majority_inode");
 	nsp_out_u64(o, r->verdict.majority[sp->type].ino);
-	nsp_out_str(o, ",");
+	nsp_out_str(o, sp->suppressed ? ",\"suppressed\":true," : ",\"suppressed\":false,");
 	key(o, "cause");
 	cause(o, sp->cause, s);
 	nsp_out_str(o, ",");
@@ -196,6 +196,9 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 		num_or_null(o, r->verdict.majority[t].ino, r->verdict.majority[t].ino != 0);
 	}
 	nsp_out_str(o, "},");
+	key(o, "suppressed");
+	nsp_out_u64(o, r->nsuppressed);
+	nsp_out_str(o, ",");
 	key(o, "spills");
 	nsp_out_str(o, "[");
 	for (size_t i = 0; i < r->nspills; i++) {

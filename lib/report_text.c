@@ -84,7 +84,7 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 
 static int same_cause(const struct nsp_spill *a, const struct nsp_spill *b)
 {
-	if (a->tid != b->tid)
+	if (a->tid != b->tid || a->suppressed != b->suppressed)
 		return 0;
 	if (!a->cause || !b->cause)
 		return a->cause == b->cause;
@@ -173,12 +173,26 @@ static size_t spilled_threads(const struct nsp_report *r, unsigned *types)
 {
 	size_t n = 0;
 
+	pid_t last = 0;
+
 	*types = 0;
 	for (size_t i = 0; i < r->nspills; i++) {
+		if (r->spills[i].suppressed)
+			continue;
 		*types |= 1u << r->spills[i].type;
-		n += i == 0 || r->spills[i].tid != r->spills[i - 1].tid;
+		n += r->spills[i].tid != last;
+		last = r->spills[i].tid;
 	}
 	return n;
+}
+
+static void suppressed(struct nsp_out *o, const struct nsp_report *r)
+{
+	if (!r->nsuppressed)
+		return;
+	nsp_out_str(o, "; ");
+	nsp_out_u64(o, r->nsuppressed);
+	nsp_out_str(o, " suppressed");
 }
 
 static void summary(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s)
@@ -204,7 +218,7 @@ static void summary(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 	for (size_t i = 0; i < r->nspills; i++) {
 		const struct nsp_cause *c = r->spills[i].cause;
 		struct nsp_frame f;
-		if (!c || !c->stack.depth)
+		if (!c || !c->stack.depth || r->spills[i].suppressed)
 			continue;
 		nsp_sym_frame(s, c->stack.ip[0], &f);
 		nsp_out_str(o, c->call == NSP_CALL_SETNS ? "; first cause: setns()" :
@@ -212,6 +226,7 @@ static void summary(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 		nsp_text_where(o, &f);
 		break;
 	}
+	suppressed(o, r);
 	nsp_out_str(o, "\n");
 }
 
@@ -224,14 +239,16 @@ void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 		nsp_out_str(o, "); is /proc mounted?\n");
 		return;
 	}
-	if (!r->nspills) {
+	if (r->nspills == r->nsuppressed) {
 		nsp_out_str(o, "namspill: no spilled threads (");
 		nsp_out_u64(o, r->nthreads);
-		nsp_out_str(o, " threads checked)\n");
+		nsp_out_str(o, " threads checked");
+		suppressed(o, r);
+		nsp_out_str(o, ")\n");
 		return;
 	}
 	for (size_t i = 0; i < r->nspills; i++) {
-		int seen = 0;
+		int seen = r->spills[i].suppressed;
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = same_cause(&r->spills[j], &r->spills[i]);
 		if (!seen)

@@ -69,7 +69,7 @@ struct tproc *tproc_get(pid_t tgid);
 void tproc_gone(pid_t tgid);
 
 /* Writes the report of tgid per the options; returns the number of
- * spills, -1 when no verdict could be taken. */
+ * spills not suppressed, -1 when no verdict could be taken. */
 int trace_report(struct tproc *p, const char *trigger, int signo);
 
 /* ---- trace_unwind.c: stacks of a stopped thread, from outside */

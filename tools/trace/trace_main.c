@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 	}
 	if (nsp_opt.help)
 		nsp_options_print(2, &nsp_opt);
+	nsp_supp_load(nsp_opt.suppressions);
 	catch_signals();
 	status = trace_run(argv + i, &why);
 	return status < 0 ? why : pass_status(status);

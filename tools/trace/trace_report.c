@@ -104,6 +104,8 @@ int trace_report(struct tproc *p, const char *trigger, int signo)
 	s = nsp_sym_open_pid(&a, p->tgid, n > 0);
 	for (size_t i = 0; i < r.nspills; i++)
 		trim_spill(&r.spills[i], s);
+	if (n > 0)
+		n = (int)nsp_report_suppress(&r, s); /* on the stacks as shown */
 	nsp_emit_report(&r, s);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);
