@@ -87,12 +87,23 @@ void nsp_emit_init(void)
 	nsp_anchor_open(&log_dir, dir, O_PATH | O_DIRECTORY);
 }
 
+/* Where to open path, a name under log_path: the directory held from
+ * start-up and the last part, or (if none is held) as it is. */
+static int log_at(const char *path, const char **name)
+{
+	int dfd = nsp_anchor_fd(&log_dir);
+	const char *slash = strrchr(path, '/');
+
+	*name = dfd >= 0 && slash ? slash + 1 : path;
+	return dfd >= 0 ? dfd : AT_FDCWD;
+}
+
 /* 0 if written to the log file; otherwise the caller falls back to stderr. */
 static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
 	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64];
-	const char *name = path, *tname = tmp, *slash;
-	int dfd = nsp_anchor_fd(&log_dir), fd, err = 0;
+	const char *name, *tname;
+	int dfd, fd, err = 0;
 
 	if (!log_to_file()) {
 		write_to(nsp_opt.log_path[3] == 'o' ? 1 : 2, r, s, &err);
@@ -104,12 +115,8 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 		append_num(path, sizeof(path), ".request", request);
 	strcpy(tmp, path);
 	strcat(tmp, ".tmp");
-	if (dfd >= 0 && (slash = strrchr(path, '/'))) {
-		name = slash + 1;
-		tname = tmp + (name - path);
-	} else if (dfd < 0) {
-		dfd = AT_FDCWD;
-	}
+	dfd = log_at(path, &name);
+	tname = tmp + (name - path);
 	fd = openat(dfd, tname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = errno;
@@ -129,13 +136,64 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 	return 0;
 }
 
+static void marker_path(char *path, size_t cap, pid_t pid)
+{
+	path[0] = 0;
+	if (strlen(nsp_opt.log_path) + 32 > cap)
+		return;
+	strcpy(path, nsp_opt.log_path);
+	append_num(path, cap, ".", (uint64_t)pid);
+	strcat(path, ".start");
+}
+
+/* Plain syscalls and a stack buffer: this runs in the constructor and in
+ * the child of fork(). */
+void nsp_mark_start(int forked)
+{
+	char path[NSP_MAX_PATH + 32], argv[4096];
+	const char *name;
+	pid_t pid = getpid();
+	struct nsp_out o;
+	ssize_t n;
+	int dfd, fd, saved = errno;
+
+	if (!nsp_opt.start_marker || !log_to_file() || atomic_load(&nsp_passive))
+		return;
+	marker_path(path, sizeof(path), pid);
+	dfd = log_at(path, &name);
+	fd = path[0] ? openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+	if (fd < 0) {
+		errno = saved;
+		return; /* the report, if any, will say why it cannot be written */
+	}
+	n = nsp_proc_read(pid, "cmdline", argv, sizeof(argv));
+	nsp_out_init(&o, fd);
+	nsp_out_str(&o, "{\"pid\":");
+	nsp_out_i64(&o, pid);
+	nsp_out_str(&o, ",\"ppid\":");
+	nsp_out_i64(&o, getppid());
+	nsp_out_str(&o, forked ? ",\"forked\":true,\"argv\":" : ",\"forked\":false,\"argv\":");
+	nsp_out_json_strv(&o, argv, n > 0 ? (size_t)n : 0);
+	nsp_out_str(&o, "}\n");
+	nsp_out_flush(&o);
+	close(fd);
+	errno = saved;
+}
+
 static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
+	char path[NSP_MAX_PATH + 32];
 	int err = 0;
 
 	if (!nsp_opt.log_path[0] || write_log(r, s, request)) {
 		if (request || r->proc_err || r->nspills > r->nsuppressed || nsp_opt.verbosity > 0)
 			write_to(2, r, s, &err);
+	} else if (nsp_opt.start_marker && log_to_file() && !request) {
+		const char *name;
+		int dfd;
+		marker_path(path, sizeof(path), r->pid);
+		dfd = log_at(path, &name);
+		unlinkat(dfd, name, 0); /* the report is in place: the process is accounted for */
 	}
 }
 

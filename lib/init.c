@@ -47,6 +47,7 @@ static void warn(const char *msg, const char *key, const char *val)
 static void atfork_child(void)
 {
 	nsp_registry_atfork_child();
+	nsp_mark_start(1);
 }
 
 void nsp_init(void)
@@ -69,6 +70,7 @@ void nsp_init(void)
 	nsp_emit_init();
 	nsp_symext_init();
 	nsp_supp_load(nsp_opt.suppressions);
+	nsp_mark_start(0);
 	nsp_unwind_init();
 	nsp_sig_install();
 	nsp_altstack_init();

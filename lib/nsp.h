@@ -128,6 +128,7 @@ struct nsp_options {
 	int report_signal; /* 0: no on-demand reports */
 	char symbolizer[NSP_MAX_PATH]; /* "" = look next to the library */
 	char suppressions[NSP_MAX_PATH]; /* "" = none */
+	int start_marker;
 };
 
 extern struct nsp_options nsp_opt;
@@ -417,6 +418,10 @@ void nsp_emit_init(void); /* at start-up, after the options */
 void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s);
 /* Once per process: report at exit; returns the status to exit with. */
 int nsp_exit_report(int status);
+/* With start_marker and log_path: PATH.<pid>.start says this process runs
+ * with the shim (forked: in a fork child, before any exec); the final
+ * report removes it. */
+void nsp_mark_start(int forked);
 
 /* ---- The in-process API (include/namspill.h): api.c, threads.c,
  * ignore.c, leaks_text.c */

@@ -54,6 +54,9 @@ static const struct opt {
 	  "print this table on stderr at start-up" },
 	{ "suppressions", OPT_STR, offsetof(struct nsp_options, suppressions), 0, 0,
 	  "file of spills not to fail on: lines spill:FUNCTION_GLOB or module:GLOB" },
+	{ "start_marker", OPT_BOOL, offsetof(struct nsp_options, start_marker), 0, 1,
+	  "with log_path: create PATH.<pid>.start at start-up, removed when the "
+	  "report is written (shows processes that ended without one)" },
 };
 
 void nsp_options_defaults(struct nsp_options *o)
