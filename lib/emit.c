@@ -136,14 +136,17 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 	return 0;
 }
 
-static void marker_path(char *path, size_t cap, pid_t pid)
+static _Atomic int threads_marked;
+
+/* PATH.<pid>.start, or .threads once the process has started a thread. */
+static void marker_path(char *path, size_t cap, pid_t pid, int threads)
 {
 	path[0] = 0;
 	if (strlen(nsp_opt.log_path) + 32 > cap)
 		return;
 	strcpy(path, nsp_opt.log_path);
 	append_num(path, cap, ".", (uint64_t)pid);
-	strcat(path, ".start");
+	strcat(path, threads ? ".threads" : ".start");
 }
 
 /* Plain syscalls and a stack buffer: this runs in the constructor and in
@@ -157,9 +160,10 @@ void nsp_mark_start(int forked)
 	ssize_t n;
 	int dfd, fd, saved = errno;
 
+	atomic_store(&threads_marked, 0); /* a fork child has one thread */
 	if (!nsp_opt.start_marker || !log_to_file() || atomic_load(&nsp_passive))
 		return;
-	marker_path(path, sizeof(path), pid);
+	marker_path(path, sizeof(path), pid, 0);
 	dfd = log_at(path, &name);
 	fd = path[0] ? openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
 	if (fd < 0) {
@@ -180,6 +184,30 @@ void nsp_mark_start(int forked)
 	errno = saved;
 }
 
+/* Once per process, at its first thread: until then no thread of it can
+ * be spilled (it is its own majority), so a process that ends without a
+ * report (a shell's _exit) is only a worry after this. */
+void nsp_mark_threads(void)
+{
+	char from[NSP_MAX_PATH + 32], to[NSP_MAX_PATH + 32];
+	const char *f, *t;
+	pid_t pid;
+	int dfd, saved;
+
+	if (atomic_load_explicit(&threads_marked, memory_order_relaxed) ||
+	    atomic_exchange(&threads_marked, 1) || !nsp_opt.start_marker || !log_to_file())
+		return;
+	saved = errno;
+	pid = getpid();
+	marker_path(from, sizeof(from), pid, 0);
+	marker_path(to, sizeof(to), pid, 1);
+	dfd = log_at(from, &f);
+	log_at(to, &t);
+	if (from[0] && to[0])
+		renameat(dfd, f, dfd, t);
+	errno = saved;
+}
+
 static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
 	char path[NSP_MAX_PATH + 32];
@@ -189,11 +217,14 @@ static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned 
 		if (request || r->proc_err || r->nspills > r->nsuppressed || nsp_opt.verbosity > 0)
 			write_to(2, r, s, &err);
 	} else if (nsp_opt.start_marker && log_to_file() && !request) {
+		/* The report is in place: the process is accounted for. */
 		const char *name;
 		int dfd;
-		marker_path(path, sizeof(path), r->pid);
-		dfd = log_at(path, &name);
-		unlinkat(dfd, name, 0); /* the report is in place: the process is accounted for */
+		for (int threads = 0; threads < 2; threads++) {
+			marker_path(path, sizeof(path), r->pid, threads);
+			dfd = log_at(path, &name);
+			unlinkat(dfd, name, 0);
+		}
 	}
 }
 

@@ -422,6 +422,8 @@ int nsp_exit_report(int status);
  * with the shim (forked: in a fork child, before any exec); the final
  * report removes it. */
 void nsp_mark_start(int forked);
+/* Renames it PATH.<pid>.threads at the first thread the process starts. */
+void nsp_mark_threads(void);
 
 /* ---- The in-process API (include/namspill.h): api.c, threads.c,
  * ignore.c, leaks_text.c */

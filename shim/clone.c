@@ -10,6 +10,8 @@
 
 NSP_HIDDEN void nsp_shim_note_clone(unsigned long flags)
 {
+	if (flags & CLONE_THREAD)
+		nsp_mark_threads();
 	if ((flags & CLONE_VM) && !(flags & CLONE_SETTLS))
 		atomic_store(&nsp_shared_tls, 1);
 }

@@ -59,7 +59,8 @@ __attribute__((visibility("default"))) long syscall(long nr, ...)
 	if (nr == SYS_clone)
 		nsp_shim_note_clone((unsigned long)a[0]);
 	else if (nr == SYS_clone3)
-		nsp_shim_note_clone(CLONE_VM); /* flags sit behind a pointer: assume the worst */
+		/* flags sit behind a pointer: assume the worst */
+		nsp_shim_note_clone(CLONE_VM | CLONE_THREAD);
 	r = nsp_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (r == 0 && (nr == SYS_setns || nr == SYS_unshare)) {
 		e = errno;

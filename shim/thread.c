@@ -32,6 +32,7 @@ __attribute__((visibility("default"))) int pthread_create(pthread_t *th, const p
 	int e = errno, r;
 
 	nsp_real_init();
+	nsp_mark_threads();
 	t = nsp_thread_prepare(start, arg);
 	errno = e;
 	if (!t)
