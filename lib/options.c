@@ -193,51 +193,63 @@ static void warn_kv(nsp_warn_fn warn, const char *msg, const char *k, size_t kn,
 		warn(msg, kb, v ? vb : NULL);
 }
 
+struct entry {
+	const char *k, *v; /* v is NULL for a key without '=' */
+	size_t kn, vn;
+	int torn; /* unterminated quote */
+};
+
+/* The next entry of s into e; NULL at the end. */
+static const char *next_entry(const char *s, struct entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	while (s && is_sep(*s))
+		s++;
+	if (!s || !*s)
+		return NULL;
+	e->k = s;
+	while (*s && *s != '=' && !is_sep(*s))
+		s++;
+	e->kn = (size_t)(s - e->k);
+	if (*s == '=') {
+		char q = *++s;
+		if (q == '"' || q == '\'') {
+			e->v = ++s;
+			while (*s && *s != q)
+				s++;
+			e->vn = (size_t)(s - e->v);
+			if (*s)
+				s++;
+			else
+				e->torn = 1;
+		} else {
+			e->v = s;
+			while (*s && !is_sep(*s))
+				s++;
+			e->vn = (size_t)(s - e->v);
+		}
+	}
+	return s;
+}
+
 void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
 {
-	while (s && *s) {
-		const char *k, *v = NULL;
-		size_t kn, vn = 0;
-		const struct opt *d = NULL;
-		int torn = 0;
+	struct entry e;
 
-		while (is_sep(*s))
-			s++;
-		if (!*s)
-			break;
-		k = s;
-		while (*s && *s != '=' && !is_sep(*s))
-			s++;
-		kn = (size_t)(s - k);
-		if (*s == '=') {
-			char q = *++s;
-			if (q == '"' || q == '\'') {
-				v = ++s;
-				while (*s && *s != q)
-					s++;
-				vn = (size_t)(s - v);
-				if (*s)
-					s++;
-				else
-					torn = 1;
-			} else {
-				v = s;
-				while (*s && !is_sep(*s))
-					s++;
-				vn = (size_t)(s - v);
-			}
-		}
+	while ((s = next_entry(s, &e))) {
+		const struct opt *d = NULL;
+
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-			if (strlen(table[i].name) == kn && !memcmp(table[i].name, k, kn))
+			if (strlen(table[i].name) == e.kn && !memcmp(table[i].name, e.k, e.kn))
 				d = &table[i];
-		if (torn)
-			warn_kv(warn, "unterminated quote in value of", k, kn, NULL, 0);
+		if (e.torn)
+			warn_kv(warn, "unterminated quote in value of", e.k, e.kn, NULL, 0);
 		else if (!d)
-			warn_kv(warn, "unknown option", k, kn, v, vn);
-		else if (!v)
-			warn_kv(warn, "option needs a value:", k, kn, NULL, 0);
-		else if (set(o, d, v, vn))
-			warn_kv(warn, "bad value for option", k, kn, v, vn);
+			warn_kv(warn, "unknown option", e.k, e.kn, e.v, e.vn);
+		else if (!e.v)
+			warn_kv(warn, "option needs a value:", e.k, e.kn, NULL, 0);
+		else if (set(o, d, e.v, e.vn))
+			warn_kv(warn, "bad value for option", e.k, e.kn, e.v, e.vn);
 	}
 }
 
@@ -263,31 +275,94 @@ static void print_sigset(struct nsp_out *out, uint64_t set)
 	}
 }
 
+int nsp_options_value(const char *s, const char *key, char *val, size_t cap)
+{
+	struct entry e;
+	int found = 0;
+
+	while ((s = next_entry(s, &e))) {
+		if (e.torn || !e.v || e.kn != strlen(key) || memcmp(e.k, key, e.kn) || e.vn >= cap)
+			continue;
+		memcpy(val, e.v, e.vn);
+		val[e.vn] = 0;
+		found = 1; /* the last one counts, as in nsp_options_parse */
+	}
+	return found;
+}
+
+/* The value of one entry as text, in tmp's buffer (never flushed: fd -1);
+ * "" for an unset string. */
+static const char *value_str(const struct opt *d, const struct nsp_options *o,
+			     struct nsp_out *tmp)
+{
+	const char *field = (const char *)o + d->off;
+
+	if (d->kind == OPT_STR)
+		return field;
+	nsp_out_init(tmp, -1);
+	if (d->kind == OPT_FORMAT)
+		nsp_out_str(tmp, *(const int *)field ? "json" : "text");
+	else if (d->kind == OPT_SIGSET)
+		print_sigset(tmp, *(const uint64_t *)(const void *)field);
+	else if (d->kind == OPT_SIGNAL)
+		print_signal(tmp, *(const int *)field);
+	else
+		nsp_out_i64(tmp, *(const int *)field);
+	nsp_out_mem(tmp, "", 1);
+	return tmp->buf;
+}
+
 void nsp_options_print(int fd, const struct nsp_options *o)
 {
-	struct nsp_out out;
+	struct nsp_out out, tmp;
 
 	nsp_out_init(&out, fd);
 	nsp_out_str(&out, "namspill options (NAMSPILL_OPTIONS=key=value:key=value):\n");
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		const struct opt *d = &table[i];
-		const char *field = (const char *)o + d->off;
+		const char *v = value_str(d, o, &tmp);
 		nsp_out_str(&out, "  ");
 		nsp_out_str(&out, d->name);
 		nsp_out_str(&out, "=");
-		if (d->kind == OPT_STR)
-			nsp_out_str(&out, *field ? field : "(unset)");
-		else if (d->kind == OPT_FORMAT)
-			nsp_out_str(&out, *(const int *)field ? "json" : "text");
-		else if (d->kind == OPT_SIGSET)
-			print_sigset(&out, *(const uint64_t *)(const void *)field);
-		else if (d->kind == OPT_SIGNAL)
-			print_signal(&out, *(const int *)field);
-		else
-			nsp_out_i64(&out, *(const int *)field);
+		nsp_out_str(&out, *v ? v : "(unset)");
 		nsp_out_str(&out, "\n      ");
 		nsp_out_str(&out, d->help);
 		nsp_out_str(&out, "\n");
 	}
 	nsp_out_flush(&out);
+}
+
+static int append(char *buf, size_t cap, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= cap - *len)
+		return -1;
+	memcpy(buf + *len, s, n + 1);
+	*len += n;
+	return 0;
+}
+
+int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap)
+{
+	size_t len = 0;
+	struct nsp_out tmp;
+
+	if (!cap)
+		return -1;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct opt *d = &table[i];
+		const char *v = value_str(d, o, &tmp), *q = "";
+		if (!*v)
+			continue;
+		if (strpbrk(v, ":, \n\t=\"'"))
+			q = strchr(v, '"') ? "'" : "\"";
+		if ((*q && strchr(v, *q)) || (len && append(buf, cap, &len, ":")) ||
+		    append(buf, cap, &len, d->name) || append(buf, cap, &len, "=") ||
+		    append(buf, cap, &len, q) || append(buf, cap, &len, v) ||
+		    append(buf, cap, &len, q))
+			return -1; /* too long, or holds both kinds of quote */
+	}
+	return 0;
 }
