@@ -180,7 +180,9 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 	nsp_out_str(o, ",");
 	key(o, "error");
 	if (r->proc_err) {
-		nsp_out_str(o, "\"cannot read /proc/self/task: ");
+		nsp_out_str(o, "\"cannot read /proc/");
+		nsp_out_i64(o, r->pid);
+		nsp_out_str(o, "/task: ");
 		nsp_out_str(o, strerrorname_np(-r->proc_err) ? strerrorname_np(-r->proc_err) : "?");
 		nsp_out_str(o, "\"");
 	} else {
