@@ -105,6 +105,57 @@ static void unterminated_quote(void **state)
 	assert_string_equal(o.log_path, "");
 }
 
+/* What the wrapper hands its processes parses back to the same options. */
+static void format_round_trip(void **state)
+{
+	struct nsp_options o = parse("log_path='/tmp/a b:c':format=json:exitcode=0:"
+				     "suppressions=/s:start_marker=1:stack_depth=7"), back;
+	char buf[2048];
+
+	(void)state;
+	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), 0);
+	back = parse(buf);
+	assert_int_equal(warnings, 0);
+	assert_string_equal(back.log_path, "/tmp/a b:c");
+	assert_int_equal(back.json, 1);
+	assert_int_equal(back.exitcode, 0);
+	assert_string_equal(back.suppressions, "/s");
+	assert_int_equal(back.start_marker, 1);
+	assert_int_equal(back.stack_depth, 7);
+	assert_int_equal(nsp_options_format(&o, buf, 20), -1); /* does not fit */
+}
+
+static void format_refuses_both_quotes(void **state)
+{
+	struct nsp_options o = parse("");
+	char buf[256];
+
+	(void)state;
+	strcpy(o.log_path, "/tmp/it's \"odd\"");
+	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), -1);
+	strcpy(o.log_path, "/tmp/it's");
+	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), 0);
+	assert_string_equal(parse(buf).log_path, "/tmp/it's");
+}
+
+static void value_of_any_key(void **state)
+{
+	char v[32];
+
+	(void)state;
+	assert_int_equal(nsp_options_value("a=1:report_signal=SIGUSR2,log_path='/x y'",
+					   "report_signal", v, sizeof(v)), 1);
+	assert_string_equal(v, "SIGUSR2");
+	assert_int_equal(nsp_options_value("log_path='/x y' log_path=/z", "log_path", v,
+					   sizeof(v)), 1);
+	assert_string_equal(v, "/z");
+	assert_int_equal(nsp_options_value("report_signalx=1:help", "report_signal", v,
+					   sizeof(v)), 0);
+	assert_int_equal(nsp_options_value("log_path='unterminated", "log_path", v, sizeof(v)),
+			 0);
+	assert_int_equal(nsp_options_value(NULL, "log_path", v, sizeof(v)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +166,9 @@ int main(void)
 		cmocka_unit_test(bad_values_keep_defaults),
 		cmocka_unit_test(huge_path_is_refused),
 		cmocka_unit_test(unterminated_quote),
+		cmocka_unit_test(format_round_trip),
+		cmocka_unit_test(format_refuses_both_quotes),
+		cmocka_unit_test(value_of_any_key),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
