@@ -1,0 +1,25 @@
+# The command (tools/cli/): build/namspill runs a command tree with the
+# shim or the tracer and judges it; `namspill ps` inspects live processes.
+# It links lib/ from the archive, like the tracer.  NSP_LIBDIR is where it
+# looks for an installed library when it is not next to it or in ../lib;
+# a stamp rebuilds locate.o when LIBDIR changes (dist/install.mk).
+
+CLI_SRC = $(wildcard tools/cli/*.c)
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/obj/tools/cli/%.o: tools/cli/%.c tools/cli/cli.h $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(NSP_CFLAGS) -Itools/cli -DNSP_LIBDIR='"$(LIBDIR)"' -c -o $@ $<
+
+$(BUILD)/obj/tools/cli/locate.o: $(BUILD)/libdir.stamp
+
+$(BUILD)/libdir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' > $@
+
+$(BUILD)/namspill: $(CLI_OBJ) $(BUILD)/libnsp.a
+	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) -ldl -lpthread
+
+all: $(BUILD)/namspill
+
+.PHONY: FORCE

@@ -1,0 +1,138 @@
+/* namspill, the command: runs a command tree with the shim (or the tracer)
+ * and judges all of it at once; `namspill ps` inspects live processes.
+ * Ordinary user-space code: stdio and malloc are fine here, unlike in
+ * the library. */
+#ifndef NSP_CLI_H
+#define NSP_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "nsp.h"
+
+/* Exit statuses of namspill itself (the command's own otherwise). */
+#define CLI_FAILED 125   /* bad usage, or namspill could not do its part */
+#define CLI_NOEXEC 126   /* the command exists but cannot be run */
+#define CLI_NOTFOUND 127 /* no such command */
+
+#define CLI_PATH 4352 /* a path and a file name in it */
+
+#define CLI_PS_SPILL 1
+#define CLI_PS_ERROR 2
+
+struct cli {
+	char **cmd;           /* the command and its arguments */
+	const char *json, *junit, *keep_logs, *options, *suppressions;
+	int exitcode;         /* when a spill is found and the command succeeded */
+	int quiet, trace;
+	/* Set while running. */
+	char dir[256];        /* private report directory */
+	int traced;           /* ran under namspill-trace */
+	int status;           /* the command's wait status */
+	int exit;             /* what namspill exits with */
+};
+
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *cli_alloc(size_t n);
+char *cli_strdup(const char *s);
+char *cli_slurp(const char *path, size_t *len);
+
+/* ---- args.c */
+int cli_parse_args(struct cli *c, int argc, char **argv);
+void cli_usage(FILE *f);
+
+/* ---- locate.c: our own files, in the build tree or installed */
+/* Path of libnamspill.so, or NULL after saying where it looked. */
+const char *cli_find_library(void);
+const char *cli_find_tracer(void);
+
+/* ---- elf.c: can a preload reach this command? */
+enum cli_reach { CLI_REACH_OK, CLI_REACH_STATIC, CLI_REACH_SECURE, CLI_REACH_FOREIGN };
+/* Which file would run (PATH search as execvp), and whether the preload
+ * reaches it; *why says in a few words why not. */
+enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **why);
+
+/* ---- env.c: the environment of the command */
+/* NAMSPILL_OPTIONS for the tree: inherited and --options entries checked
+ * (a bad --options entry is an error), the report directory forced. */
+int cli_make_options(struct cli *c, char *out, size_t cap);
+/* The suppressions file checked once (bad lines reported here) and
+ * copied clean into the report directory; its path, or "" for none. */
+int cli_prepare_suppressions(struct cli *c, const char *path, char *out, size_t cap);
+int cli_add_preload(const char *lib);
+
+/* ---- run.c: the command tree */
+/* Runs argv (the command, or the tracer and the command) and waits; the
+ * wait status, or -1 with *code set when it could not be started. */
+int cli_run(char **argv, int traced, int *code);
+
+/* ---- tree.c */
+/* Sends sig to every process below us except skip; returns how many. */
+int cli_signal_tree(int sig, pid_t skip);
+int cli_alive(pid_t pid);
+
+/* ---- json.c: a small JSON reader for the reports */
+enum jt { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+struct jv {
+	enum jt t;
+	int b;
+	double num;
+	char *str;     /* J_STR */
+	size_t n;      /* items of J_ARR or J_OBJ */
+	struct jv *v;  /* items */
+	char **k;      /* keys of J_OBJ */
+};
+struct jv *json_parse(const char *s, size_t len, const char **err);
+void json_free(struct jv *v);
+const struct jv *json_get(const struct jv *o, const char *key);
+const char *json_str(const struct jv *v, const char *key);
+long long json_int(const struct jv *v, const char *key, long long dflt);
+/* Writes s as a JSON string. */
+void json_put_str(FILE *f, const char *s);
+
+/* ---- logs.c: what the processes of the tree left */
+struct proc {
+	pid_t pid, ppid;
+	int forked;           /* marker written in a fork child, before exec */
+	int threaded;         /* the marker says it started a thread */
+	char *raw;            /* the report's text, NULL if there is none */
+	struct jv *rep;       /* the report, parsed */
+	struct jv *mark;      /* the start marker, when no report replaced it */
+	const struct jv *argv;
+	char *cmdline;        /* argv as one line for people */
+	int running;          /* still running when the command ended */
+	size_t spills, suppressed;
+};
+struct procs {
+	struct proc *p;
+	size_t n;
+	size_t spills, suppressed, spilled_procs, errors;
+	size_t no_report;     /* ran with threads (or still runs), no report */
+	size_t single;        /* ended without a report, never had a thread */
+};
+int cli_read_logs(const char *dir, struct procs *ps);
+void cli_free_logs(struct procs *ps);
+int cli_keep_logs(const char *dir, const char *to);
+
+/* ---- stack.c: stacks and causes from JSON, for people */
+void cli_print_stack(FILE *f, const struct jv *stack, const char *indent);
+/* "leaky_worker (t.c:42)" for frame 0 of a stack. */
+void cli_culprit(char *buf, size_t cap, const struct jv *stack);
+/* "setns(CLONE_NEWNET)" */
+void cli_call(char *buf, size_t cap, const struct jv *cause);
+
+/* ---- summary.c, out_json.c, junit.c */
+void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
+int cli_write_json(const char *path, const struct cli *c, const struct procs *ps);
+int cli_write_junit(const char *path, const struct cli *c, const struct procs *ps);
+/* The spills of one process as text (the JUnit failure). */
+void cli_proc_text(FILE *f, const struct proc *p);
+
+/* ---- ps.c, stacks.c */
+int cli_ps(int argc, char **argv);
+/* Asks pid for a report through its report_signal; 0, or an error
+ * already explained on stderr. */
+int cli_request_stacks(pid_t pid, FILE *out);
+
+#endif

@@ -1,0 +1,130 @@
+/* Can LD_PRELOAD reach the command?  Not if it is statically linked (no
+ * PT_INTERP: nothing loads the preload), not if it runs in secure mode
+ * (setuid, setgid or file capabilities that change its ids: the loader
+ * then ignores LD_PRELOAD paths like ours), not if it is built for another
+ * machine or word size.  A script is judged by its interpreter. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#if defined(__x86_64__)
+#define NATIVE_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_MACHINE EM_AARCH64
+#else
+#error "namspill: no ELF machine for this target"
+#endif
+
+/* The file execvp would run, or 0 if there is none (exec then says so). */
+static int resolve(const char *cmd, char *path, size_t cap)
+{
+	const char *dirs = getenv("PATH"), *p;
+	struct stat st;
+
+	if (strchr(cmd, '/')) {
+		snprintf(path, cap, "%s", cmd);
+		return 1;
+	}
+	if (!dirs)
+		dirs = "/bin:/usr/bin";
+	for (p = dirs;; p++) {
+		const char *end = strchrnul(p, ':');
+		int n = (int)(end - p);
+		snprintf(path, cap, "%.*s%s%s", n, p, n ? "/" : "", cmd);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return 1;
+		if (!*end)
+			break;
+		p = end;
+	}
+	return 0;
+}
+
+static int has_interp(int fd, const Elf64_Ehdr *eh)
+{
+	Elf64_Phdr ph;
+
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		off_t at = (off_t)(eh->e_phoff + (Elf64_Off)i * eh->e_phentsize);
+		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+			return 1; /* unreadable: let the loader decide */
+		if (ph.p_type == PT_INTERP)
+			return 1;
+	}
+	return 0;
+}
+
+static int secure_mode(const char *path, const struct stat *st)
+{
+	struct statvfs vfs;
+
+	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		return 0;
+	if ((st->st_mode & S_ISUID) && st->st_uid != geteuid())
+		return 1;
+	if ((st->st_mode & S_ISGID) && st->st_gid != getegid())
+		return 1;
+	/* Root has every capability already: file capabilities raise none. */
+	return geteuid() != 0 && getxattr(path, "security.capability", NULL, 0) > 0;
+}
+
+static enum cli_reach judge(const char *path, int depth, const char **why)
+{
+	unsigned char buf[256];
+	Elf64_Ehdr eh;
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	enum cli_reach r = CLI_REACH_OK;
+
+	if (fd < 0)
+		return CLI_REACH_OK; /* exec will explain */
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n >= 2 && buf[0] == '#' && buf[1] == '!' && depth == 0) {
+		char *s = (char *)buf + 2, *e;
+		buf[n] = 0;
+		s += strspn(s, " \t");
+		e = s + strcspn(s, " \t\n");
+		*e = 0;
+		close(fd);
+		r = *s ? judge(s, 1, why) : CLI_REACH_OK;
+		if (r == CLI_REACH_STATIC)
+			*why = "a script whose interpreter is statically linked";
+		return r;
+	}
+	if (n < (ssize_t)sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) || fstat(fd, &st)) {
+		close(fd);
+		return CLI_REACH_OK;
+	}
+	memcpy(&eh, buf, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != NATIVE_MACHINE) {
+		*why = eh.e_ident[EI_CLASS] != ELFCLASS64 ? "a 32-bit program"
+							   : "built for another machine";
+		r = CLI_REACH_FOREIGN;
+	} else if (!has_interp(fd, &eh)) {
+		*why = "statically linked";
+		r = CLI_REACH_STATIC;
+	} else if (secure_mode(path, &st)) {
+		*why = st.st_mode & (S_ISUID | S_ISGID) ? "setuid or setgid"
+							 : "given file capabilities";
+		r = CLI_REACH_SECURE;
+	}
+	close(fd);
+	return r;
+}
+
+enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **why)
+{
+	*why = "";
+	if (!resolve(cmd, path, cap))
+		return CLI_REACH_OK;
+	return judge(path, 0, why);
+}

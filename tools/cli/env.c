@@ -1,0 +1,131 @@
+/* The environment the command runs in: NAMSPILL_OPTIONS rebuilt from the
+ * options table (so each process of the tree sees only entries that are
+ * valid, and no warning repeats once per process), LD_PRELOAD with our
+ * library added, and a clean copy of the suppressions file. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int bad_entries;
+
+static void warn_env(const char *msg, const char *key, const char *val)
+{
+	cli_err("warning: NAMSPILL_OPTIONS: %s '%s%s%s' (left out)", msg, key, val ? "=" : "",
+		val ? val : "");
+}
+
+static void warn_arg(const char *msg, const char *key, const char *val)
+{
+	cli_err("--options: %s '%s%s%s'", msg, key, val ? "=" : "", val ? val : "");
+	bad_entries++;
+}
+
+/* Inherited entries first, then ours: processes keep their own exit
+ * status (only the wrapper's verdict fails a run, so `make` does not stop
+ * half-way on a status 66), unless --options asks for exitcode itself. */
+int cli_make_options(struct cli *c, char *out, size_t cap)
+{
+	struct nsp_options o, u;
+	char supp[NSP_MAX_PATH];
+
+	nsp_options_defaults(&u);
+	nsp_options_parse(&u, c->options, NULL);
+	if (u.log_path[0] || u.json) {
+		cli_err("--options: namspill sets %s itself (see --keep-logs and --json)",
+			u.log_path[0] ? "log_path" : "format");
+		return -1;
+	}
+	nsp_options_defaults(&o);
+	nsp_options_parse(&o, getenv("NAMSPILL_OPTIONS"), warn_env);
+	o.exitcode = 0;
+	nsp_options_parse(&o, c->options, warn_arg);
+	if (bad_entries)
+		return -1;
+	if (cli_prepare_suppressions(c, c->suppressions ? c->suppressions : o.suppressions,
+				     supp, sizeof(supp)))
+		return -1;
+	snprintf(o.suppressions, sizeof(o.suppressions), "%s", supp);
+	snprintf(o.log_path, sizeof(o.log_path), "%s/r", c->dir);
+	o.json = 1;
+	o.start_marker = !c->traced;
+	if (nsp_options_format(&o, out, cap)) {
+		cli_err("NAMSPILL_OPTIONS would be too long, or a value holds both ' and \"");
+		return -1;
+	}
+	return 0;
+}
+
+struct supp_ctx {
+	const char *path;
+};
+
+static void bad_line(void *ctx, size_t line, const char *why, const char *item, size_t n)
+{
+	const struct supp_ctx *s = ctx;
+
+	cli_err("%s:%zu: %s '%.*s'; line ignored", s->path, line, why, (int)(n > 80 ? 80 : n),
+		item);
+}
+
+int cli_prepare_suppressions(struct cli *c, const char *path, char *out, size_t cap)
+{
+	struct nsp_supp *set;
+	struct supp_ctx ctx = { path };
+	size_t len;
+	char *text;
+	FILE *f;
+
+	out[0] = 0;
+	if (!path || !*path)
+		return 0;
+	text = cli_slurp(path, &len);
+	if (!text) {
+		cli_err("cannot read suppressions file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	set = cli_alloc(sizeof(*set));
+	nsp_supp_parse(set, text, len, bad_line, &ctx);
+	free(text);
+	snprintf(out, cap, "%s/suppressions", c->dir);
+	f = fopen(out, "we");
+	for (size_t i = 0; f && i < set->n; i++)
+		fprintf(f, "%s:%s\n", set->rule[i].kind == NSP_SUPP_SPILL ? "spill" : "module",
+			set->text + set->rule[i].off);
+	if (!f || fclose(f)) {
+		cli_err("cannot write %s: %s", out, strerror(errno));
+		free(set);
+		return -1;
+	}
+	free(set);
+	return 0;
+}
+
+/* Added after what is there: a preload the user chose keeps its place. */
+int cli_add_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *v;
+	int r;
+
+	if (strpbrk(lib, ": ")) {
+		cli_err("cannot preload %s: LD_PRELOAD cannot hold a path with ':' or ' '", lib);
+		return -1;
+	}
+	if (old && *old) {
+		/* Already there under this path: a second copy would only idle. */
+		size_t n = strlen(lib);
+		for (const char *p = old; (p = strstr(p, lib)); p += n)
+			if ((p == old || p[-1] == ':' || p[-1] == ' ') &&
+			    (!p[n] || p[n] == ':' || p[n] == ' '))
+				return 0;
+		v = cli_alloc(strlen(old) + n + 2);
+		sprintf(v, "%s:%s", old, lib);
+	} else {
+		v = cli_strdup(lib);
+	}
+	r = setenv("LD_PRELOAD", v, 1);
+	free(v);
+	return r;
+}

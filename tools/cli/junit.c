@@ -1,0 +1,116 @@
+/* --junit FILE: JUnit XML for CI dashboards.  One test case per process,
+ * named by its command line (stable from run to run, unlike its pid); a
+ * spill is a failure whose text is the spill report, a process that could
+ * not be judged is an error. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void xml(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\n': case '\t': fputc(*p, f); break;
+		default:
+			/* XML 1.0 has no way to write other control characters. */
+			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+		}
+	}
+}
+
+void cli_proc_text(FILE *f, const struct proc *p)
+{
+	const struct jv *spills = json_get(p->rep, "spills");
+
+	for (size_t i = 0; spills && spills->t == J_ARR && i < spills->n; i++) {
+		const struct jv *s = &spills->v[i], *sup = json_get(s, "suppressed");
+		const struct jv *cause = json_get(s, "cause");
+		char call[128];
+		if (sup && sup->t == J_BOOL && sup->b)
+			continue;
+		fprintf(f, "thread %lld (%s) left in %s:[%lld], where most threads are in [%lld]\n",
+			json_int(s, "tid", 0), json_str(s, "comm") ? json_str(s, "comm") : "?",
+			json_str(s, "type") ? json_str(s, "type") : "?", json_int(s, "inode", 0),
+			json_int(s, "majority_inode", 0));
+		if (cause && cause->t == J_OBJ) {
+			cli_call(call, sizeof(call), cause);
+			fprintf(f, "  by %s on thread %lld at:\n", call, json_int(cause, "tid", 0));
+			cli_print_stack(f, json_get(cause, "stack"), "    ");
+		} else {
+			fputs("  no recorded setns/unshare explains it\n", f);
+		}
+	}
+}
+
+static void testcase(FILE *f, const struct proc *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	fputs("    <testcase classname=\"namspill\" name=\"", f);
+	xml(f, p->cmdline[0] ? p->cmdline : "(command line unknown)");
+	fputs("\">\n", f);
+	if (!p->rep && (p->running || p->threaded)) {
+		fputs("      <error message=\"no report", f);
+		fputs(p->running ? ": still running when the command ended" :
+				   ": started threads, then ended by _exit() or SIGKILL, or exec'd "
+				   "a static or setuid program",
+		      f);
+		fputs("\"/>\n", f);
+	} else if (!p->rep) {
+		; /* single-threaded to its end: nothing to judge */
+	} else if (json_str(p->rep, "error")) {
+		fputs("      <error message=\"", f);
+		xml(f, json_str(p->rep, "error"));
+		fputs("\"/>\n", f);
+	} else if (p->spills) {
+		m = open_memstream(&text, &len);
+		cli_proc_text(m, p);
+		fclose(m);
+		fprintf(f, "      <failure type=\"spill\" message=\"%zu thread%s left in a foreign "
+			   "namespace\">", p->spills, p->spills == 1 ? "" : "s");
+		xml(f, text);
+		fputs("</failure>\n", f);
+		free(text);
+	}
+	fprintf(f, "      <system-out>pid %d%s</system-out>\n", (int)p->pid,
+		p->suppressed ? ", spills suppressed" :
+		!p->rep && !p->running && !p->threaded ? ", single-threaded, ended without a report" : "");
+	fputs("    </testcase>\n", f);
+}
+
+int cli_write_junit(const char *path, const struct cli *c, const struct procs *ps)
+{
+	FILE *f = fopen(path, "we");
+	size_t failures = ps->spilled_procs, errors = ps->no_report + ps->errors;
+
+	if (!f) {
+		cli_err("--junit: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fprintf(f, "<testsuites name=\"namspill\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
+		ps->n, failures, errors);
+	fputs("  <testsuite name=\"namspill: ", f);
+	for (size_t i = 0; c->cmd[i]; i++) {
+		fputs(i ? " " : "", f);
+		xml(f, c->cmd[i]);
+	}
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\">\n", ps->n,
+		failures, errors);
+	for (size_t i = 0; i < ps->n; i++)
+		testcase(f, &ps->p[i]);
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	if (fclose(f)) {
+		cli_err("--junit: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

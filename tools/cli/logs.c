@@ -1,0 +1,224 @@
+/* What the processes of the tree left in the report directory: r.<pid>
+ * (the report, JSON) or, when none replaced it, a start marker: the
+ * process ran with the shim and wrote no report.  r.<pid>.start: it never
+ * started a thread, so none of its threads can be spilled (shells end
+ * with _exit() like this); r.<pid>.threads: it did, and was not judged. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static struct proc *proc_of(struct procs *ps, pid_t pid, size_t *cap)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->p[i].pid == pid)
+			return &ps->p[i];
+	if (ps->n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		ps->p = realloc(ps->p, *cap * sizeof(*ps->p));
+		if (!ps->p)
+			abort();
+	}
+	memset(&ps->p[ps->n], 0, sizeof(ps->p[0]));
+	ps->p[ps->n].pid = pid;
+	return &ps->p[ps->n++];
+}
+
+enum { REPORT, MARK_START, MARK_THREADS };
+
+/* "r.123" -> 123 (report), "r.123.start", "r.123.threads" -> 123
+ * (markers); 0 for anything else. */
+static pid_t name_pid(const char *name, int *kind)
+{
+	char *end;
+	long v;
+
+	if (strncmp(name, "r.", 2))
+		return 0;
+	v = strtol(name + 2, &end, 10);
+	*kind = !strcmp(end, ".start") ? MARK_START : !strcmp(end, ".threads") ? MARK_THREADS : REPORT;
+	return v > 0 && (!*end || *kind != REPORT) ? (pid_t)v : 0;
+}
+
+/* Shell-like, so a line can be pasted back: quotes only where needed. */
+static char *join(const struct jv *argv)
+{
+	size_t cap = 1;
+	char *s, *o;
+
+	for (size_t i = 0; argv && i < argv->n; i++)
+		cap += 4 * strlen(argv->v[i].t == J_STR ? argv->v[i].str : "") + 3;
+	o = s = cli_alloc(cap);
+	for (size_t i = 0; argv && i < argv->n; i++) {
+		const char *a = argv->v[i].t == J_STR ? argv->v[i].str : "";
+		int plain = *a && !a[strcspn(a, " \t\n'\"\\$`!*?[]{}();&|<>#~")];
+		if (i)
+			*o++ = ' ';
+		if (plain) {
+			o = stpcpy(o, a);
+			continue;
+		}
+		*o++ = '\'';
+		for (; *a; a++)
+			o = *a == '\'' ? stpcpy(o, "'\\''") : (*o = *a, o + 1);
+		*o++ = '\'';
+	}
+	*o = 0;
+	return s;
+}
+
+static void take_report(struct proc *p, char *raw, size_t len, const char *path)
+{
+	const char *err = NULL;
+	const struct jv *spills;
+
+	p->raw = raw;
+	p->rep = json_parse(raw, len, &err);
+	if (!p->rep) {
+		cli_err("warning: %s is not a whole JSON report (%s)", path, err);
+		free(raw);
+		p->raw = NULL;
+		return;
+	}
+	spills = json_get(p->rep, "spills");
+	for (size_t i = 0; spills && spills->t == J_ARR && i < spills->n; i++) {
+		const struct jv *s = json_get(&spills->v[i], "suppressed");
+		if (s && s->t == J_BOOL && s->b)
+			p->suppressed++;
+		else
+			p->spills++;
+	}
+}
+
+static void take_marker(struct proc *p, char *raw, size_t len, int kind)
+{
+	const char *err = NULL;
+
+	p->threaded |= kind == MARK_THREADS;
+	json_free(p->mark);
+	p->mark = json_parse(raw, len, &err);
+	free(raw);
+	if (p->mark) {
+		p->ppid = (pid_t)json_int(p->mark, "ppid", 0);
+		p->forked = json_get(p->mark, "forked") && json_get(p->mark, "forked")->b;
+	}
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int cli_read_logs(const char *dir, struct procs *ps)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	memset(ps, 0, sizeof(*ps));
+	if (!d) {
+		cli_err("cannot read the report directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		char path[CLI_PATH];
+		int kind;
+		pid_t pid = name_pid(e->d_name, &kind);
+		struct proc *p;
+		size_t len;
+		char *raw;
+		if (!pid)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!(raw = cli_slurp(path, &len)))
+			continue;
+		p = proc_of(ps, pid, &cap);
+		if (kind != REPORT)
+			take_marker(p, raw, len, kind);
+		else
+			take_report(p, raw, len, path);
+	}
+	closedir(d);
+	qsort(ps->p, ps->n, sizeof(ps->p[0]), by_pid);
+	for (size_t i = 0; i < ps->n; i++) {
+		struct proc *p = &ps->p[i];
+		p->argv = json_get(p->rep ? p->rep : p->mark, "argv");
+		p->cmdline = join(p->argv && p->argv->t == J_ARR ? p->argv : NULL);
+		if (!p->rep) {
+			p->running = cli_alive(p->pid);
+			if (p->threaded || p->running)
+				ps->no_report++;
+			else
+				ps->single++;
+		} else if (json_str(p->rep, "error")) {
+			ps->errors++;
+		}
+		ps->spills += p->spills;
+		ps->suppressed += p->suppressed;
+		ps->spilled_procs += p->spills > 0;
+	}
+	return 0;
+}
+
+void cli_free_logs(struct procs *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		json_free(ps->p[i].rep);
+		json_free(ps->p[i].mark);
+		free(ps->p[i].raw);
+		free(ps->p[i].cmdline);
+	}
+	free(ps->p);
+	memset(ps, 0, sizeof(*ps));
+}
+
+static int copy(const char *from, const char *to)
+{
+	size_t len;
+	char *s = cli_slurp(from, &len);
+	FILE *f;
+	int r;
+
+	if (!s)
+		return -1;
+	f = fopen(to, "we");
+	r = !f || fwrite(s, 1, len, f) != len;
+	if (f && fclose(f))
+		r = 1;
+	free(s);
+	return r ? -1 : 0;
+}
+
+int cli_keep_logs(const char *dir, const char *to)
+{
+	DIR *d;
+	struct dirent *e;
+	int bad = 0;
+
+	if (mkdir(to, 0777) && errno != EEXIST) {
+		cli_err("--keep-logs: cannot create %s: %s", to, strerror(errno));
+		return -1;
+	}
+	if (!(d = opendir(dir)))
+		return -1;
+	while ((e = readdir(d))) {
+		char a[CLI_PATH], b[CLI_PATH];
+		int kind;
+		if (!name_pid(e->d_name, &kind))
+			continue;
+		snprintf(a, sizeof(a), "%s/%s", dir, e->d_name);
+		snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+		if (copy(a, b)) {
+			cli_err("--keep-logs: cannot write %s: %s", b, strerror(errno));
+			bad = 1;
+			break;
+		}
+	}
+	closedir(d);
+	return bad ? -1 : 0;
+}

@@ -1,0 +1,84 @@
+/* --json FILE: every process of the tree in one document.  A report is
+ * copied as its process wrote it; a process that wrote none gets an entry
+ * of the same shape with "error" saying so. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void put_argv(FILE *f, const struct jv *argv)
+{
+	fputc('[', f);
+	for (size_t i = 0; argv && argv->t == J_ARR && i < argv->n; i++) {
+		if (i)
+			fputc(',', f);
+		json_put_str(f, argv->v[i].t == J_STR ? argv->v[i].str : "");
+	}
+	fputc(']', f);
+}
+
+static const char *why_none(const struct proc *p)
+{
+	if (p->running)
+		return "no report: still running when the command ended";
+	if (p->threaded)
+		return "no report: the process started threads, then ended by _exit() or a "
+		       "signal that leaves none (SIGKILL), or exec'd a program the preload "
+		       "cannot reach (static or setuid)";
+	return NULL;
+}
+
+/* An entry of the report's shape; "error" is null for a process that
+ * never started a thread: none of its threads can have been spilled. */
+static void no_report(FILE *f, const struct proc *p)
+{
+	const char *why = why_none(p);
+
+	fprintf(f, "{\"tool\":\"namspill\",\"version\":\"%s\",\"pid\":%d,\"comm\":null,\"argv\":",
+		NAMSPILL_VERSION, (int)p->pid);
+	put_argv(f, p->argv);
+	fputs(",\"trigger\":null,\"signal\":null,\"threads\":null,\"error\":", f);
+	if (why)
+		json_put_str(f, why);
+	else
+		fputs("null,\"note\":\"no report: ended without starting a thread (by _exit(), "
+		      "as shells do, or by exec of a program the preload cannot reach)\"", f);
+	fputs(",\"majority\":null,\"suppressed\":0,\"spills\":[]}", f);
+}
+
+int cli_write_json(const char *path, const struct cli *c, const struct procs *ps)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f) {
+		cli_err("--json: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fputs("{\"command\":[", f);
+	for (size_t i = 0; c->cmd[i]; i++) {
+		if (i)
+			fputc(',', f);
+		json_put_str(f, c->cmd[i]);
+	}
+	fprintf(f, "],\"status\":%d,\"mode\":\"%s\",\"processes\":[", c->exit,
+		c->traced ? "trace" : "preload");
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct proc *p = &ps->p[i];
+		size_t len;
+		fputs(i ? ",\n" : "\n", f);
+		if (!p->raw) {
+			no_report(f, p);
+			continue;
+		}
+		len = strlen(p->raw);
+		while (len && (p->raw[len - 1] == '\n' || p->raw[len - 1] == ' '))
+			len--;
+		fwrite(p->raw, 1, len, f);
+	}
+	fputs("]}\n", f);
+	if (fclose(f)) {
+		cli_err("--json: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,182 @@
+/* namspill ps [--json] [--stacks] PID...: the exit verdict, taken now on
+ * running processes from /proc alone (no preload needed): the same reader
+ * and majority as the shim's report.  Exit 1 if a thread is spilled, 0 if
+ * every process is uniform, 2 on any error. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define ARENA_SIZE ((size_t)64 << 20)
+
+static void usage(FILE *f)
+{
+	fputs("usage: namspill ps [--json] [--stacks] PID...\n"
+	      "Lists the threads of each running process that are not in the namespace\n"
+	      "most of its threads are in.  --json: one JSON document.  --stacks: also\n"
+	      "ask a process that runs with the shim and report_signal for its report.\n"
+	      "Exit: 1 if a thread is spilled, 0 if not, 2 on error.\n",
+	      f);
+}
+
+static pid_t parse_pid(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v > 0 && v <= 0x3fffffff ? (pid_t)v : 0;
+}
+
+static void why_not(pid_t pid, int err)
+{
+	if (err == -ENOENT || err == -ESRCH)
+		cli_err("ps: no such process: %d", (int)pid);
+	else if (err == -EACCES || err == -EPERM)
+		cli_err("ps: %d: not allowed to read its namespaces (run as its user, or as root)",
+			(int)pid);
+	else
+		cli_err("ps: %d: cannot read /proc/%d/task: %s", (int)pid, (int)pid, strerror(-err));
+}
+
+static void text(FILE *f, const struct nsp_report *r)
+{
+	size_t threads = 0;
+
+	for (size_t i = 0; i < r->nspills; i++)
+		threads += i == 0 || r->spills[i].tid != r->spills[i - 1].tid;
+	if (!r->nspills) {
+		fprintf(f, "%d (%s): %zu thread%s, all in the same namespaces\n", (int)r->pid,
+			r->comm, r->nthreads, r->nthreads == 1 ? "" : "s");
+		return;
+	}
+	fprintf(f, "%d (%s): %zu of %zu threads in a foreign namespace\n", (int)r->pid, r->comm,
+		threads, r->nthreads);
+	for (size_t i = 0; i < r->nspills; i++) {
+		const struct nsp_spill *s = &r->spills[i];
+		int t = s->type;
+		fprintf(f, "  thread %d (%s): %s:[%llu], most threads in %s:[%llu] (%zu of %zu)\n",
+			(int)s->tid, s->comm, nsp_ns_names[t], (unsigned long long)s->ns.ino,
+			nsp_ns_names[t], (unsigned long long)r->verdict.majority[t].ino,
+			r->verdict.count[t], r->nthreads);
+	}
+}
+
+/* One process: 0 uniform, 1 spilled, 2 error. */
+static int inspect(pid_t pid, int json, int first, FILE *out)
+{
+	struct nsp_arena a;
+	struct nsp_report r;
+	struct nsp_out o;
+	int rc;
+
+	if (nsp_arena_init(&a, ARENA_SIZE)) {
+		cli_err("ps: out of memory");
+		return CLI_PS_ERROR;
+	}
+	nsp_report_scan(&r, &a, pid, "inspect", 0);
+	rc = r.proc_err ? CLI_PS_ERROR : r.nspills ? CLI_PS_SPILL : 0;
+	if (r.proc_err)
+		why_not(pid, r.proc_err);
+	if (json) {
+		/* The report writer of the library: a spill here has no cause. */
+		fputs(first ? "\n" : ",\n", out);
+		fflush(out);
+		nsp_out_init(&o, fileno(out));
+		nsp_write_json(&o, &r, NULL);
+		nsp_out_flush(&o);
+	} else if (!r.proc_err) {
+		text(out, &r);
+	}
+	nsp_arena_fini(&a);
+	return rc;
+}
+
+/* A request report inside the JSON document: as it is if it is JSON
+ * (format=json), else as a string. */
+static void put_request(FILE *f, pid_t pid, const char *text, size_t len, int first)
+{
+	const char *err;
+	struct jv *v = json_parse(text, len, &err);
+
+	fprintf(f, "%s{\"pid\":%d,\"report\":", first ? "\n" : ",\n", (int)pid);
+	if (v) {
+		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+			len--;
+		fwrite(text, 1, len, f);
+	} else {
+		json_put_str(f, text);
+	}
+	fputc('}', f);
+	json_free(v);
+}
+
+int cli_ps(int argc, char **argv)
+{
+	int json = 0, stacks = 0, i, rc = 0, n = 0;
+	char *req = NULL;
+	size_t req_len = 0;
+	FILE *requests = NULL;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--stacks"))
+			stacks = 1;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else {
+			cli_err("ps: unknown option %s", argv[i]);
+			usage(stderr);
+			return CLI_PS_ERROR;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CLI_PS_ERROR;
+	}
+	if (json) {
+		fputs("{\"processes\":[", stdout);
+		if (stacks)
+			requests = open_memstream(&req, &req_len);
+	}
+	for (; i < argc; i++) {
+		pid_t pid = parse_pid(argv[i]);
+		int r;
+		if (!pid) {
+			cli_err("ps: '%s' is not a process id", argv[i]);
+			rc = CLI_PS_ERROR;
+			continue;
+		}
+		r = inspect(pid, json, n++ == 0, stdout);
+		if (r != CLI_PS_ERROR && stacks) {
+			char *text = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&text, &len);
+			int bad = cli_request_stacks(pid, m);
+			fclose(m);
+			if (bad)
+				r = CLI_PS_ERROR;
+			else if (json)
+				put_request(requests, pid, text, len, ftell(requests) == 0);
+			else
+				fwrite(text, 1, len, stdout);
+			free(text);
+		}
+		rc = rc == CLI_PS_ERROR || r == CLI_PS_ERROR ? CLI_PS_ERROR : rc | r;
+	}
+	if (json) {
+		fputs("]", stdout);
+		if (requests) {
+			fclose(requests);
+			printf(",\"requests\":[%.*s]", (int)req_len, req ? req : "");
+			free(req);
+		}
+		fputs("}\n", stdout);
+	}
+	return rc;
+}

@@ -1,0 +1,146 @@
+/* Running the command tree.  We are a child subreaper, so every process
+ * of the tree stays below us even when its parent dies.  SIGINT, SIGTERM
+ * and SIGHUP sent to us (kill, a CI timeout) go to every process below
+ * us; from the terminal they reached the whole foreground group already.
+ * After such a signal, nothing of the tree outlives us: what is left when
+ * the command has ended gets the signal again, then SIGKILL after a grace
+ * period.  If we are killed outright, the command gets SIGKILL (its
+ * parent-death signal) and, under the tracer, so does all of the tree. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define GRACE_SECONDS 3
+
+static void watched(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+static void start(char **argv, pid_t parent, const sigset_t *mask, int err)
+{
+	int e;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(CLI_FAILED); /* we are already gone */
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	execvp(argv[0], argv);
+	e = errno;
+	if (write(err, &e, sizeof(e)) != (ssize_t)sizeof(e))
+		e = ENOENT;
+	_exit(e == ENOENT ? CLI_NOTFOUND : CLI_NOEXEC);
+}
+
+/* Reaps what has ended; 1 once the command has. */
+static int reap(pid_t child, int *status)
+{
+	int st, done = 0;
+	pid_t p;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == child) {
+			*status = st;
+			done = 1;
+		}
+	return done;
+}
+
+/* The command has ended after a forwarded signal: the rest of the tree
+ * gets the same signal, then SIGKILL if it is still there. */
+static void settle(int sig, const sigset_t *set)
+{
+	struct timespec end, now, left;
+	siginfo_t si;
+
+	if (!cli_signal_tree(sig, 0))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += GRACE_SECONDS;
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_nsec += 1000000000L;
+			left.tv_sec--;
+		}
+		if (left.tv_sec < 0)
+			break;
+		if (sigtimedwait(set, &si, &left) < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* grace period over */
+		}
+		if (si.si_signo != SIGCHLD)
+			break; /* asked again: no more grace */
+	}
+	cli_signal_tree(SIGKILL, 0);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
+int cli_run(char **argv, int traced, int *code)
+{
+	sigset_t set, old;
+	pid_t child, parent = getpid();
+	int pipefd[2], e = 0, status = 0, forwarded = 0;
+	siginfo_t si;
+
+	watched(&set);
+	signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would reap for us */
+	sigprocmask(SIG_BLOCK, &set, &old);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	*code = CLI_FAILED;
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		cli_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	child = fork();
+	if (child < 0) {
+		cli_err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (child == 0) {
+		close(pipefd[0]);
+		start(argv, parent, &old, pipefd[1]);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+		close(pipefd[0]);
+		waitpid(child, NULL, 0);
+		cli_err("cannot run %s: %s", argv[0], strerror(e));
+		*code = e == ENOENT ? CLI_NOTFOUND : CLI_NOEXEC;
+		return -1;
+	}
+	close(pipefd[0]);
+	for (;;) {
+		if (reap(child, &status))
+			break;
+		if (sigwaitinfo(&set, &si) < 0 || si.si_signo == SIGCHLD)
+			continue;
+		if (si.si_code <= 0) { /* kill(), sigqueue(), tgkill(): not the terminal */
+			/* The tracer is left out: it would pass the signal on again. */
+			cli_signal_tree(si.si_signo, traced ? child : 0);
+			forwarded = si.si_signo;
+		}
+	}
+	if (forwarded)
+		settle(forwarded, &set);
+	return status;
+}

@@ -1,0 +1,267 @@
+/* The summary on stderr: spills of the whole tree grouped by the call
+ * that caused them (the same stack in several threads and processes is
+ * one bug), each group with its processes and then its stack once; then
+ * processes that could not be judged; then one SUMMARY line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define SHOWN_CMDLINE 120
+#define SHOWN_NO_REPORT 10
+
+struct member {
+	const struct proc *p;
+	long long tid;
+	int inherited;
+};
+
+struct group {
+	char *key;
+	const struct jv *spill; /* the first, for its stacks */
+	unsigned types;
+	struct member *m;
+	size_t n, threads, procs, inherited;
+};
+
+static void add_str(char **s, size_t *len, const char *a)
+{
+	size_t n = strlen(a);
+
+	*s = realloc(*s, *len + n + 2);
+	if (!*s)
+		abort();
+	memcpy(*s + *len, a, n);
+	(*s)[*len + n] = '|';
+	*len += n + 1;
+	(*s)[*len] = 0;
+}
+
+/* Frames by name and place, not address: the same code in two processes
+ * (or two runs of one program) has different addresses. */
+static char *key_of(const struct jv *spill)
+{
+	const struct jv *cause = json_get(spill, "cause"), *st;
+	const struct jv *creation = json_get(spill, "creation");
+	char *k = NULL, num[32];
+	size_t len = 0;
+
+	if (cause && cause->t == J_OBJ) {
+		char call[128];
+		cli_call(call, sizeof(call), cause);
+		add_str(&k, &len, call);
+		st = json_get(cause, "stack");
+	} else {
+		add_str(&k, &len, "no cause");
+		st = json_get(creation, "stack");
+	}
+	for (size_t i = 0; st && st->t == J_ARR && i < st->n; i++) {
+		const struct jv *f = &st->v[i];
+		const char *fn = json_str(f, "function"), *mod = json_str(f, "module");
+		add_str(&k, &len, fn ? fn : "");
+		add_str(&k, &len, json_str(f, "file") ? json_str(f, "file") : "");
+		snprintf(num, sizeof(num), "%lld", json_int(f, "line", 0));
+		add_str(&k, &len, num);
+		add_str(&k, &len, mod && strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod ? mod : "");
+		snprintf(num, sizeof(num), "%lld", fn ? 0 : json_int(f, "offset", 0));
+		add_str(&k, &len, num);
+	}
+	return k;
+}
+
+static int type_index(const char *name)
+{
+	for (int t = 0; name && t < NAMSPILL_NS_COUNT; t++)
+		if (!strcmp(nsp_ns_names[t], name))
+			return t;
+	return -1;
+}
+
+static void add_member(struct group *g, const struct proc *p, const struct jv *spill)
+{
+	long long tid = json_int(spill, "tid", 0);
+	const struct jv *cause = json_get(spill, "cause");
+	int t = type_index(json_str(spill, "type"));
+
+	if (t >= 0)
+		g->types |= 1u << t;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].p == p && g->m[i].tid == tid)
+			return; /* the same thread, another type */
+	g->m = realloc(g->m, (g->n + 1) * sizeof(*g->m));
+	if (!g->m)
+		abort();
+	g->m[g->n].p = p;
+	g->m[g->n].tid = tid;
+	g->m[g->n].inherited = cause && cause->t == J_OBJ && json_int(cause, "tid", tid) != tid;
+	g->inherited += (size_t)g->m[g->n].inherited;
+	g->procs += !g->n || g->m[g->n - 1].p != p;
+	g->threads++;
+	g->n++;
+}
+
+static struct group *group_spills(const struct procs *ps, size_t *ng)
+{
+	struct group *g = NULL;
+
+	*ng = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct jv *spills = json_get(ps->p[i].rep, "spills");
+		for (size_t j = 0; spills && spills->t == J_ARR && j < spills->n; j++) {
+			const struct jv *s = &spills->v[j], *sup = json_get(s, "suppressed");
+			char *k;
+			size_t at;
+			if (sup && sup->t == J_BOOL && sup->b)
+				continue;
+			k = key_of(s);
+			for (at = 0; at < *ng && strcmp(g[at].key, k); at++)
+				;
+			if (at == *ng) {
+				g = realloc(g, (*ng + 1) * sizeof(*g));
+				if (!g)
+					abort();
+				memset(&g[at], 0, sizeof(*g));
+				g[at].key = k;
+				g[at].spill = s;
+				(*ng)++;
+			} else {
+				free(k);
+			}
+			add_member(&g[at], &ps->p[i], s);
+		}
+	}
+	return g;
+}
+
+static void types_str(char *buf, size_t cap, unsigned types)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (int t = 0; t < NAMSPILL_NS_COUNT && len < cap; t++)
+		if (types & (1u << t))
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "",
+						nsp_ns_names[t]);
+}
+
+static void print_cmdline(FILE *f, const char *s)
+{
+	if (strlen(s) > SHOWN_CMDLINE)
+		fprintf(f, "%.*s...\n", SHOWN_CMDLINE, s);
+	else
+		fprintf(f, "%s\n", s[0] ? s : "(command line unknown)");
+}
+
+static void print_members(FILE *f, const struct group *g)
+{
+	for (size_t i = 0; i < g->n;) {
+		const struct proc *p = g->m[i].p;
+		size_t j = i;
+		fprintf(f, "    pid %d, thread%s", (int)p->pid,
+			i + 1 < g->n && g->m[i + 1].p == p ? "s" : "");
+		for (; j < g->n && g->m[j].p == p; j++)
+			fprintf(f, " %lld", g->m[j].tid);
+		fputs(": ", f);
+		print_cmdline(f, p->cmdline);
+		i = j;
+	}
+}
+
+static void print_group(FILE *f, const struct group *g)
+{
+	const struct jv *cause = json_get(g->spill, "cause");
+	const struct jv *creation = json_get(g->spill, "creation");
+	char types[128], who[512], call[128];
+
+	types_str(types, sizeof(types), g->types);
+	fprintf(f, "namspill: %zu thread%s in %zu process%s left in %s", g->threads,
+		g->threads == 1 ? "" : "s", g->procs, g->procs == 1 ? "" : "es", types);
+	if (cause && cause->t == J_OBJ) {
+		cli_culprit(who, sizeof(who), json_get(cause, "stack"));
+		cli_call(call, sizeof(call), cause);
+		fprintf(f, " by %s\n", who);
+		print_members(f, g);
+		if (g->inherited)
+			fprintf(f, "  (%zu of them inherited it from the thread that created them)\n",
+				g->inherited);
+		fprintf(f, "  %s at:\n", call);
+		cli_print_stack(f, json_get(cause, "stack"), "    ");
+	} else {
+		fputs(" with no recorded cause\n", f);
+		print_members(f, g);
+		fputs("  (moved by a raw system call, or before namspill was loaded, or the rest\n"
+		      "  of its process moved away from it; `namspill --trace` sees raw calls)\n", f);
+		if (creation && creation->t == J_OBJ) {
+			fprintf(f, "  created by thread %lld at:\n", json_int(creation, "parent_tid", 0));
+			cli_print_stack(f, json_get(creation, "stack"), "    ");
+		}
+	}
+	fputc('\n', f);
+}
+
+static void print_unjudged(FILE *f, const struct procs *ps)
+{
+	size_t shown = 0;
+
+	if (ps->no_report)
+		fprintf(f, "namspill: warning: %zu process%s started threads but wrote no report "
+			   "(still running, ended by _exit() or SIGKILL, or exec'd a static or "
+			   "setuid program):\n", ps->no_report, ps->no_report == 1 ? "" : "es");
+	for (size_t i = 0; i < ps->n && shown < SHOWN_NO_REPORT; i++) {
+		const struct proc *p = &ps->p[i];
+		if (p->rep || !(p->threaded || p->running))
+			continue;
+		fprintf(f, "    pid %d%s%s: ", (int)p->pid, p->running ? " (still running)" : "",
+			p->forked ? " (forked, before any exec)" : "");
+		print_cmdline(f, p->cmdline);
+		shown++;
+	}
+	if (ps->no_report > shown)
+		fprintf(f, "    ... and %zu more (see --json)\n", ps->no_report - shown);
+	for (size_t i = 0; i < ps->n; i++)
+		if (json_str(ps->p[i].rep, "error"))
+			fprintf(f, "namspill: warning: pid %d could not be judged: %s\n",
+				(int)ps->p[i].pid, json_str(ps->p[i].rep, "error"));
+}
+
+void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
+{
+	size_t ng, threads = 0, checked = ps->n - ps->no_report - ps->single;
+	struct group *g = group_spills(ps, &ng);
+	unsigned types = 0;
+	char t[128];
+
+	for (size_t i = 0; i < ng; i++) {
+		print_group(f, &g[i]);
+		threads += g[i].threads;
+		types |= g[i].types;
+	}
+	if (!c->quiet)
+		print_unjudged(f, ps);
+	if (!ps->n && !c->traced)
+		cli_err("warning: no process ran with the shim: nothing was checked (a static "
+			"program started from a script? try --trace)");
+	types_str(t, sizeof(t), types);
+	if (ng) {
+		fprintf(f, "SUMMARY: namspill: %zu thread%s in %zu of %zu process%s left in a "
+			   "foreign namespace (%s)",
+			threads, threads == 1 ? "" : "s", ps->spilled_procs, checked,
+			checked == 1 ? "" : "es", t);
+		if (ps->suppressed)
+			fprintf(f, "; %zu suppressed", ps->suppressed);
+		fputc('\n', f);
+	} else if (!c->quiet) {
+		fprintf(f, "namspill: no thread left in a foreign namespace (%zu process%s checked",
+			checked, checked == 1 ? "" : "es");
+		if (ps->single)
+			fprintf(f, ", %zu single-threaded to the end", ps->single);
+		if (ps->suppressed)
+			fprintf(f, "; %zu suppressed", ps->suppressed);
+		fputs(")\n", f);
+	}
+	for (size_t i = 0; i < ng; i++) {
+		free(g[i].key);
+		free(g[i].m);
+	}
+	free(g);
+}

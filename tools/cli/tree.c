@@ -1,0 +1,91 @@
+/* The processes below us, from the parent pids in /proc/PID/stat.  We are
+ * a child subreaper (run.c), so a process whose parent died is still
+ * below us and still reached. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct node {
+	pid_t pid, ppid;
+	int below;
+};
+
+static pid_t ppid_of(pid_t pid)
+{
+	char buf[512];
+	ssize_t n = nsp_proc_read(pid, "stat", buf, sizeof(buf) - 1);
+	const char *p;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "PID (comm) S PPID ...": comm may hold anything, so from the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || strlen(p) < 5)
+		return 0;
+	return (pid_t)atoi(p + 4);
+}
+
+static struct node *snapshot(size_t *n)
+{
+	struct node *v = NULL;
+	size_t cap = 0;
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+
+	*n = 0;
+	while (dir && (d = readdir(dir))) {
+		pid_t pid = (pid_t)atoi(d->d_name);
+		if (pid <= 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v)
+				abort();
+		}
+		v[*n].pid = pid;
+		v[*n].ppid = ppid_of(pid);
+		v[*n].below = 0;
+		(*n)++;
+	}
+	if (dir)
+		closedir(dir);
+	return v;
+}
+
+int cli_signal_tree(int sig, pid_t skip)
+{
+	size_t n, sent = 0;
+	struct node *v = snapshot(&n);
+	pid_t self = getpid();
+	int grew = 1;
+
+	/* Mark by generations until none is added: depth passes at most. */
+	while (grew) {
+		grew = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].below)
+				continue;
+			for (size_t j = 0; j < n && !v[i].below; j++)
+				v[i].below = v[i].ppid == self ||
+					     (v[j].below && v[j].pid == v[i].ppid);
+			grew |= v[i].below;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].below && v[i].pid != skip && kill(v[i].pid, sig) == 0)
+			sent++;
+	free(v);
+	return (int)sent;
+}
+
+int cli_alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
