@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# namspill ps PID...: live verdict from /proc, exit 1/0/2.
+
+load helper
+
+start() {
+	"$PROG/cli_leak" "$1" > "$T/out.$1" 2>&1 &
+	pid=$!
+	if ! wait_for "$T/out.$1"; then kill "$pid"; return 1; fi
+	if grep -q '^skip' "$T/out.$1"; then
+		wait "$pid" || true
+		skip "needs root or unprivileged user namespaces"
+	fi
+}
+
+teardown() {
+	[ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true
+	rm -rf "$T"
+}
+
+@test "ps names the spilled thread of a live process and exits 1" {
+	start wait
+	run --separate-stderr "$NAMSPILL" ps "$pid"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "$pid (cli_leak): 1 of 4 threads in a foreign namespace"* ]]
+	[[ "$output" =~ "thread "[0-9]+" (cli_leak): net:["[0-9]+"], most threads in net:["[0-9]+"] (3 of 4)" ]]
+	[ -z "$stderr" ]
+}
+
+@test "ps --json gives the report format with trigger inspect" {
+	start wait
+	run --separate-stderr "$NAMSPILL" ps --json "$pid"
+	[ "$status" -eq 1 ]
+	echo "$output" > "$T/ps.json"
+	json_check "$T/ps.json" 'len(d["processes"]) == 1 and d["processes"][0]["pid"] == '"$pid"
+	json_check "$T/ps.json" 'd["processes"][0]["trigger"] == "inspect" and d["processes"][0]["argv"][1] == "wait"'
+	json_check "$T/ps.json" '[(s["type"], s["cause"]) for s in d["processes"][0]["spills"]] == [("net", None)]'
+}
+
+@test "ps on a uniform process exits 0" {
+	start uniform
+	run "$NAMSPILL" ps "$pid"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$pid (cli_leak): 4 threads, all in the same namespaces" ]
+}
+
+@test "ps on a missing or bad pid exits 2 with a clear message" {
+	run --separate-stderr "$NAMSPILL" ps 2147483
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "namspill: ps: no such process: 2147483" ]
+	run --separate-stderr "$NAMSPILL" ps abc
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "namspill: ps: 'abc' is not a process id" ]
+	run "$NAMSPILL" ps
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: namspill ps"* ]]
+}
+
+@test "an error wins over a spill in the exit status" {
+	start wait
+	run --separate-stderr "$NAMSPILL" ps "$pid" 2147483
+	[ "$status" -eq 2 ]
+	[[ "$output" == "$pid (cli_leak): 1 of 4 threads"* ]]
+}
+
+@test "ps --stacks says what to set when the process cannot be asked" {
+	start wait
+	run --separate-stderr "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"$pid does not run with libnamspill"*"NAMSPILL_OPTIONS=report_signal=SIGUSR2:log_path="* ]]
+	kill -0 "$pid"
+}
+
+@test "ps --stacks asks a process running with report_signal for its report" {
+	grep -q '"report_signal"' "$ROOT/lib/options.c" ||
+		skip "report_signal is not in lib/options.c yet (on-demand reports)"
+	NAMSPILL_OPTIONS="report_signal=SIGUSR2:log_path=$T/r:format=json" LD_PRELOAD=$BUILD/libnamspill.so start wait
+	run --separate-stderr "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"trigger":"request"'* ]]
+	[[ "$output" == *'"function":"leaky_worker"'* ]]
+	ls "$T" | grep -q "^r\.$pid\.request1$"
+	run --separate-stderr "$NAMSPILL" ps --json --stacks "$pid"
+	echo "$output" > "$T/ps.json"
+	json_check "$T/ps.json" 'd["requests"][0]["pid"] == '"$pid"' and d["requests"][0]["report"]["trigger"] == "request"'
+	kill -0 "$pid"
+}

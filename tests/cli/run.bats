@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# namspill COMMAND: exit status rules, aggregation over a process tree,
+# --json, --junit, --keep-logs, --options, usage errors.
+
+load helper
+
+@test "clean command exits 0 and says how many processes were checked" {
+	run --separate-stderr "$NAMSPILL" -- "$PROG/cli_leak" clean
+	skip_if_no_ns
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"no thread left in a foreign namespace (1 process checked)"* ]]
+}
+
+@test "a spill makes a successful command exit 66, grouped by culprit" {
+	run --separate-stderr "$NAMSPILL" -- "$PROG/cli_leak" leak
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker (cli_leak.c:"* ]]
+	[[ "$stderr" == *"setns(CLONE_NEWNET) at:"* ]]
+	[[ "$stderr" == *"#0 0x"*" in leaky_worker tests/func/cli_leak.c:"* ]]
+	[[ "$stderr" == *"SUMMARY: namspill: 1 thread in 1 of 1 process left in a foreign namespace (net)"* ]]
+}
+
+@test "the command's own failure wins over a spill" {
+	run "$NAMSPILL" -- "$PROG/cli_leak" leak 3
+	skip_if_no_ns
+	[ "$status" -eq 3 ]
+	run "$NAMSPILL" -- "$PROG/cli_leak" clean 5
+	[ "$status" -eq 5 ]
+}
+
+@test "killed by a signal: 128+N" {
+	run "$NAMSPILL" -- sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+}
+
+@test "--exitcode N, and 0 to report only" {
+	run "$NAMSPILL" --exitcode 9 -- "$PROG/cli_leak" leak
+	skip_if_no_ns
+	[ "$status" -eq 9 ]
+	run "$NAMSPILL" --exitcode=0 -- "$PROG/cli_leak" leak
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"left in net by leaky_worker"* ]]
+}
+
+@test "processes inside keep their own status; --options exitcode=N restores the library's" {
+	run --separate-stderr "$NAMSPILL" -- sh -c "'$PROG/cli_leak' leak; echo inner=\$?"
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"inner=0"* ]]
+	run --separate-stderr "$NAMSPILL" --options exitcode=7 -- sh -c "'$PROG/cli_leak' leak; echo inner=\$?"
+	[[ "$output" == *"inner=7"* ]]
+	[ "$status" -eq 66 ]
+}
+
+@test "spills of several processes of sh -c 'a; b' are one group with both pids" {
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- \
+		sh -c "'$PROG/cli_leak' leak >/dev/null; '$PROG/cli_leak' leak x >/dev/null; '$PROG/cli_leak' clean"
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"2 threads in 2 processes left in net by leaky_worker (cli_leak.c:"* ]]
+	[ "$(grep -c '^    pid [0-9]*, thread [0-9]*: .*cli_leak leak' <<<"$stderr")" -eq 2 ]
+	[ "$(grep -c 'setns(CLONE_NEWNET) at:' <<<"$stderr")" -eq 1 ]
+	[[ "$stderr" == *"SUMMARY: namspill: 2 threads in 2 of 3 processes"* ]]
+	json_check "$T/r.json" 'd["status"] == 66 and d["mode"] == "preload" and d["command"][0] == "sh"'
+	json_check "$T/r.json" 'sorted(p["argv"][1:] for p in d["processes"] if p["threads"]) == [["clean"], ["leak"], ["leak", "x"]]'
+	json_check "$T/r.json" 'sum(len(p["spills"]) for p in d["processes"]) == 2'
+	json_check "$T/r.json" 'all(p["spills"][0]["cause"]["stack"][0]["function"] == "leaky_worker" for p in d["processes"] if p["spills"])'
+	# The shell ended with _exit() before starting a thread: listed, no error.
+	json_check "$T/r.json" '[p["argv"][0] for p in d["processes"] if p["threads"] is None] == ["sh"]'
+	json_check "$T/r.json" 'all(p["error"] is None for p in d["processes"])'
+}
+
+@test "--json lists clean processes too, each with argv" {
+	run "$NAMSPILL" --json "$T/r.json" -- "$PROG/cli_leak" clean 0
+	skip_if_no_ns
+	[ "$status" -eq 0 ]
+	json_check "$T/r.json" 'd["command"] == ["'"$PROG/cli_leak"'", "clean", "0"] and d["status"] == 0'
+	json_check "$T/r.json" 'len(d["processes"]) == 1 and d["processes"][0]["spills"] == [] and d["processes"][0]["threads"] == 4'
+	json_check "$T/r.json" 'd["processes"][0]["argv"] == ["'"$PROG/cli_leak"'", "clean", "0"]'
+}
+
+@test "--junit: one test case per process, a failure per spilled one" {
+	run "$NAMSPILL" --junit "$T/r.xml" -- sh -c "'$PROG/cli_leak' leak >/dev/null; '$PROG/cli_leak' clean"
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	python3 - "$T/r.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suite = root.find("testsuite")
+cases = suite.findall("testcase")
+assert root.get("failures") == "1" and suite.get("failures") == "1", ET.tostring(root)
+assert len(cases) == 3 and suite.get("tests") == "3", ET.tostring(root)
+failed = [c for c in cases if c.find("failure") is not None]
+assert len(failed) == 1 and failed[0].get("name").endswith("cli_leak leak"), ET.tostring(root)
+text = failed[0].find("failure").text
+assert "left in net" in text and "setns(CLONE_NEWNET)" in text and "leaky_worker" in text, text
+assert all(c.find("error") is None for c in cases), ET.tostring(root)
+PY
+}
+
+@test "a process that started threads and wrote no report is named" {
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/cli_leak" threads 0
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"1 process started threads but wrote no report"* ]]
+	[[ "$stderr" == *"pid "*": $PROG/cli_leak threads 0"* ]]
+	json_check "$T/r.json" 'd["processes"][0]["error"].startswith("no report: the process started threads")'
+}
+
+@test "--keep-logs keeps each process's report" {
+	run "$NAMSPILL" --keep-logs "$T/logs" -- sh -c "'$PROG/cli_leak' clean; '$PROG/cli_leak' clean"
+	skip_if_no_ns
+	[ "$status" -eq 0 ]
+	[ "$(ls "$T/logs" | grep -c '^r\.[0-9]*$')" -eq 2 ]
+	for f in "$T"/logs/r.*[0-9]; do json_check "$f" 'd["spills"] == [] and d["argv"][1] == "clean"'; done
+}
+
+@test "--options passes keys to the processes; a bad one is refused" {
+	run "$NAMSPILL" --json "$T/r.json" --options stack_depth=2 -- "$PROG/cli_leak" leak
+	skip_if_no_ns
+	json_check "$T/r.json" 'len(d["processes"][0]["spills"][0]["cause"]["stack"]) <= 3'
+	run "$NAMSPILL" --options frobnicate=1 -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--options: unknown option 'frobnicate=1'"* ]]
+	run "$NAMSPILL" --options log_path=/tmp/x -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"namspill sets log_path itself"* ]]
+}
+
+@test "a bad inherited NAMSPILL_OPTIONS entry is reported once and left out" {
+	NAMSPILL_OPTIONS=bogus=1:stack_depth=4 run --separate-stderr "$NAMSPILL" -- sh -c 'true; true'
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "bogus" <<<"$stderr")" -eq 1 ]
+}
+
+@test "LD_PRELOAD already set is kept, ours added after it" {
+	run "$NAMSPILL" -- sh -c 'echo "$LD_PRELOAD"'
+	[[ "$output" == "$BUILD/libnamspill.so"* ]]
+	LD_PRELOAD=libc.so.6 run "$NAMSPILL" -- sh -c 'echo "$LD_PRELOAD"'
+	[[ "$output" == "libc.so.6:$(readlink -f "$BUILD/libnamspill.so")"* ]]
+}
+
+@test "usage errors, --help, --version, command not found" {
+	run "$NAMSPILL"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"usage: namspill"* ]]
+	run "$NAMSPILL" --bogus -- true
+	[ "$status" -eq 125 ]
+	run "$NAMSPILL" --json
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--json needs a value"* ]]
+	run "$NAMSPILL" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--suppressions FILE"* ]]
+	run "$NAMSPILL" --version
+	[ "$output" = "namspill 0.1.0" ]
+	run -127 "$NAMSPILL" -- /no/such/command
+	[[ "$output" == *"cannot run /no/such/command: No such file or directory"* ]]
+}
+
+@test "a missing library is named with the places looked in" {
+	cp "$NAMSPILL" "$T/namspill"
+	run "$T/namspill" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot find libnamspill.so; looked for:"* ]]
+	[[ "$output" == *"$T/libnamspill.so"* ]]
+}
+
+@test "an output file that cannot be written fails the run" {
+	run "$NAMSPILL" --json /nonexistent/dir/r.json -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--json: cannot write /nonexistent/dir/r.json"* ]]
+}
+
+@test "--quiet prints nothing for a clean run" {
+	run "$NAMSPILL" -q -- "$PROG/cli_leak" clean
+	skip_if_no_ns
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# Signals sent to namspill reach the whole tree, and nothing of the tree
+# outlives it.
+
+load helper
+
+gone() {
+	local i
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "SIGTERM to namspill reaches the command and its children; no orphan" {
+	"$NAMSPILL" -- sh -c "trap 'echo TERM > $T/got; exit 3' TERM; sleep 1000 & echo \$! > $T/sleep; wait" \
+		2>"$T/err" &
+	wrapper=$!
+	wait_for "$T/sleep"
+	kill -TERM "$wrapper"
+	status=0; wait "$wrapper" || status=$?
+	[ "$status" -eq 3 ]
+	[ "$(cat "$T/got")" = TERM ]
+	gone "$(cat "$T/sleep")"
+}
+
+@test "a child that outlives its shell after SIGTERM is killed after the grace period" {
+	"$NAMSPILL" -- sh -c "sh -c 'trap \"\" TERM; echo \$\$ > $T/stubborn; sleep 1000' & wait" 2>"$T/err" &
+	wrapper=$!
+	wait_for "$T/stubborn"
+	kill -TERM "$wrapper"
+	status=0; wait "$wrapper" || status=$?
+	[ "$status" -eq 143 ]
+	gone "$(cat "$T/stubborn")"
+}
+
+@test "SIGHUP and SIGINT are passed on the same way" {
+	# A job started with & ignores SIGINT, and so would its children:
+	# the command sets it back to the default before it sleeps.
+	for sig in HUP INT; do
+		"$NAMSPILL" -- python3 -c "import os, signal
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+open('$T/pid.$sig', 'w').write(str(os.getpid()))
+os.execvp('sleep', ['sleep', '1000'])" 2>"$T/err" &
+		wrapper=$!
+		wait_for "$T/pid.$sig"
+		kill -"$sig" "$wrapper"
+		status=0; wait "$wrapper" || status=$?
+		[ "$status" -eq $((128 + $(kill -l "$sig"))) ]
+		gone "$(cat "$T/pid.$sig")"
+	done
+}
+
+@test "if namspill is killed outright, the command goes with it" {
+	"$NAMSPILL" -- sh -c "echo \$\$ > $T/pid; exec sleep 1000" 2>"$T/err" &
+	wrapper=$!
+	wait_for "$T/pid"
+	kill -KILL "$wrapper"
+	wait "$wrapper" || true
+	gone "$(cat "$T/pid")"
+}
+
+@test "under the tracer, SIGTERM reaches the command once and the tree ends" {
+	need_root
+	"$NAMSPILL" --trace -- sh -c "trap 'echo TERM >> $T/got; exit 4' TERM; sleep 1000 & echo \$! > $T/sleep; wait" \
+		2>"$T/err" &
+	wrapper=$!
+	wait_for "$T/sleep"
+	kill -TERM "$wrapper"
+	status=0; wait "$wrapper" || status=$?
+	[ "$status" -eq 4 ]
+	[ "$(cat "$T/got")" = TERM ]
+	gone "$(cat "$T/sleep")"
+}
