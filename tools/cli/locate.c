@@ -51,28 +51,26 @@ static const char *first(const char *const *cand, size_t n, int mode, const char
 	return NULL;
 }
 
+/* here: next to us (a build tree); installed: under a library directory,
+ * ../lib or ../lib64 from us, then the one we were built for. */
+static const char *find(const char *here, const char *installed, int mode, const char *what)
+{
+	static char c[4][PATH_MAX + 64];
+	const char *d = self_dir(), *cand[] = { c[0], c[1], c[2], c[3] };
+
+	snprintf(c[0], sizeof(c[0]), "%s/%s", d, here);
+	snprintf(c[1], sizeof(c[1]), "%s/../lib/%s", d, installed);
+	snprintf(c[2], sizeof(c[2]), "%s/../lib64/%s", d, installed);
+	snprintf(c[3], sizeof(c[3]), "%s/%s", NSP_LIBDIR, installed);
+	return first(cand, 4, mode, what);
+}
+
 const char *cli_find_library(void)
 {
-	static char c[4][PATH_MAX];
-	const char *d = self_dir();
-	const char *cand[] = { c[0], c[1], c[2], c[3] };
-
-	snprintf(c[0], sizeof(c[0]), "%s/libnamspill.so", d);
-	snprintf(c[1], sizeof(c[1]), "%s/../lib/libnamspill.so.0", d);
-	snprintf(c[2], sizeof(c[2]), "%s/../lib64/libnamspill.so.0", d);
-	snprintf(c[3], sizeof(c[3]), "%s/libnamspill.so.0", NSP_LIBDIR);
-	return first(cand, 4, R_OK, "libnamspill.so");
+	return find("libnamspill.so", "libnamspill.so.0", R_OK, "libnamspill.so");
 }
 
 const char *cli_find_tracer(void)
 {
-	static char c[4][PATH_MAX];
-	const char *d = self_dir();
-	const char *cand[] = { c[0], c[1], c[2], c[3] };
-
-	snprintf(c[0], sizeof(c[0]), "%s/namspill-trace", d);
-	snprintf(c[1], sizeof(c[1]), "%s/../lib/namspill/namspill-trace", d);
-	snprintf(c[2], sizeof(c[2]), "%s/../lib64/namspill/namspill-trace", d);
-	snprintf(c[3], sizeof(c[3]), "%s/namspill/namspill-trace", NSP_LIBDIR);
-	return first(cand, 4, X_OK, "the tracer namspill-trace");
+	return find("namspill-trace", "namspill/namspill-trace", X_OK, "the tracer namspill-trace");
 }
