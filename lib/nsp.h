@@ -138,9 +138,6 @@ void nsp_options_defaults(struct nsp_options *o);
 /* Parse NAMSPILL_OPTIONS syntax; calls warn once per bad key or value. */
 void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn);
 void nsp_options_print(int fd, const struct nsp_options *o);
-/* The raw value of key in a NAMSPILL_OPTIONS string (of another process,
- * say), whether or not this build knows the key; 1 if found. */
-int nsp_options_value(const char *s, const char *key, char *val, size_t cap);
 /* Every set entry as a NAMSPILL_OPTIONS string that parses back to o;
  * -1 if it does not fit or a value holds both kinds of quote. */
 int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap);

@@ -193,63 +193,51 @@ static void warn_kv(nsp_warn_fn warn, const char *msg, const char *k, size_t kn,
 		warn(msg, kb, v ? vb : NULL);
 }
 
-struct entry {
-	const char *k, *v; /* v is NULL for a key without '=' */
-	size_t kn, vn;
-	int torn; /* unterminated quote */
-};
-
-/* The next entry of s into e; NULL at the end. */
-static const char *next_entry(const char *s, struct entry *e)
-{
-	memset(e, 0, sizeof(*e));
-	while (s && is_sep(*s))
-		s++;
-	if (!s || !*s)
-		return NULL;
-	e->k = s;
-	while (*s && *s != '=' && !is_sep(*s))
-		s++;
-	e->kn = (size_t)(s - e->k);
-	if (*s == '=') {
-		char q = *++s;
-		if (q == '"' || q == '\'') {
-			e->v = ++s;
-			while (*s && *s != q)
-				s++;
-			e->vn = (size_t)(s - e->v);
-			if (*s)
-				s++;
-			else
-				e->torn = 1;
-		} else {
-			e->v = s;
-			while (*s && !is_sep(*s))
-				s++;
-			e->vn = (size_t)(s - e->v);
-		}
-	}
-	return s;
-}
-
 void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
 {
-	struct entry e;
-
-	while ((s = next_entry(s, &e))) {
+	while (s && *s) {
+		const char *k, *v = NULL;
+		size_t kn, vn = 0;
 		const struct opt *d = NULL;
+		int torn = 0;
 
+		while (is_sep(*s))
+			s++;
+		if (!*s)
+			break;
+		k = s;
+		while (*s && *s != '=' && !is_sep(*s))
+			s++;
+		kn = (size_t)(s - k);
+		if (*s == '=') {
+			char q = *++s;
+			if (q == '"' || q == '\'') {
+				v = ++s;
+				while (*s && *s != q)
+					s++;
+				vn = (size_t)(s - v);
+				if (*s)
+					s++;
+				else
+					torn = 1;
+			} else {
+				v = s;
+				while (*s && !is_sep(*s))
+					s++;
+				vn = (size_t)(s - v);
+			}
+		}
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-			if (strlen(table[i].name) == e.kn && !memcmp(table[i].name, e.k, e.kn))
+			if (strlen(table[i].name) == kn && !memcmp(table[i].name, k, kn))
 				d = &table[i];
-		if (e.torn)
-			warn_kv(warn, "unterminated quote in value of", e.k, e.kn, NULL, 0);
+		if (torn)
+			warn_kv(warn, "unterminated quote in value of", k, kn, NULL, 0);
 		else if (!d)
-			warn_kv(warn, "unknown option", e.k, e.kn, e.v, e.vn);
-		else if (!e.v)
-			warn_kv(warn, "option needs a value:", e.k, e.kn, NULL, 0);
-		else if (set(o, d, e.v, e.vn))
-			warn_kv(warn, "bad value for option", e.k, e.kn, e.v, e.vn);
+			warn_kv(warn, "unknown option", k, kn, v, vn);
+		else if (!v)
+			warn_kv(warn, "option needs a value:", k, kn, NULL, 0);
+		else if (set(o, d, v, vn))
+			warn_kv(warn, "bad value for option", k, kn, v, vn);
 	}
 }
 
@@ -273,21 +261,6 @@ static void print_sigset(struct nsp_out *out, uint64_t set)
 			sep = "+";
 		}
 	}
-}
-
-int nsp_options_value(const char *s, const char *key, char *val, size_t cap)
-{
-	struct entry e;
-	int found = 0;
-
-	while ((s = next_entry(s, &e))) {
-		if (e.torn || !e.v || e.kn != strlen(key) || memcmp(e.k, key, e.kn) || e.vn >= cap)
-			continue;
-		memcpy(val, e.v, e.vn);
-		val[e.vn] = 0;
-		found = 1; /* the last one counts, as in nsp_options_parse */
-	}
-	return found;
 }
 
 /* The value of one entry as text, in tmp's buffer (never flushed: fd -1);

@@ -138,24 +138,6 @@ static void format_refuses_both_quotes(void **state)
 	assert_string_equal(parse(buf).log_path, "/tmp/it's");
 }
 
-static void value_of_any_key(void **state)
-{
-	char v[32];
-
-	(void)state;
-	assert_int_equal(nsp_options_value("a=1:report_signal=SIGUSR2,log_path='/x y'",
-					   "report_signal", v, sizeof(v)), 1);
-	assert_string_equal(v, "SIGUSR2");
-	assert_int_equal(nsp_options_value("log_path='/x y' log_path=/z", "log_path", v,
-					   sizeof(v)), 1);
-	assert_string_equal(v, "/z");
-	assert_int_equal(nsp_options_value("report_signalx=1:help", "report_signal", v,
-					   sizeof(v)), 0);
-	assert_int_equal(nsp_options_value("log_path='unterminated", "log_path", v, sizeof(v)),
-			 0);
-	assert_int_equal(nsp_options_value(NULL, "log_path", v, sizeof(v)), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,7 +150,6 @@ int main(void)
 		cmocka_unit_test(unterminated_quote),
 		cmocka_unit_test(format_round_trip),
 		cmocka_unit_test(format_refuses_both_quotes),
-		cmocka_unit_test(value_of_any_key),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }

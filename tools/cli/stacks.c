@@ -47,22 +47,6 @@ static const char *env_value(const char *env, size_t len, const char *name)
 	return NULL;
 }
 
-/* "SIGUSR2", "USR2" or "12". */
-static int signal_number(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s && !*end)
-		return v > 0 && v < NSIG ? (int)v : 0;
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigabbrev_np(sig) && !strcmp(sigabbrev_np(sig), s))
-			return sig;
-	return 0;
-}
-
 /* Is sig caught (SigCgt in /proc/PID/status)? */
 static int caught(pid_t pid, int sig)
 {
@@ -144,38 +128,38 @@ static int wait_request(pid_t pid, const char *dir, const char *prefix, long bef
 	return -1;
 }
 
-/* What stops a request, in words; NULL if nothing does. */
-static const char *missing(pid_t pid, const char *opts, char *sig_name, size_t scap,
-			   char *log_path, size_t lcap)
+/* What stops a request, in words; NULL if nothing does.  The process's
+ * options are read with the library's own parser. */
+static const char *missing(pid_t pid, const char *env, struct nsp_options *o)
 {
 	size_t len;
 	char *maps = proc_file(pid, "maps", &len);
 	int shim = maps && strstr(maps, "/libnamspill.so");
 
 	free(maps);
+	nsp_options_defaults(o);
+	nsp_options_parse(o, env, NULL);
 	if (!shim)
 		return "does not run with libnamspill";
-	if (!opts || !nsp_options_value(opts, "report_signal", sig_name, scap))
+	if (!o->report_signal)
 		return "has no report_signal in its NAMSPILL_OPTIONS";
-	if (!nsp_options_value(opts, "log_path", log_path, lcap) || !strcmp(log_path, "stderr") ||
-	    !strcmp(log_path, "stdout"))
+	if (!o->log_path[0] || !strcmp(o->log_path, "stderr") || !strcmp(o->log_path, "stdout"))
 		return "writes its reports to stderr, not to a log_path file";
 	return NULL;
 }
 
 int cli_request_stacks(pid_t pid, FILE *out)
 {
-	char sig_name[64], log_path[NSP_MAX_PATH], dir[CLI_PATH], prefix[NSP_MAX_PATH + 32];
+	char dir[CLI_PATH], prefix[NSP_MAX_PATH + 32], name[NSP_SIGNAME_MAX];
+	struct nsp_options o;
 	size_t len;
 	char *env = proc_file(pid, "environ", &len);
 	const char *why;
-	int sig;
 	long before;
 
 	if (!env)
 		return -1;
-	why = missing(pid, env_value(env, len, "NAMSPILL_OPTIONS"), sig_name, sizeof(sig_name),
-		      log_path, sizeof(log_path));
+	why = missing(pid, env_value(env, len, "NAMSPILL_OPTIONS"), &o);
 	free(env);
 	if (why) {
 		cli_err("ps --stacks: %d %s; start it with LD_PRELOAD=libnamspill.so and %s "
@@ -183,19 +167,14 @@ int cli_request_stacks(pid_t pid, FILE *out)
 			"report files go)", (int)pid, why, setting);
 		return -1;
 	}
-	if (!(sig = signal_number(sig_name))) {
-		cli_err("ps --stacks: %d: report_signal=%s is not a signal", (int)pid, sig_name);
+	if (!caught(pid, o.report_signal)) {
+		cli_err("ps --stacks: %d has no handler for %s yet; not sending it, it could end "
+			"the process", (int)pid, nsp_sig_name(o.report_signal, name));
 		return -1;
 	}
-	if (!caught(pid, sig)) {
-		cli_err("ps --stacks: %d has no handler for SIG%s (this libnamspill may not know "
-			"report_signal); not sending it, it could end the process",
-			(int)pid, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-		return -1;
-	}
-	request_prefix(pid, log_path, dir, sizeof(dir), prefix, sizeof(prefix));
+	request_prefix(pid, o.log_path, dir, sizeof(dir), prefix, sizeof(prefix));
 	before = last_request(dir, prefix);
-	if (kill(pid, sig)) {
+	if (kill(pid, o.report_signal)) {
 		cli_err("ps --stacks: cannot signal %d: %s", (int)pid, strerror(errno));
 		return -1;
 	}
