@@ -17,6 +17,7 @@ teardown_file() {
 
 @test "install puts every file in place, the library under its soname" {
 	for f in bin/namspill lib/libnamspill.so.0.1.0 lib/namspill/namspill-trace \
+		lib/namspill/namspill-symbolize \
 		include/namspill.h lib/pkgconfig/namspill.pc \
 		share/man/man1/namspill.1 share/man/man7/libnamspill.7; do
 		[ -f "$D/usr/local/$f" ] || { echo "missing $f"; false; }
