@@ -31,13 +31,14 @@ void cli_proc_text(FILE *f, const struct proc *p)
 	for (size_t i = 0; spills && spills->t == J_ARR && i < spills->n; i++) {
 		const struct jv *s = &spills->v[i], *sup = json_get(s, "suppressed");
 		const struct jv *cause = json_get(s, "cause");
+		const char *type;
 		char call[128];
 		if (sup && sup->t == J_BOOL && sup->b)
 			continue;
-		fprintf(f, "thread %lld (%s) left in %s:[%lld], where most threads are in [%lld]\n",
-			json_int(s, "tid", 0), json_str(s, "comm") ? json_str(s, "comm") : "?",
-			json_str(s, "type") ? json_str(s, "type") : "?", json_int(s, "inode", 0),
-			json_int(s, "majority_inode", 0));
+		type = json_str(s, "type") ? json_str(s, "type") : "?";
+		fprintf(f, "thread %lld (%s) left in %s:[%lld], where most threads are in %s:[%lld]\n",
+			json_int(s, "tid", 0), json_str(s, "comm") ? json_str(s, "comm") : "?", type,
+			json_int(s, "inode", 0), type, json_int(s, "majority_inode", 0));
 		if (cause && cause->t == J_OBJ) {
 			cli_call(call, sizeof(call), cause);
 			fprintf(f, "  by %s on thread %lld at:\n", call, json_int(cause, "tid", 0));

@@ -161,6 +161,8 @@ static void print_members(FILE *f, const struct group *g)
 			i + 1 < g->n && g->m[i + 1].p == p ? "s" : "");
 		for (; j < g->n && g->m[j].p == p; j++)
 			fprintf(f, " %lld", g->m[j].tid);
+		if (json_str(p->rep, "signal"))
+			fprintf(f, " (at %s)", json_str(p->rep, "signal"));
 		fputs(": ", f);
 		print_cmdline(f, p->cmdline);
 		i = j;
