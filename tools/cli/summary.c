@@ -253,10 +253,13 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 			fprintf(f, "; %zu suppressed", ps->suppressed);
 		fputc('\n', f);
 	} else if (!c->quiet) {
-		fprintf(f, "namspill: no thread left in a foreign namespace (%zu process%s checked",
-			checked, checked == 1 ? "" : "es");
+		fputs("namspill: no thread left in a foreign namespace (", f);
+		if (checked || !ps->single)
+			fprintf(f, "%zu process%s checked%s", checked, checked == 1 ? "" : "es",
+				ps->single ? ", " : "");
 		if (ps->single)
-			fprintf(f, ", %zu single-threaded to the end", ps->single);
+			fprintf(f, "%zu%s single-threaded to the end", ps->single,
+				checked ? "" : ps->single == 1 ? " process" : " processes");
 		if (ps->suppressed)
 			fprintf(f, "; %zu suppressed", ps->suppressed);
 		fputs(")\n", f);
