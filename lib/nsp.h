@@ -515,8 +515,12 @@ int nsp_supp_match(const struct nsp_supp *set, int kind, const char *name);
 
 /* ---- report_suppress.c: the suppressions option applied to reports */
 
-/* Reads the file named by the suppressions option; bad lines get one
- * message each.  Returns 0, or a negative errno if it cannot be read. */
+/* Adds the rules of a suppression file to set (plain syscalls, no malloc);
+ * each bad line gets one message on stderr naming file and line.  0, or a
+ * negative errno (-EFBIG: over 1 MiB) if it cannot be read. */
+int nsp_supp_read(struct nsp_supp *set, const char *path);
+/* The same for the file of the suppressions option, into the rules the
+ * reports use; says on stderr if it cannot be read. */
 int nsp_supp_load(const char *path);
 /* Marks the suppressed spills of r (names from s); returns how many are
  * left, the count that fails a run. */

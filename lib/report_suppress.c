@@ -73,30 +73,34 @@ static int cannot(const char *path, int e)
 	return -e;
 }
 
-int nsp_supp_load(const char *path)
+int nsp_supp_read(struct nsp_supp *set, const char *path)
 {
 	struct nsp_arena a;
 	struct where w = { path };
 	ssize_t n;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (!path || !*path)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cannot(path, errno);
+		return -errno;
 	if (nsp_arena_init(&a, MAX_FILE + 1)) {
 		close(fd);
-		return cannot(path, ENOMEM);
+		return -ENOMEM;
 	}
 	n = slurp(fd, a.base, MAX_FILE + 1);
 	close(fd);
 	if (n >= 0 && (size_t)n <= MAX_FILE)
-		nsp_supp_parse(&supp, a.base, (size_t)n, bad_line, &w);
+		nsp_supp_parse(set, a.base, (size_t)n, bad_line, &w);
 	nsp_arena_fini(&a);
 	if (n < 0)
-		return cannot(path, (int)-n);
-	return (size_t)n > MAX_FILE ? cannot(path, EFBIG) : 0;
+		return (int)n;
+	return (size_t)n > MAX_FILE ? -EFBIG : 0;
+}
+
+int nsp_supp_load(const char *path)
+{
+	int e = path && *path ? nsp_supp_read(&supp, path) : 0;
+
+	return e ? cannot(path, -e) : 0;
 }
 
 static int stack_matches(const struct nsp_stack *st, struct nsp_sym *s)

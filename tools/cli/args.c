@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-void cli_usage(FILE *f)
+static void usage(FILE *f)
 {
 	fputs("usage: namspill [OPTIONS] [--] COMMAND [ARGS...]\n"
 	      "       namspill ps [--json] [--stacks] PID...\n"
@@ -64,7 +64,6 @@ static int exitcode_of(const char *s, int *out)
 	return 0;
 }
 
-/* -1: run c->cmd; otherwise the status to exit with now. */
 int cli_parse_args(struct cli *c, int argc, char **argv)
 {
 	int i, missing = 0;
@@ -77,7 +76,7 @@ int cli_parse_args(struct cli *c, int argc, char **argv)
 			i++;
 			break;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			cli_usage(stdout);
+			usage(stdout);
 			return 0;
 		} else if (!strcmp(a, "--version")) {
 			printf("namspill %s\n", NAMSPILL_VERSION);
@@ -110,7 +109,7 @@ int cli_parse_args(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		cli_usage(stderr);
+		usage(stderr);
 		return CLI_FAILED;
 	}
 	c->cmd = argv + i;

@@ -39,8 +39,8 @@ char *cli_strdup(const char *s);
 char *cli_slurp(const char *path, size_t *len);
 
 /* ---- args.c */
+/* -1: run c->cmd; otherwise the status to exit with now. */
 int cli_parse_args(struct cli *c, int argc, char **argv);
-void cli_usage(FILE *f);
 
 /* ---- locate.c: our own files, in the build tree or installed */
 /* Path of libnamspill.so, or NULL after saying where it looked. */
@@ -57,9 +57,6 @@ enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **w
 /* NAMSPILL_OPTIONS for the tree: inherited and --options entries checked
  * (a bad --options entry is an error), the report directory forced. */
 int cli_make_options(struct cli *c, char *out, size_t cap);
-/* The suppressions file checked once (bad lines reported here) and
- * copied clean into the report directory; its path, or "" for none. */
-int cli_prepare_suppressions(struct cli *c, const char *path, char *out, size_t cap);
 int cli_add_preload(const char *lib);
 
 /* ---- run.c: the command tree */
@@ -122,12 +119,10 @@ void cli_culprit(char *buf, size_t cap, const struct jv *stack);
 /* "setns(CLONE_NEWNET)" */
 void cli_call(char *buf, size_t cap, const struct jv *cause);
 
-/* ---- summary.c, out_json.c, junit.c */
+/* ---- summary.c, out_json.c, junit.c: the outputs */
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
 int cli_write_json(const char *path, const struct cli *c, const struct procs *ps);
 int cli_write_junit(const char *path, const struct cli *c, const struct procs *ps);
-/* The spills of one process as text (the JUnit failure). */
-void cli_proc_text(FILE *f, const struct proc *p);
 
 /* ---- ps.c, stacks.c */
 int cli_ps(int argc, char **argv);

@@ -22,6 +22,39 @@ static void warn_arg(const char *msg, const char *key, const char *val)
 	bad_entries++;
 }
 
+/* The suppressions file checked once here (bad lines reported once, not
+ * by every process) and copied clean into the report directory; its path
+ * in out, "" for none. */
+static int prepare_suppressions(struct cli *c, const char *path, char *out, size_t cap)
+{
+	struct nsp_supp *set;
+	FILE *f;
+	int e;
+
+	out[0] = 0;
+	if (!path || !*path)
+		return 0;
+	set = cli_alloc(sizeof(*set));
+	if ((e = nsp_supp_read(set, path))) {
+		cli_err("cannot read suppressions file %s: %s", path,
+			e == -EFBIG ? "larger than 1 MiB" : strerror(-e));
+		free(set);
+		return -1;
+	}
+	snprintf(out, cap, "%s/suppressions", c->dir);
+	f = fopen(out, "we");
+	for (size_t i = 0; f && i < set->n; i++)
+		fprintf(f, "%s:%s\n", set->rule[i].kind == NSP_SUPP_SPILL ? "spill" : "module",
+			set->text + set->rule[i].off);
+	if (!f || fclose(f)) {
+		cli_err("cannot write %s: %s", out, strerror(errno));
+		free(set);
+		return -1;
+	}
+	free(set);
+	return 0;
+}
+
 /* Inherited entries first, then ours: processes keep their own exit
  * status (only the wrapper's verdict fails a run, so `make` does not stop
  * half-way on a status 66), unless --options asks for exitcode itself. */
@@ -43,7 +76,7 @@ int cli_make_options(struct cli *c, char *out, size_t cap)
 	nsp_options_parse(&o, c->options, warn_arg);
 	if (bad_entries)
 		return -1;
-	if (cli_prepare_suppressions(c, c->suppressions ? c->suppressions : o.suppressions,
+	if (prepare_suppressions(c, c->suppressions ? c->suppressions : o.suppressions,
 				     supp, sizeof(supp)))
 		return -1;
 	snprintf(o.suppressions, sizeof(o.suppressions), "%s", supp);
@@ -54,51 +87,6 @@ int cli_make_options(struct cli *c, char *out, size_t cap)
 		cli_err("NAMSPILL_OPTIONS would be too long, or a value holds both ' and \"");
 		return -1;
 	}
-	return 0;
-}
-
-struct supp_ctx {
-	const char *path;
-};
-
-static void bad_line(void *ctx, size_t line, const char *why, const char *item, size_t n)
-{
-	const struct supp_ctx *s = ctx;
-
-	cli_err("%s:%zu: %s '%.*s'; line ignored", s->path, line, why, (int)(n > 80 ? 80 : n),
-		item);
-}
-
-int cli_prepare_suppressions(struct cli *c, const char *path, char *out, size_t cap)
-{
-	struct nsp_supp *set;
-	struct supp_ctx ctx = { path };
-	size_t len;
-	char *text;
-	FILE *f;
-
-	out[0] = 0;
-	if (!path || !*path)
-		return 0;
-	text = cli_slurp(path, &len);
-	if (!text) {
-		cli_err("cannot read suppressions file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	set = cli_alloc(sizeof(*set));
-	nsp_supp_parse(set, text, len, bad_line, &ctx);
-	free(text);
-	snprintf(out, cap, "%s/suppressions", c->dir);
-	f = fopen(out, "we");
-	for (size_t i = 0; f && i < set->n; i++)
-		fprintf(f, "%s:%s\n", set->rule[i].kind == NSP_SUPP_SPILL ? "spill" : "module",
-			set->text + set->rule[i].off);
-	if (!f || fclose(f)) {
-		cli_err("cannot write %s: %s", out, strerror(errno));
-		free(set);
-		return -1;
-	}
-	free(set);
 	return 0;
 }
 

@@ -24,7 +24,8 @@ static void xml(FILE *f, const char *s)
 	}
 }
 
-void cli_proc_text(FILE *f, const struct proc *p)
+/* The spills of one process as text, the failure's. */
+static void proc_text(FILE *f, const struct proc *p)
 {
 	const struct jv *spills = json_get(p->rep, "spills");
 
@@ -73,7 +74,7 @@ static void testcase(FILE *f, const struct proc *p)
 		fputs("\"/>\n", f);
 	} else if (p->spills) {
 		m = open_memstream(&text, &len);
-		cli_proc_text(m, p);
+		proc_text(m, p);
 		fclose(m);
 		fprintf(f, "      <failure type=\"spill\" message=\"%zu thread%s left in a foreign "
 			   "namespace\">", p->spills, p->spills == 1 ? "" : "s");
