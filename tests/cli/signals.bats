@@ -59,7 +59,8 @@ os.execvp('sleep', ['sleep', '1000'])" 2>"$T/err" &
 }
 
 @test "if namspill is killed outright, the command goes with it" {
-	"$NAMSPILL" -- sh -c "echo \$\$ > $T/pid; exec sleep 1000" 2>"$T/err" &
+	# Its report directory stays behind: let it be in $T.
+	TMPDIR=$T "$NAMSPILL" -- sh -c "echo \$\$ > $T/pid; exec sleep 1000" 2>"$T/err" &
 	wrapper=$!
 	wait_for "$T/pid"
 	kill -KILL "$wrapper"
