@@ -93,6 +93,7 @@ extern struct nsp_pool nsp_threads;
 extern struct nsp_pool nsp_events;
 
 extern _Atomic int nsp_shared_tls; /* a clone() shares its creator's TLS */
+extern _Atomic int nsp_reporting;  /* reports in progress: release nothing */
 
 struct nsp_thread *nsp_self(void);
 nsp_ref nsp_ref_of(const struct nsp_thread *t);
@@ -247,6 +248,9 @@ void nsp_proc_anchor(void);
 int nsp_proc_open(const char *rel, int flags);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
+/* Thread ids named by the getdents64 records in buf[0..n), at most cap;
+ * other names and malformed records are skipped.  Pure, for fuzzing. */
+size_t nsp_dents_tids(const char *buf, size_t n, pid_t *out, size_t cap);
 
 /* ---- verdict.c: pure majority logic */
 

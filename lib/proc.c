@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,46 +109,128 @@ static int read_task(int taskfd, pid_t tid, struct namspill_task *t)
 	return 0;
 }
 
-static pid_t parse_tid(const char *s)
+static pid_t parse_tid(const char *s, size_t max)
 {
 	long v = 0;
+	size_t i;
 
-	if (!*s)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 0x3fffffff)
+	for (i = 0; i < max && s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > 0x3fffffff)
 			return 0;
-		v = v * 10 + (*s - '0');
+		v = v * 10 + (s[i] - '0');
 	}
-	return (pid_t)v;
+	return i < max ? (pid_t)v : 0; /* empty or unterminated: 0 */
+}
+
+size_t nsp_dents_tids(const char *buf, size_t n, pid_t *out, size_t cap)
+{
+	size_t off = 0, k = 0;
+	const size_t head = offsetof(struct dirent64, d_name);
+
+	while (n - off >= head && k < cap) {
+		struct dirent64 d;
+		pid_t tid;
+		memcpy(&d, buf + off, head); /* buf need not be aligned */
+		if (d.d_reclen < head || d.d_reclen > n - off)
+			break;
+		tid = parse_tid(buf + off + head, d.d_reclen - head);
+		if (tid > 0)
+			out[k++] = tid;
+		off += d.d_reclen;
+	}
+	return k;
+}
+
+/* In-place heap sort: qsort may allocate, and this runs in signal context. */
+static void sift(pid_t *a, size_t i, size_t n)
+{
+	for (size_t c; (c = 2 * i + 1) < n; i = c) {
+		pid_t t;
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[i] >= a[c])
+			return;
+		t = a[i], a[i] = a[c], a[c] = t;
+	}
+}
+
+static size_t sort_unique(pid_t *a, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = n / 2; i-- > 0;)
+		sift(a, i, n);
+	for (size_t e = n; e-- > 1;) {
+		pid_t t = a[0];
+		a[0] = a[e], a[e] = t;
+		sift(a, 0, e);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!k || a[i] != a[k - 1])
+			a[k++] = a[i];
+	return k;
+}
+
+/* Listing /proc/PID/task while threads end can skip live threads: when the
+ * entry a getdents call stopped at has gone, the next call resumes by
+ * position in a list that shrank.  So the directory is read again until a
+ * pass finds no thread the earlier ones missed (at most PASSES times). */
+#define PASSES 4
+#define DENTS_SIZE (64 << 10)
+
+static long list_tids(int fd, struct nsp_arena *a, pid_t **out)
+{
+	char *dents = nsp_arena_alloc(a, DENTS_SIZE);
+	size_t avail, n = 0, seen = 0;
+	pid_t *tids;
+	ssize_t got = 0;
+
+	if (!dents || !(tids = nsp_arena_rest(a, &avail)))
+		return -ENOMEM;
+	avail /= sizeof(*tids);
+	for (int pass = 0; pass < PASSES; pass++) {
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return -errno;
+		while ((got = getdents64(fd, dents, DENTS_SIZE)) > 0)
+			n += nsp_dents_tids(dents, (size_t)got, tids + n, avail - n);
+		if (got < 0)
+			return -errno;
+		n = sort_unique(tids, n);
+		if (pass > 0 && n == seen)
+			break;
+		seen = n;
+	}
+	nsp_arena_keep(a, n * sizeof(*tids));
+	*out = tids;
+	return (long)n;
 }
 
 long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 {
-	char path[48], dents[4096];
+	char path[48];
 	size_t avail, n = 0;
-	struct namspill_task *t = nsp_arena_rest(a, &avail);
+	struct namspill_task *t;
+	pid_t *tids = NULL;
+	long ntids;
 	int fd, denied = 0;
-	ssize_t got;
 
 	path3(path, sizeof(path), "", (uint64_t)pid, "/task");
 	fd = nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
+	ntids = list_tids(fd, a, &tids);
+	t = ntids < 0 ? NULL : nsp_arena_rest(a, &avail);
+	if (!t) {
+		close(fd);
+		return ntids < 0 ? ntids : -ENOMEM;
+	}
 	avail /= sizeof(*t);
-	while ((got = getdents64(fd, dents, sizeof(dents))) > 0) {
-		for (ssize_t off = 0; off < got;) {
-			struct dirent64 *d = (struct dirent64 *)(dents + off);
-			pid_t tid = parse_tid(d->d_name);
-			off += d->d_reclen;
-			int e = tid > 0 && n < avail ? read_task(fd, tid, &t[n]) : 1;
-			n += e == 0;
-			denied |= e == -EACCES || e == -EPERM;
-		}
+	for (long i = 0; i < ntids && n < avail; i++) {
+		int e = read_task(fd, tids[i], &t[n]);
+		n += e == 0;
+		denied |= e == -EACCES || e == -EPERM;
 	}
 	close(fd);
-	if (got < 0)
-		return -errno;
 	if (!n && denied)
 		return -EACCES; /* not "no threads": the caller may not look */
 	nsp_arena_keep(a, n * sizeof(*t));
