@@ -18,7 +18,20 @@
 struct nsp_pool nsp_threads = NSP_POOL_INIT(struct nsp_thread);
 struct nsp_pool nsp_events = NSP_POOL_INIT(struct nsp_event);
 
+/* A thread's record outlives the thread by NSP_QUARANTINE thread ends.
+ * The record is let go in the thread's cleanup, before the kernel thread
+ * is gone; a report that sees the thread in /proc in that moment must
+ * still find what it did.  Costs at most that many records, ever. */
+#define NSP_QUARANTINE 1024
+
+/* While a report is being taken, nothing is given back: a record or event
+ * the report copied stays what it was until the report has read it.  What
+ * is kept then is let go never; only reports pay for it. */
+_Atomic int nsp_reporting;
+
 static __thread struct nsp_thread *self NSP_TLS;
+static _Atomic nsp_ref quarantine[NSP_QUARANTINE];
+static _Atomic uint32_t quarantine_pos;
 static _Atomic uint64_t seq_counter;
 static pthread_key_t end_key;
 static _Atomic int end_key_state; /* 0 none, 1 creating, 2 ready */
@@ -190,10 +203,14 @@ void nsp_record_switch(int call, unsigned kinds)
 		n += (kinds >> k) & 1;
 	atomic_store_explicit(&e->refs, (uint32_t)n, memory_order_relaxed);
 	r = NSP_REF(idx, atomic_load_explicit(&e->obj.gen, memory_order_relaxed));
-	for (int k = 0; k < NSP_NKINDS; k++)
-		if (kinds & (1u << k))
-			event_release(atomic_exchange_explicit(&t->cause[k], r,
-							       memory_order_release));
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		nsp_ref old;
+		if (!(kinds & (1u << k)))
+			continue;
+		old = atomic_exchange_explicit(&t->cause[k], r, memory_order_acq_rel);
+		if (!atomic_load(&nsp_reporting))
+			event_release(old);
+	}
 }
 
 struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
@@ -244,14 +261,17 @@ void nsp_thread_begin(struct nsp_thread *t)
 void nsp_thread_end(void)
 {
 	struct nsp_thread *t = self;
+	uint32_t pos;
 
 	if (!t)
 		return;
 	self = NULL;
 	nsp_altstack_thread_end();
-	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED)
+	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED ||
+	    atomic_load(&nsp_reporting))
 		return;
-	thread_release(nsp_ref_of(t));
+	pos = atomic_fetch_add_explicit(&quarantine_pos, 1, memory_order_relaxed);
+	thread_release(atomic_exchange(&quarantine[pos % NSP_QUARANTINE], nsp_ref_of(t)));
 }
 
 /* In the child of fork() only the forking thread exists.  Its record stays

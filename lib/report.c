@@ -191,11 +191,13 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a,
 {
 	struct nsp_recmap m;
 
-	if (nsp_report_scan(r, a, getpid(), trigger, signo))
-		return r->proc_err;
-	if (nsp_recmap_build(&m, a))
-		return r->proc_err = -ENOMEM;
-	for (size_t i = 0; i < r->nspills; i++)
-		explain(&r->spills[i], nsp_recmap_find(&m, r->spills[i].tid), a);
-	return 0;
+	atomic_fetch_add(&nsp_reporting, 1);
+	if (nsp_report_scan(r, a, getpid(), trigger, signo) == 0) {
+		if (nsp_recmap_build(&m, a))
+			r->proc_err = -ENOMEM;
+		for (size_t i = 0; !r->proc_err && i < r->nspills; i++)
+			explain(&r->spills[i], nsp_recmap_find(&m, r->spills[i].tid), a);
+	}
+	atomic_fetch_sub(&nsp_reporting, 1);
+	return r->proc_err;
 }
