@@ -277,3 +277,24 @@ int nsp_emit(const char *trigger, int signo)
 	errno = saved;
 	return n;
 }
+
+/* verbosity=2: how big the pools grew.  Their high-water marks are the
+ * most records and events ever alive at once, so a test can tell bounded
+ * memory from a leak without reading the process's RSS. */
+void nsp_emit_pool_stats(void)
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, 2);
+	nsp_out_str(&o, "namspill: pools: thread records ");
+	nsp_out_u64(&o, nsp_pool_high(&nsp_threads));
+	nsp_out_str(&o, " (");
+	nsp_out_u64(&o, nsp_pool_bytes(&nsp_threads));
+	nsp_out_str(&o, " bytes), events ");
+	nsp_out_u64(&o, nsp_pool_high(&nsp_events));
+	nsp_out_str(&o, " (");
+	nsp_out_u64(&o, nsp_pool_bytes(&nsp_events));
+	nsp_out_str(&o, " bytes)\n");
+	nsp_out_flush(&o);
+}
+

@@ -87,6 +87,8 @@ int nsp_exit_report(int status)
 	}
 	nsp_sig_block_fatal(&mask);
 	n = nsp_emit("exit", 0);
+	if (nsp_opt.verbosity >= 2)
+		nsp_emit_pool_stats();
 	nsp_final_done();
 	die_if_deferred();
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);

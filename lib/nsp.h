@@ -404,6 +404,9 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 
 /* ---- emit.c: where reports go */
 
+/* verbosity=2: the pools' high-water marks, one line on stderr. */
+void nsp_emit_pool_stats(void);
+
 /* Writes the report of this process per the options; returns the number
  * of spills not suppressed, or -1 if no verdict could be taken.  "signal"
  * and "request" reports are written from a signal handler: frames are then

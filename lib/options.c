@@ -39,7 +39,8 @@ static const struct opt {
 	{ "stack_depth", OPT_INT, offsetof(struct nsp_options, stack_depth), 1,
 	  NSP_MAX_DEPTH, "frames kept per stack" },
 	{ "verbosity", OPT_INT, offsetof(struct nsp_options, verbosity), 0, 3,
-	  "0: reports and warnings; 1: also say when a process is clean" },
+	  "0: reports and warnings; 1: also say when a process is clean; "
+	  "2: also the size of the shim's record pools at exit" },
 	{ "signals", OPT_SIGSET, offsetof(struct nsp_options, signals), 0, 0,
 	  "signals that get a report before they kill the process, while their "
 	  "disposition is the default: names joined by '+' (or quoted, with commas), "
