@@ -252,6 +252,25 @@ ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
  * other names and malformed records are skipped.  Pure, for fuzzing. */
 size_t nsp_dents_tids(const char *buf, size_t n, pid_t *out, size_t cap);
 
+/* Reads /proc/PID/NAME (pid 0: this process) whole into the arena with
+ * plain syscalls; returns its length or a negative errno. */
+long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out);
+
+/* ---- proctext.c: /proc text (maps, status) */
+
+struct nsp_map {
+	struct nsp_map *next;
+	uintptr_t lo, hi, base; /* base: load address of the file (offset 0) */
+	const char *path;       /* NULL: anonymous, [stack], [vdso], ... */
+	int exec;
+};
+
+/* Every well-formed line of buf[0..n), in order, allocated in a. */
+struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a);
+/* The number after "key:" in /proc/PID/status text, base 10 or 16;
+ * 0, or -1 if missing or not a number. */
+int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);
+
 /* ---- verdict.c: pure majority logic */
 
 struct nsp_verdict {

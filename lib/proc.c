@@ -1,5 +1,5 @@
-/* The one reader of /proc/PID/task: thread ids, names and namespace
- * identities.  Raw openat/getdents64/fstatat on stack buffers only, so it
+/* The one reader of /proc: thread ids, names and namespace identities from
+ * /proc/PID/task, and whole files for the text parsers (proctext.c).  Raw openat/getdents64/fstatat on stack buffers only, so it
  * serves the exit report, signal-time reports and the CLI alike. */
 #include <dirent.h>
 #include <errno.h>
@@ -81,6 +81,34 @@ int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16])
 	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/comm");
 	path3(path, sizeof(path), "", (uint64_t)pid, tail);
 	return read_comm(nsp_proc_open(path, O_RDONLY), comm);
+}
+
+long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out)
+{
+	char path[64], tail[32] = "/";
+	size_t avail, n = 0;
+	char *buf = nsp_arena_rest(a, &avail);
+	ssize_t got = 0;
+	int fd;
+
+	if (strlen(name) >= sizeof(tail) - 1)
+		return -ENAMETOOLONG;
+	strcat(tail, name);
+	if (pid)
+		path3(path, sizeof(path), "", (uint64_t)pid, tail);
+	else
+		strcat(strcpy(path, "self"), tail);
+	if (!buf)
+		return -ENOMEM;
+	fd = nsp_proc_open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (n < avail && ((got = read(fd, buf + n, avail - n)) > 0 || (got < 0 && errno == EINTR)))
+		n += got > 0 ? (size_t)got : 0;
+	close(fd);
+	nsp_arena_keep(a, n);
+	*out = buf;
+	return (long)n;
 }
 
 /* 0, or a negative errno: -ESRCH if the thread is gone. */

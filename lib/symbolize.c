@@ -1,6 +1,6 @@
 /* Naming raw addresses, only when a report is written.  Module and offset
- * come from /proc/self/maps (read with plain syscalls, so this part works
- * in a signal handler).  Function names, including static functions from
+ * come from /proc/PID/maps (proc.c reads it with plain syscalls, proctext.c
+ * parses it, so this part works in a signal handler).  Function names, including static functions from
  * .symtab, and file:line from DWARF come from elfutils libdwfl, loaded
  * privately on first use like libunwind. */
 #include <dlfcn.h>
@@ -13,12 +13,6 @@
 #include <unistd.h>
 
 #include "nsp.h"
-
-struct map {
-	struct map *next;
-	uintptr_t lo, hi, base;
-	const char *path;
-};
 
 struct dw {
 	Dwfl *(*begin)(const Dwfl_Callbacks *);
@@ -47,7 +41,7 @@ struct dw {
 
 struct nsp_sym {
 	struct nsp_arena *a;
-	struct map *maps;
+	struct nsp_map *maps;
 	struct dw dw;
 	Dwfl *dwfl;
 	int full;
@@ -59,102 +53,6 @@ void nsp_sym_set_table(struct nsp_sym *s, const struct nsp_symtab *t)
 {
 	if (s)
 		s->table = t;
-}
-
-static uintptr_t hex(const char **s)
-{
-	uintptr_t v = 0;
-
-	for (;; (*s)++) {
-		char c = **s;
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uintptr_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (uintptr_t)(c - 'a' + 10);
-		else
-			return v;
-	}
-}
-
-static const char *skip_field(const char *p)
-{
-	while (*p && *p != ' ')
-		p++;
-	while (*p == ' ')
-		p++;
-	return p;
-}
-
-/* "lo-hi perms offset dev inode   path"; the module base is where its
- * first mapping (file offset 0) starts, as in "(module+0x1234)". */
-static struct map *add_map_line(struct nsp_sym *s, const char *line, struct map *prev)
-{
-	const char *p = line, *path;
-	uintptr_t lo, hi, off;
-	size_t plen;
-	struct map *m;
-
-	lo = hex(&p);
-	if (*p++ != '-')
-		return prev;
-	hi = hex(&p);
-	p = skip_field(p);
-	off = hex(&p);
-	path = strchr(p, '/');
-	if (!path)
-		return prev; /* anonymous, [stack], [vdso]: no module */
-	plen = strlen(path);
-	m = nsp_arena_alloc(s->a, sizeof(*m) + plen + 1);
-	if (!m)
-		return prev;
-	memcpy((char *)(m + 1), path, plen + 1);
-	m->next = NULL;
-	m->lo = lo;
-	m->hi = hi;
-	m->path = (char *)(m + 1);
-	m->base = lo - off;
-	if (prev && !strcmp(prev->path, m->path))
-		m->base = prev->base;
-	if (prev)
-		prev->next = m;
-	else
-		s->maps = m;
-	return m;
-}
-
-static void read_maps(struct nsp_sym *s, pid_t pid)
-{
-	char buf[4096], line[4096 + 256], path[32] = "self/maps", num[12];
-	size_t ll = 0;
-	ssize_t n;
-	int fd, k = sizeof(num);
-
-	if (!s->self) {
-		num[--k] = 0;
-		do
-			num[--k] = (char)('0' + pid % 10);
-		while (pid /= 10);
-		strcpy(path, num + k);
-		strcat(path, "/maps");
-	}
-	fd = nsp_proc_open(path, O_RDONLY);
-	struct map *last = NULL;
-
-	if (fd < 0)
-		return;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != '\n') {
-				if (ll < sizeof(line) - 1)
-					line[ll++] = buf[i];
-				continue;
-			}
-			line[ll] = 0;
-			last = add_map_line(s, line, last);
-			ll = 0;
-		}
-	}
-	close(fd);
 }
 
 static void load_dw(struct dw *d)
@@ -199,6 +97,8 @@ struct nsp_sym *nsp_sym_open(struct nsp_arena *a, int full)
 struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 {
 	struct nsp_sym *s = nsp_arena_alloc(a, sizeof(*s));
+	char *text;
+	long n;
 
 	if (!s)
 		return NULL;
@@ -207,7 +107,9 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 	s->self = pid == 0 || pid == getpid();
 	if (s->self)
 		pid = getpid();
-	read_maps(s, pid);
+	n = nsp_proc_slurp(s->self ? 0 : pid, "maps", a, &text);
+	if (n > 0)
+		s->maps = nsp_maps_parse(text, (size_t)n, a);
 	s->full = full;
 	if (!full)
 		return s;
@@ -365,8 +267,8 @@ int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 		return 1;
 	if (s->table && (n = nsp_symtab_frames(s->table, ip, f, max)) > 0)
 		return n;
-	for (const struct map *m = s->maps; m; m = m->next) {
-		if (pc >= m->lo && pc < m->hi) {
+	for (const struct nsp_map *m = s->maps; m; m = m->next) {
+		if (m->path && pc >= m->lo && pc < m->hi) {
 			f->module = m->path;
 			f->offset = ip - m->base;
 			break;

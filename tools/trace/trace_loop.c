@@ -16,20 +16,22 @@
 
 static pid_t root;
 
+/* A small /proc/PID/status, parsed by lib/proctext.c. */
+static int status_num(pid_t pid, const char *key, int base, uint64_t *v)
+{
+	char buf[4096];
+	struct nsp_arena a = { buf, 0, sizeof(buf) };
+	char *text;
+	long n = nsp_proc_slurp(pid, "status", &a, &text);
+
+	return n > 0 ? nsp_status_num(text, (size_t)n, key, base, v) : -1;
+}
+
 static pid_t tgid_of(pid_t tid)
 {
-	char path[40], line[128];
-	pid_t tgid = tid;
-	FILE *f;
+	uint64_t tgid;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (!(f = fopen(path, "re")))
-		return tid;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
+	return status_num(tid, "Tgid", 10, &tgid) ? tid : (pid_t)tgid;
 }
 
 static struct trec *thread_of(pid_t tid)
@@ -138,34 +140,20 @@ static void on_exec(pid_t tid)
 	resume(tid, PTRACE_CONT, 0);
 }
 
-static int sigmask_has(const char *line, const char *key, int sig)
-{
-	unsigned long long m;
-
-	return !strncmp(line, key, strlen(key)) &&
-	       sscanf(line + strlen(key), "%llx", &m) == 1 && (m >> (sig - 1)) & 1;
-}
-
 /* Will this signal end the process: default action terminate or core,
  * neither caught nor ignored? */
 static int fatal(pid_t tgid, int sig)
 {
-	char path[40], line[256];
-	int handled = 0;
-	FILE *f;
+	uint64_t ign, cgt;
 
 	switch (sig) {
 	case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:
 	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tgid);
-	if (!(f = fopen(path, "re")))
+	if (status_num(tgid, "SigIgn", 16, &ign) || status_num(tgid, "SigCgt", 16, &cgt))
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		handled |= sigmask_has(line, "SigIgn:", sig) || sigmask_has(line, "SigCgt:", sig);
-	fclose(f);
-	return !handled;
+	return !(((ign | cgt) >> (sig - 1)) & 1);
 }
 
 static void on_signal(struct trec *t, int sig)

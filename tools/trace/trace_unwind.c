@@ -184,22 +184,22 @@ void trace_unwind_forget(struct tproc *p)
 
 static void read_exec_maps(struct unw *u, pid_t pid)
 {
-	char path[40], line[512];
-	FILE *f;
+	struct nsp_arena a;
+	char *text;
+	long n;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	u->nx = 0;
-	if (!(f = fopen(path, "re")))
+	if (nsp_arena_init(&a, (size_t)16 << 20))
 		return;
-	while (u->nx < MAX_EXEC && fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		char perm[5];
-		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perm) == 3 && perm[2] == 'x') {
-			u->lo[u->nx] = lo;
-			u->hi[u->nx++] = hi;
+	n = nsp_proc_slurp(pid, "maps", &a, &text);
+	for (const struct nsp_map *m = n > 0 ? nsp_maps_parse(text, (size_t)n, &a) : NULL;
+	     m && u->nx < MAX_EXEC; m = m->next) {
+		if (m->exec) {
+			u->lo[u->nx] = m->lo;
+			u->hi[u->nx++] = m->hi;
 		}
 	}
-	fclose(f);
+	nsp_arena_fini(&a);
 }
 
 static int is_code(struct unw *u, pid_t pid, uintptr_t a)
