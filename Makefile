@@ -4,8 +4,11 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 BUILD   ?= build
+# SAN: sanitizer flags for everything built, library and tests (tests/san.mk)
+SAN     ?=
 NSP_CFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -fPIC -fvisibility=hidden \
-	-fno-omit-frame-pointer -Iinclude -Ilib -Ishim -D_GNU_SOURCE $(CFLAGS)
+	-fno-omit-frame-pointer -Iinclude -Ilib -Ishim -D_GNU_SOURCE $(SAN) $(CFLAGS)
+LDFLAGS += $(SAN)
 
 LIB_SRC  = $(wildcard lib/*.c)
 SHIM_SRC = $(wildcard shim/*.c)

@@ -1,7 +1,7 @@
 # Test programs.  Unit tests link lib/ statically with cmocka; functional
 # test programs are plain C programs run with and without the preload.
 
-TEST_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Iinclude -Ilib -D_GNU_SOURCE -pthread
+TEST_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Iinclude -Ilib -D_GNU_SOURCE -pthread $(SAN)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 FUNC_SRC = $(wildcard tests/func/*.c)

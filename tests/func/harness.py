@@ -8,6 +8,7 @@ without the preloaded shim, collect its JSON reports, check them.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,25 @@ LIB = os.path.join(BUILD, "libnamspill.so")
 TRACER = os.path.join(BUILD, "namspill-trace")
 PROGS = os.path.join(BUILD, "tests", "func")
 SKIP_RC = 77
+
+# Sanitizer builds (make check-asan, check-tsan): an instrumented library
+# preloaded into a program needs the sanitizer's runtime loaded before it.
+PRELOAD_FIRST = os.environ.get("NSP_PRELOAD_FIRST", "")
+
+
+def preload_value(value):
+    """The LD_PRELOAD value that loads `value` (a ':' list of libraries)."""
+    return PRELOAD_FIRST + ":" + value if PRELOAD_FIRST else value
+
+
+PRELOAD = preload_value(LIB)
+
+# make check-valgrind: a command (valgrind and its options) run in front of
+# every test program not run under the tracer.  The preload is handed to
+# the program through env(1) run under the wrapper (with valgrind's
+# --trace-children=yes), so that valgrind's own launcher scripts do not
+# load the library too.
+WRAP = os.environ.get("NSP_WRAP", "").split()
 
 _tests = []
 
@@ -79,20 +99,28 @@ def run(name, *args, options="format=json", preload=True, log=True, env=None,
     if trace:
         e["NAMSPILL_OPTIONS"] = opts
     elif preload:
-        e["LD_PRELOAD"] = LIB
+        e["LD_PRELOAD"] = PRELOAD
         e["NAMSPILL_OPTIONS"] = opts
     if env:
         e.update(env)
+        if env.get("LD_PRELOAD"):
+            e["LD_PRELOAD"] = preload_value(env["LD_PRELOAD"])
     cmd = [name if os.path.isabs(name) else prog(name)] + list(args)
     if trace:
         cmd = [TRACER, "--"] + cmd
+    elif WRAP:
+        pre = e.pop("LD_PRELOAD", None)
+        cmd = WRAP + (["/usr/bin/env", "LD_PRELOAD=" + pre] if pre else []) + cmd
+        timeout *= 10
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                         env=e, text=text)
+                         env=e, text=text, start_new_session=True)
     try:
         out, err = p.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
-        p.kill()
+        # The whole group: a forked child holding the pipes would block
+        # communicate() for good.
+        os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
         raise AssertionError("timed out after %ss\nstdout:%s\nstderr:%s" % (timeout, out, err))
     if p.returncode == SKIP_RC:
@@ -170,6 +198,15 @@ def spills_by(report, tid=None, type=None):
 
 def functions(stack):
     return [f["function"] for f in stack]
+
+
+def own_frames(stack):
+    """The stack without a sanitizer runtime's interceptor frames on top
+    (they sit between the program and the shim in sanitizer builds)."""
+    i = 0
+    while i < len(stack) and re.search(r"/lib(asan|tsan|ubsan)\.so", stack[i]["module"] or ""):
+        i += 1
+    return stack[i:]
 
 
 def expect(cond, msg, *ctx):
