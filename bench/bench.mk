@@ -1,0 +1,16 @@
+# Benchmarks (bench/): nsp-bench runs one workload; bench/run.py runs each
+# natively, under the shim and under the tracers, alternating, and writes
+# $(BUILD)/bench/results.md and the plot.  `make bench` is the one command.
+
+BENCH_SRC = $(wildcard bench/*.c)
+
+$(BUILD)/bench/nsp-bench: $(BENCH_SRC) bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -pthread -o $@ $(BENCH_SRC) -ldl
+
+tests: $(BUILD)/bench/nsp-bench
+
+bench: all $(BUILD)/bench/nsp-bench
+	nice bench/run.py --build $(BUILD) $(BENCH_ARGS)
+
+.PHONY: bench

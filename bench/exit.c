@@ -1,0 +1,114 @@
+/* Workloads about the end of a process and about memory: the exit report
+ * with many live threads, and threads that come and go by the million. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static int home, away;
+static _Atomic long ready;
+static int64_t exit_start;
+
+/* Frames that stay on the stack (no tail call) under the setns. */
+__attribute__((noinline)) static int descend(long depth)
+{
+	volatile int r;
+
+	if (depth > 0)
+		r = descend(depth - 1);
+	else
+		r = setns(away, CLONE_NEWUTS);
+	return r;
+}
+
+static void *idle(void *arg)
+{
+	long depth = (long)arg;
+
+	if (depth >= 0 && descend(depth))
+		abort();
+	atomic_fetch_add(&ready, 1);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* atexit handlers run after the shim's exit report, so the time since
+ * main returned is what the report cost. */
+static void at_exit(void)
+{
+	bench_put("report_s", (double)(bench_now() - exit_start) / 1e9);
+}
+
+int bench_report(long threads, char **argv)
+{
+	long spilled = argv[0] ? atol(argv[0]) : 0;
+	long depth = argv[0] && argv[1] ? atol(argv[1]) : 0;
+	long every = spilled > 0 ? threads / spilled : 0;
+	struct timespec ms = {0, 1000000};
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (spilled > 0)
+		bench_uts_pair(&home, &away);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (long i = 0; i < threads; i++) {
+		long d = every && i % every == 0 && i / every < spilled ? depth : -1;
+		if (pthread_create(&t, &attr, idle, (void *)d)) {
+			perror("pthread_create");
+			return 1;
+		}
+	}
+	while (atomic_load(&ready) < threads)
+		nanosleep(&ms, NULL);
+	bench_put("rss_kb", (double)bench_rss_kb());
+	atexit(at_exit);
+	exit_start = bench_now();
+	return 0;
+}
+
+/* A third of the churning threads end in the other namespace. */
+static void *brief(void *arg)
+{
+	long i = (long)arg;
+
+	if (setns(away, CLONE_NEWUTS) || (i % 3 && setns(home, CLONE_NEWUTS)))
+		abort();
+	return NULL;
+}
+
+int bench_churn(long n, char **argv)
+{
+	int at_once = argv[0] ? atoi(argv[0]) : 16;
+	long next_mark = 1000;
+	pthread_t t[256];
+	int64_t t0;
+
+	if (at_once < 1 || at_once > 256)
+		at_once = 16;
+	bench_uts_pair(&home, &away);
+	t0 = bench_now();
+	for (long done = 0; done < n;) {
+		int k = 0;
+		for (; k < at_once && done + k < n; k++)
+			if (pthread_create(&t[k], NULL, brief, (void *)(done + k)))
+				abort();
+		for (int j = 0; j < k; j++)
+			pthread_join(t[j], NULL);
+		done += k;
+		if (done >= next_mark || done == n) {
+			dprintf(1, "rss_kb@%ld %ld\n", done, bench_rss_kb());
+			while (next_mark <= done)
+				next_mark *= 10;
+		}
+	}
+	bench_put("ns_per_op", (double)(bench_now() - t0) / (double)n);
+	return 0;
+}

@@ -1,0 +1,263 @@
+"""Turns benchmark runs into the results table (Markdown), the plot data,
+the plot, and the README's Performance section."""
+import os
+import re
+import shutil
+import subprocess
+import time
+
+MB = 1024.0
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return (s[n // 2] + s[(n - 1) // 2]) / 2.0 if n else float("nan")
+
+
+def paired(a, b):
+    """Run-by-run ratios a[i] / b[i]: (median, min, max)."""
+    r = [x / y for x, y in zip(a, b) if y]
+    return (median(r), min(r), max(r)) if r else (float("nan"),) * 3
+
+
+def spread(xs):
+    """(max - min) / median of repeated runs, the noise of one series."""
+    return (max(xs) - min(xs)) / median(xs) if xs and median(xs) else 0.0
+
+
+def vals(runs, key):
+    return [r[key] for r in runs if key in r]
+
+
+def ratio(x):
+    return "%.2fx" % x if x == x else "-"
+
+
+class CallRow:
+    def __init__(self, name, label, got, slow):
+        self.name, self.label = name, label
+        self.t = {m: vals(v, "ns_per_op") for m, v in got.items()}
+        self.slow = slow  # mode -> ns per op at a smaller size
+
+    def med(self, mode):
+        return median(self.t[mode]) if mode in self.t else float("nan")
+
+    def vs(self, a, b):
+        return paired(self.t[a], self.t[b]) if a in self.t and b in self.t else None
+
+    def slow_ratio(self, mode):
+        return median(self.slow[mode]) / self.med("native") if mode in self.slow else None
+
+
+class ReportRow:
+    def __init__(self, threads, spilled, depth, opts, got):
+        self.threads, self.spilled, self.depth, self.opts = threads, spilled, depth, opts
+        self.report_s = median(vals(got["shim"], "report_s"))
+        self.native_s = median(vals(got["native"], "report_s"))
+        self.rss_native = median(vals(got["native"], "rss_kb"))
+        self.rss_shim = median(vals(got["shim"], "rss_kb"))
+        self.extra_kb = self.rss_shim - self.rss_native
+        self.noise = spread(vals(got["shim"], "report_s"))
+
+
+class Memory:
+    def __init__(self, threads, mem, churn_n, churn):
+        self.threads, self.churn_n = threads, churn_n
+        self.extra = {}  # spilled (0 or threads) -> extra KB at `threads`
+        for k, got in mem.items():
+            if k == "lo":
+                continue
+            self.extra[k] = median(vals(got["shim"], "rss_kb")) - median(
+                vals(got["native"], "rss_kb"))
+        self.lo = None
+        if "lo" in mem:
+            lo, got = mem["lo"]
+            self.lo = (lo, median(vals(got["shim"], "rss_kb")) - median(
+                vals(got["native"], "rss_kb")))
+        self.churn = {}  # mode -> [(threads so far, rss kb)]
+        for mode, runs in (churn or {}).items():
+            marks = [(int(k.split("@")[1]), v) for k, v in runs[0].items() if "@" in k]
+            self.churn[mode] = sorted(marks)
+
+    def per_thread(self):
+        if self.lo is None or 0 not in self.extra or self.threads == self.lo[0]:
+            return None
+        return (self.extra[0] - self.lo[1]) * 1024 / (self.threads - self.lo[0])
+
+    def per_call(self):
+        if 0 not in self.extra or self.threads not in self.extra:
+            return None
+        return (self.extra[self.threads] - self.extra[0]) * 1024 / self.threads
+
+    def churn_growth(self, mode):
+        """RSS growth (KB) from the first mark at or past 1% of the run to the end."""
+        marks = self.churn.get(mode)
+        if not marks:
+            return None
+        start = [m for m in marks if m[0] * 100 >= self.churn_n] or marks
+        return marks[-1][1] - start[0][1], start[0][0]
+
+
+class Results:
+    def __init__(self, machine, size, reps):
+        self.machine, self.size, self.reps = machine, size, reps
+        self.calls, self.reports, self.memory = [], [], None
+        self.date = time.strftime("%Y-%m-%d")
+
+    def call(self, name):
+        return next((c for c in self.calls if c.name == name), None)
+
+    def markdown(self):
+        out = []
+        m = self.machine
+        out.append("Measured %s on %s CPUs (%s), Linux %s, glibc %s; load average (1 min) "
+                   "%s before, %s after; pinned: %s; %s size, %d runs per mode." % (
+                       self.date, m["cpus"], m["cpu"], m["kernel"], m["glibc"], m["load"],
+                       m.get("load_after", "?"), m["pinned"], self.size, self.reps))
+        out += ["", "### Cost per call", ""] + self.calls_table()
+        out += ["", "### setns round trip: native, floor, shim", ""] + self.setns_table()
+        out += ["", "### Report at exit and memory", ""] + self.report_table()
+        out += ["", "### Memory", ""] + self.memory_table()
+        out += ["", "### Targets", ""] + self.targets()
+        return "\n".join(out) + "\n"
+
+    def calls_table(self):
+        t = ["| workload | native | shim | shim / native (range) | noise | namspill-trace "
+             "| strace -f -k |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for c in self.calls:
+            r = c.vs("shim", "native")
+            tr, st = c.slow_ratio("trace"), c.slow_ratio("strace")
+            t.append("| %s | %.0f ns | %.0f ns | **%.3fx** (%.2f-%.2f) | %.0f%% | %s | %s |" % (
+                c.label, c.med("native"), c.med("shim"), r[0], r[1], r[2],
+                100 * spread(c.t["native"]), ratio(tr) if tr else "-",
+                ratio(st) if st else "-"))
+        return t
+
+    def setns_table(self):
+        c = self.call("setns")
+        if not c:
+            return ["(skipped: no uts namespace could be made here)"]
+        t = ["| | ns per round trip | vs native | vs floor |", "| --- | ---: | ---: | ---: |"]
+        rows = [("native", "native"), ("floor (native + one bare unw_backtrace per call)",
+                                       "floor"), ("shim (LD_PRELOAD)", "shim")]
+        for label, mode in rows:
+            if mode not in c.t:
+                continue
+            vn = c.vs(mode, "native")[0]
+            vf = c.vs(mode, "floor")[0] if "floor" in c.t else float("nan")
+            t.append("| %s | %.0f | %.3fx | %s |" % (label, c.med(mode), vn,
+                                                     "%.3fx" % vf if vf == vf else "-"))
+        for mode, label in (("trace", "namspill-trace"), ("strace", "strace -f -k")):
+            if mode in c.slow:
+                ns = median(c.slow[mode])
+                t.append("| %s | %.0f | %.0fx | |" % (label, ns, ns / c.med("native")))
+        return t
+
+    def report_table(self):
+        t = ["| threads | spilled | frames under setns | report at exit | RSS native "
+             "| RSS shim | shim extra per thread |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in self.reports:
+            t.append("| %d | %d | %d%s | %.3f s | %.1f MB | %.1f MB | %.0f bytes |" % (
+                r.threads, r.spilled, r.depth, " (%s)" % r.opts if r.opts else "",
+                r.report_s, r.rss_native / MB, r.rss_shim / MB,
+                r.extra_kb * 1024 / r.threads))
+        return t
+
+    def memory_table(self):
+        me = self.memory
+        if not me:
+            return ["(skipped)"]
+        t = ["| what | measured |", "| --- | ---: |"]
+        pt, pc = me.per_thread(), me.per_call()
+        if pt is not None:
+            t.append("| shim RSS per live thread (slope %d to %d threads) | %.0f bytes |" % (
+                me.lo[0], me.threads, pt))
+        if pc is not None:
+            t.append("| shim RSS per recorded call (kept, one per thread) | %.0f bytes |" % pc)
+        for k in sorted(me.extra):
+            t.append("| shim RSS extra, %d threads, %d with a recorded call | %.1f MB |" % (
+                me.threads, k, me.extra[k] / MB))
+        for mode in ("native", "shim"):
+            marks = me.churn.get(mode)
+            if marks:
+                t.append("| %s RSS while %d threads come and go (16 at a time): %s | |" % (
+                    mode, me.churn_n, ", ".join("%s: %.1f MB" % (n, kb / MB)
+                                                for n, kb in marks)))
+        return t
+
+    def targets(self):
+        t = []
+
+        def line(what, got, goal, met):
+            t.append("- %s: %s (target %s): **%s**" % (what, got, goal,
+                                                      "met" if met else "missed"))
+        c = self.call("create")
+        if c:
+            r = c.vs("shim", "native")[0]
+            line("pthread_create + join under the shim", ratio(r), "<= 1.05x, aim 1.02x",
+                 r <= 1.05)
+        c = self.call("setns")
+        if c and "floor" in c.t:
+            f = c.vs("shim", "floor")[0]
+            n = c.vs("shim", "native")[0]
+            line("setns round trip, shim vs floor", "%.3fx" % f, "<= 1.02x", f <= 1.02)
+            line("setns round trip, shim vs native", "%.3fx" % n, "aim 1.10x", n <= 1.10)
+            s = c.slow_ratio("strace")
+            if s:
+                line("strace -f -k vs shim on the setns round trip",
+                     "%.0fx slower" % (s / n), ">= 250x", s / n >= 250)
+        big = [r for r in self.reports if r.depth == 0]
+        if big:
+            r = big[-1]
+            line("report with %d threads" % r.threads, "%.3f s" % r.report_s, "<= 0.25 s",
+                 r.report_s <= 0.25)
+        me = self.memory
+        if me and me.churn.get("shim"):
+            gs, from_n = me.churn_growth("shim")
+            gn = (me.churn_growth("native") or (0, 0))[0]
+            line("RSS growth from %d to %d threads come and gone" % (from_n, me.churn_n),
+                 "shim %+.1f MB, native %+.1f MB" % (gs / MB, gn / MB),
+                 "bounded (within 1 MB of native)", gs - gn <= 1024)
+        return t
+
+    def write(self, out):
+        files = {"md": os.path.join(out, "results.md"), "dat": os.path.join(out, "scaling.dat"),
+                 "svg": os.path.join(out, "scaling.svg")}
+        with open(files["md"], "w") as f:
+            f.write(self.markdown())
+        with open(files["dat"], "w") as f:
+            f.write("# threads report_s shim_extra_mb rss_native_mb rss_shim_mb\n")
+            for r in self.reports:
+                if r.depth == 0:
+                    f.write("%d %.6f %.3f %.3f %.3f\n" % (
+                        r.threads, r.report_s, r.extra_kb / MB, r.rss_native / MB,
+                        r.rss_shim / MB))
+        return files
+
+
+def plot(dat, svg, script):
+    p = subprocess.run(["gnuplot", "-e", "data='%s'; out='%s'" % (dat, svg), script],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return p.returncode == 0 and os.path.exists(svg)
+
+
+def publish(files, dest, readme):
+    """Copies the table and plot into the repository and the README."""
+    os.makedirs(dest, exist_ok=True)
+    shutil.copy(files["md"], os.path.join(dest, "results.md"))
+    if os.path.exists(files["svg"]):
+        shutil.copy(files["svg"], os.path.join(dest, "scaling.svg"))
+    with open(files["md"]) as f:
+        body = f.read()
+    with open(readme) as f:
+        text = f.read()
+    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    if begin not in text:
+        raise SystemExit("README.md has no %s ... %s block" % (begin, end))
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end),
+                  lambda _: begin + "\n" + body.replace("### ", "#### ") + end, text,
+                  flags=re.S)
+    with open(readme, "w") as f:
+        f.write(text)
