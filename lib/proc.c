@@ -111,29 +111,77 @@ long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out
 	return (long)n;
 }
 
-/* 0, or a negative errno: -ESRCH if the thread is gone. */
-static int read_task(int taskfd, pid_t tid, struct namspill_task *t)
+/* Types every thread of a process shares, read once: the pid namespace is
+ * fixed for a whole thread group, and the kernel refuses to move a thread
+ * of a multithreaded process to another user or time namespace (EINVAL,
+ * EUSERS; unshare(CLONE_NEWTIME) changes time_for_children only). */
+static int shared_type(int i)
 {
-	char rel[64];
-	struct stat st;
+	return i == NAMSPILL_NS_PID || i == NAMSPILL_NS_TIME || i == NAMSPILL_NS_USER;
+}
 
+/* The inode from the link text "uts:[4026531838]"; 0 if it is not that. */
+static uint64_t link_ino(const char *s, ssize_t n)
+{
+	uint64_t v = 0;
+	ssize_t i = 0;
+
+	while (i < n && s[i] != '[')
+		i++;
+	if (++i >= n)
+		return 0;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return i < n && s[i] == ']' ? v : 0;
+}
+
+/* One namespace of a thread: 0 or a negative errno.  The first thread is
+ * read with stat (device and inode); the others with readlink, which
+ * costs the kernel less (no nsfs path to build) and gives the inode, the
+ * device being the one nsfs device the first thread's entry showed. */
+static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref,
+		   struct namspill_nsid *id)
+{
+	char rel[64], tail[48] = "/ns/", link[64];
+	struct stat st;
+	ssize_t n;
+
+	strcat(tail, nsp_ns_names[i]);
+	path3(rel, sizeof(rel), "", (uint64_t)tid, tail);
+	if (!ref) {
+		if (fstatat(taskfd, rel, &st, 0))
+			return -errno;
+		id->dev = (uint64_t)st.st_dev;
+		id->ino = (uint64_t)st.st_ino;
+		return 0;
+	}
+	n = readlinkat(taskfd, rel, link, sizeof(link));
+	if (n < 0)
+		return -errno;
+	id->dev = ref->ns[i].dev;
+	id->ino = link_ino(link, n);
+	return 0;
+}
+
+/* 0, or a negative errno: -ESRCH if the thread is gone.  ref: a thread
+ * of the same process already read, or NULL.  Names are not read. */
+static int read_task(int taskfd, pid_t tid, const struct namspill_task *ref,
+		     struct namspill_task *t)
+{
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	for (int i = 0; i < NAMSPILL_NS_COUNT; i++) {
-		char tail[48] = "/ns/";
-		strcat(tail, nsp_ns_names[i]);
-		path3(rel, sizeof(rel), "", (uint64_t)tid, tail);
-		if (fstatat(taskfd, rel, &st, 0) == 0) {
-			t->ns[i].dev = (uint64_t)st.st_dev;
-			t->ns[i].ino = (uint64_t)st.st_ino;
-		} else if (errno == EACCES || errno == EPERM) {
-			return -errno; /* another user's process */
-		} else if (i == NAMSPILL_NS_NET || errno == ESRCH) {
-			return -ESRCH; /* net always exists: the thread has ended */
+		int e;
+		if (ref && (shared_type(i) || !ref->ns[i].ino)) {
+			t->ns[i] = ref->ns[i]; /* shared, or not in this kernel */
+			continue;
 		}
+		e = read_ns(taskfd, tid, i, ref, &t->ns[i]);
+		if (e == -EACCES || e == -EPERM)
+			return e; /* another user's process */
+		if (e && (i == NAMSPILL_NS_NET || e == -ESRCH || ref))
+			return -ESRCH; /* net always exists: the thread has ended */
 	}
-	path3(rel, sizeof(rel), "", (uint64_t)tid, "/comm");
-	read_comm(openat(taskfd, rel, O_RDONLY | O_CLOEXEC), t->comm);
 	return 0;
 }
 
@@ -233,11 +281,12 @@ static long list_tids(int fd, struct nsp_arena *a, pid_t **out)
 	return (long)n;
 }
 
-long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
+long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 {
 	char path[48];
 	size_t avail, n = 0;
 	struct namspill_task *t;
+	const struct namspill_task *ref = NULL;
 	pid_t *tids = NULL;
 	long ntids;
 	int fd, denied = 0;
@@ -253,8 +302,11 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 		return ntids < 0 ? ntids : -ENOMEM;
 	}
 	avail /= sizeof(*t);
+	/* The first thread still there gives the shared types and the device. */
 	for (long i = 0; i < ntids && n < avail; i++) {
-		int e = read_task(fd, tids[i], &t[n]);
+		int e = read_task(fd, tids[i], ref, &t[n]);
+		if (e == 0 && !ref)
+			ref = &t[n];
 		n += e == 0;
 		denied |= e == -EACCES || e == -EPERM;
 	}
@@ -264,6 +316,15 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 	nsp_arena_keep(a, n * sizeof(*t));
 	*out = t;
 	return (long)n;
+}
+
+long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
+{
+	long n = nsp_proc_namespaces(pid, a, out);
+
+	for (long i = 0; i < n; i++)
+		nsp_proc_comm(pid, (*out)[i].tid, (*out)[i].comm);
+	return n;
 }
 
 /* Field 22 of /proc/PID/task/TID/stat: when the thread started, in clock

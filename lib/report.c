@@ -156,7 +156,7 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 	r->signo = signo;
 	nsp_proc_comm(r->pid, r->pid, r->comm);
 	read_argv(r, a);
-	n = nsp_proc_tasks(r->pid, a, &t);
+	n = nsp_proc_namespaces(r->pid, a, &t);
 	if (n <= 0) {
 		r->proc_err = n < 0 ? (int)n : -ESRCH;
 		return r->proc_err;
@@ -177,7 +177,11 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 				continue;
 			memset(s, 0, sizeof(*s));
 			s->tid = t[i].tid;
-			memcpy(s->comm, t[i].comm, sizeof(s->comm));
+			/* Names only of spilled threads: one /proc read each. */
+			if (r->nspills && s[-1].tid == s->tid)
+				memcpy(s->comm, s[-1].comm, sizeof(s->comm));
+			else
+				nsp_proc_comm(r->pid, s->tid, s->comm);
 			s->type = type;
 			s->ns = t[i].ns[type];
 			r->nspills++;
