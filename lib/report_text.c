@@ -136,7 +136,9 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 	nsp_out_str(o, "ERROR: namspill: ");
 	thread_name(o, sp->tid, sp->comm);
 	nsp_out_str(o, " left in a foreign namespace\n");
-	for (size_t k = i; k < r->nspills; k++) {
+	/* A thread's spills are next to each other (the scan lists them
+	 * thread by thread), and only those can share its cause. */
+	for (size_t k = i; k < r->nspills && r->spills[k].tid == sp->tid; k++) {
 		const struct nsp_spill *x = &r->spills[k];
 		if (!same_cause(sp, x))
 			continue;
@@ -249,7 +251,7 @@ void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 	}
 	for (size_t i = 0; i < r->nspills; i++) {
 		int seen = r->spills[i].suppressed;
-		for (size_t j = 0; j < i && !seen; j++)
+		for (size_t j = i; j-- > 0 && r->spills[j].tid == r->spills[i].tid && !seen;)
 			seen = same_cause(&r->spills[j], &r->spills[i]);
 		if (!seen)
 			block(o, r, i, s);

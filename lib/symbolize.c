@@ -39,8 +39,19 @@ struct dw {
 	int demangle_tried;
 };
 
+/* Reports name the same few addresses over and over (every thread of a
+ * pool has the same stack): each is resolved once per report. */
+#define CACHE_SLOTS 4096
+
+struct cached {
+	uintptr_t ip;
+	int n;
+	struct nsp_frame *f;
+};
+
 struct nsp_sym {
 	struct nsp_arena *a;
+	struct cached *cache;
 	struct nsp_map *maps;
 	struct dw dw;
 	Dwfl *dwfl;
@@ -111,6 +122,9 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 	if (n > 0)
 		s->maps = nsp_maps_parse(text, (size_t)n, a);
 	s->full = full;
+	s->cache = nsp_arena_alloc(a, CACHE_SLOTS * sizeof(*s->cache));
+	if (s->cache)
+		memset(s->cache, 0, CACHE_SLOTS * sizeof(*s->cache));
 	if (!full)
 		return s;
 	load_dw(&s->dw);
@@ -254,7 +268,7 @@ static int inline_chain(struct nsp_sym *s, Dwfl_Module *mod, uintptr_t pc,
 	return n ? n : 1;
 }
 
-int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max)
+static int resolve(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max)
 {
 	/* ip is a return address: the call is the byte before it. */
 	uintptr_t pc = ip ? ip - 1 : 0;
@@ -302,6 +316,36 @@ int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 		 * table's name if DWARF had none. */
 		if (!f[n - 1].function)
 			f[n - 1].function = symname;
+	}
+	return n;
+}
+
+/* Only whole chains are kept: a caller asking for fewer frames gets a
+ * different first frame (the symbol table's name, no inlining). */
+int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max)
+{
+	struct cached *c = NULL;
+	int n;
+
+	if (s && s->cache && max >= NSP_MAX_INLINE) {
+		size_t h = (ip * 0x9e3779b97f4a7c15ull) >> 52, i = h;
+		do {
+			if (!s->cache[i].f || s->cache[i].ip == ip) {
+				c = &s->cache[i];
+				break;
+			}
+			i = (i + 1) % CACHE_SLOTS;
+		} while (i != h);
+		if (c && c->f) {
+			memcpy(f, c->f, (size_t)c->n * sizeof(*f));
+			return c->n;
+		}
+	}
+	n = resolve(s, ip, f, max);
+	if (c && (c->f = nsp_arena_alloc(s->a, (size_t)n * sizeof(*f)))) {
+		memcpy(c->f, f, (size_t)n * sizeof(*f));
+		c->ip = ip;
+		c->n = n;
 	}
 	return n;
 }
