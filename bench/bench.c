@@ -22,6 +22,14 @@ int64_t bench_now(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+int64_t bench_cpu(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 long bench_rss_kb(void)
 {
 	char buf[256];
@@ -81,19 +89,24 @@ static int cmp_i64(const void *a, const void *b)
 
 void bench_per_op(void (*op)(long i), long n, int units)
 {
-	int64_t t[BATCHES];
+	int64_t t[BATCHES], c[BATCHES];
 	long per = n / BATCHES > 0 ? n / BATCHES : 1;
 
 	for (long i = 0; i < per / 4 + 1; i++)
 		op(i);
 	for (int b = 0; b < BATCHES; b++) {
-		int64_t t0 = bench_now();
+		int64_t t0 = bench_now(), c0 = bench_cpu();
 		for (long i = 0; i < per; i++)
 			op(i);
 		t[b] = bench_now() - t0;
+		c[b] = bench_cpu() - c0;
 	}
 	qsort(t, BATCHES, sizeof(t[0]), cmp_i64);
+	qsort(c, BATCHES, sizeof(c[0]), cmp_i64);
 	bench_put("ns_per_op", (double)t[BATCHES / 2] / ((double)per * units));
+	/* CPU time of this thread: what the calls cost it, waits for a
+	 * CPU on a busy machine left out. */
+	bench_put("cpu_ns_per_op", (double)c[BATCHES / 2] / ((double)per * units));
 }
 
 static const struct {

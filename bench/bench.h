@@ -9,6 +9,7 @@
 #define BENCH_SKIP 77 /* exit status: cannot run here (reason on stderr) */
 
 int64_t bench_now(void);
+int64_t bench_cpu(void); /* CPU time of the calling thread, ns */
 long bench_rss_kb(void);
 void bench_put(const char *key, double v);
 /* Two uts namespaces to switch between, made with root or in a user
@@ -16,7 +17,7 @@ void bench_put(const char *key, double v);
  * before creating threads (a user namespace needs a single thread). */
 void bench_uts_pair(int *home, int *away);
 /* Runs op(i) n times in batches after a warm-up; prints the median batch
- * as ns_per_op, where one op(i) counts as `units` operations. */
+ * as ns_per_op (and cpu_ns_per_op), where one op(i) counts as `units` operations. */
 void bench_per_op(void (*op)(long i), long n, int units);
 
 int bench_create(long n, char **argv);

@@ -13,7 +13,7 @@
 
 static int home, away;
 static _Atomic long ready;
-static int64_t exit_start;
+static int64_t exit_start, exit_cpu;
 
 /* Frames that stay on the stack (no tail call) under the setns. */
 __attribute__((noinline)) static int descend(long depth)
@@ -44,6 +44,7 @@ static void *idle(void *arg)
 static void at_exit(void)
 {
 	bench_put("report_s", (double)(bench_now() - exit_start) / 1e9);
+	bench_put("report_cpu_s", (double)(bench_cpu() - exit_cpu) / 1e9);
 }
 
 int bench_report(long threads, char **argv)
@@ -70,6 +71,7 @@ int bench_report(long threads, char **argv)
 		nanosleep(&ms, NULL);
 	bench_put("rss_kb", (double)bench_rss_kb());
 	atexit(at_exit);
+	exit_cpu = bench_cpu();
 	exit_start = bench_now();
 	return 0;
 }
