@@ -98,6 +98,9 @@ extern _Atomic int nsp_reporting;  /* reports in progress: release nothing */
 struct nsp_thread *nsp_self(void);
 nsp_ref nsp_ref_of(const struct nsp_thread *t);
 void nsp_record_switch(int call, unsigned kinds);
+/* The same with the stack read from frame on: __builtin_frame_address(0)
+ * of the wrapper the program called, so the walk starts at the caller. */
+void nsp_record_switch_at(int call, unsigned kinds, const void *frame);
 struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg);
 void nsp_thread_abandon(struct nsp_thread *t);
 void nsp_thread_begin(struct nsp_thread *t);
@@ -196,9 +199,48 @@ int nsp_altstack_room(void);
 void nsp_unwind_init(void);
 /* Raw return addresses of the caller's stack, our own frames removed. */
 uint32_t nsp_capture(uintptr_t *ip, uint32_t max);
+/* The same from a frame pointer of ours on (see nsp_record_switch_at). */
+uint32_t nsp_capture_at(const void *frame, uintptr_t *ip, uint32_t max);
 /* Drops frames inside [lo, hi) in place; returns how many remain. */
 size_t nsp_drop_own(uintptr_t *ip, size_t n, uintptr_t lo, uintptr_t hi);
 int nsp_own_range(uintptr_t *lo, uintptr_t *hi);
+
+/* ---- cfi.c: frame rules from .eh_frame (x86_64) */
+
+enum nsp_rule_kind {
+	NSP_RULE_NORMAL = 1, /* caller found from the CFA as below */
+	NSP_RULE_END,        /* outermost frame: the return address is undefined */
+	NSP_RULE_SIGNAL,     /* signal trampoline: the caller's registers are in the ucontext */
+	NSP_RULE_OTHER,      /* needs more than rsp, rbp and memory: ask libunwind */
+};
+
+struct nsp_rule {
+	int kind;
+	int cfa_rbp;    /* CFA = rbp + cfa_off, else rsp + cfa_off */
+	int rbp_saved;  /* the caller's rbp is at CFA + rbp_off, else unchanged */
+	int64_t cfa_off, rbp_off;
+	int64_t ra_off; /* the return address is at CFA + ra_off */
+};
+
+/* The rule of the frame stopped at pc: 0, or -1 when pc has no CFI. */
+int nsp_cfi_rule(uintptr_t pc, struct nsp_rule *r);
+
+/* ---- walk.c: the stack walker and its table of rules */
+
+#define NSP_WALK_NOCACHE (~0ull) /* a generation: use no cached rule */
+#define NSP_WALK_MAY_MISS 1      /* may work out rules not in the table */
+
+/* The generation of cached rules valid now, or NSP_WALK_NOCACHE while
+ * code is being unloaded. */
+uint64_t nsp_walk_gen(void);
+/* Around dlclose: done 0 before, 1 after. */
+void nsp_walk_unloading(int done);
+/* Return addresses of the calling thread, its own frame first, or from
+ * frame (a frame pointer of ours) on: the count, or -1 if a frame needs
+ * libunwind (or a rule is missing without MAY_MISS). */
+int nsp_walk(uintptr_t *out, int max, uint64_t gen, int flags, const void *frame);
+/* Frames in [lo, hi) are walked through but not given out. */
+void nsp_walk_skip(uintptr_t lo, uintptr_t hi);
 
 /* ---- arena.c: mmap-backed bump allocator, usable in signal context */
 

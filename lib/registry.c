@@ -183,6 +183,11 @@ struct nsp_thread *nsp_self(void)
 
 void nsp_record_switch(int call, unsigned kinds)
 {
+	nsp_record_switch_at(call, kinds, NULL);
+}
+
+void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
+{
 	struct nsp_thread *t = nsp_self();
 	uint32_t idx;
 	struct nsp_event *e;
@@ -198,7 +203,7 @@ void nsp_record_switch(int call, unsigned kinds)
 	e->seq = nsp_next_seq();
 	e->tid = t->tid;
 	e->owner = nsp_ref_of(t);
-	e->stack.depth = nsp_capture(e->stack.ip, (uint32_t)nsp_opt.stack_depth);
+	e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
 	for (int k = 0; k < NSP_NKINDS; k++)
 		n += (kinds >> k) & 1;
 	atomic_store_explicit(&e->refs, (uint32_t)n, memory_order_relaxed);

@@ -1,8 +1,9 @@
-/* Stack capture.  libunwind is loaded privately (RTLD_LOCAL): linked
- * normally, its _Unwind_* exports would join the program's global scope
- * and could take over C++ exception handling in libraries the program
- * dlopens later.  Only raw return addresses are kept here; naming them
- * waits until a report is written. */
+/* Stack capture: walk.c does it, libunwind the frames walk.c cannot
+ * follow.  libunwind is loaded privately (RTLD_LOCAL): linked normally,
+ * its _Unwind_* exports would join the program's global scope and could
+ * take over C++ exception handling in libraries the program dlopens
+ * later.  Only raw return addresses are kept here; naming them waits
+ * until a report is written. */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,9 +16,17 @@
 
 #include "nsp.h"
 
-typedef int (*backtrace_fn)(void **, int);
+/* libunwind's step-by-step interface: unlike unw_backtrace it keeps no
+ * per-thread trace cache. */
+struct unw {
+	int (*getcontext)(unw_context_t *);
+	int (*init_local)(unw_cursor_t *, unw_context_t *);
+	int (*step)(unw_cursor_t *);
+	int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+};
 
-static backtrace_fn bt;
+static struct unw unw;
+static _Atomic int unw_ready;
 static uintptr_t own_lo, own_hi;
 static __thread int in_unwind NSP_TLS;
 
@@ -72,20 +81,41 @@ static void release_std_fds(unsigned held)
 			close(fd);
 }
 
+static int unw_walk(uintptr_t *out, int max)
+{
+	unw_context_t uc;
+	unw_cursor_t c;
+	unw_word_t ip;
+	int n = 0;
+
+	if (!atomic_load_explicit(&unw_ready, memory_order_acquire) || unw.getcontext(&uc) ||
+	    unw.init_local(&c, &uc) < 0)
+		return 0;
+	do {
+		if (unw.get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip)
+			break;
+		out[n++] = ip;
+	} while (n < max && unw.step(&c) > 0);
+	return n;
+}
+
 void nsp_unwind_init(void)
 {
-	void *h, *ip[1];
+	void *h;
+	uintptr_t ip[1];
 	unsigned held;
 
-	if (!own_hi)
+	if (!own_hi) {
 		dl_iterate_phdr(find_own, (void *)(uintptr_t)nsp_unwind_init);
-	if (bt)
+		nsp_walk_skip(own_lo, own_hi);
+	}
+	if (atomic_load(&unw_ready))
 		return;
 	held = hold_std_fds();
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		release_std_fds(held);
-		nsp_msg("libunwind.so.8 not found; stacks will be empty (",
+		nsp_msg("libunwind.so.8 not found; stacks that need it will be empty (",
 			dlerror(), ")");
 		return;
 	}
@@ -97,9 +127,13 @@ void nsp_unwind_init(void)
 		if (policy && as)
 			policy(*as, UNW_CACHE_PER_THREAD);
 	}
-	__atomic_store_n(&bt, (backtrace_fn)dlsym(h, "unw_backtrace"), __ATOMIC_RELEASE);
-	if (bt)
-		bt(ip, 1); /* finish libunwind's own set-up while the fds are held */
+#define SYM(field, name) (*(void **)&unw.field = dlsym(h, name))
+	if (SYM(getcontext, "_Ux86_64_getcontext") && SYM(init_local, "_ULx86_64_init_local") &&
+	    SYM(step, "_ULx86_64_step") && SYM(get_reg, "_ULx86_64_get_reg")) {
+		atomic_store_explicit(&unw_ready, 1, memory_order_release);
+		unw_walk(ip, 1); /* finish libunwind's own set-up while the fds are held */
+	}
+#undef SYM
 	release_std_fds(held);
 }
 
@@ -117,9 +151,9 @@ size_t nsp_drop_own(uintptr_t *ip, size_t n, uintptr_t lo, uintptr_t hi)
 }
 
 /* Threads that share a thread pointer (raw clone) share in_unwind and
- * libunwind's per-thread cache too: once such threads exist, captures take
- * turns.  The wait is bounded, so a signal handler that interrupts the
- * holder gives up (an empty stack) instead of deadlocking. */
+ * libunwind's per-thread cache too: once such threads exist, libunwind
+ * takes turns.  The wait is bounded, so a signal handler that interrupts
+ * the holder gives up (an empty stack) instead of deadlocking. */
 static _Atomic int shared_turn;
 
 static int take_turn(void)
@@ -132,42 +166,51 @@ static int take_turn(void)
 	return 0;
 }
 
-static int capture(void **buf, uint32_t max)
+static int unw_capture(uintptr_t *ip, int max)
 {
-	backtrace_fn f = __atomic_load_n(&bt, __ATOMIC_ACQUIRE);
+	uintptr_t buf[NSP_MAX_DEPTH + 8];
 	int n;
+	size_t kept;
 
-	/* A signal handler that switches namespaces must not re-enter
-	 * libunwind on a thread already inside it (libunwind #425). */
-	if (!f || in_unwind)
-		return 0;
+	if (!atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed)) {
+		n = unw_walk(buf, max + 8);
+	} else {
+		if (take_turn())
+			return 0;
+		n = unw_walk(buf, max + 8);
+		atomic_store_explicit(&shared_turn, 0, memory_order_release);
+	}
+	kept = nsp_drop_own(buf, (size_t)n, own_lo, own_hi);
+	if (kept > (size_t)max)
+		kept = (size_t)max;
+	memcpy(ip, buf, kept * sizeof(*ip));
+	return (int)kept;
+}
+
+/* A capture interrupted by a signal whose handler captures again (it
+ * switched namespaces) may be in the middle of working out a rule, under
+ * the loader's lock, or in libunwind (whose x86_64 caches do not survive
+ * re-entry, libunwind #425): the nested one uses known rules only, and
+ * gives up (an empty stack) where it would need more. */
+uint32_t nsp_capture_at(const void *frame, uintptr_t *ip, uint32_t max)
+{
+	int nested = in_unwind, flags = nested ? 0 : NSP_WALK_MAY_MISS, n;
+	uint64_t gen = nsp_walk_gen();
+
+	if (max > NSP_MAX_DEPTH)
+		max = NSP_MAX_DEPTH;
 	in_unwind = 1;
-	n = f(buf, (int)max + 8);
-	in_unwind = 0;
-	return n;
+	n = nsp_walk(ip, (int)max, gen, flags, frame);
+	/* Code unloaded meanwhile: a cached rule may have been stale. */
+	if (n >= 0 && gen != NSP_WALK_NOCACHE && nsp_walk_gen() != gen)
+		n = nested ? -1 : nsp_walk(ip, (int)max, NSP_WALK_NOCACHE, flags, frame);
+	if (n < 0 && !nested)
+		n = unw_capture(ip, (int)max);
+	in_unwind = nested;
+	return n < 0 ? 0 : (uint32_t)n;
 }
 
 uint32_t nsp_capture(uintptr_t *ip, uint32_t max)
 {
-	void *buf[NSP_MAX_DEPTH + 8];
-	int n;
-	size_t kept;
-
-	if (max > NSP_MAX_DEPTH)
-		max = NSP_MAX_DEPTH;
-	if (!atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed)) {
-		n = capture(buf, max);
-	} else {
-		if (take_turn())
-			return 0;
-		n = capture(buf, max);
-		atomic_store_explicit(&shared_turn, 0, memory_order_release);
-	}
-	if (n <= 0)
-		return 0;
-	kept = nsp_drop_own((uintptr_t *)buf, (size_t)n, own_lo, own_hi);
-	if (kept > max)
-		kept = max;
-	memcpy(ip, buf, kept * sizeof(*ip));
-	return (uint32_t)kept;
+	return nsp_capture_at(NULL, ip, max);
 }

@@ -8,11 +8,13 @@
 
 NSP_HIDDEN void nsp_shim_note_clone(unsigned long flags);
 
-NSP_HIDDEN void nsp_shim_record_setns(int fd, unsigned long nstype)
+/* frame: the wrapper's own frame pointer; the stack is read from there
+ * on, past the shim's frames without stepping through them. */
+NSP_HIDDEN void nsp_shim_record_setns(int fd, unsigned long nstype, const void *frame)
 {
 	unsigned kinds = nstype ? nsp_kinds_of_flags(nstype) : nsp_kinds_of_nsfd(fd);
 
-	nsp_record_switch(NSP_CALL_SETNS, kinds);
+	nsp_record_switch_at(NSP_CALL_SETNS, kinds, frame);
 }
 
 __attribute__((visibility("default"))) int setns(int fd, int nstype)
@@ -23,7 +25,7 @@ __attribute__((visibility("default"))) int setns(int fd, int nstype)
 	r = nsp_real.setns(fd, nstype);
 	if (r == 0) {
 		e = errno;
-		nsp_shim_record_setns(fd, (unsigned)nstype);
+		nsp_shim_record_setns(fd, (unsigned)nstype, __builtin_frame_address(0));
 		errno = e;
 	}
 	return r;
@@ -37,7 +39,8 @@ __attribute__((visibility("default"))) int unshare(int flags)
 	r = nsp_real.unshare(flags);
 	if (r == 0) {
 		e = errno;
-		nsp_record_switch(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned)flags));
+		nsp_record_switch_at(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned)flags),
+				     __builtin_frame_address(0));
 		errno = e;
 	}
 	return r;
@@ -66,9 +69,11 @@ __attribute__((visibility("default"), no_sanitize("address"))) long syscall(long
 	if (r == 0 && (nr == SYS_setns || nr == SYS_unshare)) {
 		e = errno;
 		if (nr == SYS_setns)
-			nsp_shim_record_setns((int)a[0], (unsigned long)a[1]);
+			nsp_shim_record_setns((int)a[0], (unsigned long)a[1],
+					      __builtin_frame_address(0));
 		else
-			nsp_record_switch(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned long)a[0]));
+			nsp_record_switch_at(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned long)a[0]),
+					     __builtin_frame_address(0));
 		errno = e;
 	}
 	return r;

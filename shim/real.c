@@ -23,6 +23,7 @@ void nsp_real_init(void)
 	RESOLVE(pthread_exit, "pthread_exit");
 	RESOLVE(exit, "exit");
 	RESOLVE(clone, "clone");
+	RESOLVE(dlclose, "dlclose");
 	RESOLVE(libc_start_main, "__libc_start_main");
 	RESOLVE(sigaction, "sigaction");
 	RESOLVE(sigaltstack, "sigaltstack");

@@ -19,6 +19,7 @@ struct nsp_real {
 	int (*sigaltstack)(const stack_t *, stack_t *);
 	__sighandler_t (*signal)(int, __sighandler_t);
 	__sighandler_t (*sysv_signal)(int, __sighandler_t);
+	int (*dlclose)(void *);
 	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
 			       void (*)(void), void (*)(void), void *);
 };

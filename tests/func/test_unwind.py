@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""The shim's stacks are libunwind's stacks: each case of unwind_cases
+prints libunwind's backtrace taken just before its setns; the report's
+stack of that setns must be the same, frame for frame (frame 0 differs:
+it is the setns call itself, one call later)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import test, run, main, expect  # noqa: E402
+
+CASES = ["plain", "deep", "vla", "signal", "odd"]
+
+
+def refs(out):
+    got = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[:1] == ["ref"]:
+            frames = [p.rsplit(":", 1) for p in parts[3:]]
+            # The shim's own frames (its thread trampoline) are left out of reports.
+            got[parts[1]] = (int(parts[2]), [int(ip, 16) for ip, mod in frames
+                                             if mod != "libnamspill.so"])
+    return got
+
+
+@test
+def every_case_has_libunwinds_stack():
+    r = run("unwind_cases", options="format=json:stack_depth=64")
+    rep = r.only_report()
+    ref = refs(r.out)
+    expect(sorted(ref) == sorted(CASES), "every case ran", r.out)
+    by_tid = {s["tid"]: s for s in rep["spills"]}
+    for name in CASES:
+        tid, want = ref[name]
+        s = by_tid.get(tid)
+        expect(s is not None and s["cause"], "%s: spill with a cause" % name, rep)
+        got = [f["ip"] for f in s["cause"]["stack"] if not f.get("inlined")]
+        n = min(len(want), 63)
+        expect(got[1:1 + n] == want[:n] and len(got) == n + 1,
+               "%s: same frames as libunwind" % name,
+               [hex(x) for x in got], [hex(x) for x in want])
+
+
+main()
