@@ -46,15 +46,55 @@ nsp_ref nsp_ref_of(const struct nsp_thread *t)
 	return t->me;
 }
 
-static void event_release(nsp_ref r)
+/* Each thread keeps the last event it let go of as its next one: a switch
+ * then touches no shared free list.  A signal handler switching inside
+ * nsp_record_switch (recording) leaves the spare alone, and so do threads
+ * that share their thread pointer (raw clone). */
+static __thread uint32_t spare NSP_TLS;
+static __thread int recording NSP_TLS;
+
+/* own: the caller may keep the event as its spare. */
+static void event_release(nsp_ref r, int own)
 {
+	uint32_t idx = NSP_REF_IDX(r);
 	struct nsp_event *e;
 
 	if (!r)
 		return;
-	e = nsp_pool_at(&nsp_events, NSP_REF_IDX(r));
-	if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
-		nsp_pool_put(&nsp_events, NSP_REF_IDX(r));
+	e = nsp_pool_at(&nsp_events, idx);
+	/* The last holder needs no atomic decrement: nobody else holds a
+	 * reference to drop, and only holders take new ones. */
+	if (atomic_load_explicit(&e->refs, memory_order_acquire) == 1)
+		atomic_store_explicit(&e->refs, 0, memory_order_relaxed);
+	else if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	if (own && !spare)
+		spare = idx; /* stays marked in use: stale references still find it whole */
+	else
+		nsp_pool_put(&nsp_events, idx);
+}
+
+/* An event to fill, and the reference it will have once filled. */
+static struct nsp_event *event_take(int own, nsp_ref *ref)
+{
+	uint32_t idx = own ? spare : 0, gen;
+	struct nsp_event *e;
+
+	if (idx) {
+		spare = 0;
+		e = nsp_pool_at(&nsp_events, idx);
+		/* Even while it is rewritten, so a stale copy fails. */
+		gen = atomic_load_explicit(&e->obj.gen, memory_order_relaxed) + 2;
+		atomic_store_explicit(&e->obj.gen, gen - 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+	} else {
+		if (!(idx = nsp_pool_get(&nsp_events)))
+			return NULL;
+		e = nsp_pool_at(&nsp_events, idx);
+		gen = atomic_load_explicit(&e->obj.gen, memory_order_relaxed);
+	}
+	*ref = NSP_REF(idx, gen);
+	return e;
 }
 
 static void event_acquire(nsp_ref r)
@@ -77,7 +117,7 @@ static void thread_release(nsp_ref r)
 		if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
 			return;
 		for (int k = 0; k < NSP_NKINDS; k++)
-			event_release(atomic_exchange(&t->cause[k], 0));
+			event_release(atomic_exchange(&t->cause[k], 0), 0);
 		parent = t->parent;
 		nsp_pool_put(&nsp_threads, idx);
 		r = parent; /* drop the hold on the creator, iteratively */
@@ -189,33 +229,38 @@ void nsp_record_switch(int call, unsigned kinds)
 void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();
-	uint32_t idx;
 	struct nsp_event *e;
 	nsp_ref r;
-	int n = 0;
+	int was = recording, own;
 
-	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed) ||
-	    !(idx = nsp_pool_get(&nsp_events)))
+	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed))
 		return;
-	e = nsp_pool_at(&nsp_events, idx);
-	e->call = (uint16_t)call;
-	e->kinds = (uint16_t)kinds;
-	e->seq = nsp_next_seq();
-	e->tid = t->tid;
-	e->owner = nsp_ref_of(t);
-	e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
-	for (int k = 0; k < NSP_NKINDS; k++)
-		n += (kinds >> k) & 1;
-	atomic_store_explicit(&e->refs, (uint32_t)n, memory_order_relaxed);
-	r = NSP_REF(idx, atomic_load_explicit(&e->obj.gen, memory_order_relaxed));
-	for (int k = 0; k < NSP_NKINDS; k++) {
-		nsp_ref old;
-		if (!(kinds & (1u << k)))
-			continue;
-		old = atomic_exchange_explicit(&t->cause[k], r, memory_order_acq_rel);
-		if (!atomic_load(&nsp_reporting))
-			event_release(old);
+	own = !was && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed);
+	recording = 1;
+	__asm__ volatile("" ::: "memory"); /* flagged before the spare is looked at */
+	e = event_take(own, &r);
+	if (e) {
+		e->call = (uint16_t)call;
+		e->kinds = (uint16_t)kinds;
+		e->seq = nsp_next_seq();
+		e->tid = t->tid;
+		e->owner = nsp_ref_of(t);
+		e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
+		atomic_store_explicit(&e->refs, (uint32_t)__builtin_popcount(kinds),
+				      memory_order_relaxed);
+		atomic_store_explicit(&e->obj.gen, NSP_REF_GEN(r), memory_order_release);
+		/* Exchanged, not stored: a signal handler may switch in between. */
+		for (int k = 0; k < NSP_NKINDS; k++) {
+			nsp_ref old;
+			if (!(kinds & (1u << k)))
+				continue;
+			old = atomic_exchange_explicit(&t->cause[k], r, memory_order_acq_rel);
+			if (!atomic_load(&nsp_reporting))
+				event_release(old, own);
+		}
 	}
+	__asm__ volatile("" ::: "memory");
+	recording = was;
 }
 
 struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
@@ -272,6 +317,15 @@ void nsp_thread_end(void)
 		return;
 	self = NULL;
 	nsp_altstack_thread_end();
+	/* The spare goes back; from here on (later destructors, a signal
+	 * handler) switches take events from the pool. */
+	recording = 1;
+	__asm__ volatile("" ::: "memory");
+	if (spare && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed) &&
+	    !atomic_load(&nsp_reporting)) {
+		nsp_pool_put(&nsp_events, spare);
+		spare = 0;
+	}
 	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED ||
 	    atomic_load(&nsp_reporting))
 		return;
