@@ -124,9 +124,11 @@ def have_strace():
     return shutil.which("strace") is not None
 
 
-def calls(b, size, reps):
+def calls(b, size, reps, which=None):
     rows = []
     for name, label, *sizes in CALLS:
+        if which and name not in which:
+            continue
         n = sizes[["full", "quick", "smoke"].index(size)]
         modes = ["native", "floor", "shim"] if name == "setns" else ["native", "shim"]
 
@@ -228,6 +230,8 @@ def main():
     ap.add_argument("--publish", action="store_true",
                     help="also copy results to bench/results/ and README.md")
     ap.add_argument("--tap", action="store_true", help="TAP lines for tests/run")
+    ap.add_argument("--only", help="comma-separated sections: calls, report, memory; "
+                    "workloads of calls by name (setns, create, ...)")
     a = ap.parse_args()
     size = "smoke" if a.smoke else "quick" if a.quick else "full"
     reps = a.reps or {"full": 11, "quick": 5, "smoke": 1}[size]
@@ -236,9 +240,15 @@ def main():
     b = Bench(a)
     m = machine(a)
     res = results.Results(m, size, reps)
-    res.calls = calls(b, size, reps)
-    res.reports = report_runs(b, size, max(reps // 2, 1))
-    res.memory = memory_runs(b, size, reps)
+    only = set(a.only.split(",")) if a.only else None
+    names = [c[0] for c in CALLS]
+    if not only or "calls" in only or only & set(names):
+        res.calls = calls(b, size, reps, None if not only or "calls" in only
+                          else only & set(names))
+    if not only or "report" in only:
+        res.reports = report_runs(b, size, max(reps // 2, 1))
+    if not only or "memory" in only:
+        res.memory = memory_runs(b, size, reps)
     res.machine["load_after"] = load()
     text = res.markdown()
     for line in text.splitlines():
