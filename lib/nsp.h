@@ -255,6 +255,21 @@ void *nsp_arena_rest(struct nsp_arena *a, size_t *avail);
 void nsp_arena_keep(struct nsp_arena *a, size_t n);
 void nsp_arena_fini(struct nsp_arena *a);
 
+/* ---- helpers.c: helper threads for the report's long /proc reads */
+
+#define NSP_MAX_PARTS 4
+
+/* A system call that leaves errno alone: a negative errno on failure. */
+long nsp_raw_syscall(long nr, long a, long b, long c, long d);
+/* How many parts to cut `items` into, at least per_part items each: one
+ * per CPU we may run on, up to NSP_MAX_PARTS. */
+int nsp_parts(size_t items, size_t per_part);
+/* fn(arg, part, parts) for every part, parts 1.. on helper threads that
+ * must touch no thread-local state (errno included); returns when all
+ * are done.  Helper stacks come from the arena. */
+void nsp_run_parts(struct nsp_arena *a, int parts, void (*fn)(void *arg, int part, int parts),
+		   void *arg);
+
 /* ---- out.c: buffered writer to an fd, no malloc and no stdio */
 
 struct nsp_out {

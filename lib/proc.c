@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nsp.h"
@@ -138,7 +139,8 @@ static uint64_t link_ino(const char *s, ssize_t n)
 /* One namespace of a thread: 0 or a negative errno.  The first thread is
  * read with stat (device and inode); the others with readlink, which
  * costs the kernel less (no nsfs path to build) and gives the inode, the
- * device being the one nsfs device the first thread's entry showed. */
+ * device being the one nsfs device the first thread's entry showed.
+ * Those run on helper threads too: raw, errno untouched. */
 static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref,
 		   struct namspill_nsid *id)
 {
@@ -155,9 +157,9 @@ static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref
 		id->ino = (uint64_t)st.st_ino;
 		return 0;
 	}
-	n = readlinkat(taskfd, rel, link, sizeof(link));
+	n = nsp_raw_syscall(SYS_readlinkat, taskfd, (long)rel, (long)link, sizeof(link));
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	id->dev = ref->ns[i].dev;
 	id->ino = link_ino(link, n);
 	return 0;
@@ -281,15 +283,50 @@ static long list_tids(int fd, struct nsp_arena *a, pid_t **out)
 	return (long)n;
 }
 
+/* Drops entries whose tid is 0; returns the new end. */
+static struct namspill_task *remove_gone(struct namspill_task *t, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].tid)
+			t[k++] = t[i];
+	return t + k;
+}
+
+struct scan {
+	int taskfd;
+	const struct namspill_task *ref;
+	const pid_t *tids;
+	struct namspill_task *t; /* tid left 0 for a thread that is gone */
+	size_t n;
+	_Atomic int denied;
+};
+
+static void scan_part(void *arg, int part, int parts)
+{
+	struct scan *s = arg;
+	size_t lo = s->n * (size_t)part / (size_t)parts, hi = s->n * (size_t)(part + 1) / (size_t)parts;
+
+	for (size_t i = lo; i < hi; i++) {
+		int e = read_task(s->taskfd, s->tids[i], s->ref, &s->t[i]);
+		if (e) {
+			s->t[i].tid = 0;
+			if (e == -EACCES || e == -EPERM)
+				atomic_store_explicit(&s->denied, 1, memory_order_relaxed);
+		}
+	}
+}
+
 long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 {
 	char path[48];
 	size_t avail, n = 0;
-	struct namspill_task *t;
-	const struct namspill_task *ref = NULL;
+	struct namspill_task *t, ref;
+	struct scan s = {0};
 	pid_t *tids = NULL;
-	long ntids;
-	int fd, denied = 0;
+	long ntids, first = 0;
+	int fd, e = -ESRCH;
 
 	path3(path, sizeof(path), "", (uint64_t)pid, "/task");
 	fd = nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
@@ -297,23 +334,31 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 		return -errno;
 	ntids = list_tids(fd, a, &tids);
 	t = ntids < 0 ? NULL : nsp_arena_rest(a, &avail);
-	if (!t) {
+	if (!t || avail / sizeof(*t) < (size_t)ntids) {
 		close(fd);
 		return ntids < 0 ? ntids : -ENOMEM;
 	}
-	avail /= sizeof(*t);
-	/* The first thread still there gives the shared types and the device. */
-	for (long i = 0; i < ntids && n < avail; i++) {
-		int e = read_task(fd, tids[i], ref, &t[n]);
-		if (e == 0 && !ref)
-			ref = &t[n];
-		n += e == 0;
-		denied |= e == -EACCES || e == -EPERM;
+	nsp_arena_keep(a, (size_t)ntids * sizeof(*t));
+	/* The first thread still there gives the shared types and the
+	 * device; the others are read in parts, on helper threads. */
+	for (; first < ntids && (e = read_task(fd, tids[first], NULL, &ref)); first++)
+		if (e == -EACCES || e == -EPERM)
+			s.denied = 1;
+	if (first < ntids) {
+		t[0] = ref;
+		s.taskfd = fd;
+		s.ref = &ref;
+		s.tids = tids + first + 1;
+		s.t = t + 1;
+		s.n = (size_t)(ntids - first - 1);
+		nsp_run_parts(a, nsp_parts(s.n, 256), scan_part, &s);
+		n = 1 + s.n;
 	}
 	close(fd);
-	if (!n && denied)
+	if (n) /* those that were gone out */
+		n = 1 + (size_t)(remove_gone(t + 1, n - 1) - (t + 1));
+	if (!n && atomic_load(&s.denied))
 		return -EACCES; /* not "no threads": the caller may not look */
-	nsp_arena_keep(a, n * sizeof(*t));
 	*out = t;
 	return (long)n;
 }

@@ -1,0 +1,119 @@
+/* Helper threads for the report's /proc reads, which cost the kernel a
+ * few microseconds each and come ten thousand at a time: the work is cut
+ * into parts, one per CPU we may run on (up to NSP_MAX_PARTS), and the
+ * helpers take all parts but the first.
+ *
+ * A helper is a bare clone(): no thread-local storage of its own (it runs
+ * on ours), so it may only call code that touches no errno or other
+ * thread-local state, such as nsp_raw_syscall(); every signal is blocked
+ * in it, so the program's handlers never run there; it lives while the
+ * caller waits for it and ends with a plain exit.  Its stack comes from
+ * the report's arena.  Where a helper cannot be started (seccomp, thread
+ * limits) the caller does that part itself. */
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include "nsp.h"
+
+#define STACK_SIZE (64 << 10)
+
+struct helper {
+	_Atomic pid_t tid; /* cleared by the kernel when the helper ends */
+	void (*fn)(void *arg, int part, int parts);
+	void *arg;
+	int part, parts;
+};
+
+long nsp_raw_syscall(long nr, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static void helper_main(struct helper *h)
+{
+	h->fn(h->arg, h->part, h->parts);
+}
+
+/* clone() with a stack holding helper_main and its argument; the new
+ * thread pops them, runs it and exits without returning here. */
+static long start(struct helper *h, char *stack)
+{
+	unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			      CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	void **sp = (void **)((uintptr_t)(stack + STACK_SIZE) & ~(uintptr_t)15);
+	register long r10 __asm__("r10") = (long)&h->tid;
+	register long r8 __asm__("r8") = 0;
+	long ret;
+
+	*--sp = h;
+	*--sp = (void *)helper_main;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "pop %%rax\n\t"
+			 "pop %%rdi\n\t"
+			 "call *%%rax\n\t"
+			 "mov %[exit], %%eax\n\t"
+			 "xor %%edi, %%edi\n\t"
+			 "syscall\n\t"
+			 "ud2\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(&h->tid), "r"(r10), "r"(r8),
+			   [exit] "i"(SYS_exit)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static void wait_for(struct helper *h)
+{
+	pid_t t;
+
+	while ((t = atomic_load_explicit(&h->tid, memory_order_acquire)) != 0)
+		nsp_raw_syscall(SYS_futex, (long)&h->tid, FUTEX_WAIT, t, 0);
+}
+
+int nsp_parts(size_t items, size_t per_part)
+{
+	cpu_set_t cpus;
+	int n = 1;
+
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
+		n = CPU_COUNT(&cpus);
+	if ((size_t)n > items / per_part)
+		n = (int)(items / per_part);
+	return n < 1 ? 1 : n > NSP_MAX_PARTS ? NSP_MAX_PARTS : n;
+}
+
+void nsp_run_parts(struct nsp_arena *a, int parts, void (*fn)(void *, int, int), void *arg)
+{
+	struct helper h[NSP_MAX_PARTS];
+	sigset_t all, old;
+	int started[NSP_MAX_PARTS] = {0};
+
+	sigfillset(&all);
+	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, _NSIG / 8);
+	for (int p = 1; p < parts; p++) {
+		char *stack = nsp_arena_alloc(a, STACK_SIZE);
+		h[p] = (struct helper){.fn = fn, .arg = arg, .part = p, .parts = parts};
+		started[p] = stack && start(&h[p], stack) > 0;
+	}
+	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8);
+	fn(arg, 0, parts);
+	for (int p = 1; p < parts; p++) {
+		if (started[p])
+			wait_for(&h[p]);
+		else
+			fn(arg, p, parts);
+	}
+}
