@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Reports of processes with many threads, read by several helper threads
+at once: every thread counted, exactly the spilled ones reported."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import test, run, main, expect  # noqa: E402
+
+
+@test
+def thousand_threads_every_spill_found():
+    r = run("many_spills", "1000", "7")
+    rep = r.only_report()
+    want = sorted(int(line.split()[1]) for line in r.out.splitlines()
+                  if line.startswith("spilled "))
+    expect(len(want) == 1000 // 7, "every 7th of 1000 threads switched", r.out[-300:])
+    expect(rep["threads"] == 1001, "every thread counted", rep["threads"])
+    got = sorted(s["tid"] for s in rep["spills"])
+    expect(got == want, "exactly the spilled threads", got[:5], want[:5])
+    expect(all(s["type"] == "uts" and s["cause"] and s["cause"]["tid"] == s["tid"]
+               for s in rep["spills"]), "each with its own setns as the cause")
+
+
+@test
+def spills_at_both_ends_of_the_list():
+    r = run("many_spills", "600", "1")  # all switched: main is the odd one out
+    rep = r.only_report()
+    expect(rep["threads"] == 601, "every thread counted", rep["threads"])
+    expect([s["tid"] for s in rep["spills"]] == [rep["pid"]], "only main is foreign",
+           rep["spills"][:3])
+
+
+main()
