@@ -102,6 +102,8 @@ void nsp_record_switch(int call, unsigned kinds);
  * of the wrapper the program called, so the walk starts at the caller. */
 void nsp_record_switch_at(int call, unsigned kinds, const void *frame);
 struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg);
+/* The same with the creation stack read from frame on (as nsp_record_switch_at). */
+struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, const void *frame);
 void nsp_thread_abandon(struct nsp_thread *t);
 void nsp_thread_begin(struct nsp_thread *t);
 void nsp_thread_end(void);

@@ -114,10 +114,19 @@ static void thread_release(nsp_ref r)
 		struct nsp_thread *t = nsp_pool_at(&nsp_threads, idx);
 		nsp_ref parent;
 
-		if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+		/* The last holder needs no atomic decrement (see event_release). */
+		if (atomic_load_explicit(&t->refs, memory_order_acquire) == 1)
+			atomic_store_explicit(&t->refs, 0, memory_order_relaxed);
+		else if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
 			return;
-		for (int k = 0; k < NSP_NKINDS; k++)
-			event_release(atomic_exchange(&t->cause[k], 0), 0);
+		/* Nobody writes a record's slots once it is released. */
+		for (int k = 0; k < NSP_NKINDS; k++) {
+			nsp_ref c = atomic_load_explicit(&t->cause[k], memory_order_acquire);
+			if (c) {
+				atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
+				event_release(c, 0);
+			}
+		}
 		parent = t->parent;
 		nsp_pool_put(&nsp_threads, idx);
 		r = parent; /* drop the hold on the creator, iteratively */
@@ -265,6 +274,11 @@ void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 
 struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
 {
+	return nsp_thread_prepare_at(start, arg, NULL);
+}
+
+struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, const void *frame)
+{
 	struct nsp_thread *parent, *t;
 	int inherits = 0;
 
@@ -276,7 +290,7 @@ struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
 		return NULL;
 	t->start = start;
 	t->arg = arg;
-	t->stack.depth = nsp_capture(t->stack.ip, (uint32_t)nsp_opt.stack_depth);
+	t->stack.depth = nsp_capture_at(frame, t->stack.ip, (uint32_t)nsp_opt.stack_depth);
 	if (!parent)
 		return t;
 	t->parent_tid = parent->tid;

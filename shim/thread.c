@@ -33,7 +33,7 @@ __attribute__((visibility("default"))) int pthread_create(pthread_t *th, const p
 
 	nsp_real_init();
 	nsp_mark_threads();
-	t = nsp_thread_prepare(start, arg);
+	t = nsp_thread_prepare_at(start, arg, __builtin_frame_address(0));
 	errno = e;
 	if (!t)
 		return nsp_real.pthread_create(th, attr, start, arg);
