@@ -107,6 +107,9 @@ void bench_per_op(void (*op)(long i), long n, int units)
 	/* CPU time of this thread: what the calls cost it, waits for a
 	 * CPU on a busy machine left out. */
 	bench_put("cpu_ns_per_op", (double)c[BATCHES / 2] / ((double)per * units));
+	/* Operations run, warm-up included: instruction counts per op come
+	 * from two runs of different sizes. */
+	bench_put("ops", (double)(per / 4 + 1 + BATCHES * per) * units);
 }
 
 static const struct {

@@ -49,6 +49,11 @@ class CallRow:
     def slow_ratio(self, mode):
         return median(self.slow[mode]) / self.med("native") if mode in self.slow else None
 
+    def instructions(self):
+        """User-space instructions per op: (native, shim), or None."""
+        v = self.slow.get("instructions")
+        return (v["native"], v["shim"]) if v else None
+
 
 class ReportRow:
     def __init__(self, threads, spilled, depth, opts, got):
@@ -123,15 +128,17 @@ class Results:
         return "\n".join(out) + "\n"
 
     def calls_table(self):
-        t = ["| workload | native | shim | shim / native (range) | noise | namspill-trace "
-             "| strace -f -k |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        t = ["| workload | native | shim | shim / native (range) | noise | instructions "
+             "added | namspill-trace | strace -f -k |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for c in self.calls:
             r = c.vs("shim", "native")
-            tr, st = c.slow_ratio("trace"), c.slow_ratio("strace")
-            t.append("| %s | %.0f ns | %.0f ns | **%.3fx** (%.2f-%.2f) | %.0f%% | %s | %s |" % (
+            tr, st, ins = c.slow_ratio("trace"), c.slow_ratio("strace"), c.instructions()
+            t.append("| %s | %.0f ns | %.0f ns | **%.3fx** (%.2f-%.2f) | %.0f%% | %s | %s | %s |" % (
                 c.label, c.med("native"), c.med("shim"), r[0], r[1], r[2],
-                100 * spread(c.t["native"]), ratio(tr) if tr else "-",
-                ratio(st) if st else "-"))
+                100 * spread(c.t["native"]),
+                "%+.0f (%.0f to %.0f)" % (ins[1] - ins[0], ins[0], ins[1]) if ins else "-",
+                ratio(tr) if tr else "-", ratio(st) if st else "-"))
         return t
 
     def setns_table(self):

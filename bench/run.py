@@ -71,6 +71,10 @@ class Bench:
             env["LD_PRELOAD"] = self.lib
         elif mode == "trace":
             cmd = [self.tracer, "--"] + cmd
+        elif mode in ("cg-native", "cg-shim"):
+            if mode == "cg-shim":
+                env["LD_PRELOAD"] = self.lib
+            cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd
         elif mode == "strace":
             cmd = ["strace", "-f", "-k", "-e", "trace=setns,unshare", "-o", "/dev/null"] + cmd
         if self.a.cpu:
@@ -85,6 +89,9 @@ class Bench:
         if p.returncode == SKIP_RC:
             raise Skip((p.stderr.strip().splitlines() or ["skipped"])[-1])
         out = {}
+        for line in p.stderr.splitlines():  # valgrind's total
+            if "I   refs:" in line:
+                out["instructions"] = float(line.split(":")[1].replace(",", ""))
         for line in p.stdout.splitlines():
             k, _, v = line.partition(" ")
             try:
@@ -146,8 +153,28 @@ def calls(b, size, reps, which=None):
                 b.run(mode, name, [slow_n])["ns_per_op"] for _ in range(max(reps // 3, 1))])
             if v:
                 slow[mode] = v
+        if shutil.which("valgrind") and size != "smoke":
+            v = b.guarded("%s: instructions (callgrind)" % name,
+                          lambda: instructions(b, name, CG_SIZE[name]))
+            if v:
+                slow["instructions"] = v
         rows.append(results.CallRow(name, label, got, slow))
     return rows
+
+
+CG_SIZE = {"create": 700, "setns": 7000, "unshare": 7000, "pool": 2560}
+
+
+def instructions(b, name, n):
+    """User-space instructions per operation, native and under the shim:
+    two runs of different sizes under callgrind, so start-up cancels out.
+    Exact and repeatable where timings on a busy machine are not."""
+    per = {}
+    for mode in ("native", "shim"):
+        small = b.run("cg-" + mode, name, [n])
+        big = b.run("cg-" + mode, name, [2 * n])
+        per[mode] = (big["instructions"] - small["instructions"]) / (big["ops"] - small["ops"])
+    return per
 
 
 def report_runs(b, size, reps):
