@@ -255,8 +255,8 @@ void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 		e->tid = t->tid;
 		e->owner = nsp_ref_of(t);
 		e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
-		atomic_store_explicit(&e->refs, (uint32_t)__builtin_popcount(kinds),
-				      memory_order_relaxed);
+		atomic_store_explicit(&e->refs, kinds & (kinds - 1) ? (uint32_t)__builtin_popcount(kinds) : 1,
+				      memory_order_relaxed); /* one slot per kind it changed */
 		atomic_store_explicit(&e->obj.gen, NSP_REF_GEN(r), memory_order_release);
 		/* Exchanged, not stored: a signal handler may switch in between. */
 		for (int k = 0; k < NSP_NKINDS; k++) {

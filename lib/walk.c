@@ -106,7 +106,7 @@ static void insert(uintptr_t pc, uint64_t v)
 }
 
 /* Past the first probe: further probes, or work the rule out. */
-__attribute__((noinline)) static uint64_t rule_slow(uintptr_t pc, uint64_t gen, int flags)
+__attribute__((noinline, cold)) static uint64_t rule_slow(uintptr_t pc, uint64_t gen, int flags)
 {
 	struct nsp_rule r;
 	uint64_t v = gen != NSP_WALK_NOCACHE ? lookup(pc, gen) : 0;
@@ -150,8 +150,9 @@ __attribute__((noinline)) int nsp_walk(uintptr_t *out, int max, uint64_t gen, in
 		const struct slot *s = &table[hash(pc)];
 		uint64_t v;
 
-		if (atomic_load_explicit(&s->pc, memory_order_acquire) != pc ||
-		    ((v = atomic_load_explicit(&s->rule, memory_order_acquire)) & TAG_MASK) != tag)
+		if (__builtin_expect(atomic_load_explicit(&s->pc, memory_order_acquire) != pc ||
+				     ((v = atomic_load_explicit(&s->rule, memory_order_acquire)) &
+				      TAG_MASK) != tag, 0))
 			v = rule_slow(pc, gen, flags);
 
 		if (ip - lo >= span)
