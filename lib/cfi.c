@@ -11,6 +11,10 @@
 
 #include "nsp.h"
 
+#ifndef __x86_64__
+#error "the stack walker and helper threads are written for x86_64"
+#endif
+
 #define RBP 6
 #define RSP 7
 #define MAX_STATES 8 /* DW_CFA_remember_state nesting */

@@ -8,14 +8,22 @@
  * thread-local state, such as nsp_raw_syscall(); every signal is blocked
  * in it, so the program's handlers never run there; it lives while the
  * caller waits for it and ends with a plain exit.  Its stack comes from
- * the report's arena.  Where a helper cannot be started (seccomp, thread
- * limits) the caller does that part itself. */
+ * the report's arena.  Where a helper cannot be started (thread limits)
+ * the caller does that part itself; a process under a seccomp filter gets
+ * none, as its filter might kill it for a clone it did not expect. */
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "nsp.h"
+
+#ifndef __x86_64__
+#error "the stack walker and helper threads are written for x86_64"
+#endif
 
 #define STACK_SIZE (64 << 10)
 
@@ -83,11 +91,36 @@ static void wait_for(struct helper *h)
 		nsp_raw_syscall(SYS_futex, (long)&h->tid, FUTEX_WAIT, t, 0);
 }
 
+/* "Seccomp:\t2" in /proc/self/status: a filter is installed.  Unreadable
+ * counts as filtered. */
+static int seccomp_filtered(void)
+{
+	char buf[4096];
+	const char *p;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	p = strstr(buf, "\nSeccomp:");
+	if (!p) /* a kernel without seccomp, unless the file was cut short */
+		return n == (ssize_t)sizeof(buf) - 1;
+	p += 9;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p != '0';
+}
+
 int nsp_parts(size_t items, size_t per_part)
 {
 	cpu_set_t cpus;
 	int n = 1;
 
+	if (items < 2 * per_part || seccomp_filtered())
+		return 1;
 	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
 		n = CPU_COUNT(&cpus);
 	if ((size_t)n > items / per_part)

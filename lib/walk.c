@@ -10,6 +10,10 @@
 
 #include "nsp.h"
 
+#ifndef __x86_64__
+#error "the stack walker and helper threads are written for x86_64"
+#endif
+
 #define SLOTS 4096 /* distinct call sites seen in captured stacks */
 #define PROBES 8
 

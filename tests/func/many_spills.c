@@ -1,7 +1,30 @@
 /* argv[1] threads, every argv[2]-th of them left in another uts namespace:
  * enough threads that the report reads /proc with helper threads.  Prints
- * "spilled TID" for each one that switched. */
+ * "spilled TID" for each one that switched.  argv[3] "seccomp": a filter
+ * that kills the process on clone() (threads come from clone3). */
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+
 #include "common.h"
+
+static void kill_on_clone(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+		fprintf(stderr, "skip: cannot install a seccomp filter (%s)\n", strerror(errno));
+		exit(SKIP);
+	}
+}
 
 static int nsfd, every;
 static pthread_barrier_t all;
@@ -29,6 +52,8 @@ int main(int argc, char **argv)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 << 10);
 	pthread_barrier_init(&all, NULL, (unsigned)n + 1);
+	if (argc > 3 && !strcmp(argv[3], "seccomp"))
+		kill_on_clone();
 	for (long i = 0; i < n; i++)
 		if (pthread_create(&t, &attr, worker, (void *)(i + 1)))
 			abort();

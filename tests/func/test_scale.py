@@ -31,4 +31,13 @@ def spills_at_both_ends_of_the_list():
            rep["spills"][:3])
 
 
+@test
+def no_helper_threads_under_a_seccomp_filter():
+    # The filter kills the process on clone(): the report must not use it.
+    r = run("many_spills", "600", "5", "seccomp")
+    rep = r.only_report()
+    expect(r.rc == 66, "exits normally, with the spills' status", r)
+    expect(rep["threads"] == 601 and len(rep["spills"]) == 120, "all read", rep["threads"])
+
+
 main()
