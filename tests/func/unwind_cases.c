@@ -65,26 +65,7 @@ static void switch_odd(void *unused)
 	switch_here("odd");
 }
 
-/* A frame whose CFA is a DWARF expression: the shim asks libunwind. */
-void odd_frame(void (*fn)(void *), void *arg);
-__asm__(".text\n"
-	".globl odd_frame\n"
-	".type odd_frame, @function\n"
-	"odd_frame:\n"
-	".cfi_startproc\n"
-	"\tpush %rbx\n"
-	"\t.cfi_adjust_cfa_offset 8\n"
-	"\t.cfi_offset %rbx, -16\n"
-	"\tmov %rsp, %rbx\n"
-	"\t.cfi_escape 0x0f, 0x02, 0x73, 0x10\n"
-	"\tmov %rdi, %rax\n"
-	"\tmov %rsi, %rdi\n"
-	"\tcall *%rax\n"
-	"\tpop %rbx\n"
-	"\t.cfi_def_cfa %rsp, 8\n"
-	"\tret\n"
-	".cfi_endproc\n"
-	".size odd_frame, .-odd_frame\n");
+#include "odd_frame.h"
 
 static void *run_case(void *p)
 {
