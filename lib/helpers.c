@@ -46,24 +46,25 @@ long nsp_raw_syscall(long nr, long a, long b, long c, long d)
 	return ret;
 }
 
-static void helper_main(struct helper *h)
+static void helper_main(void *arg)
 {
+	struct helper *h = arg;
+
 	h->fn(h->arg, h->part, h->parts);
 }
 
-/* clone() with a stack holding helper_main and its argument; the new
- * thread pops them, runs it and exits without returning here. */
-static long start(struct helper *h, char *stack)
+/* clone() onto a stack holding fn and its argument: the new task pops
+ * them, runs fn and exits (that task only) without returning here. */
+long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
+		   _Atomic pid_t *tid)
 {
-	unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-			      CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
-	void **sp = (void **)((uintptr_t)(stack + STACK_SIZE) & ~(uintptr_t)15);
-	register long r10 __asm__("r10") = (long)&h->tid;
+	void **sp = (void **)((uintptr_t)(stack + size) & ~(uintptr_t)15);
+	register long r10 __asm__("r10") = (long)tid;
 	register long r8 __asm__("r8") = 0;
 	long ret;
 
-	*--sp = h;
-	*--sp = (void *)helper_main;
+	*--sp = arg;
+	*--sp = (void *)fn;
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jnz 1f\n\t"
@@ -77,10 +78,17 @@ static long start(struct helper *h, char *stack)
 			 "ud2\n"
 			 "1:"
 			 : "=a"(ret)
-			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(&h->tid), "r"(r10), "r"(r8),
+			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(tid), "r"(r10), "r"(r8),
 			   [exit] "i"(SYS_exit)
 			 : "rcx", "r11", "memory");
 	return ret;
+}
+
+static long start(struct helper *h, char *stack)
+{
+	return nsp_clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				     CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+			     stack, STACK_SIZE, helper_main, h, &h->tid);
 }
 
 static void wait_for(struct helper *h)
@@ -93,11 +101,11 @@ static void wait_for(struct helper *h)
 
 /* "Seccomp:\t2" in /proc/self/status: a filter is installed.  Unreadable
  * counts as filtered. */
-static int seccomp_filtered(void)
+int nsp_seccomp_filtered(void)
 {
 	char buf[4096];
 	const char *p;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	int fd = nsp_proc_open("self/status", O_RDONLY); /* the /proc of start-up */
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 
 	if (fd >= 0)
@@ -119,7 +127,7 @@ int nsp_parts(size_t items, size_t per_part)
 	cpu_set_t cpus;
 	int n = 1;
 
-	if (items < 2 * per_part || seccomp_filtered())
+	if (items < 2 * per_part || nsp_seccomp_filtered())
 		return 1;
 	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
 		n = CPU_COUNT(&cpus);
