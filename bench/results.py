@@ -244,7 +244,8 @@ class Results:
         big = [r for r in self.reports if r.depth == 0]
         if big:
             r = big[-1]
-            line("report with %d threads" % r.threads, "%.3f s" % r.report_s, "<= 0.25 s",
+            line("report with %d threads (%d spilled)" % (r.threads, r.spilled),
+                 "%.3f s (CPU time %.3f s)" % (r.report_s, r.report_cpu), "<= 0.25 s",
                  r.report_s <= 0.25)
         me = self.memory
         if me and me.churn.get("shim"):
