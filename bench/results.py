@@ -184,7 +184,7 @@ class Results:
         return t
 
     def report_table(self):
-        t = ["| threads | spilled | frames under setns | report at exit | its CPU time "
+        t = ["| threads | spilled | frames under setns | report at exit | CPU time "
              "| RSS native | RSS shim | shim extra per thread |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in self.reports:
@@ -219,24 +219,27 @@ class Results:
     def targets(self):
         t = []
 
-        def line(what, got, goal, met):
-            t.append("- %s: %s (target %s): **%s**" % (what, got, goal,
-                                                      "met" if met else "missed"))
+        def line(what, got, goal, met, noise=None):
+            """noise: the (q1, q3) of a ratio; a target inside it is within noise."""
+            v = "met" if met else "missed"
+            if noise and not met and noise[0] <= float(goal.split("x")[0].split()[-1]):
+                v = "within noise (middle half %.3f-%.3f)" % noise
+            t.append("- %s: %s (target %s): **%s**" % (what, got, goal, v))
         c = self.call("create")
         if c:
-            r = c.vs("shim", "native")[0]
+            r, q1, q3 = c.vs("shim", "native")
             line("pthread_create + join under the shim", ratio(r), "<= 1.05x, aim 1.02x",
-                 r <= 1.05)
+                 r <= 1.05, (q1, q3))
         c = self.call("setns")
         if c and "floor" in c.t:
-            f = c.vs("shim", "floor")[0]
-            n = c.vs("shim", "native")[0]
+            f, fq1, fq3 = c.vs("shim", "floor")
+            n, nq1, nq3 = c.vs("shim", "native")
             fc = c.vs("shim", "floor", True)[0]
             nc = c.vs("shim", "native", True)[0]
             line("setns round trip, shim vs floor", "%.3fx (CPU time %.3fx)" % (f, fc),
-                 "<= 1.02x", f <= 1.02)
+                 "<= 1.02x", f <= 1.02, (fq1, fq3))
             line("setns round trip, shim vs native", "%.3fx (CPU time %.3fx)" % (n, nc),
-                 "aim 1.10x", n <= 1.10)
+                 "aim 1.10x", n <= 1.10, (nq1, nq3))
             s = c.slow_ratio("strace")
             if s:
                 line("strace -f -k vs shim on the setns round trip",
