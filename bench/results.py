@@ -128,8 +128,9 @@ class Results:
     def markdown(self):
         out = []
         m = self.machine
-        out.append("Measured %s on %s CPUs (%s), Linux %s, glibc %s; load average (1 min) "
-                   "%s before, %s after; pinned: %s; %s size, %d runs per mode." % (
+        out.append("Measured %s on %s CPUs (%s), Linux %s, glibc %s; CPU pressure (share of "
+                   "the last minute some task waited for a CPU) %s before, %s after; pinned "
+                   "to a CPU: %s; %s size, %d runs per mode." % (
                        self.date, m["cpus"], m["cpu"], m["kernel"], m["glibc"], m["load"],
                        m.get("load_after", "?"), m["pinned"], self.size, self.reps))
         out += ["", "Each workload runs natively and under the shim in turn (order alternating "

@@ -215,14 +215,13 @@ def memory_runs(b, size, reps):
 
 
 def load():
-    """Load average and CPU pressure (share of time some task waited for a CPU)."""
-    s = "%.1f" % os.getloadavg()[0]
+    """CPU pressure: the share of the last minute some task waited for a CPU
+    (other jobs on the machine, or this benchmark's own threads)."""
     try:
         with open("/proc/pressure/cpu") as f:
-            s += ", CPU pressure %s%%" % f.readline().split()[2].split("=")[1]
+            return "%s %%" % f.readline().split()[2].split("=")[1]
     except (OSError, IndexError):
-        pass
-    return s
+        return "unknown"
 
 
 def machine(a):
