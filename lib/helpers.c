@@ -27,6 +27,14 @@
 
 #define STACK_SIZE (64 << 10)
 
+/* Sanitizer runtimes keep per-thread state that a bare clone would share:
+ * no helpers in those builds. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
 struct helper {
 	_Atomic pid_t tid; /* cleared by the kernel when the helper ends */
 	void (*fn)(void *arg, int part, int parts);
@@ -55,7 +63,7 @@ static void helper_main(void *arg)
 
 /* clone() onto a stack holding fn and its argument: the new task pops
  * them, runs fn and exits (that task only) without returning here. */
-long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
+static long clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
 		   _Atomic pid_t *tid)
 {
 	void **sp = (void **)((uintptr_t)(stack + size) & ~(uintptr_t)15);
@@ -86,7 +94,7 @@ long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(voi
 
 static long start(struct helper *h, char *stack)
 {
-	return nsp_clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+	return clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				     CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
 			     stack, STACK_SIZE, helper_main, h, &h->tid);
 }
@@ -127,7 +135,7 @@ int nsp_parts(size_t items, size_t per_part)
 	cpu_set_t cpus;
 	int n = 1;
 
-	if (items < 2 * per_part || nsp_seccomp_filtered())
+	if (SANITIZED || items < 2 * per_part || nsp_seccomp_filtered())
 		return 1;
 	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
 		n = CPU_COUNT(&cpus);

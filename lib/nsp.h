@@ -263,12 +263,6 @@ void nsp_arena_fini(struct nsp_arena *a);
 
 /* A system call that leaves errno alone: a negative errno on failure. */
 long nsp_raw_syscall(long nr, long a, long b, long c, long d);
-/* Runs fn(arg) in a task made by clone(flags) on the stack given (size
- * bytes), which exits when fn returns; its tid, or a negative errno.  With
- * CLONE_VM it shares our memory and thread pointer: fn may make raw system
- * calls only.  tid: for CLONE_PARENT_SETTID / CLONE_CHILD_CLEARTID. */
-long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
-		   _Atomic pid_t *tid);
 /* A seccomp filter is installed (or /proc/self/status is unreadable):
  * no clone() the program did not ask for, its filter might kill for it. */
 int nsp_seccomp_filtered(void);

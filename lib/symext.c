@@ -3,7 +3,7 @@
  * calls exit()) the interrupted code may hold either, so reports have
  * their addresses named by another program,
  * namspill-symbolize, started with raw clone + execve and talked to over
- * a socket (see symproto.c).  The helper leaves at once for a fresh
+ * a socket (see symproto.c).  The child leaves at once for a fresh
  * image, so nothing of the interrupted state is used there.  If the
  * program is missing, slow (TIMEOUT_MS) or fails, frames keep their
  * module and offset, which is what addr2line takes. */
@@ -62,6 +62,11 @@ void nsp_symext_init(void)
 			try_helper(lib, len, "namspill/" HELPER);
 	}
 	nsp_anchor_open(&home_mnt, "/proc/thread-self/ns/mnt", O_RDONLY);
+}
+
+static long sys(long nr, long a, long b, long c, long d, long e)
+{
+	return nsp_libc.syscall ? nsp_libc.syscall(nr, a, b, c, d, e) : syscall(nr, a, b, c, d, e);
 }
 
 /* ---- the addresses to name, ascending and unique */
@@ -196,61 +201,45 @@ static ssize_t recv_all(int fd, struct nsp_arena *a, char **out, const struct ti
 	return (ssize_t)len;
 }
 
-/* Child and grandchild share the program's memory and thread pointer
- * (no copy of a large process to make, and none to tear down): they make
- * raw system calls only, which leave errno alone, on stacks of their own
- * from the report's arena. */
-#define SPAWN_STACK (32 << 10)
-
-struct spawn {
-	int sock, mnt;
-	char *const *argv;
-	char *stack; /* the grandchild's */
-};
-
-static long raw(long nr, long a, long b, long c, long d)
-{
-	return nsp_raw_syscall(nr, a, b, c, d);
-}
-
 /* The grandchild: leaves for a fresh image with the socket as stdin and
  * stdout.  The socket may itself be fd 0 or 1 (closed at start): a copy
  * above 2 first, then fresh copies without close-on-exec. */
-static void helper_image(void *arg)
+static void helper_image(int sock, char *const argv[])
 {
 	static char *const envp[] = { NULL }; /* no LD_PRELOAD, no debuginfod */
-	const struct spawn *sp = arg;
 	uint64_t none = 0;
-	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, 3, 0);
+	long s = sys(SYS_fcntl, sock, F_DUPFD, 3, 0, 0);
 
-	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, sizeof(none));
-	raw(SYS_dup3, s, 0, 0, 0);
-	raw(SYS_dup3, s, 1, 0, 0);
-	raw(SYS_execve, (long)sp->argv[0], (long)sp->argv, (long)envp, 0);
-	raw(SYS_exit_group, 127, 0, 0, 0);
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, sizeof(none), 0);
+	sys(SYS_dup3, s, 0, 0, 0, 0);
+	sys(SYS_dup3, s, 1, 0, 0, 0);
+	sys(SYS_execve, (long)argv[0], (long)argv, (long)envp, 0, 0);
+	sys(SYS_exit_group, 127, 0, 0, 0, 0);
 }
 
-/* The child, started from a report that may run in a signal handler.  An
- * exec would make it an ordinary child again (the kernel resets its exit
- * signal to SIGCHLD), visible to the program's wait(); so it stays,
- * starts the helper (CLONE_VFORK: it waits until the helper has left for
- * its own image) and passes on its status.  Every signal is blocked
- * (from before the clone): the program's handlers must not run here. */
-static void child(void *arg)
+/* The child, a copy of the program made from a signal handler: only raw
+ * system calls here.  An exec would make it an ordinary child again
+ * (the kernel resets its exit signal to SIGCHLD), visible to the
+ * program's wait(); so it stays, forks the helper and passes on its
+ * status.  Every signal is blocked: the program's handlers are copied
+ * here too and must not run. */
+static void child(int sock, char *const argv[])
 {
-	const struct spawn *sp = arg;
-	long g, r = 0;
-	int st = 0;
+	uint64_t all = ~0ull;
+	int mnt = nsp_anchor_fd(&home_mnt), st = 0;
+	long g;
 
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all), 0);
 	/* The helper must see the files the program was started with, even
 	 * from a thread in another mount namespace. */
-	if (sp->mnt >= 0)
-		raw(SYS_setns, sp->mnt, CLONE_NEWNS, 0, 0);
-	g = nsp_clone_run(CLONE_VM | CLONE_VFORK | SIGCHLD, sp->stack, SPAWN_STACK, helper_image,
-			  (void *)sp, NULL);
-	while (g > 0 && (r = raw(SYS_wait4, g, (long)&st, 0, 0)) == -EINTR)
+	if (mnt >= 0)
+		sys(SYS_setns, mnt, CLONE_NEWNS, 0, 0, 0);
+	g = sys(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (g == 0)
+		helper_image(sock, argv);
+	while (g > 0 && sys(SYS_wait4, g, (long)&st, 0, 0, 0) < 0 && errno == EINTR)
 		;
-	raw(SYS_exit_group, g > 0 && r == g && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0);
+	sys(SYS_exit_group, g > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0, 0);
 }
 
 static size_t put_hex_line(char *p, uintptr_t v)
@@ -295,19 +284,14 @@ static ssize_t ask(const char *question, size_t qlen, struct nsp_arena *a, char 
 	 * expect: frames are then named here, or left unnamed. */
 	if (nsp_seccomp_filtered())
 		return -1;
-	char *stacks = nsp_arena_alloc(a, 2 * SPAWN_STACK);
-	struct spawn sp;
-	uint64_t all = ~0ull, old;
-
 	put_pid(pidbuf, getpid());
-	if (!stacks || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
-	sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), argv, stacks + SPAWN_STACK };
 	/* No SIGCHLD and no place in the program's wait(): exit signal 0
 	 * makes it a "clone" child, seen only with __WCLONE. */
-	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, sizeof(all));
-	pid = nsp_clone_run(CLONE_VM, stacks, SPAWN_STACK, child, &sp, NULL);
-	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, sizeof(old));
+	pid = sys(SYS_clone, 0, 0, 0, 0, 0);
+	if (pid == 0)
+		child(sv[1], argv);
 	close(sv[1]);
 	if (pid > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
