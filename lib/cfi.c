@@ -42,6 +42,31 @@ struct cie {
 	int z; /* FDEs carry augmentation data */
 };
 
+/* .eh_frame packs its fields without alignment: read them bytewise. */
+static uint16_t u16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t u32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static uint64_t uleb(const uint8_t **p, const uint8_t *end)
 {
 	uint64_t v = 0;
@@ -88,15 +113,15 @@ static int read_enc(const uint8_t **p, const uint8_t *end, uint8_t enc, uintptr_
 	if (enc == 0xff)
 		return -1; /* DW_EH_PE_omit */
 	switch (enc & 0x0f) {
-	case 0x00: v = *(const uint64_t *)at; *p += 8; break;
+	case 0x00: v = u64(at); *p += 8; break;
 	case 0x01: v = uleb(p, end); break;
-	case 0x02: v = *(const uint16_t *)at; *p += 2; break;
-	case 0x03: v = *(const uint32_t *)at; *p += 4; break;
-	case 0x04: v = *(const uint64_t *)at; *p += 8; break;
+	case 0x02: v = u16(at); *p += 2; break;
+	case 0x03: v = u32(at); *p += 4; break;
+	case 0x04: v = u64(at); *p += 8; break;
 	case 0x09: v = (uint64_t)sleb(p, end); break;
-	case 0x0a: v = (uint64_t)(int64_t)*(const int16_t *)at; *p += 2; break;
-	case 0x0b: v = (uint64_t)(int64_t)*(const int32_t *)at; *p += 4; break;
-	case 0x0c: v = *(const uint64_t *)at; *p += 8; break;
+	case 0x0a: v = (uint64_t)(int64_t)(int16_t)u16(at); *p += 2; break;
+	case 0x0b: v = (uint64_t)(int64_t)(int32_t)u32(at); *p += 4; break;
+	case 0x0c: v = u64(at); *p += 8; break;
 	default: return -1;
 	}
 	switch (enc & 0x70) {
@@ -106,7 +131,7 @@ static int read_enc(const uint8_t **p, const uint8_t *end, uint8_t enc, uintptr_
 	default: return -1;
 	}
 	if (enc & 0x80)
-		v = *(const uint64_t *)(uintptr_t)v; /* DW_EH_PE_indirect */
+		v = u64((const uint8_t *)(uintptr_t)v); /* DW_EH_PE_indirect */
 	*out = (uintptr_t)v;
 	return 0;
 }
@@ -114,11 +139,11 @@ static int read_enc(const uint8_t **p, const uint8_t *end, uint8_t enc, uintptr_
 /* A CIE or FDE: its content and where the next record starts. */
 static const uint8_t *record(const uint8_t *p, const uint8_t **end)
 {
-	uint64_t len = *(const uint32_t *)p;
+	uint64_t len = u32(p);
 
 	p += 4;
 	if (len == 0xffffffff) {
-		len = *(const uint64_t *)p;
+		len = u64(p);
 		p += 8;
 	}
 	*end = p + len;
@@ -131,7 +156,7 @@ static int parse_cie(const uint8_t *p, struct cie *c)
 	uint8_t version;
 
 	p = record(p, &end);
-	if (!p || *(const uint32_t *)p != 0)
+	if (!p || u32(p) != 0)
 		return -1;
 	p += 4;
 	version = *p++;
@@ -193,8 +218,8 @@ static int execute(const struct cie *c, const uint8_t *p, const uint8_t *end, ui
 			if (loc > pc) return 0;
 			continue;
 		case 0x02: delta = *p++; goto advance;
-		case 0x03: delta = *(const uint16_t *)p; p += 2; goto advance;
-		case 0x04: delta = *(const uint32_t *)p; p += 4; goto advance;
+		case 0x03: delta = u16(p); p += 2; goto advance;
+		case 0x04: delta = u32(p); p += 4; goto advance;
 		case 0x05: reg = uleb(&p, end); val.how = R_OFFSET;
 			val.off = (int64_t)uleb(&p, end) * c->data_align; goto set;
 		case 0x06: reg = uleb(&p, end); goto restore;
@@ -290,13 +315,13 @@ static int find_fde(struct dl_phdr_info *info, size_t size, void *data)
 	hi = count;
 	while (hi - lo > 1) { /* entries: sdata4 start, sdata4 FDE, from hdr */
 		size_t mid = (lo + hi) / 2;
-		if (f->hdr + (uintptr_t)(intptr_t)((const int32_t *)p)[2 * mid] <= f->pc)
+		if (f->hdr + (uintptr_t)(intptr_t)(int32_t)u32(p + 8 * mid) <= f->pc)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	lo_loc = f->hdr + (uintptr_t)(intptr_t)((const int32_t *)p)[2 * lo];
-	fde = f->hdr + (uintptr_t)(intptr_t)((const int32_t *)p)[2 * lo + 1];
+	lo_loc = f->hdr + (uintptr_t)(intptr_t)(int32_t)u32(p + 8 * lo);
+	fde = f->hdr + (uintptr_t)(intptr_t)(int32_t)u32(p + 8 * lo + 4);
 	if (lo_loc <= f->pc)
 		f->fde = (const uint8_t *)fde;
 	return 1;
@@ -315,7 +340,7 @@ int nsp_cfi_rule(uintptr_t pc, struct nsp_rule *out)
 	if (!f.fde || !(p = record(f.fde, &end)))
 		return -1;
 	/* The CIE pointer counts back from its own field. */
-	if (parse_cie(p - *(const uint32_t *)p, &c))
+	if (parse_cie(p - u32(p), &c))
 		return -1;
 	p += 4;
 	if (read_enc(&p, end, c.fde_enc, 0, &begin) ||
