@@ -151,8 +151,8 @@ size_t nsp_drop_own(uintptr_t *ip, size_t n, uintptr_t lo, uintptr_t hi)
 }
 
 /* Threads that share a thread pointer (raw clone) share in_unwind and
- * libunwind's per-thread cache too: once such threads exist, libunwind
- * takes turns.  The wait is bounded, so a signal handler that interrupts
+ * libunwind's per-thread cache too: once such threads exist, captures
+ * take turns.  The wait is bounded, so a signal handler that interrupts
  * the holder gives up (an empty stack) instead of deadlocking. */
 static _Atomic int shared_turn;
 
@@ -169,17 +169,9 @@ static int take_turn(void)
 static int unw_capture(uintptr_t *ip, int max)
 {
 	uintptr_t buf[NSP_MAX_DEPTH + 8];
-	int n;
+	int n = unw_walk(buf, max + 8);
 	size_t kept;
 
-	if (!atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed)) {
-		n = unw_walk(buf, max + 8);
-	} else {
-		if (take_turn())
-			return 0;
-		n = unw_walk(buf, max + 8);
-		atomic_store_explicit(&shared_turn, 0, memory_order_release);
-	}
 	kept = nsp_drop_own(buf, (size_t)n, own_lo, own_hi);
 	if (kept > (size_t)max)
 		kept = (size_t)max;
@@ -192,7 +184,7 @@ static int unw_capture(uintptr_t *ip, int max)
  * the loader's lock, or in libunwind (whose x86_64 caches do not survive
  * re-entry, libunwind #425): the nested one uses known rules only, and
  * gives up (an empty stack) where it would need more. */
-uint32_t nsp_capture_at(const void *frame, uintptr_t *ip, uint32_t max)
+static uint32_t capture(const void *frame, uintptr_t *ip, uint32_t max)
 {
 	int nested = in_unwind, flags = nested ? 0 : NSP_WALK_MAY_MISS, n;
 	uint64_t gen = nsp_walk_gen();
@@ -208,6 +200,21 @@ uint32_t nsp_capture_at(const void *frame, uintptr_t *ip, uint32_t max)
 		n = unw_capture(ip, (int)max);
 	in_unwind = nested;
 	return n < 0 ? 0 : (uint32_t)n;
+}
+
+uint32_t nsp_capture_at(const void *frame, uintptr_t *ip, uint32_t max)
+{
+	uint32_t n;
+
+	if (!atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+		return capture(frame, ip, max);
+	/* in_unwind is shared too: without turns, one thread's capture
+	 * would look nested to another and give up. */
+	if (take_turn())
+		return 0;
+	n = capture(frame, ip, max);
+	atomic_store_explicit(&shared_turn, 0, memory_order_release);
+	return n;
 }
 
 uint32_t nsp_capture(uintptr_t *ip, uint32_t max)
