@@ -6,6 +6,9 @@ $(BUILD)/demo: examples/demo.c
 	$(CC) -g -O0 -pthread -o $@ $<
 
 deps:
+	@scripts/install-deps build
+
+deps-all:
 	@scripts/install-deps
 
 demo: deps
@@ -14,4 +17,4 @@ demo: deps
 	@LD_PRELOAD=$(BUILD)/libnamspill.so $(BUILD)/demo; \
 	 rc=$$?; echo "(demo exited with status $$rc: 66 means namspill found a spill)"
 
-.PHONY: deps demo
+.PHONY: deps deps-all demo

@@ -26,7 +26,11 @@ $(BUILD)/tests/func/%: tests/func/%.cpp
 
 tests: all $(UNIT_BIN) $(FUNC_BIN)
 
-check: tests
+# Missing test tools are installed first (as root; otherwise the exact
+# apt-get line is printed), so a fresh clone needs nothing else.
+check:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory tests
 	tests/run
 
 .PHONY: tests check
