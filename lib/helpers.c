@@ -12,6 +12,7 @@
  * the caller does that part itself; a process under a seccomp filter gets
  * none, as its filter might kill it for a clone it did not expect. */
 #include <fcntl.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
@@ -63,7 +64,7 @@ static void helper_main(void *arg)
 
 /* clone() onto a stack holding fn and its argument: the new task pops
  * them, runs fn and exits (that task only) without returning here. */
-static long clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
+long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
 		   _Atomic pid_t *tid)
 {
 	void **sp = (void **)((uintptr_t)(stack + size) & ~(uintptr_t)15);
@@ -94,7 +95,7 @@ static long clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(
 
 static long start(struct helper *h, char *stack)
 {
-	return clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+	return nsp_clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				     CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
 			     stack, STACK_SIZE, helper_main, h, &h->tid);
 }
@@ -128,6 +129,32 @@ int nsp_seccomp_filtered(void)
 	while (*p == ' ' || *p == '\t')
 		p++;
 	return *p != '0';
+}
+
+static int find_valgrind(struct dl_phdr_info *info, size_t size, void *found)
+{
+	(void)size;
+	if (info->dlpi_name && strstr(info->dlpi_name, "/vgpreload_"))
+		*(int *)found = 1;
+	return 0;
+}
+
+/* Valgrind runs a clone that shares memory only as a thread or a vfork
+ * (and ends the program for any other); a sanitizer runtime keeps state
+ * per thread that such a task would share.  Checked once, at start-up. */
+static int share_ok = -1;
+
+void nsp_helpers_init(void)
+{
+	int valgrind = 0;
+
+	dl_iterate_phdr(find_valgrind, &valgrind);
+	share_ok = !SANITIZED && !valgrind;
+}
+
+int nsp_may_share_memory(void)
+{
+	return share_ok > 0;
 }
 
 int nsp_parts(size_t items, size_t per_part)

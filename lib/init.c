@@ -68,6 +68,7 @@ void nsp_init(void)
 		nsp_options_print(2, &nsp_opt);
 	nsp_proc_anchor();
 	nsp_emit_init();
+	nsp_helpers_init();
 	nsp_symext_init();
 	nsp_supp_load(nsp_opt.suppressions);
 	nsp_mark_start(0);

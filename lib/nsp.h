@@ -262,6 +262,14 @@ void nsp_arena_fini(struct nsp_arena *a);
 #define NSP_MAX_PARTS 4
 
 /* A system call that leaves errno alone: a negative errno on failure. */
+/* clone(flags) onto stack, running fn(arg) there; the new task ends when
+ * fn returns.  tid: CLONE_PARENT_SETTID / CLONE_CHILD_CLEARTID word. */
+long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
+		   _Atomic pid_t *tid);
+void nsp_helpers_init(void); /* at start-up */
+/* May a task share our memory without being a thread (CLONE_VM alone)?
+ * Not under valgrind nor in sanitizer builds. */
+int nsp_may_share_memory(void);
 long nsp_raw_syscall(long nr, long a, long b, long c, long d);
 /* A seccomp filter is installed (or /proc/self/status is unreadable):
  * no clone() the program did not ask for, its filter might kill for it. */

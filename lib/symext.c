@@ -64,11 +64,6 @@ void nsp_symext_init(void)
 	nsp_anchor_open(&home_mnt, "/proc/thread-self/ns/mnt", O_RDONLY);
 }
 
-static long sys(long nr, long a, long b, long c, long d, long e)
-{
-	return nsp_libc.syscall ? nsp_libc.syscall(nr, a, b, c, d, e) : syscall(nr, a, b, c, d, e);
-}
-
 /* ---- the addresses to name, ascending and unique */
 
 static void add_stack(uintptr_t *ips, size_t *n, const struct nsp_stack *st)
@@ -201,45 +196,62 @@ static ssize_t recv_all(int fd, struct nsp_arena *a, char **out, const struct ti
 	return (ssize_t)len;
 }
 
-/* The grandchild: leaves for a fresh image with the socket as stdin and
- * stdout.  The socket may itself be fd 0 or 1 (closed at start): a copy
- * above 2 first, then fresh copies without close-on-exec. */
-static void helper_image(int sock, char *const argv[])
-{
-	static char *const envp[] = { NULL }; /* no LD_PRELOAD, no debuginfod */
-	uint64_t none = 0;
-	long s = sys(SYS_fcntl, sock, F_DUPFD, 3, 0, 0);
+/* Child and grandchild make raw system calls only (which leave errno
+ * alone), on stacks of their own from the report's arena: where it may,
+ * the child shares the program's memory and thread pointer instead of
+ * copying it, and the grandchild shares the child's until it execs (a
+ * copy of a large process costs more than the rest of the report). */
+#define SPAWN_STACK (32 << 10)
 
-	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, sizeof(none), 0);
-	sys(SYS_dup3, s, 0, 0, 0, 0);
-	sys(SYS_dup3, s, 1, 0, 0, 0);
-	sys(SYS_execve, (long)argv[0], (long)argv, (long)envp, 0, 0);
-	sys(SYS_exit_group, 127, 0, 0, 0, 0);
+struct spawn {
+	int sock, mnt;
+	char *const *argv;
+	char *stack; /* the grandchild's */
+};
+
+static long raw(long nr, long a, long b, long c, long d)
+{
+	return nsp_raw_syscall(nr, a, b, c, d);
 }
 
-/* The child, a copy of the program made from a signal handler: only raw
- * system calls here.  An exec would make it an ordinary child again
- * (the kernel resets its exit signal to SIGCHLD), visible to the
- * program's wait(); so it stays, forks the helper and passes on its
- * status.  Every signal is blocked: the program's handlers are copied
- * here too and must not run. */
-static void child(int sock, char *const argv[])
+/* The grandchild: leaves for a fresh image with the socket as stdin and
+ * stdout.  The socket may itself be fd 0 or 1 (closed at start): a copy
+ * above 2 first, then fresh copies without close-on-exec.  Signals stay
+ * blocked until the helper unblocks them: the program's handlers are
+ * still installed here, in memory it shares. */
+static void helper_image(void *arg)
 {
-	uint64_t all = ~0ull;
-	int mnt = nsp_anchor_fd(&home_mnt), st = 0;
-	long g;
+	static char *const envp[] = { NULL }; /* no LD_PRELOAD, no debuginfod */
+	const struct spawn *sp = arg;
+	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, 3, 0);
 
-	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all), 0);
+	raw(SYS_dup3, s, 0, 0, 0);
+	raw(SYS_dup3, s, 1, 0, 0);
+	raw(SYS_execve, (long)sp->argv[0], (long)sp->argv, (long)envp, 0);
+	raw(SYS_exit_group, 127, 0, 0, 0);
+}
+
+/* The child, started from a report that may run in a signal handler.  An
+ * exec would make it an ordinary child again (the kernel resets its exit
+ * signal to SIGCHLD), visible to the program's wait(); so it stays,
+ * starts the helper (CLONE_VFORK: it waits until the helper has left for
+ * its own image) and passes on its status.  Every signal is blocked, from
+ * before the clone: the program's handlers must not run here. */
+static void child(void *arg)
+{
+	const struct spawn *sp = arg;
+	long g, r = 0;
+	int st = 0;
+
 	/* The helper must see the files the program was started with, even
 	 * from a thread in another mount namespace. */
-	if (mnt >= 0)
-		sys(SYS_setns, mnt, CLONE_NEWNS, 0, 0, 0);
-	g = sys(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (g == 0)
-		helper_image(sock, argv);
-	while (g > 0 && sys(SYS_wait4, g, (long)&st, 0, 0, 0) < 0 && errno == EINTR)
+	if (sp->mnt >= 0)
+		raw(SYS_setns, sp->mnt, CLONE_NEWNS, 0, 0);
+	g = nsp_clone_run(CLONE_VM | CLONE_VFORK | SIGCHLD, sp->stack, SPAWN_STACK, helper_image,
+			  (void *)sp, NULL);
+	while (g > 0 && (r = raw(SYS_wait4, g, (long)&st, 0, 0)) == -EINTR)
 		;
-	sys(SYS_exit_group, g > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0, 0);
+	raw(SYS_exit_group, g > 0 && r == g && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0);
 }
 
 static size_t put_hex_line(char *p, uintptr_t v)
@@ -284,14 +296,20 @@ static ssize_t ask(const char *question, size_t qlen, struct nsp_arena *a, char 
 	 * expect: frames are then named here, or left unnamed. */
 	if (nsp_seccomp_filtered())
 		return -1;
+	char *stacks = nsp_arena_alloc(a, 2 * SPAWN_STACK);
+	uint64_t all = ~0ull, old;
+	struct spawn sp;
+
 	put_pid(pidbuf, getpid());
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+	if (!stacks || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
+	sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), argv, stacks + SPAWN_STACK };
 	/* No SIGCHLD and no place in the program's wait(): exit signal 0
 	 * makes it a "clone" child, seen only with __WCLONE. */
-	pid = sys(SYS_clone, 0, 0, 0, 0, 0);
-	if (pid == 0)
-		child(sv[1], argv);
+	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, sizeof(all));
+	pid = nsp_clone_run(nsp_may_share_memory() ? CLONE_VM : 0, stacks, SPAWN_STACK, child, &sp,
+			    NULL);
+	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, sizeof(old));
 	close(sv[1]);
 	if (pid > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);

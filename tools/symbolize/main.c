@@ -2,6 +2,7 @@
  * report written in that process's signal handler, where it cannot do so
  * itself.  Reads the addresses on stdin, answers on stdout; the format is
  * in lib/symproto.c.  Started by the library, not by people. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,12 @@ int main(int argc, char **argv)
 	size_t len;
 	char *in, *end;
 	const char *p;
+	sigset_t none;
 	long pid;
 
+	/* Started with every signal blocked (see lib/symext.c). */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (argc != 2 || (pid = strtol(argv[1], NULL, 10)) <= 0) {
 		fprintf(stderr, "usage: namspill-symbolize PID < addresses\n");
 		return 2;
