@@ -3,11 +3,19 @@
  * switch namespaces before ours runs. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "nsp.h"
 
 static _Atomic int state; /* 0 not started, 1 running, 2 done */
+static _Atomic int libc_ready;
 _Atomic int nsp_passive;
+
+/* Called by our constructor: libc's own constructor has run by then. */
+void nsp_init_ready(void)
+{
+	atomic_store(&libc_ready, 1);
+}
 
 /* The hidden name is this copy's own address; the public one may be bound
  * to another copy of the library. */
@@ -54,9 +62,17 @@ void nsp_init(void)
 {
 	int zero = 0;
 
-	if (atomic_load_explicit(&state, memory_order_acquire) == 2 ||
-	    !atomic_compare_exchange_strong(&state, &zero, 1))
-		return; /* done, or being done by this or another thread */
+	if (atomic_load_explicit(&state, memory_order_acquire) == 2)
+		return;
+	/* A program's preinit_array runs before libc's constructor has set
+	 * environ (a sanitizer runtime starts there and calls sigaltstack and
+	 * sigaction): NAMSPILL_OPTIONS cannot be read yet.  The wrappers pass
+	 * calls through until a later call, at the latest our constructor,
+	 * starts us. */
+	if (!environ && !atomic_load(&libc_ready))
+		return;
+	if (!atomic_compare_exchange_strong(&state, &zero, 1))
+		return; /* being done by this or another thread */
 	if (atomic_load(&nsp_passive)) {
 		atomic_store_explicit(&state, 2, memory_order_release);
 		return;

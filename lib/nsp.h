@@ -629,5 +629,6 @@ size_t nsp_report_suppress(struct nsp_report *r, struct nsp_sym *s);
 extern _Atomic int nsp_passive; /* another copy of the library is in charge */
 const char *nsp_version(void);
 void nsp_init(void);
+void nsp_init_ready(void); /* libc is initialised: environ can be read */
 
 #endif

@@ -14,8 +14,10 @@ static _Atomic int resolved;
 
 void nsp_real_init(void)
 {
-	if (atomic_load_explicit(&resolved, memory_order_acquire))
+	if (atomic_load_explicit(&resolved, memory_order_acquire)) {
+		nsp_init(); /* one load once done; see nsp_init on why it can wait */
 		return;
+	}
 	RESOLVE(setns, "setns");
 	RESOLVE(unshare, "unshare");
 	RESOLVE(syscall, "syscall");
@@ -43,5 +45,6 @@ void nsp_real_init(void)
 
 __attribute__((constructor)) static void shim_ctor(void)
 {
+	nsp_init_ready();
 	nsp_real_init();
 }

@@ -352,6 +352,17 @@ def threads_started_by_a_dlopened_library():
 
 
 @test
+def options_are_read_when_the_program_calls_us_before_libc_is_set_up():
+    # Wrappers called from a preinit_array, before libc has set environ:
+    # an instrumented program's sanitizer runtime does this.
+    r = run("h_preinit")
+    rep = r.only_report()
+    expect([(s["tid"], s["type"]) for s in rep["spills"]] == [(r.tids["leaker"], "uts")],
+           "the JSON report of log_path and format=json", rep)
+    expect(r.rc == 66, "status", r)
+
+
+@test
 def vfork_and_exec():
     r = run("h_vfork")
     lines = dict(l.split(" ", 1) for l in r.out.splitlines() if l.startswith(("child ", "parent ")))
