@@ -13,15 +13,22 @@
 static char *slurp(int fd, size_t *len)
 {
 	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap + 1);
+	char *buf = malloc(cap + 1), *more;
 	ssize_t r;
 
 	while (buf && (r = read(fd, buf + n, cap - n)) != 0) {
 		if (r < 0)
-			return free(buf), NULL;
+			break;
 		n += (size_t)r;
-		if (n == cap && !(buf = realloc(buf, (cap *= 2) + 1)))
-			return NULL;
+		if (n < cap)
+			continue;
+		if (!(more = realloc(buf, (cap *= 2) + 1)))
+			break;
+		buf = more;
+	}
+	if (buf && r != 0) { /* a read error or no memory */
+		free(buf);
+		return NULL;
 	}
 	if (buf)
 		buf[n] = 0;
@@ -63,5 +70,6 @@ int main(int argc, char **argv)
 			nsp_proto_frame(&o, &f[k]);
 	}
 	nsp_sym_close(s);
+	free(in);
 	return nsp_out_flush(&o) ? 1 : 0;
 }
