@@ -12,6 +12,7 @@
 # (check-valgrind) and the pool high-water test of the load suite look at.
 #   make check-asan   every suite, AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-tsan   the racing suites, ThreadSanitizer
+# SUITES=... (names in tests/suites) runs only those.
 
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
@@ -38,11 +39,11 @@ endef
 check-asan:
 	$(call san_check,$(ASAN_BUILD),$(SAN_ASAN),libasan.so,\
 		ASAN_OPTIONS=log_path=$(abspath $(ASAN_BUILD))/san-log/asan:detect_leaks=0 \
-		UBSAN_OPTIONS=log_path=$(abspath $(ASAN_BUILD))/san-log/ubsan:print_stacktrace=1,)
+		UBSAN_OPTIONS=log_path=$(abspath $(ASAN_BUILD))/san-log/ubsan:print_stacktrace=1,$(SUITES))
 
 check-tsan:
 	$(call san_check,$(TSAN_BUILD),$(SAN_TSAN),libtsan.so,\
-		TSAN_OPTIONS=log_path=$(abspath $(TSAN_BUILD))/san-log/tsan,10-unit 20-core 72-load)
+		TSAN_OPTIONS=log_path=$(abspath $(TSAN_BUILD))/san-log/tsan,$(or $(SUITES),10-unit 20-core 72-load))
 
 .PHONY: check-asan check-tsan
 
