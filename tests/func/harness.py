@@ -35,6 +35,21 @@ def preload_value(value):
 
 PRELOAD = preload_value(LIB)
 
+# ASan takes SIGSEGV, SIGBUS, SIGFPE and SIGILL at start-up and gives
+# threads a signal stack of its own, all before the shim starts, which
+# leaves a program's handlers and stacks alone (ASan's too).  A test of the
+# shim's own reports at those signals gives them back to the default, as
+# in a program built without ASan: env=default_fatal_signals().
+ASAN_DEFAULT_SIGNALS = ("handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:"
+                        "use_sigaltstack=0")
+
+
+def default_fatal_signals(env=None):
+    e = dict(env or {})
+    if os.environ.get("ASAN_OPTIONS"):
+        e["ASAN_OPTIONS"] = os.environ["ASAN_OPTIONS"] + ":" + ASAN_DEFAULT_SIGNALS
+    return e
+
 # make check-valgrind: a command (valgrind and its options) run in front of
 # every test program not run under the tracer.  The preload is handed to
 # the program through env(1) run under the wrapper (with valgrind's
@@ -158,7 +173,7 @@ class Live:
                  stdin=False):
         self.logdir = tempfile.mkdtemp(prefix="nsp-test-")
         e = dict(os.environ)
-        e["LD_PRELOAD"] = ":".join((preload or []) + [LIB])
+        e["LD_PRELOAD"] = preload_value(":".join((preload or []) + [LIB]))
         e["NAMSPILL_OPTIONS"] = "log_path=%s/r:%s" % (self.logdir, options)
         if env:
             e.update(env)

@@ -11,7 +11,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, run, main, expect, spills_by, functions, Live, LIB,  # noqa: E402
-                     BUILD, prog, Skip)
+                     BUILD, prog, Skip, default_fatal_signals)
+
+# Tests of deaths by SIGSEGV and of signal stacks; see the harness.
+OWN_SEGV = default_fatal_signals()
 
 HOOK = os.path.join(BUILD, "tests", "func", "lib", "rename_hook.so")
 
@@ -113,7 +116,7 @@ def own_handler_runs_and_the_exit_report_follows():
 def dispositions_read_back_as_without_the_shim():
     want = None
     for preload in (False, True):
-        r = run("sigs", "query", preload=preload)
+        r = run("sigs", "query", preload=preload, env=OWN_SEGV)
         lines = [l for l in r.out.splitlines() if not l.startswith(("tid", "ready"))]
         if want is None:
             want = lines
@@ -137,8 +140,8 @@ def siginfo_and_own_signal_stack_work():
 
 @test
 def segv_in_a_worker_thread_reports_and_dumps_as_before():
-    native = run("sigs", "segv-thread", preload=False)
-    r = run("sigs", "segv-thread")
+    native = run("sigs", "segv-thread", preload=False, env=OWN_SEGV)
+    r = run("sigs", "segv-thread", env=OWN_SEGV)
     expect(native.rc == -signal.SIGSEGV and r.rc == native.rc, "same death", native, r)
     rep = r.only_report()
     expect(rep["trigger"] == "signal" and rep["signal"] == "SIGSEGV", "SIGSEGV report", rep)
@@ -154,7 +157,7 @@ def abort_reports_sigabrt():
 
 @test
 def exhausted_stack_still_gets_a_report():
-    r = run("sigs", "overflow")
+    r = run("sigs", "overflow", env=OWN_SEGV)
     expect(r.rc == -signal.SIGSEGV, "killed by SIGSEGV", r)
     rep = r.only_report()
     expect(rep["signal"] == "SIGSEGV", "report written on our signal stack", rep)
@@ -163,7 +166,7 @@ def exhausted_stack_still_gets_a_report():
 
 @test
 def a_signal_stack_too_small_for_a_report_is_left_alone():
-    r = run("sigs", "tiny-stack")
+    r = run("sigs", "tiny-stack", env=OWN_SEGV)
     expect(r.rc == -signal.SIGSEGV, "killed by SIGSEGV", r)
     expect(not r.reports and "signal stack of this thread is too small" in r.err,
            "no report, one line saying why", r)
