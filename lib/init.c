@@ -64,9 +64,9 @@ void nsp_init(void)
 
 	if (atomic_load_explicit(&state, memory_order_acquire) == 2)
 		return;
-	/* A program's preinit_array runs before libc's constructor has set
-	 * environ (a sanitizer runtime starts there and calls sigaltstack and
-	 * sigaction): NAMSPILL_OPTIONS cannot be read yet.  The wrappers pass
+	/* A program's preinit_array (where an instrumented program starts
+	 * its sanitizer runtime) runs before libc's constructor has set
+	 * environ: NAMSPILL_OPTIONS cannot be read yet.  The wrappers pass
 	 * calls through until a later call, at the latest our constructor,
 	 * starts us. */
 	if (!environ && !atomic_load(&libc_ready))

@@ -12,12 +12,10 @@ static _Atomic int resolved;
 #define RESOLVE(field, name) \
 	(*(void **)&nsp_real.field = nsp_real.field ? (void *)nsp_real.field : dlsym(RTLD_NEXT, name))
 
-void nsp_real_init(void)
+void nsp_real_resolve(void)
 {
-	if (atomic_load_explicit(&resolved, memory_order_acquire)) {
-		nsp_init(); /* one load once done; see nsp_init on why it can wait */
+	if (atomic_load_explicit(&resolved, memory_order_acquire))
 		return;
-	}
 	RESOLVE(setns, "setns");
 	RESOLVE(unshare, "unshare");
 	RESOLVE(syscall, "syscall");
@@ -40,7 +38,12 @@ void nsp_real_init(void)
 	if (dlsym(RTLD_DEFAULT, "namspill_version") != (void *)nsp_version)
 		atomic_store(&nsp_passive, 1);
 	atomic_store_explicit(&resolved, 1, memory_order_release);
-	nsp_init();
+}
+
+void nsp_real_init(void)
+{
+	nsp_real_resolve();
+	nsp_init(); /* one load once done; see nsp_init on why it can wait */
 }
 
 __attribute__((constructor)) static void shim_ctor(void)

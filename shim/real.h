@@ -27,6 +27,8 @@ struct nsp_real {
 extern struct nsp_real nsp_real;
 
 /* Resolves every real function once; cheap to call again. */
+void nsp_real_resolve(void);
+/* The same, and starts the library (nsp_init) if it has not started. */
 void nsp_real_init(void);
 
 #endif

@@ -1,6 +1,10 @@
 /* sigaction, signal and sigaltstack answer as they would without us: the
  * handlers we install for reports and our alternate stacks stay out of
- * the program's sight (lib/sigstate.c, lib/altstack.c). */
+ * the program's sight (lib/sigstate.c, lib/altstack.c).  They do not start
+ * the library: until it has started they only pass calls on, and what was
+ * set by then is the program's.  A sanitizer runtime calls them while it
+ * starts, and the library's start-up calls functions that runtime
+ * intercepts, which must not run before it is ready. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -10,7 +14,7 @@
 __attribute__((visibility("default"))) int sigaction(int sig, const struct sigaction *act,
 						      struct sigaction *old)
 {
-	nsp_real_init();
+	nsp_real_resolve();
 	return nsp_sig_action(sig, act, old);
 }
 
@@ -36,7 +40,7 @@ static __sighandler_t set_handler(int sig, __sighandler_t h, int flags, int self
 
 __attribute__((visibility("default"))) __sighandler_t signal(int sig, __sighandler_t h)
 {
-	nsp_real_init();
+	nsp_real_resolve();
 	if (!nsp_sig_managed(sig))
 		return nsp_real.signal(sig, h);
 	return set_handler(sig, h, SA_RESTART, 1);
@@ -49,7 +53,7 @@ __attribute__((visibility("default"))) __sighandler_t bsd_signal(int sig, __sigh
 
 __attribute__((visibility("default"))) __sighandler_t sysv_signal(int sig, __sighandler_t h)
 {
-	nsp_real_init();
+	nsp_real_resolve();
 	if (!nsp_sig_managed(sig))
 		return nsp_real.sysv_signal(sig, h);
 	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER, 0);
@@ -62,6 +66,6 @@ __attribute__((visibility("default"))) __sighandler_t __sysv_signal(int sig, __s
 
 __attribute__((visibility("default"))) int sigaltstack(const stack_t *ss, stack_t *old)
 {
-	nsp_real_init();
+	nsp_real_resolve();
 	return nsp_altstack_call(ss, old);
 }

@@ -1,7 +1,7 @@
 /* A program whose preinit_array calls wrapped functions before libc has
  * set environ, as a sanitizer runtime does when it starts (sigaltstack,
- * sigaction); then the plain uts spill of h_leak.  The options must still
- * be read. */
+ * sigaction; syscall() starts the library); then the plain uts spill of
+ * h_leak.  The options must still be read. */
 #include "common.h"
 #include <signal.h>
 
@@ -15,6 +15,7 @@ static void early(int argc, char **argv, char **envp)
 	(void)envp;
 	sigaltstack(NULL, &st);
 	sigaction(SIGSEGV, NULL, &sa);
+	syscall(SYS_getpid);
 }
 
 __attribute__((section(".preinit_array"), used)) static void (*const run_early)(int, char **,
