@@ -144,7 +144,8 @@ int cli_read_logs(const char *dir, struct procs *ps)
 			take_report(p, raw, len, path);
 	}
 	closedir(d);
-	qsort(ps->p, ps->n, sizeof(ps->p[0]), by_pid);
+	if (ps->n) /* no report at all: p is NULL, which qsort may not get */
+		qsort(ps->p, ps->n, sizeof(ps->p[0]), by_pid);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct proc *p = &ps->p[i];
 		p->argv = json_get(p->rep ? p->rep : p->mark, "argv");
