@@ -4,10 +4,17 @@ ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BUILD=$ROOT/${NSP_BUILD:-build}
 NAMSPILL=$BUILD/namspill
 PROG=$BUILD/tests/func
+# The sanitizer runtime an instrumented library needs before it, with ':'.
+FIRST=${NSP_PRELOAD_FIRST:+$NSP_PRELOAD_FIRST:}
 
 setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/nsp-cli.XXXXXX")
 	unset NAMSPILL_OPTIONS LD_PRELOAD
+	# make check-asan: the sanitizer runtime first; namspill adds the
+	# library after what LD_PRELOAD already holds.
+	if [ -n "$FIRST" ]; then
+		export LD_PRELOAD=${FIRST%:}
+	fi
 }
 
 teardown() {

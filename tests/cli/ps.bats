@@ -72,7 +72,7 @@ teardown() {
 }
 
 @test "ps --stacks asks a process running with report_signal for its report" {
-	NAMSPILL_OPTIONS="report_signal=SIGUSR2:log_path=$T/r:format=json" LD_PRELOAD=$BUILD/libnamspill.so start wait
+	NAMSPILL_OPTIONS="report_signal=SIGUSR2:log_path=$T/r:format=json" LD_PRELOAD=$FIRST$BUILD/libnamspill.so start wait
 	run --separate-stderr "$NAMSPILL" ps --stacks "$pid"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'"trigger":"request"'* ]]

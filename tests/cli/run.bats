@@ -135,9 +135,9 @@ PY
 
 @test "LD_PRELOAD already set is kept, ours added after it" {
 	run "$NAMSPILL" -- sh -c 'echo "$LD_PRELOAD"'
-	[[ "$output" == "$BUILD/libnamspill.so"* ]]
-	LD_PRELOAD=libc.so.6 run "$NAMSPILL" -- sh -c 'echo "$LD_PRELOAD"'
-	[[ "$output" == "libc.so.6:$(readlink -f "$BUILD/libnamspill.so")"* ]]
+	[[ "$output" == "$FIRST$BUILD/libnamspill.so"* ]]
+	LD_PRELOAD=${FIRST}libc.so.6 run "$NAMSPILL" -- sh -c 'echo "$LD_PRELOAD"'
+	[[ "$output" == "${FIRST}libc.so.6:$(readlink -f "$BUILD/libnamspill.so")"* ]]
 }
 
 @test "usage errors, --help, --version, command not found" {

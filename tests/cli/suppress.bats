@@ -48,14 +48,14 @@ load helper
 
 @test "the suppressions option of the library, without the wrapper" {
 	printf 'spill:leaky_worker\nbad line\n' > "$T/supp"
-	NAMSPILL_OPTIONS="suppressions=$T/supp" LD_PRELOAD=$BUILD/libnamspill.so run --separate-stderr "$PROG/cli_leak" leak
+	NAMSPILL_OPTIONS="suppressions=$T/supp" LD_PRELOAD=$FIRST$BUILD/libnamspill.so run --separate-stderr "$PROG/cli_leak" leak
 	skip_if_no_ns
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"namspill: $T/supp:2: not a suppression"* ]]
-	NAMSPILL_OPTIONS="suppressions=$T/supp:verbosity=1" LD_PRELOAD=$BUILD/libnamspill.so run --separate-stderr "$PROG/cli_leak" leak
+	NAMSPILL_OPTIONS="suppressions=$T/supp:verbosity=1" LD_PRELOAD=$FIRST$BUILD/libnamspill.so run --separate-stderr "$PROG/cli_leak" leak
 	[[ "$stderr" == *"no spilled threads (4 threads checked; 1 suppressed)"* ]]
 	printf 'spill:nothing\n' > "$T/supp2"
-	NAMSPILL_OPTIONS="suppressions=$T/supp2" LD_PRELOAD=$BUILD/libnamspill.so run --separate-stderr "$PROG/cli_leak" leak
+	NAMSPILL_OPTIONS="suppressions=$T/supp2" LD_PRELOAD=$FIRST$BUILD/libnamspill.so run --separate-stderr "$PROG/cli_leak" leak
 	[ "$status" -eq 66 ]
 	[[ "$stderr" == *"SUMMARY: namspill: 1 thread of 4 left in a foreign namespace (net)"* ]]
 }
