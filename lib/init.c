@@ -88,6 +88,7 @@ void nsp_init(void)
 	nsp_symext_init();
 	nsp_supp_load(nsp_opt.suppressions);
 	nsp_mark_start(0);
+	nsp_sanrt_init();
 	nsp_unwind_init();
 	nsp_sig_install();
 	nsp_altstack_init();

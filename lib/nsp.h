@@ -631,4 +631,10 @@ const char *nsp_version(void);
 void nsp_init(void);
 void nsp_init_ready(void); /* libc is initialised: environ can be read */
 
+/* ---- sanrt.c: frames of a sanitizer runtime's interceptors */
+
+void nsp_sanrt_init(void);
+/* Drops the runtime's frames on top of a stack; returns how many remain. */
+size_t nsp_sanrt_drop_top(uintptr_t *ip, size_t n);
+
 #endif

@@ -199,7 +199,7 @@ static uint32_t capture(const void *frame, uintptr_t *ip, uint32_t max)
 	if (n < 0 && !nested)
 		n = unw_capture(ip, (int)max);
 	in_unwind = nested;
-	return n < 0 ? 0 : (uint32_t)n;
+	return n < 0 ? 0 : (uint32_t)nsp_sanrt_drop_top(ip, (size_t)n);
 }
 
 uint32_t nsp_capture_at(const void *frame, uintptr_t *ip, uint32_t max)

@@ -65,3 +65,7 @@ check-valgrind: tests
 	 exit $$rc
 
 .PHONY: check-valgrind
+
+# asan_* test programs are instrumented in every build: the plain library
+# preloaded into an ASan program (tests/func/test_harden.py).
+$(BUILD)/tests/func/asan_%: SAN := -fsanitize=address

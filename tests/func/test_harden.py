@@ -312,6 +312,10 @@ def setuid_program_ignores_namspill_options():
 
 @test
 def program_with_its_own_malloc():
+    if PRELOAD_FIRST:
+        # The runtime, first in LD_PRELOAD, has its own malloc: no other
+        # allocator after it is ever called.
+        raise Skip("a sanitizer runtime's allocator comes before any other")
     bump = os.path.join(SO, "bump_malloc.so")
     for preload in ("%s:%s" % (bump, LIB), "%s:%s" % (LIB, bump)):
         r = run("leak_setns", env={"LD_PRELOAD": preload})
@@ -359,6 +363,35 @@ def options_are_read_when_the_program_calls_us_before_libc_is_set_up():
     rep = r.only_report()
     expect([(s["tid"], s["type"]) for s in rep["spills"]] == [(r.tids["leaker"], "uts")],
            "the JSON report of log_path and format=json", rep)
+    expect(r.rc == 66, "status", r)
+
+
+def asan_runtime():
+    cc = os.environ.get("CC", "cc")
+    p = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True)
+    path = p.stdout.strip()
+    if p.returncode != 0 or not os.path.isabs(path):
+        raise Skip("no ASan runtime for %s" % cc)
+    return path
+
+
+@test
+def program_built_with_asan_runs_with_its_runtime_first():
+    # As a user runs an instrumented test suite: LD_PRELOAD=libasan.so:
+    # libnamspill.so.  The runtime starts in the program's preinit_array
+    # and calls sigaltstack; its pthread_create interceptor calls ours.
+    if PRELOAD_FIRST:
+        r = run("asan_leak")  # make check-asan puts the runtime first
+    else:
+        r = run("asan_leak", env={"LD_PRELOAD": asan_runtime() + ":" + LIB,
+                                  "ASAN_OPTIONS": "detect_leaks=0"})
+    rep = r.only_report()
+    expect([(s["tid"], s["type"]) for s in rep["spills"]] == [(r.tids["leaker"], "uts")],
+           "the spill, in the JSON report of the options", r, rep)
+    s = rep["spills"][0]
+    expect(s["cause"]["stack"][0]["function"] == "isolate_hostname", "its call", s)
+    expect(s["creation"]["stack"][0]["function"] == "main",
+           "creation stack from the program's call, no interceptor frame on top", s)
     expect(r.rc == 66, "status", r)
 
 
