@@ -11,7 +11,7 @@ endif
 
 $(BUILD)/examples/api_%: examples/api_%.c include/namspill.h $(BUILD)/libnamspill.so.0
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 -Wall -Wextra -pthread -o $@ $< $(API_LINK) \
+	$(CC) -g -O1 -Wall -Wextra -pthread $(SAN) -o $@ $< $(API_LINK) \
 		$(if $(filter cmocka,$*),-lcmocka) $(if $(filter criterion,$*),-lcriterion)
 
 tests: $(API_EXAMPLES)

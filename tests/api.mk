@@ -18,6 +18,6 @@ $(BUILD)/tests/api/%: tests/api/%.c tests/func/common.h include/namspill.h \
 
 $(BUILD)/tests/api/cxx: tests/api/cxx.cpp include/namspill.h $(BUILD)/libnamspill.so.0
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++11 -g -O1 -Wall -Wextra -pthread -o $@ $< $(API_LINK)
+	$(CXX) -std=c++11 -g -O1 -Wall -Wextra -pthread $(SAN) -o $@ $< $(API_LINK)
 
 tests: $(API_BIN)

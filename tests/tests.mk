@@ -22,7 +22,7 @@ $(BUILD)/tests/func/%: tests/func/%.c tests/func/common.h
 
 $(BUILD)/tests/func/%: tests/func/%.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) -g -O1 -Wall -Wextra -pthread -o $@ $<
+	$(CXX) -g -O1 -Wall -Wextra -pthread $(SAN) -o $@ $<
 
 tests: all $(UNIT_BIN) $(FUNC_BIN)
 

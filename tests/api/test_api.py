@@ -11,9 +11,15 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "func"))
-from harness import test, run, main, expect, functions, Skip, BUILD, LIB, ROOT  # noqa: E402
+from harness import (test, run, main, expect, functions, Skip, BUILD, LIB, ROOT,  # noqa: E402
+                     PRELOAD_FIRST)
 
 API = os.path.join(BUILD, "tests", "api")
+# Under a sanitizer runtime (make check-asan) every thread starts in the
+# runtime's own start function, which calls the program's: the shim is
+# handed the runtime's, so a thread's start routine cannot be named.
+NO_START_ROUTINE = "a sanitizer runtime starts every thread in a function of its own"
+SAN_RUNTIME = bool(PRELOAD_FIRST)
 EXAMPLES = os.path.join(BUILD, "examples")
 
 
@@ -69,7 +75,7 @@ def leak_is_found_with_the_creators_stack():
     expect(r.rc == 0 and n == 1, "one leaked thread", r)
     poller = r.tids["poller"]
     expect("thread %d (leak) leaked" % poller in r.out, "names the thread", r)
-    expect(re.search(r"start routine in poller_loop tests/api/leak.c:\d+", r.out),
+    expect(SAN_RUNTIME or re.search(r"start routine in poller_loop tests/api/leak.c:\d+", r.out),
            "its start routine", r)
     frames = re.findall(r"^    #(\d+) 0x[0-9a-f]+ in (\w+)", r.out, re.M)
     expect([f for _, f in frames[:3]] == ["start_poller", "start_service", "main"],
@@ -86,6 +92,8 @@ def leak_ignored(mode, what):
 
 @test
 def leak_ignored_by_top_function():
+    if SAN_RUNTIME:
+        raise Skip(NO_START_ROUTINE)
     leak_ignored("top", "poller_* start routine")
 
 
@@ -154,7 +162,7 @@ def preloaded_without_linking():
     expect(r.rc == 0 and r.out.strip() == "not loaded", "weak symbols unbound without it", r)
     r = api("weak", preload=True, options="")
     expect(r.rc == 0 and "loaded check 0 leaked 1" in r.out, "bound by the preload", r)
-    expect(re.search(r"start routine in idle tests/api/weak.c:\d+", r.out) and
+    expect((SAN_RUNTIME or re.search(r"start routine in idle tests/api/weak.c:\d+", r.out)) and
            "in main tests/api/weak.c" in r.out, "with the records of the preload", r)
 
 
@@ -207,13 +215,15 @@ def example_cmocka_fails_the_test_with_the_report():
     expect(r.rc == 1 and "[  FAILED  ] pool_stop_ends_its_threads" in r.out + r.err,
            "the leak test fails", r)
     expect("SUMMARY: namspill: 2 threads leaked" in r.err and
-           re.search(r"start routine in pool_worker", r.err) and
+           (SAN_RUNTIME or re.search(r"start routine in pool_worker", r.err)) and
            re.search(r"#0 0x[0-9a-f]+ in pool_start", r.err), "report as the message", r)
     expect("[       OK ] threads_stay_in_their_namespaces" in r.out, "the other test passes", r)
 
 
 @test
 def example_criterion_fails_the_test_with_the_report():
+    if SAN_RUNTIME:
+        raise Skip("the example ignores a thread by its start routine: " + NO_START_ROUTINE)
     r = example("api_criterion", "--jobs=1")
     expect(r.rc == 0 and "Passing: 2 | Failing: 0" in r.out + r.err, "clean run passes", r)
     r = example("api_criterion", "--jobs=1", env={"EXAMPLE_BUG": "1"})
