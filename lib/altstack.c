@@ -29,17 +29,17 @@ static _Atomic uint64_t free_head; /* (tag << 36) | (block >> 12) */
 static __thread struct alt *mine NSP_TLS;
 static _Atomic int enabled;
 
-static void *stack_of(struct alt *b)
+NSP_RUNTIME_SAFE static void *stack_of(struct alt *b)
 {
 	return (char *)b + 2 * PAGE;
 }
 
-static struct alt *unpack(uint64_t h)
+NSP_RUNTIME_SAFE static struct alt *unpack(uint64_t h)
 {
 	return (struct alt *)(uintptr_t)((h & ((1ull << 36) - 1)) << 12);
 }
 
-static struct alt *pop(void)
+NSP_RUNTIME_SAFE static struct alt *pop(void)
 {
 	uint64_t h = atomic_load_explicit(&free_head, memory_order_acquire), n;
 	struct alt *b;
@@ -66,7 +66,7 @@ static void push(struct alt *b)
 							memory_order_relaxed));
 }
 
-static struct alt *get_block(void)
+NSP_RUNTIME_SAFE static struct alt *get_block(void)
 {
 	struct alt *b = pop();
 	void *m;
@@ -81,7 +81,7 @@ static struct alt *get_block(void)
 	return m;
 }
 
-static int give(struct alt *b)
+NSP_RUNTIME_SAFE static int give(struct alt *b)
 {
 	stack_t ss = { .ss_sp = stack_of(b), .ss_size = ALT_SIZE, .ss_flags = 0 };
 
@@ -103,7 +103,7 @@ void nsp_altstack_init(void)
 		mine = b;
 }
 
-void nsp_altstack_thread_begin(void)
+NSP_RUNTIME_SAFE void nsp_altstack_thread_begin(void)
 {
 	struct alt *b;
 
@@ -132,13 +132,13 @@ void nsp_altstack_thread_end(void)
 	push(b);
 }
 
-static int ours_in_place(stack_t *cur)
+NSP_RUNTIME_SAFE static int ours_in_place(stack_t *cur)
 {
 	return mine && nsp_libc.sigaltstack(NULL, cur) == 0 && cur->ss_sp == stack_of(mine) &&
 	       !(cur->ss_flags & SS_DISABLE);
 }
 
-int nsp_altstack_call(const stack_t *ss, stack_t *old)
+NSP_RUNTIME_SAFE int nsp_altstack_call(const stack_t *ss, stack_t *old)
 {
 	stack_t cur;
 

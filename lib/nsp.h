@@ -11,6 +11,13 @@
 
 #define NSP_HIDDEN __attribute__((visibility("hidden")))
 #define NSP_TLS __attribute__((tls_model("initial-exec")))
+/* Code a sanitizer runtime reaches before it has set up the thread it
+ * runs on: its sigaction and sigaltstack go to ours while it starts, and
+ * its pthread_create interceptor hands ours its own start function, so
+ * our trampoline runs first on the new thread.  ThreadSanitizer's
+ * per-function hooks would run there without a thread state and crash;
+ * code marked so has none. */
+#define NSP_RUNTIME_SAFE __attribute__((no_sanitize("thread")))
 
 #define NSP_MAX_DEPTH 64 /* frames kept per stack */
 #define NSP_NKINDS 8     /* namespace kinds a CLONE_NEW* flag can name */

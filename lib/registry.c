@@ -314,7 +314,7 @@ void nsp_thread_abandon(struct nsp_thread *t)
 	thread_release(nsp_ref_of(t));
 }
 
-void nsp_thread_begin(struct nsp_thread *t)
+NSP_RUNTIME_SAFE void nsp_thread_begin(struct nsp_thread *t)
 {
 	t->tid = gettid();
 	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);

@@ -23,7 +23,7 @@ static struct vsig vs[NSP_SIG_MAX + 1];
 static uint64_t managed; /* written once at start-up */
 static struct sigaction ours;
 
-int nsp_sig_managed(int sig)
+NSP_RUNTIME_SAFE int nsp_sig_managed(int sig)
 {
 	return sig > 0 && sig <= NSP_SIG_MAX && nsp_libc.sigaction &&
 	       (managed & NSP_SIGBIT(sig));
@@ -47,7 +47,8 @@ static void unlock(int sig, const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-int nsp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
+NSP_RUNTIME_SAFE int nsp_sig_action(int sig, const struct sigaction *act,
+				    struct sigaction *old)
 {
 	struct sigaction prev, seen;
 	sigset_t mask;

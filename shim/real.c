@@ -12,7 +12,7 @@ static _Atomic int resolved;
 #define RESOLVE(field, name) \
 	(*(void **)&nsp_real.field = nsp_real.field ? (void *)nsp_real.field : dlsym(RTLD_NEXT, name))
 
-void nsp_real_resolve(void)
+NSP_RUNTIME_SAFE void nsp_real_resolve(void)
 {
 	if (atomic_load_explicit(&resolved, memory_order_acquire))
 		return;

@@ -11,7 +11,7 @@
 
 #include "real.h"
 
-__attribute__((visibility("default"))) int sigaction(int sig, const struct sigaction *act,
+__attribute__((visibility("default"))) NSP_RUNTIME_SAFE int sigaction(int sig, const struct sigaction *act,
 						      struct sigaction *old)
 {
 	nsp_real_resolve();
@@ -64,7 +64,8 @@ __attribute__((visibility("default"))) __sighandler_t __sysv_signal(int sig, __s
 	return sysv_signal(sig, h);
 }
 
-__attribute__((visibility("default"))) int sigaltstack(const stack_t *ss, stack_t *old)
+__attribute__((visibility("default"))) NSP_RUNTIME_SAFE int sigaltstack(const stack_t *ss,
+									 stack_t *old)
 {
 	nsp_real_resolve();
 	return nsp_altstack_call(ss, old);

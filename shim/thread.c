@@ -12,7 +12,9 @@ static void on_end(void *unused)
 	nsp_thread_end();
 }
 
-static void *trampoline(void *p)
+/* Runs before a sanitizer runtime's own start function has set up the
+ * thread: see NSP_RUNTIME_SAFE. */
+NSP_RUNTIME_SAFE static void *trampoline(void *p)
 {
 	struct nsp_thread *t = p;
 	void *(*start)(void *) = t->start;
