@@ -96,6 +96,22 @@ size_t nsp_pool_bytes(const struct nsp_pool *p)
 	return (size_t)((n + CHUNK_OBJS - 1) / CHUNK_OBJS) * CHUNK_OBJS * p->size;
 }
 
+/* The owner may be writing the object while it is copied (its atomic
+ * fields, or all of it once reused, which the generation check then
+ * rejects): words are read with atomic loads, so the copy is no data
+ * race.  Relaxed word loads are plain moves on x86-64 and arm64. */
+static void copy_words(void *dst, const void *src, size_t size)
+{
+	const uint64_t *s = src;
+	uint64_t *d = dst;
+	size_t i;
+
+	for (i = 0; i < size / 8; i++)
+		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+	for (i *= 8; i < size; i++)
+		((char *)dst)[i] = __atomic_load_n(&((const char *)src)[i], __ATOMIC_RELAXED);
+}
+
 int nsp_pool_copy(const struct nsp_pool *p, uint32_t idx, uint32_t gen, void *dst)
 {
 	struct nsp_obj *o;
@@ -106,7 +122,7 @@ int nsp_pool_copy(const struct nsp_pool *p, uint32_t idx, uint32_t gen, void *ds
 	g1 = atomic_load_explicit(&o->gen, memory_order_acquire);
 	if (!(g1 & 1) || (gen && g1 != gen))
 		return -1;
-	memcpy(dst, o, p->size);
+	copy_words(dst, o, p->size);
 	atomic_thread_fence(memory_order_acquire);
 	g2 = atomic_load_explicit(&o->gen, memory_order_relaxed);
 	return g1 == g2 ? 0 : -1;
