@@ -98,6 +98,12 @@ static void thread_stack_ends_at_clone(void **state)
 	struct trace t;
 	pthread_t th;
 	(void)state;
+#ifdef __SANITIZE_THREAD__
+	/* unw_backtrace leaves the thread a cache whose TSD destructor asks
+	 * to run last, as ThreadSanitizer's does; TSan's runs first and the
+	 * cache's then locks a mutex on a thread TSan has torn down. */
+	skip();
+#endif
 	pthread_create(&th, NULL, in_thread, &t);
 	pthread_join(th, NULL);
 	same_as_libunwind(&t);
