@@ -44,6 +44,20 @@ ASAN_DEFAULT_SIGNALS = ("handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_si
                         "use_sigaltstack=0")
 
 
+# ThreadSanitizer (make check-tsan) runs a thread of its own in every
+# process that has started one: reports count it.
+TSAN = "libtsan" in PRELOAD_FIRST
+RUNTIME_THREADS = 1 if TSAN else 0
+
+
+def tsan_options(extra, env=None):
+    """env with extra TSAN_OPTIONS entries, under make check-tsan."""
+    e = dict(env or {})
+    if TSAN:
+        e["TSAN_OPTIONS"] = os.environ.get("TSAN_OPTIONS", "") + ":" + extra
+    return e
+
+
 def default_fatal_signals(env=None):
     e = dict(env or {})
     if os.environ.get("ASAN_OPTIONS"):
@@ -229,13 +243,27 @@ def expect(cond, msg, *ctx):
         raise AssertionError(msg + "".join("\n" + str(c) for c in ctx))
 
 
+def picked():
+    """NSP_PICK="MODULE:TEST ...": of the modules named, only the tests
+    named run; the others say they were left out (make check-tsan)."""
+    me = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    entries = [e.split(":", 1) for e in os.environ.get("NSP_PICK", "").split() if ":" in e]
+    names = [t for m, t in entries if m == me]
+    return names or None
+
+
 def main():
     only = sys.argv[1:]
+    pick = picked()
     tests = [t for t in _tests if not only or t.__name__ in only]
     print("1..%d" % len(tests))
     failed = 0
     for i, t in enumerate(tests, 1):
         name = t.__name__
+        if pick is not None and name not in pick:
+            print("ok %d - %s # skip left out by NSP_PICK (%s)" %
+                  (i, name, os.environ.get("NSP_PICK_WHY", "not picked")))
+            continue
         try:
             t()
             print("ok %d - %s" % (i, name))
