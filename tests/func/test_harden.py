@@ -366,25 +366,27 @@ def options_are_read_when_the_program_calls_us_before_libc_is_set_up():
     expect(r.rc == 66, "status", r)
 
 
-def asan_runtime():
+def sanitizer_runtime(name):
     cc = os.environ.get("CC", "cc")
-    p = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True)
+    p = subprocess.run([cc, "-print-file-name=%s.so" % name], capture_output=True, text=True)
     path = p.stdout.strip()
     if p.returncode != 0 or not os.path.isabs(path):
-        raise Skip("no ASan runtime for %s" % cc)
+        raise Skip("no %s runtime for %s" % (name, cc))
     return path
 
 
-@test
-def program_built_with_asan_runs_with_its_runtime_first():
-    # As a user runs an instrumented test suite: LD_PRELOAD=libasan.so:
-    # libnamspill.so.  The runtime starts in the program's preinit_array
-    # and calls sigaltstack; its pthread_create interceptor calls ours.
+def instrumented_leak(prog, runtime, env):
+    """As a user runs an instrumented test suite: LD_PRELOAD=RUNTIME.so:
+    libnamspill.so.  The runtime starts in the program's preinit_array and
+    calls sigaltstack; its pthread_create interceptor calls ours, and our
+    trampoline runs before the runtime has set up the new thread."""
+    if PRELOAD_FIRST and runtime not in PRELOAD_FIRST:
+        raise Skip("the library is built for another sanitizer here")
     if PRELOAD_FIRST:
-        r = run("asan_leak")  # make check-asan puts the runtime first
+        r = run(prog)  # make check-asan puts the runtime first
     else:
-        r = run("asan_leak", env={"LD_PRELOAD": asan_runtime() + ":" + LIB,
-                                  "ASAN_OPTIONS": "detect_leaks=0"})
+        env["LD_PRELOAD"] = sanitizer_runtime(runtime) + ":" + LIB
+        r = run(prog, env=env)
     rep = r.only_report()
     expect([(s["tid"], s["type"]) for s in rep["spills"]] == [(r.tids["leaker"], "uts")],
            "the spill, in the JSON report of the options", r, rep)
@@ -393,6 +395,17 @@ def program_built_with_asan_runs_with_its_runtime_first():
     expect(s["creation"]["stack"][0]["function"] == "main",
            "creation stack from the program's call, no interceptor frame on top", s)
     expect(r.rc == 66, "status", r)
+
+
+@test
+def program_built_with_asan_runs_with_its_runtime_first():
+    instrumented_leak("asan_leak", "libasan", {"ASAN_OPTIONS": "detect_leaks=0"})
+
+
+@test
+def program_built_with_tsan_runs_with_its_runtime_first():
+    # TSan's status after a report is 66, as ours: 86 tells them apart.
+    instrumented_leak("tsan_leak", "libtsan", {"TSAN_OPTIONS": "exitcode=86"})
 
 
 @test
