@@ -349,6 +349,9 @@ struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a);
 /* The number after "key:" in /proc/PID/status text, base 10 or 16;
  * 0, or -1 if missing or not a number. */
 int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);
+/* Field FIELD (as numbered in proc(5), 3 or more) of /proc/PID/stat text
+ * when it is a decimal number; 0, or -1. */
+int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out);
 
 /* ---- verdict.c: pure majority logic */
 

@@ -379,9 +379,8 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks)
 {
 	char path[64], tail[32], buf[1024];
-	const char *p;
 	ssize_t n;
-	int fd, field = 2;
+	int fd;
 
 	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/stat");
 	path3(path, sizeof(path), "", (uint64_t)pid, tail);
@@ -394,18 +393,7 @@ int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks)
 	close(fd);
 	if (n <= 0)
 		return n < 0 ? -errno : -ESRCH;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	while (*p && field < 22)
-		if (*p++ == ' ')
-			field++;
-	if (*p < '0' || *p > '9')
-		return -EIO;
-	for (*ticks = 0; *p >= '0' && *p <= '9'; p++)
-		*ticks = *ticks * 10 + (uint64_t)(*p - '0');
-	return 0;
+	return nsp_stat_num(buf, (size_t)n, 22, ticks) ? -EIO : 0;
 }
 
 /* /proc/PID/NAME ("cmdline", "environ", "status") into buf, up to cap

@@ -123,3 +123,33 @@ int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_
 	}
 	return -1;
 }
+
+/* Field FIELD of /proc/PID/stat (or task/TID/stat) text, numbered as in
+ * proc(5) (4: ppid, 22: starttime), when it is a decimal number.  The
+ * command name (field 2) may hold anything, blanks and ')' included, so
+ * the fields after it are counted from its last ')'.  0, or -1 if the
+ * field is missing, not a number or over 64 bits. */
+int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out)
+{
+	const char *p = NULL, *end = buf + n;
+	uint64_t v = 0;
+	int f = 2;
+
+	for (const char *q = buf; q < end; q++)
+		if (*q == ')')
+			p = q;
+	if (!p || field < 3)
+		return -1;
+	for (p++; p < end && f < field; p++)
+		f += *p == ' ';
+	if (f < field || p == end || *p < '0' || *p > '9')
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}

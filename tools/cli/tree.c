@@ -18,17 +18,12 @@ struct node {
 static pid_t ppid_of(pid_t pid)
 {
 	char buf[512];
-	ssize_t n = nsp_proc_read(pid, "stat", buf, sizeof(buf) - 1);
-	const char *p;
+	ssize_t n = nsp_proc_read(pid, "stat", buf, sizeof(buf));
+	uint64_t ppid;
 
-	if (n <= 0)
+	if (n <= 0 || nsp_stat_num(buf, (size_t)n, 4, &ppid) || ppid > INT32_MAX)
 		return 0;
-	buf[n] = 0;
-	/* "PID (comm) S PPID ...": comm may hold anything, so from the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || strlen(p) < 5)
-		return 0;
-	return (pid_t)atoi(p + 4);
+	return (pid_t)ppid;
 }
 
 static struct node *snapshot(size_t *n)
