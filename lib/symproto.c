@@ -11,6 +11,7 @@
  *
  * Both ends are here so they cannot drift apart; the parser works in
  * place on the arena and never allocates otherwise (signal context). */
+#include <limits.h>
 #include <string.h>
 
 #include "nsp.h"
@@ -77,12 +78,14 @@ uintptr_t nsp_proto_hex(const char **p, const char *end, int *ok)
 	return v;
 }
 
+/* All the digits, the value held at INT_MAX: a line number of ten
+ * digits once cut the number short, and its frame was dropped. */
 static long dec(const char **p, const char *end)
 {
 	long v = 0;
 
-	for (; *p < end && **p >= '0' && **p <= '9' && v < 100000000; (*p)++)
-		v = v * 10 + (**p - '0');
+	for (; *p < end && **p >= '0' && **p <= '9'; (*p)++)
+		v = v > (INT_MAX - (**p - '0')) / 10 ? INT_MAX : v * 10 + (**p - '0');
 	return v;
 }
 
@@ -147,13 +150,14 @@ static char *next_line(char **p, char *end)
 	return l;
 }
 
-/* buf holds len bytes and one spare byte.  Entries that are cut short or
- * malformed are dropped; what parsed before them stays. */
+/* buf holds len bytes and one spare byte, ours to write.  Entries that
+ * are cut short or malformed are dropped; what parsed before them stays. */
 int nsp_proto_parse(char *buf, size_t len, struct nsp_arena *a, struct nsp_symtab *t)
 {
 	char *p = buf, *end = buf + len, *l;
 	size_t cap = 0;
 
+	*end = 0; /* the last line ends here, whatever the caller left in it */
 	t->n = 0;
 	t->e = nsp_arena_rest(a, &cap);
 	cap /= sizeof(*t->e);
