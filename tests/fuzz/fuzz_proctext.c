@@ -1,9 +1,36 @@
-/* libFuzzer target: /proc text parsers (lib/proctext.c), maps and status,
- * over the same bytes. */
+/* libFuzzer target: /proc text parsers (lib/proctext.c), maps, status and
+ * stat, over the same bytes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nsp.h"
+
+/* A stat field that parsed is that number, written out, at a field's
+ * start after the last ')'. */
+static void check_stat(const char *buf, size_t n, int field)
+{
+	char digits[24];
+	const char *close = NULL, *p;
+	uint64_t v;
+	int len, f = 2;
+
+	if (nsp_stat_num(buf, n, field, &v))
+		return;
+	for (const char *q = buf; q < buf + n; q++)
+		if (*q == ')')
+			close = q;
+	if (!close)
+		abort();
+	for (p = close + 1; p < buf + n && f < field; p++)
+		f += *p == ' ';
+	len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	/* leading zeros are the one way the text may differ */
+	while (p < buf + n - 1 && *p == '0' && p[1] >= '0' && p[1] <= '9')
+		p++;
+	if (f != field || (size_t)(buf + n - p) < (size_t)len || memcmp(p, digits, (size_t)len))
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {
@@ -27,6 +54,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 		abort();
 	nsp_status_num(buf, n, "Tgid", 10, &v);
 	nsp_status_num(buf, n, "SigCgt", 16, &v);
+	check_stat(buf, n, 4);
+	check_stat(buf, n, 22);
 	free(buf);
 	return 0;
 }
