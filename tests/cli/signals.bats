@@ -20,6 +20,12 @@ term_reaches_tree() {
 		2>"$T/err" &
 	wrapper=$!
 	wait_for "$T/sleep"
+	# Until it has exec'd, the child is a copy of sh with sh's TERM trap,
+	# and would take the signal in its stead (a rare hang under --trace).
+	for _ in $(seq 200); do
+		[ "$(cat "/proc/$(cat "$T/sleep")/comm" 2>/dev/null)" = sleep ] && break
+		sleep 0.05
+	done
 	kill -TERM "$wrapper"
 	status=0; wait "$wrapper" || status=$?
 	[ "$status" -eq 3 ]
