@@ -28,7 +28,12 @@ int main(void)
 
 	need_namespaces();
 	nsfd = make_ns(CLONE_NEWNET, "net");
-	pthread_create(&t[0], NULL, park_thread, NULL); /* parent has 2 threads */
+	/* The parent has 2 threads.  Its second must be parked before the
+	 * fork: one still starting may hold an allocator lock (ASan's, which
+	 * nothing releases in the child), and the child would hang on it. */
+	pthread_barrier_init(&ready, NULL, 2);
+	pthread_create(&t[0], NULL, bystander, NULL);
+	pthread_barrier_wait(&ready);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
