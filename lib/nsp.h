@@ -346,6 +346,14 @@ struct nsp_map {
 
 /* Every well-formed line of buf[0..n), in order, allocated in a. */
 struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a);
+/* One mapping, its base taken from prev when that maps the same path. */
+struct nsp_map *nsp_map_new(struct nsp_arena *a, uintptr_t lo, uintptr_t hi, uintptr_t off,
+			    int exec, const char *path, size_t plen, const struct nsp_map *prev);
+/* proc.c: the mappings of files of pid (0: this process), in address
+ * order; asked of the kernel one by one where it can (PROCMAP_QUERY), else
+ * parsed from the text (which lists anonymous ones too).  NULL if there
+ * are none or maps cannot be read. */
+struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a);
 /* The number after "key:" in /proc/PID/status text, base 10 or 16;
  * 0, or -1 if missing or not a number. */
 int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -110,6 +111,95 @@ long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out
 	nsp_arena_keep(a, n);
 	*out = buf;
 	return (long)n;
+}
+
+/* PROCMAP_QUERY (Linux 6.11, <linux/fs.h>): one mapping per ioctl on an
+ * open maps file, the kernel skipping those that do not match. */
+struct procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define NSP_PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#define QUERY_VMA_EXECUTABLE 0x04
+#define QUERY_COVERING_OR_NEXT_VMA 0x10
+#define QUERY_FILE_BACKED_VMA 0x20
+
+/* The file-backed mappings, walked with PROCMAP_QUERY: a process with ten
+ * thousand threads has twenty thousand anonymous mappings (stacks and
+ * their guards) that the text of maps would spell out line by line. 1 if
+ * the kernel has no such query, else 0 with *out set (NULL: none). */
+static int query_maps(int fd, struct nsp_arena *a, struct nsp_map **out)
+{
+	struct nsp_map *head = NULL, *last = NULL, *m;
+	char name[4096];
+	struct procmap_query q;
+	uint64_t addr = 0;
+	int r;
+
+	for (;;) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_flags = QUERY_COVERING_OR_NEXT_VMA | QUERY_FILE_BACKED_VMA;
+		q.query_addr = addr;
+		q.vma_name_addr = (uint64_t)(uintptr_t)name;
+		q.vma_name_size = sizeof(name);
+		r = ioctl(fd, NSP_PROCMAP_QUERY, &q);
+		if (r < 0 && errno == ENAMETOOLONG) {
+			/* A path longer than PATH_MAX: listed without it. */
+			q.vma_name_addr = 0;
+			q.vma_name_size = 0;
+			name[0] = 0;
+			r = ioctl(fd, NSP_PROCMAP_QUERY, &q);
+		}
+		if (r < 0) {
+			if (!head && (errno == ENOTTY || errno == EINVAL))
+				return 1;
+			break; /* ENOENT: no more */
+		}
+		name[sizeof(name) - 1] = 0;
+		m = name[0] == '/' ? nsp_map_new(a, q.vma_start, q.vma_end, q.vma_offset,
+						 (q.vma_flags & QUERY_VMA_EXECUTABLE) != 0, name,
+						 strlen(name), last)
+				   : NULL;
+		if (m) {
+			if (last)
+				last->next = m;
+			else
+				head = m;
+			last = m;
+		}
+		if (q.vma_end <= addr)
+			break;
+		addr = q.vma_end;
+	}
+	*out = head;
+	return 0;
+}
+
+struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
+{
+	char path[48];
+	struct nsp_map *maps = NULL;
+	char *text;
+	long n;
+	int fd;
+
+	if (pid)
+		path3(path, sizeof(path), "", (uint64_t)pid, "/maps");
+	else
+		strcpy(path, "self/maps");
+	fd = nsp_proc_open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	if (query_maps(fd, a, &maps) == 0) {
+		close(fd);
+		return maps;
+	}
+	close(fd);
+	n = nsp_proc_slurp(pid, "maps", a, &text);
+	return n > 0 ? nsp_maps_parse(text, (size_t)n, a) : NULL;
 }
 
 /* Types every thread of a process shares, read once: the pid namespace is

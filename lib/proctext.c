@@ -30,34 +30,20 @@ static const char *skip_field(const char *p, const char *end)
 	return p;
 }
 
-/* "lo-hi perms offset dev inode   path"; the module base is where its
- * first mapping (file offset 0) starts, as in "(module+0x1234)".  NULL for
- * a malformed line. */
-static struct nsp_map *parse_line(const char *p, const char *end, struct nsp_arena *a,
-				  const struct nsp_map *prev)
+/* A mapping of path[0..plen) (NULL: none); the module base is where its
+ * first mapping (file offset 0) starts, as in "(module+0x1234)", which
+ * the previous mapping of the same file already knows. */
+struct nsp_map *nsp_map_new(struct nsp_arena *a, uintptr_t lo, uintptr_t hi, uintptr_t off,
+			    int exec, const char *path, size_t plen, const struct nsp_map *prev)
 {
-	const char *path, *perms;
-	uintptr_t lo, hi, off;
-	size_t plen = 0;
-	struct nsp_map *m;
+	struct nsp_map *m = nsp_arena_alloc(a, sizeof(*m) + plen + 1);
 
-	lo = hex(&p, end);
-	if (p == end || *p++ != '-')
-		return NULL;
-	hi = hex(&p, end);
-	perms = p = skip_field(p, end);
-	p = skip_field(p, end);
-	off = hex(&p, end);
-	path = memchr(p, '/', (size_t)(end - p));
-	if (path)
-		plen = (size_t)(end - path);
-	m = nsp_arena_alloc(a, sizeof(*m) + plen + 1);
 	if (!m)
 		return NULL;
 	m->next = NULL;
 	m->lo = lo;
 	m->hi = hi;
-	m->exec = end - perms > 2 && perms[2] == 'x';
+	m->exec = exec;
 	m->path = NULL;
 	m->base = lo - off;
 	if (path) {
@@ -68,6 +54,25 @@ static struct nsp_map *parse_line(const char *p, const char *end, struct nsp_are
 			m->base = prev->base;
 	}
 	return m;
+}
+
+/* "lo-hi perms offset dev inode   path".  NULL for a malformed line. */
+static struct nsp_map *parse_line(const char *p, const char *end, struct nsp_arena *a,
+				  const struct nsp_map *prev)
+{
+	const char *path, *perms;
+	uintptr_t lo, hi, off;
+
+	lo = hex(&p, end);
+	if (p == end || *p++ != '-')
+		return NULL;
+	hi = hex(&p, end);
+	perms = p = skip_field(p, end);
+	p = skip_field(p, end);
+	off = hex(&p, end);
+	path = memchr(p, '/', (size_t)(end - p));
+	return nsp_map_new(a, lo, hi, off, end - perms > 2 && perms[2] == 'x', path,
+			   path ? (size_t)(end - path) : 0, prev);
 }
 
 struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a)

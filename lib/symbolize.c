@@ -1,8 +1,11 @@
 /* Naming raw addresses, only when a report is written.  Module and offset
- * come from /proc/PID/maps (proc.c reads it with plain syscalls, proctext.c
- * parses it, so this part works in a signal handler).  Function names, including static functions from
- * .symtab, and file:line from DWARF come from elfutils libdwfl, loaded
- * privately on first use like libunwind. */
+ * come from the mappings of files (proc.c, with plain syscalls, so this
+ * part works in a signal handler).  Function names, including static
+ * functions from .symtab, and file:line from DWARF come from elfutils
+ * libdwfl, loaded privately on first use like libunwind.  libdwfl is told
+ * only of the modules the report's addresses fall in, when the first of
+ * them is named: its own reading of /proc/PID/maps would go through every
+ * thread stack of a large process. */
 #include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
@@ -16,7 +19,8 @@
 
 struct dw {
 	Dwfl *(*begin)(const Dwfl_Callbacks *);
-	int (*proc_report)(Dwfl *, pid_t);
+	void (*report_begin_add)(Dwfl *);
+	Dwfl_Module *(*report_module)(Dwfl *, const char *, Dwarf_Addr, Dwarf_Addr);
 	int (*report_end)(Dwfl *, void *, void *);
 	Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
 	const char *(*addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *,
@@ -74,7 +78,8 @@ static void load_dw(struct dw *d)
 		return;
 #define SYM(field, name) (*(void **)&d->field = dlsym(h, name))
 	SYM(begin, "dwfl_begin");
-	SYM(proc_report, "dwfl_linux_proc_report");
+	SYM(report_begin_add, "dwfl_report_begin_add");
+	SYM(report_module, "dwfl_report_module");
 	SYM(report_end, "dwfl_report_end");
 	SYM(addrmodule, "dwfl_addrmodule");
 	SYM(addrinfo, "dwfl_module_addrinfo");
@@ -93,7 +98,7 @@ static void load_dw(struct dw *d)
 	SYM(cb.find_elf, "dwfl_linux_proc_find_elf");
 	SYM(cb.find_debuginfo, "dwfl_standard_find_debuginfo");
 #undef SYM
-	if (!d->begin || !d->proc_report || !d->report_end || !d->addrmodule ||
+	if (!d->begin || !d->report_begin_add || !d->report_module || !d->report_end || !d->addrmodule ||
 	    !d->addrinfo || !d->getsrc || !d->lineinfo || !d->end ||
 	    !d->cb.find_elf || !d->cb.find_debuginfo)
 		d->begin = NULL;
@@ -108,8 +113,6 @@ struct nsp_sym *nsp_sym_open(struct nsp_arena *a, int full)
 struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 {
 	struct nsp_sym *s = nsp_arena_alloc(a, sizeof(*s));
-	char *text;
-	long n;
 
 	if (!s)
 		return NULL;
@@ -118,9 +121,7 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 	s->self = pid == 0 || pid == getpid();
 	if (s->self)
 		pid = getpid();
-	n = nsp_proc_slurp(s->self ? 0 : pid, "maps", a, &text);
-	if (n > 0)
-		s->maps = nsp_maps_parse(text, (size_t)n, a);
+	s->maps = nsp_proc_maps(s->self ? 0 : pid, a);
 	s->full = full;
 	s->cache = nsp_arena_alloc(a, CACHE_SLOTS * sizeof(*s->cache));
 	if (s->cache)
@@ -128,14 +129,35 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 	if (!full)
 		return s;
 	load_dw(&s->dw);
-	if (s->dw.begin && (s->dwfl = s->dw.begin(&s->dw.cb))) {
-		if (s->dw.proc_report(s->dwfl, pid) != 0 ||
-		    s->dw.report_end(s->dwfl, NULL, NULL) != 0) {
-			s->dw.end(s->dwfl);
-			s->dwfl = NULL;
-		}
-	}
+	if (s->dw.begin)
+		s->dwfl = s->dw.begin(&s->dw.cb);
 	return s;
+}
+
+/* The module pc falls in, told to libdwfl the first time: the file's
+ * mappings from the first (its base) to the last, as libdwfl's own
+ * reading of maps would report it.  NULL if pc is in no file. */
+static Dwfl_Module *module_at(struct nsp_sym *s, const struct nsp_map *at)
+{
+	const struct nsp_map *first = NULL, *m;
+	uintptr_t lo = 0, hi = 0;
+	Dwfl_Module *mod;
+
+	for (m = s->maps; m; m = m->next) {
+		if (!m->path || m->base != at->base || strcmp(m->path, at->path))
+			continue;
+		if (!first)
+			first = m, lo = m->lo;
+		if (m->hi > hi)
+			hi = m->hi;
+	}
+	if (!first)
+		return NULL;
+	s->dw.report_begin_add(s->dwfl);
+	mod = s->dw.report_module(s->dwfl, first->path, lo, hi);
+	if (s->dw.report_end(s->dwfl, NULL, NULL) != 0)
+		return NULL;
+	return mod;
 }
 
 static const char *copy_str(struct nsp_arena *a, const char *src)
@@ -272,6 +294,7 @@ static int resolve(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 {
 	/* ip is a return address: the call is the byte before it. */
 	uintptr_t pc = ip ? ip - 1 : 0;
+	const struct nsp_map *m;
 	Dwfl_Module *mod;
 	int n;
 
@@ -281,14 +304,17 @@ static int resolve(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 		return 1;
 	if (s->table && (n = nsp_symtab_frames(s->table, ip, f, max)) > 0)
 		return n;
-	for (const struct nsp_map *m = s->maps; m; m = m->next) {
+	for (m = s->maps; m; m = m->next) {
 		if (m->path && pc >= m->lo && pc < m->hi) {
 			f->module = m->path;
 			f->offset = ip - m->base;
 			break;
 		}
 	}
-	if (!s->dwfl || !(mod = s->dw.addrmodule(s->dwfl, pc))) {
+	mod = s->dwfl ? s->dw.addrmodule(s->dwfl, pc) : NULL;
+	if (!mod && s->dwfl && m)
+		mod = module_at(s, m);
+	if (!mod) {
 		Dl_info di;
 		/* No libdw: exported names at least. */
 		if (s->full && s->self && dladdr((void *)pc, &di) && di.dli_sname)
