@@ -342,21 +342,142 @@ static size_t sort_unique(pid_t *a, size_t n)
 /* Listing /proc/PID/task while threads end can skip live threads: when the
  * entry a getdents call stopped at has gone, the next call resumes by
  * position in a list that shrank.  So the directory is read again until a
- * pass finds no thread the earlier ones missed (at most PASSES times). */
+ * pass finds no thread the earlier ones missed (at most PASSES times).
+ *
+ * The first pass costs the kernel most (an inode for each thread), so with
+ * many threads it is read in parts, one per helper thread, each through a
+ * descriptor of its own that starts at its share of positions (entry k is
+ * at position k + 2, after "." and "..").  Threads that end meanwhile
+ * shift positions, so parts may overlap or leave a gap: duplicates are
+ * dropped, and the next pass, read whole, finds what a gap missed. */
 #define PASSES 4
 #define DENTS_SIZE (64 << 10)
+#define DENT_BYTES 32 /* a record for a name of up to 12 digits */
+#define LIST_PER_PART 1024
+
+struct listing {
+	int fd[NSP_MAX_PARTS];
+	long from[NSP_MAX_PARTS + 1]; /* positions; the last part reads to the end */
+	char *dents[NSP_MAX_PARTS];
+	pid_t *tids[NSP_MAX_PARTS];
+	size_t cap[NSP_MAX_PARTS], n[NSP_MAX_PARTS];
+	int err[NSP_MAX_PARTS];
+};
+
+/* One part: raw system calls only, as it may run on a helper thread. */
+static void list_part(void *arg, int part, int parts)
+{
+	struct listing *l = arg;
+	const size_t head = offsetof(struct dirent64, d_name);
+	long pos = l->from[part], end = part + 1 < parts ? l->from[part + 1] : -1;
+	size_t k = 0;
+	long got;
+
+	l->err[part] = 0;
+	if ((got = nsp_raw_syscall(SYS_lseek, l->fd[part], pos, SEEK_SET, 0)) < 0) {
+		l->err[part] = (int)got;
+		return;
+	}
+	while (k < l->cap[part] && (end < 0 || pos < end)) {
+		size_t want = end < 0 ? DENTS_SIZE : (size_t)(end - pos) * DENT_BYTES + DENT_BYTES;
+		size_t off = 0;
+		got = nsp_raw_syscall(SYS_getdents64, l->fd[part], (long)l->dents[part],
+				      (long)(want < DENTS_SIZE ? want : DENTS_SIZE), 0);
+		if (got <= 0) {
+			l->err[part] = got < 0 ? (int)got : 0;
+			break;
+		}
+		while ((size_t)got - off >= head && k < l->cap[part] && (end < 0 || pos < end)) {
+			struct dirent64 d;
+			memcpy(&d, l->dents[part] + off, head);
+			if (d.d_reclen < head || d.d_reclen > (size_t)got - off)
+				break;
+			k += nsp_dents_tids(l->dents[part] + off, d.d_reclen, l->tids[part] + k, 1);
+			pos = d.d_off;
+			off += d.d_reclen;
+		}
+	}
+	l->n[part] = k;
+}
+
+/* The thread count /proc/PID/status gives (the kernel keeps it, so this
+ * costs the same with ten threads or ten thousand); 0 if unknown. */
+static size_t thread_count(int taskfd)
+{
+	char buf[4096];
+	uint64_t v = 0;
+	int fd = openat(taskfd, "../status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && nsp_status_num(buf, (size_t)n, "Threads", 10, &v) == 0 ? (size_t)v : 0;
+}
+
+/* The first pass, in parts; appends to tids, returns how many it added,
+ * or a negative errno. */
+static long list_in_parts(int fd, struct nsp_arena *a, size_t expect, pid_t *tids, size_t avail)
+{
+	struct listing l;
+	int parts = nsp_parts(expect, LIST_PER_PART);
+	size_t n = 0;
+
+	memset(&l, 0, sizeof(l));
+	for (int p = 0; p < parts; p++) {
+		l.from[p] = 2 + (long)(expect * (size_t)p / (size_t)parts);
+		l.fd[p] = p ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : fd;
+		l.dents[p] = nsp_arena_alloc(a, DENTS_SIZE);
+		if (l.fd[p] < 0 || !l.dents[p]) {
+			parts = p; /* the rest is read by the last part started */
+			break;
+		}
+	}
+	for (int p = 0; p < parts; p++) {
+		l.tids[p] = tids + n;
+		l.cap[p] = (avail - n) / (size_t)(parts - p);
+		n += l.cap[p];
+	}
+	if (parts > 0)
+		nsp_run_parts(a, parts, list_part, &l);
+	n = 0;
+	for (int p = 0; p < parts; p++) {
+		if (l.err[p] < 0) {
+			n = (size_t)l.err[p];
+			break;
+		}
+		memmove(tids + n, l.tids[p], l.n[p] * sizeof(*tids));
+		n += l.n[p];
+	}
+	for (int p = 1; p < parts; p++)
+		close(l.fd[p]);
+	return parts ? (long)n : -ENOMEM;
+}
 
 static long list_tids(int fd, struct nsp_arena *a, pid_t **out)
 {
 	char *dents = nsp_arena_alloc(a, DENTS_SIZE);
-	size_t avail, n = 0, seen = 0;
+	size_t avail, n = 0, seen = 0, expect = thread_count(fd);
 	pid_t *tids;
 	ssize_t got = 0;
+	int pass = 0;
 
 	if (!dents || !(tids = nsp_arena_rest(a, &avail)))
 		return -ENOMEM;
 	avail /= sizeof(*tids);
-	for (int pass = 0; pass < PASSES; pass++) {
+	if (nsp_parts(expect, LIST_PER_PART) > 1 && expect < avail / 2) {
+		/* The parts' descriptors and buffers come from the arena's
+		 * end: tids keeps the rest. */
+		long k;
+		struct nsp_arena tail = *a;
+		nsp_arena_keep(&tail, avail * sizeof(*tids) / 2);
+		k = list_in_parts(fd, &tail, expect, tids, avail / 2);
+		if (k >= 0) {
+			n = sort_unique(tids, (size_t)k);
+			seen = n;
+			pass = 1;
+		}
+	}
+	for (; pass < PASSES; pass++) {
 		if (lseek(fd, 0, SEEK_SET) < 0)
 			return -errno;
 		while ((got = getdents64(fd, dents, DENTS_SIZE)) > 0)
