@@ -239,13 +239,16 @@ void nsp_emit_report(const struct nsp_report *r, struct nsp_sym *s)
  * home the helper still finds the files by their paths.  Where it does
  * not answer, the exit report names frames here; a report in our signal
  * handler keeps module and offset. */
-static struct nsp_sym *symbolizer(struct nsp_arena *a, const struct nsp_report *r, int async)
+static struct nsp_sym *symbolizer(struct nsp_arena *a, const struct nsp_report *r, int async,
+				  struct nsp_symext_early *early)
 {
 	struct nsp_sym *s;
 
-	if (r->proc_err || !r->nspills)
+	if (r->proc_err || !r->nspills) {
+		nsp_symext_cancel(early);
 		return nsp_sym_open(a, 0);
-	if ((s = nsp_symext_open(a, r)))
+	}
+	if ((s = nsp_symext_open(a, r, early)))
 		return s;
 	if (!async)
 		return nsp_sym_open(a, 1);
@@ -257,6 +260,7 @@ int nsp_emit(const char *trigger, int signo)
 {
 	struct nsp_arena a;
 	struct nsp_report r;
+	struct nsp_symext_early *early;
 	struct nsp_sym *s;
 	int saved = errno, n;
 	/* In a signal handler nothing that may take a lock or allocate can
@@ -268,10 +272,14 @@ int nsp_emit(const char *trigger, int signo)
 		nsp_msg("cannot map memory for the report", NULL, NULL);
 		return -1;
 	}
+	early = nsp_symext_early(&a);
 	nsp_report_collect(&r, &a, trigger, signo);
-	s = symbolizer(&a, &r, async);
+	s = symbolizer(&a, &r, async, early);
 	n = r.proc_err ? -1 : (int)nsp_report_suppress(&r, s);
 	emit_report(&r, s, request);
+	if (nsp_opt.verbosity >= 2 && nsp_symext_outcome(early))
+		nsp_msg("symbolizer started before the threads were read: ",
+			nsp_symext_outcome(early), NULL);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);
 	errno = saved;

@@ -57,6 +57,8 @@ struct nsp_sym {
 	struct nsp_arena *a;
 	struct cached *cache;
 	struct nsp_map *maps;
+	int maps_read; /* maps are read on first need: a helper's answer needs none */
+	pid_t pid;
 	struct dw dw;
 	Dwfl *dwfl;
 	int full;
@@ -121,7 +123,7 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 	s->self = pid == 0 || pid == getpid();
 	if (s->self)
 		pid = getpid();
-	s->maps = nsp_proc_maps(s->self ? 0 : pid, a);
+	s->pid = s->self ? 0 : pid;
 	s->full = full;
 	s->cache = nsp_arena_alloc(a, CACHE_SLOTS * sizeof(*s->cache));
 	if (s->cache)
@@ -134,6 +136,15 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid, int full)
 	return s;
 }
 
+static const struct nsp_map *maps_of(struct nsp_sym *s)
+{
+	if (!s->maps_read) {
+		s->maps_read = 1;
+		s->maps = nsp_proc_maps(s->pid, s->a);
+	}
+	return s->maps;
+}
+
 /* The module pc falls in, told to libdwfl the first time: the file's
  * mappings from the first (its base) to the last, as libdwfl's own
  * reading of maps would report it.  NULL if pc is in no file. */
@@ -143,7 +154,7 @@ static Dwfl_Module *module_at(struct nsp_sym *s, const struct nsp_map *at)
 	uintptr_t lo = 0, hi = 0;
 	Dwfl_Module *mod;
 
-	for (m = s->maps; m; m = m->next) {
+	for (m = maps_of(s); m; m = m->next) {
 		if (!m->path || m->base != at->base || strcmp(m->path, at->path))
 			continue;
 		if (!first)
@@ -304,7 +315,7 @@ static int resolve(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 		return 1;
 	if (s->table && (n = nsp_symtab_frames(s->table, ip, f, max)) > 0)
 		return n;
-	for (m = s->maps; m; m = m->next) {
+	for (m = maps_of(s); m; m = m->next) {
 		if (m->path && pc >= m->lo && pc < m->hi) {
 			f->module = m->path;
 			f->offset = ip - m->base;

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -225,6 +226,10 @@ static void helper_image(void *arg)
 	const struct spawn *sp = arg;
 	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, 3, 0);
 
+	/* Ends with the child, which is what the report kills when it no
+	 * longer wants the answer.  (The child waits for the exec, so it is
+	 * still there now.) */
+	raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	raw(SYS_dup3, s, 0, 0, 0);
 	raw(SYS_dup3, s, 1, 0, 0);
 	raw(SYS_execve, (long)sp->argv[0], (long)sp->argv, (long)envp, 0);
@@ -282,70 +287,277 @@ static void put_pid(char *buf, pid_t pid)
 	buf[k] = 0;
 }
 
-/* Question and answer with a fresh helper; the answer's length or -1. */
-static ssize_t ask(const char *question, size_t qlen, struct nsp_arena *a, char **answer)
+/* A helper at work on a question. */
+struct asked {
+	long pid; /* the child; 0: none */
+	int sock;
+};
+
+/* Starts a fresh helper on the question: 0, or -1 if none could be. */
+static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, struct asked *k)
 {
+	/* What the child reads lives in the arena: it may still be starting
+	 * the helper after this function has returned. */
+	struct launch {
+		struct spawn sp;
+		char pid[16];
+		char *argv[3];
+	} *l;
 	struct timespec deadline;
-	char pidbuf[16];
-	char *argv[] = { helper, pidbuf, NULL };
-	int sv[2], status;
-	ssize_t len = -1;
+	int sv[2];
 	long pid;
 
+	k->pid = 0;
 	/* A seccomp filter may kill the process for a clone it did not
 	 * expect: frames are then named here, or left unnamed. */
 	if (nsp_seccomp_filtered())
 		return -1;
 	char *stacks = nsp_arena_alloc(a, 2 * SPAWN_STACK);
 	uint64_t all = ~0ull, old;
-	struct spawn sp;
 
-	put_pid(pidbuf, getpid());
-	if (!stacks || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+	l = nsp_arena_alloc(a, sizeof(*l));
+	if (!stacks || !l || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
-	sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), argv, stacks + SPAWN_STACK };
+	put_pid(l->pid, getpid());
+	l->argv[0] = helper;
+	l->argv[1] = l->pid;
+	l->argv[2] = NULL;
+	l->sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), l->argv, stacks + SPAWN_STACK };
 	/* No SIGCHLD and no place in the program's wait(): exit signal 0
 	 * makes it a "clone" child, seen only with __WCLONE. */
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, sizeof(all));
-	pid = nsp_clone_run(nsp_may_share_memory() ? CLONE_VM : 0, stacks, SPAWN_STACK, child, &sp,
-			    NULL);
+	pid = nsp_clone_run(nsp_may_share_memory() ? CLONE_VM : 0, stacks, SPAWN_STACK, child,
+			    &l->sp, NULL);
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, sizeof(old));
 	close(sv[1]);
-	if (pid > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += TIMEOUT_MS / 1000;
-		if (send_all(sv[0], question, qlen, &deadline) == 0 && shutdown(sv[0], SHUT_WR) == 0)
-			len = recv_all(sv[0], a, answer, &deadline);
-		if (len < 0)
-			kill((pid_t)pid, SIGKILL);
-		while (waitpid((pid_t)pid, &status, __WCLONE) < 0 && errno == EINTR)
-			;
-		if (len >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-			len = -1;
+	if (pid <= 0) {
+		close(sv[0]);
+		return -1;
 	}
-	close(sv[0]);
-	return len;
+	k->pid = pid;
+	k->sock = sv[0];
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += TIMEOUT_MS / 1000;
+	if (send_all(sv[0], question, qlen, &deadline) || shutdown(sv[0], SHUT_WR))
+		return -1;
+	return 0;
 }
 
-struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r)
+static void ask_end(struct asked *k, int stop)
 {
-	struct nsp_sym *s = nsp_sym_open(a, 0);
-	struct nsp_symtab *t = nsp_arena_alloc(a, sizeof(*t));
-	size_t n, cap = 0, qlen = 0;
-	uintptr_t *ips;
-	char *q, *answer;
-	ssize_t len;
+	int status;
 
-	if (!s || !t || !helper[0])
-		return NULL;
-	ips = addresses(a, r, &n);
-	q = nsp_arena_rest(a, &cap);
+	if (!k->pid)
+		return;
+	if (stop)
+		kill((pid_t)k->pid, SIGKILL);
+	while (waitpid((pid_t)k->pid, &status, __WCLONE) < 0 && errno == EINTR)
+		;
+	close(k->sock);
+	k->pid = 0;
+}
+
+/* The answer's length, or -1; the helper is gone after. */
+static ssize_t ask_finish(struct asked *k, struct nsp_arena *a, char **answer)
+{
+	struct timespec deadline;
+	ssize_t len;
+	int status;
+
+	if (!k->pid)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += TIMEOUT_MS / 1000;
+	len = recv_all(k->sock, a, answer, &deadline);
+	if (len < 0) {
+		ask_end(k, 1);
+		return -1;
+	}
+	while (waitpid((pid_t)k->pid, &status, __WCLONE) < 0 && errno == EINTR)
+		;
+	close(k->sock);
+	k->pid = 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? len : -1;
+}
+
+/* Question and answer with a fresh helper; the answer's length or -1. */
+static ssize_t ask(const char *question, size_t qlen, struct nsp_arena *a, char **answer)
+{
+	struct asked k;
+
+	if (ask_start(question, qlen, a, &k)) {
+		ask_end(&k, 1);
+		return -1;
+	}
+	return ask_finish(&k, a, answer);
+}
+
+static char *question(struct nsp_arena *a, const uintptr_t *ips, size_t n, size_t *qlen)
+{
+	size_t cap = 0;
+	char *q = nsp_arena_rest(a, &cap);
+
+	*qlen = 0;
 	if (!n || !q || cap < n * 20)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		qlen += put_hex_line(q + qlen, ips[i]);
-	nsp_arena_keep(a, qlen);
-	if ((len = ask(q, qlen, a, &answer)) < 0)
+		*qlen += put_hex_line(q + *qlen, ips[i]);
+	nsp_arena_keep(a, *qlen);
+	return q;
+}
+
+/* ---- asked early, for a large process
+ *
+ * The helper's own work (starting, reading debug information: tens of
+ * milliseconds where the C library's is installed) does not depend on
+ * the verdict, only on the addresses, and every address a report can
+ * name is in the records: the stacks of the calls still kept and the
+ * creation stacks.  With thousands of threads, reading their namespaces
+ * takes longer than that work, so the helper is started on all of those
+ * addresses first and works meanwhile.  If the report then needs an
+ * address it was not asked (a record made since), it is asked again. */
+
+#define EARLY_THREADS 512    /* fewer: reading /proc is quicker than the helper */
+#define EARLY_MAX_IPS 16384  /* distinct addresses; more: no early start */
+
+struct nsp_symext_early {
+	struct asked k;
+	uintptr_t *ips; /* ascending */
+	size_t n;
+	const char *outcome; /* for verbosity=2 */
+};
+
+struct ipset {
+	uintptr_t *slot;
+	size_t cap, n;
+};
+
+static int ipset_add(struct ipset *h, const struct nsp_stack *st)
+{
+	for (uint32_t i = 0; i < st->depth && i < NSP_MAX_DEPTH; i++) {
+		uintptr_t ip = st->ip[i];
+		size_t at = (size_t)((ip * 0x9e3779b97f4a7c15ull) >> 20) & (h->cap - 1);
+		if (!ip)
+			continue;
+		while (h->slot[at] && h->slot[at] != ip)
+			at = (at + 1) & (h->cap - 1);
+		if (h->slot[at])
+			continue;
+		if (h->n == EARLY_MAX_IPS)
+			return -1;
+		h->slot[at] = ip;
+		h->n++;
+	}
+	return 0;
+}
+
+/* From /proc/PID/status, which the kernel answers without visiting each
+ * thread (stat would). */
+static long live_threads(void)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(getpid(), "status", buf, sizeof(buf));
+	uint64_t v = 0;
+
+	return n > 0 && nsp_status_num(buf, (size_t)n, "Threads", 10, &v) == 0 ? (long)v : 0;
+}
+
+struct nsp_symext_early *nsp_symext_early(struct nsp_arena *a)
+{
+	struct nsp_symext_early *e;
+	struct ipset h = { .cap = 2 * EARLY_MAX_IPS };
+	union {
+		struct nsp_thread t;
+		struct nsp_event ev;
+	} *rec;
+	uint32_t high;
+	size_t k = 0, qlen;
+	char *q;
+
+	if (!helper[0] || live_threads() < EARLY_THREADS)
+		return NULL;
+	e = nsp_arena_alloc(a, sizeof(*e));
+	rec = nsp_arena_alloc(a, sizeof(*rec));
+	h.slot = nsp_arena_alloc(a, h.cap * sizeof(*h.slot));
+	if (!e || !rec || !h.slot)
+		return NULL;
+	memset(h.slot, 0, h.cap * sizeof(*h.slot));
+	high = nsp_pool_high(&nsp_events);
+	for (uint32_t i = 1; i <= high; i++)
+		if (!nsp_pool_copy(&nsp_events, i, 0, &rec->ev) && ipset_add(&h, &rec->ev.stack))
+			return NULL;
+	if (!h.n)
+		return NULL; /* no call recorded: no cause to name */
+	high = nsp_pool_high(&nsp_threads);
+	for (uint32_t i = 1; i <= high; i++)
+		if (!nsp_pool_copy(&nsp_threads, i, 0, &rec->t) && ipset_add(&h, &rec->t.stack))
+			return NULL;
+	/* The table, packed and sorted, is the list asked. */
+	for (size_t i = 0; i < h.cap; i++)
+		if (h.slot[i])
+			h.slot[k++] = h.slot[i];
+	e->n = sort_unique(h.slot, k);
+	e->ips = h.slot;
+	e->outcome = "pending";
+	if (!(q = question(a, e->ips, e->n, &qlen)) || ask_start(q, qlen, a, &e->k)) {
+		ask_end(&e->k, 1);
+		return NULL;
+	}
+	return e;
+}
+
+void nsp_symext_cancel(struct nsp_symext_early *e)
+{
+	if (e && e->k.pid) {
+		ask_end(&e->k, 1);
+		e->outcome = "not needed";
+	}
+}
+
+const char *nsp_symext_outcome(const struct nsp_symext_early *e)
+{
+	return e ? e->outcome : NULL;
+}
+
+static int asked_all(const struct nsp_symext_early *e, const uintptr_t *ips, size_t n)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) { /* both ascending */
+		while (j < e->n && e->ips[j] < ips[i])
+			j++;
+		if (j == e->n || e->ips[j] != ips[i])
+			return 0;
+	}
+	return 1;
+}
+
+struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r,
+				struct nsp_symext_early *early)
+{
+	struct nsp_sym *s = nsp_sym_open(a, 0);
+	struct nsp_symtab *t = nsp_arena_alloc(a, sizeof(*t));
+	size_t n, qlen = 0;
+	uintptr_t *ips;
+	char *q, *answer;
+	ssize_t len = -1;
+
+	if (!s || !t || !helper[0]) {
+		nsp_symext_cancel(early);
+		return NULL;
+	}
+	ips = addresses(a, r, &n);
+	if (early && n && asked_all(early, ips, n)) {
+		len = ask_finish(&early->k, a, &answer);
+		early->outcome = len < 0 ? "no answer" : "answer used";
+	} else {
+		nsp_symext_cancel(early);
+		if (early && n)
+			early->outcome = "asked again (an address it was not given)";
+		if ((q = question(a, ips, n, &qlen)))
+			len = ask(q, qlen, a, &answer);
+	}
+	if (len < 0)
 		return NULL;
 	nsp_proto_parse(answer, (size_t)len, a, t);
 	nsp_sym_set_table(s, t);

@@ -1,7 +1,9 @@
 /* argv[1] threads, every argv[2]-th of them left in another uts namespace:
  * enough threads that the report reads /proc with helper threads.  Prints
  * "spilled TID" for each one that switched.  argv[3] "seccomp": a filter
- * that kills the process on clone() (threads come from clone3). */
+ * that kills the process on clone() (threads come from clone3); "home":
+ * those threads switch back, so the process ends clean with calls
+ * recorded. */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -26,7 +28,7 @@ static void kill_on_clone(void)
 	}
 }
 
-static int nsfd, every;
+static int nsfd, homefd = -1, every;
 static pthread_barrier_t all;
 
 static void *worker(void *p)
@@ -34,7 +36,10 @@ static void *worker(void *p)
 	if ((long)p % every == 0) {
 		if (setns(nsfd, CLONE_NEWUTS) != 0)
 			abort();
-		printf("spilled %d\n", (int)tid_now());
+		if (homefd >= 0 && setns(homefd, CLONE_NEWUTS) != 0)
+			abort();
+		if (homefd < 0)
+			printf("spilled %d\n", (int)tid_now());
 	}
 	pthread_barrier_wait(&all);
 	return park();
@@ -54,6 +59,8 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&all, NULL, (unsigned)n + 1);
 	if (argc > 3 && !strcmp(argv[3], "seccomp"))
 		kill_on_clone();
+	if (argc > 3 && !strcmp(argv[3], "home") && (homefd = open_ns("uts")) < 0)
+		abort();
 	for (long i = 0; i < n; i++)
 		if (pthread_create(&t, &attr, worker, (void *)(i + 1)))
 			abort();

@@ -40,4 +40,38 @@ def no_helper_threads_under_a_seccomp_filter():
     expect(rep["threads"] == 601 and len(rep["spills"]) == 120, "all read", rep["threads"])
 
 
+@test
+def large_report_names_frames_with_the_early_helper():
+    # With hundreds of threads the symbolizer starts on the recorded
+    # addresses before /proc is read; its answer must name the frames.
+    r = run("many_spills", "1000", "7", options="format=json:verbosity=2")
+    rep = r.only_report()
+    expect("symbolizer started before the threads were read: answer used" in r.err,
+           "the early answer was used", r.err[-400:])
+    frames = rep["spills"][0]["cause"]["stack"]
+    expect(any(f.get("function") == "worker" for f in frames), "the caller is named",
+           frames)
+
+
+@test
+def early_helper_stopped_when_nothing_spilled():
+    r = run("many_spills", "1000", "7", "home", options="format=json:verbosity=2")
+    rep = r.only_report()
+    expect(r.rc == 0 and not rep["spills"], "clean", r.rc, rep["spills"][:2])
+    expect("symbolizer started before the threads were read: not needed" in r.err,
+           "the early helper was stopped", r.err[-400:])
+    expect("namspill-symbolize" not in processes_now(), "and is gone")
+
+
+def processes_now():
+    names = []
+    for p in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/comm" % p) as f:
+                names.append(f.read().strip())
+        except (OSError, ValueError):
+            pass
+    return " ".join(names)
+
+
 main()
