@@ -126,6 +126,23 @@ struct procmap_query {
 #define QUERY_COVERING_OR_NEXT_VMA 0x10
 #define QUERY_FILE_BACKED_VMA 0x20
 
+/* Whether the mapping at start comes right after prev in the whole list,
+ * anonymous mappings included: in the text of maps prev would be the line
+ * before it, which is what a module's base is taken from (a file mapped
+ * twice, with something between, starts afresh). */
+static int follows(int fd, const struct nsp_map *prev, uint64_t start)
+{
+	struct procmap_query q;
+
+	if (!prev)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.query_flags = QUERY_COVERING_OR_NEXT_VMA;
+	q.query_addr = prev->hi;
+	return ioctl(fd, NSP_PROCMAP_QUERY, &q) == 0 && q.vma_start == start;
+}
+
 /* The file-backed mappings, walked with PROCMAP_QUERY: a process with ten
  * thousand threads has twenty thousand anonymous mappings (stacks and
  * their guards) that the text of maps would spell out line by line. 1 if
@@ -138,6 +155,9 @@ static int query_maps(int fd, struct nsp_arena *a, struct nsp_map **out)
 	uint64_t addr = 0;
 	int r;
 
+	/* Valgrind cannot know that the kernel writes the name: it is
+	 * defined from the start. */
+	memset(name, 0, sizeof(name));
 	for (;;) {
 		memset(&q, 0, sizeof(q));
 		q.size = sizeof(q);
@@ -161,7 +181,8 @@ static int query_maps(int fd, struct nsp_arena *a, struct nsp_map **out)
 		name[sizeof(name) - 1] = 0;
 		m = name[0] == '/' ? nsp_map_new(a, q.vma_start, q.vma_end, q.vma_offset,
 						 (q.vma_flags & QUERY_VMA_EXECUTABLE) != 0, name,
-						 strlen(name), last)
+						 strlen(name),
+						 follows(fd, last, q.vma_start) ? last : NULL)
 				   : NULL;
 		if (m) {
 			if (last)

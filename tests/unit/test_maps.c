@@ -65,6 +65,10 @@ static void same_files(pid_t pid)
 		assert_non_null(q->path);
 		assert_string_equal(q->path, t->path);
 		assert_true(q->lo == t->lo && q->hi == t->hi);
+		if (q->base != t->base)
+			print_message("%s %lx-%lx: base %lx from the kernel's answers, %lx from the text\n",
+				      q->path, (unsigned long)q->lo, (unsigned long)q->hi,
+				      (unsigned long)q->base, (unsigned long)t->base);
 		assert_true(q->base == t->base);
 		assert_int_equal(q->exec, t->exec);
 	}
