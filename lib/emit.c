@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nsp.h"
@@ -256,8 +257,35 @@ static struct nsp_sym *symbolizer(struct nsp_arena *a, const struct nsp_report *
 	return nsp_sym_open(a, 0);
 }
 
+static uint64_t us_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
+
+	return d > 0 ? (uint64_t)d : 0;
+}
+
+/* verbosity=2: where a report's time went (t: start, threads read and
+ * explained, frames named, written), in microseconds. */
+static void say_times(const struct nsp_report *r, const struct timespec t[4])
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, 2);
+	nsp_out_str(&o, "namspill: report of ");
+	nsp_out_u64(&o, r->nthreads);
+	nsp_out_str(&o, " threads: read in ");
+	nsp_out_u64(&o, us_between(&t[0], &t[1]));
+	nsp_out_str(&o, " us, frames named in ");
+	nsp_out_u64(&o, us_between(&t[1], &t[2]));
+	nsp_out_str(&o, " us more, written in ");
+	nsp_out_u64(&o, us_between(&t[2], &t[3]));
+	nsp_out_str(&o, " us\n");
+	nsp_out_flush(&o);
+}
+
 int nsp_emit(const char *trigger, int signo)
 {
+	struct timespec t[4];
 	struct nsp_arena a;
 	struct nsp_report r;
 	struct nsp_symext_early *early;
@@ -272,14 +300,21 @@ int nsp_emit(const char *trigger, int signo)
 		nsp_msg("cannot map memory for the report", NULL, NULL);
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t[0]);
 	early = nsp_symext_early(&a);
 	nsp_report_collect(&r, &a, trigger, signo);
+	clock_gettime(CLOCK_MONOTONIC, &t[1]);
 	s = symbolizer(&a, &r, async, early);
+	clock_gettime(CLOCK_MONOTONIC, &t[2]);
 	n = r.proc_err ? -1 : (int)nsp_report_suppress(&r, s);
 	emit_report(&r, s, request);
-	if (nsp_opt.verbosity >= 2 && nsp_symext_outcome(early))
-		nsp_msg("symbolizer started before the threads were read: ",
-			nsp_symext_outcome(early), NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t[3]);
+	if (nsp_opt.verbosity >= 2) {
+		if (nsp_symext_outcome(early))
+			nsp_msg("symbolizer started before the threads were read: ",
+				nsp_symext_outcome(early), NULL);
+		say_times(&r, t);
+	}
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);
 	errno = saved;

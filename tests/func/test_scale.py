@@ -2,6 +2,7 @@
 """Reports of processes with many threads, read by several helper threads
 at once: every thread counted, exactly the spilled ones reported."""
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -48,6 +49,9 @@ def large_report_names_frames_with_the_early_helper():
     rep = r.only_report()
     expect("symbolizer started before the threads were read: answer used" in r.err,
            "the early answer was used", r.err[-400:])
+    expect(re.search(r"report of 1001 threads: read in \d+ us, frames named in \d+ us more, "
+                     r"written in \d+ us", r.err), "verbosity=2 says where the time went",
+           r.err[-400:])
     frames = rep["spills"][0]["cause"]["stack"]
     expect(any(f.get("function") == "worker" for f in frames), "the caller is named",
            frames)
