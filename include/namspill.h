@@ -62,10 +62,12 @@ NAMSPILL_EXTERN const char *namspill_nstype_name(int type);
 NAMSPILL_EXTERN int namspill_tasks(struct namspill_task **tasks, size_t *n);
 NAMSPILL_EXTERN void namspill_tasks_free(struct namspill_task *tasks);
 
-/* The exit verdict, now: the number of spilled (thread, type) pairs, 0 when
- * every thread agrees with the majority, or a negative errno.  When fd >= 0
- * and there are spills, the text report is written to fd (a failed write
- * gives its negative errno). */
+/* The exit verdict, now: the number of spilled (thread, type) pairs that
+ * the suppressions (option suppressions=FILE) do not cover, 0 when every
+ * thread agrees with the majority or each spill is suppressed, or a
+ * negative errno.  When fd >= 0 and that number is not 0, the text report
+ * is written to fd, suppressed spills marked (a failed write gives its
+ * negative errno). */
 NAMSPILL_EXTERN int namspill_check(int fd);
 
 /* A full report ("text" or "json", NULL means text) with trigger

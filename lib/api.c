@@ -47,25 +47,32 @@ void namspill_tasks_free(struct namspill_task *tasks)
 }
 
 /* Collects with trigger "request" and, if asked, writes: the number of
- * spills, or a negative errno (no verdict, or the write failed). */
+ * spills that are not suppressed (those the exit verdict fails on), or a
+ * negative errno (no verdict, or the write failed).  Frames are named
+ * only when there are spills to write or to hold against suppressions. */
 static int request(int fd, int json, int always)
 {
 	struct nsp_arena a;
 	struct nsp_report r;
-	struct nsp_sym *s;
+	struct nsp_sym *s = NULL;
 	int saved = errno, rc;
 
 	if (nsp_arena_init(&a, NSP_API_ARENA))
 		return -ENOMEM;
 	nsp_report_collect(&r, &a, "request", 0);
 	rc = r.proc_err ? r.proc_err : (int)r.nspills;
+	if (rc > 0 && nsp_supp_active()) {
+		s = nsp_sym_open(&a, 1);
+		rc = (int)nsp_report_suppress(&r, s);
+	}
 	if (fd >= 0 && (always || rc > 0)) {
 		int w;
-		s = nsp_sym_open(&a, r.nspills > 0);
+		if (!s)
+			s = nsp_sym_open(&a, r.nspills > 0);
 		w = nsp_write_report(fd, &r, s, json);
-		nsp_sym_close(s);
 		rc = w ? w : rc;
 	}
+	nsp_sym_close(s);
 	nsp_arena_fini(&a);
 	errno = saved;
 	return rc;

@@ -650,6 +650,7 @@ int nsp_supp_load(const char *path);
 /* Marks the suppressed spills of r (names from s); returns how many are
  * left, the count that fails a run. */
 size_t nsp_report_suppress(struct nsp_report *r, struct nsp_sym *s);
+int nsp_supp_active(void); /* a suppressions file with rules was loaded */
 
 /* ---- init.c */
 

@@ -116,6 +116,11 @@ static int stack_matches(const struct nsp_stack *st, struct nsp_sym *s)
 	return 0;
 }
 
+int nsp_supp_active(void)
+{
+	return supp.n > 0;
+}
+
 size_t nsp_report_suppress(struct nsp_report *r, struct nsp_sym *s)
 {
 	r->nsuppressed = 0;

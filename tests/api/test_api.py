@@ -62,6 +62,23 @@ def check_fails_while_spilled_and_passes_after_going_home():
     expect(reps[1]["spills"] == [] and reps[1]["threads"] == 4, "clean after", reps[1])
 
 
+@test
+def check_holds_suppressed_spills_as_the_exit_verdict_does():
+    d = tempfile.mkdtemp()
+    try:
+        supp = os.path.join(d, "supp")
+        with open(supp, "w") as f:
+            f.write("# the sandbox is entered on purpose\nspill:enter_sand*\n")
+        r = api("check", env={"NAMSPILL_OPTIONS": "suppressions=" + supp})
+    finally:
+        shutil.rmtree(d)
+    expect(check_lines(r.out) == [0, 0], "a suppressed spill does not fail the check", r)
+    expect("ERROR" not in r.out, "and a passing check writes no text report", r)
+    rep = json_lines(r.out)[0]
+    expect(rep["suppressed"] == 1 and rep["spills"][0]["suppressed"] is True,
+           "the full report still shows it, marked", rep)
+
+
 def leak(mode, **kw):
     r = api("leak", mode, **kw)
     m = re.search(r"^leaked (-?\d+) errno (\d+)$", r.out, re.M)
