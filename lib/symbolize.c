@@ -38,6 +38,15 @@ struct dw {
 	int (*formudata)(Dwarf_Attribute *, Dwarf_Word *);
 	int (*getsrcfiles)(Dwarf_Die *, Dwarf_Files **, size_t *);
 	const char *(*filesrc)(Dwarf_Files *, size_t, Dwarf_Word *, Dwarf_Word *);
+	/* For DWARF without .debug_aranges (clang's default), which libdw
+	 * before 0.192 cannot map an address to a unit without: */
+	Dwarf *(*getdwarf)(Dwfl_Module *, Dwarf_Addr *);
+	int (*nextcu)(Dwarf *, Dwarf_Off, Dwarf_Off *, size_t *, Dwarf_Off *, uint8_t *, uint8_t *);
+	Dwarf_Die *(*offdie)(Dwarf *, Dwarf_Off, Dwarf_Die *);
+	int (*haspc)(Dwarf_Die *, Dwarf_Addr);
+	Dwarf_Line *(*getsrc_die)(Dwarf_Die *, Dwarf_Addr);
+	int (*lineno)(Dwarf_Line *, int *);
+	const char *(*linesrc)(Dwarf_Line *, Dwarf_Word *, Dwarf_Word *);
 	Dwfl_Callbacks cb;
 	char *(*demangle)(const char *, char *, size_t *, int *);
 	int demangle_tried;
@@ -97,6 +106,13 @@ static void load_dw(struct dw *d)
 	SYM(formudata, "dwarf_formudata");
 	SYM(getsrcfiles, "dwarf_getsrcfiles");
 	SYM(filesrc, "dwarf_filesrc");
+	SYM(getdwarf, "dwfl_module_getdwarf");
+	SYM(nextcu, "dwarf_nextcu");
+	SYM(offdie, "dwarf_offdie");
+	SYM(haspc, "dwarf_haspc");
+	SYM(getsrc_die, "dwarf_getsrc_die");
+	SYM(lineno, "dwarf_lineno");
+	SYM(linesrc, "dwarf_linesrc");
 	SYM(cb.find_elf, "dwfl_linux_proc_find_elf");
 	SYM(cb.find_debuginfo, "dwfl_standard_find_debuginfo");
 #undef SYM
@@ -263,6 +279,43 @@ static int next_function(struct nsp_sym *s, Dwarf_Die *scopes, int n, int i)
 	return -1;
 }
 
+static int have_unit_walk(const struct dw *d)
+{
+	return d->getdwarf && d->nextcu && d->offdie && d->haspc && d->getsrc_die && d->lineno &&
+	       d->linesrc;
+}
+
+/* The unit whose code holds pc, found by walking every unit: where the
+ * module's DWARF has no .debug_aranges, libdw's own lookup (addrdie,
+ * getsrc) finds none.  cu is filled in; NULL if no unit has pc. */
+static Dwarf_Die *unit_of(struct nsp_sym *s, Dwfl_Module *mod, uintptr_t pc, Dwarf_Die *cu,
+			  Dwarf_Addr *bias)
+{
+	Dwarf *dw;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	if (!have_unit_walk(&s->dw) || !(dw = s->dw.getdwarf(mod, bias)))
+		return NULL;
+	for (; s->dw.nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0; off = next)
+		if (s->dw.offdie(dw, off + hsize, cu) && s->dw.haspc(cu, pc - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
+/* The unit of pc, by libdw's lookup or else by the walk. */
+static Dwarf_Die *unit_at(struct nsp_sym *s, Dwfl_Module *mod, uintptr_t pc, Dwarf_Die *cu,
+			  Dwarf_Addr *bias)
+{
+	Dwarf_Die *d = s->dw.addrdie(mod, pc, bias);
+
+	if (d) {
+		*cu = *d;
+		return cu;
+	}
+	return unit_of(s, mod, pc, cu, bias);
+}
+
 /* The chain of functions inlined at pc, innermost first, as extra frames
  * (what addr2line -i prints).  f[0] holds module and file:line of pc on
  * entry.  The scopes of pc stop at the innermost inlined instance; the
@@ -271,7 +324,7 @@ static int inline_chain(struct nsp_sym *s, Dwfl_Module *mod, uintptr_t pc,
 			struct nsp_frame *f, int max)
 {
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cu = s->dw.addrdie(mod, pc, &bias), *scopes = NULL;
+	Dwarf_Die unit, *cu = unit_at(s, mod, pc, &unit, &bias), *scopes = NULL;
 	const char *file = f[0].file;
 	int line = f[0].line, n = 0, nscopes, i;
 
@@ -342,6 +395,15 @@ static int resolve(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 		if (line) {
 			f->file = s->dw.lineinfo(line, NULL, &ln, NULL, NULL, NULL);
 			f->line = ln;
+		} else {
+			Dwarf_Die unit;
+			Dwarf_Addr bias = 0;
+			Dwarf_Line *l = unit_of(s, mod, pc, &unit, &bias) ?
+						s->dw.getsrc_die(&unit, pc - bias) : NULL;
+			if (l && s->dw.lineno(l, &ln) == 0) {
+				f->file = s->dw.linesrc(l, NULL, NULL);
+				f->line = ln;
+			}
 		}
 	}
 	if (max < 2 || !have_inline_api(&s->dw))

@@ -5,6 +5,11 @@ TEST_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Iinclude -Ilib -D_GNU_SOURCE -pth
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 FUNC_SRC = $(wildcard tests/func/*.c)
+# clang_*: built by clang, with the sanitizer runtime linked into the
+# program (clang's default); none without clang (tests/fuzz.mk finds it).
+ifeq ($(FUZZ_CC),)
+FUNC_SRC := $(filter-out tests/func/clang_%,$(FUNC_SRC))
+endif
 FUNC_BIN = $(FUNC_SRC:tests/func/%.c=$(BUILD)/tests/func/%)
 FUNC_CXX = $(wildcard tests/func/*.cpp)
 FUNC_BIN += $(FUNC_CXX:tests/func/%.cpp=$(BUILD)/tests/func/%)
@@ -19,6 +24,18 @@ $(BUILD)/tests/func/%: tests/func/%.c tests/func/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) $(if $(filter o2_%,$*),-O2) \
 		$(if $(filter nodebug_%,$*),-g0) -o $@ $<
+
+$(BUILD)/tests/func/clang_asan_%: tests/func/clang_asan_%.c tests/func/h_leak.c tests/func/common.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -Wall -pthread -D_GNU_SOURCE -fsanitize=address -o $@ $<
+
+$(BUILD)/tests/func/clang_tsan_%: tests/func/clang_tsan_%.c tests/func/h_leak.c tests/func/common.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -Wall -pthread -D_GNU_SOURCE -fsanitize=thread -o $@ $<
+
+$(BUILD)/tests/func/clang_o2_%: tests/func/clang_o2_%.c tests/func/o2_%.c tests/func/common.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O2 -Wall -pthread -D_GNU_SOURCE -o $@ $<
 
 $(BUILD)/tests/func/%: tests/func/%.cpp
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, run, main, expect, spills_by, functions, WRAP,  # noqa: E402
-                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options)
+                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog)
 
 
 @test
@@ -267,6 +267,22 @@ def inlined_caller_of_setns_is_named_with_its_call_site():
     expect(st[1]["function"] == "outer_caller" and st[1]["ip"] == st[0]["ip"],
            "frame 1 is the function it was inlined into", st[:3])
     expect(st[1]["line"] == line_of("o2_inline.c", "CALL_SITE"), "at the call site", st[1])
+
+
+@test
+def clang_dwarf_without_aranges_gets_file_line_and_inlining():
+    if not os.path.exists(prog("clang_o2_inline")):
+        raise Skip("no clang to build clang_o2_inline")
+    # The helper names the frames, then the exit report itself.
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r = run("clang_o2_inline", options=options)
+        st = one_spill(r.only_report(), r.tids["leaker"], "net")["cause"]["stack"]
+        expect(st[0]["function"] == "enter_inlined" and st[0].get("inlined") is True and
+               st[0]["line"] == line_of("o2_inline.c", "INLINE_SETNS"),
+               "frame 0 is the inlined function at its line", options, st[:3])
+        expect(st[1]["function"] == "outer_caller" and
+               st[1]["line"] == line_of("o2_inline.c", "CALL_SITE"),
+               "frame 1 its caller at the call site", options, st[:3])
 
 
 @test

@@ -408,6 +408,35 @@ def program_built_with_tsan_runs_with_its_runtime_first():
     instrumented_leak("tsan_leak", "libtsan", {"TSAN_OPTIONS": "exitcode=86"})
 
 
+def runtime_linked_in(name, env):
+    """A program built by clang, its sanitizer runtime inside it, with only
+    our library preloaded: no runtime library to know its frames by."""
+    if PRELOAD_FIRST:
+        raise Skip("the sanitizer build preloads gcc's runtime, which cannot share a "
+                   "process with one linked into the program")
+    if not os.path.exists(prog(name)):
+        raise Skip("no clang to build %s" % prog)
+    r = run(name, env=env)
+    rep = r.only_report()
+    expect([(s["tid"], s["type"]) for s in rep["spills"]] == [(r.tids["leaker"], "uts")],
+           "the spill", r, rep)
+    s = rep["spills"][0]
+    expect(s["cause"]["stack"][0]["function"] == "isolate_hostname", "its call", s)
+    expect(s["creation"]["stack"][0]["function"] == "main",
+           "creation stack from the program's call, the interceptor left out", s)
+    expect(r.rc == 66, "status", r)
+
+
+@test
+def program_with_asan_linked_in_by_clang():
+    runtime_linked_in("clang_asan_leak", {"ASAN_OPTIONS": "detect_leaks=0"})
+
+
+@test
+def program_with_tsan_linked_in_by_clang():
+    runtime_linked_in("clang_tsan_leak", {"TSAN_OPTIONS": "exitcode=86"})
+
+
 @test
 def vfork_and_exec():
     r = run("h_vfork")
