@@ -3,7 +3,9 @@
 at once: every thread counted, exactly the spilled ones reported."""
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import test, run, main, expect  # noqa: E402
@@ -59,23 +61,36 @@ def large_report_names_frames_with_the_early_helper():
 
 @test
 def early_helper_stopped_when_nothing_spilled():
-    r = run("many_spills", "1000", "7", "home", options="format=json:verbosity=2")
-    rep = r.only_report()
-    expect(r.rc == 0 and not rep["spills"], "clean", r.rc, rep["spills"][:2])
-    expect("symbolizer started before the threads were read: not needed" in r.err,
-           "the early helper was stopped", r.err[-400:])
-    expect("namspill-symbolize" not in processes_now(), "and is gone")
+    # A stand-in helper that would wait 30 s: stopping it must end it.
+    d = tempfile.mkdtemp()
+    try:
+        helper, pidfile = os.path.join(d, "helper"), os.path.join(d, "pid")
+        with open(helper, "w") as f:
+            f.write("#!/bin/sh\necho $$ > %s\nexec /bin/sleep 30\n" % pidfile)
+        os.chmod(helper, 0o755)
+        r = run("many_spills", "1000", "7", "home",
+                options="format=json:verbosity=2:symbolizer=" + helper)
+        rep = r.only_report()
+        expect(r.rc == 0 and not rep["spills"], "clean", r.rc, rep["spills"][:2])
+        expect("symbolizer started before the threads were read: not needed" in r.err,
+               "the early helper was stopped", r.err[-400:])
+        pid = None
+        if os.path.exists(pidfile):  # else it was stopped before it ran
+            with open(pidfile) as f:
+                pid = int(f.read())
+        expect(pid is None or not running(pid), "and is gone", pid)
+    finally:
+        shutil.rmtree(d)
 
 
-def processes_now():
-    names = []
-    for p in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/comm" % p) as f:
-                names.append(f.read().strip())
-        except (OSError, ValueError):
-            pass
-    return " ".join(names)
+def running(pid):
+    """pid is there and not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:][:1] != "Z"
 
 
 main()
