@@ -326,6 +326,9 @@ int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
 void nsp_proc_anchor(void);
 int nsp_proc_open(const char *rel, int flags);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
+/* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
+ * same with ten threads or ten thousand, unlike stat); 0 if unknown. */
+size_t nsp_proc_thread_count(pid_t pid);
 ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
 /* Thread ids named by the getdents64 records in buf[0..n), at most cap;
  * other names and malformed records are skipped.  Pure, for fuzzing. */

@@ -421,17 +421,12 @@ static void list_part(void *arg, int part, int parts)
 	l->n[part] = k;
 }
 
-/* The thread count /proc/PID/status gives (the kernel keeps it, so this
- * costs the same with ten threads or ten thousand); 0 if unknown. */
-static size_t thread_count(int taskfd)
+size_t nsp_proc_thread_count(pid_t pid)
 {
 	char buf[4096];
+	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf));
 	uint64_t v = 0;
-	int fd = openat(taskfd, "../status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
 
-	if (fd >= 0)
-		close(fd);
 	return n > 0 && nsp_status_num(buf, (size_t)n, "Threads", 10, &v) == 0 ? (size_t)v : 0;
 }
 
@@ -474,10 +469,10 @@ static long list_in_parts(int fd, struct nsp_arena *a, size_t expect, pid_t *tid
 	return parts ? (long)n : -ENOMEM;
 }
 
-static long list_tids(int fd, struct nsp_arena *a, pid_t **out)
+static long list_tids(pid_t pid, int fd, struct nsp_arena *a, pid_t **out)
 {
 	char *dents = nsp_arena_alloc(a, DENTS_SIZE);
-	size_t avail, n = 0, seen = 0, expect = thread_count(fd);
+	size_t avail, n = 0, seen = 0, expect = nsp_proc_thread_count(pid);
 	pid_t *tids;
 	ssize_t got = 0;
 	int pass = 0;
@@ -564,7 +559,7 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 	fd = nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
-	ntids = list_tids(fd, a, &tids);
+	ntids = list_tids(pid, fd, a, &tids);
 	t = ntids < 0 ? NULL : nsp_arena_rest(a, &avail);
 	if (!t || avail / sizeof(*t) < (size_t)ntids) {
 		close(fd);

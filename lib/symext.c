@@ -460,17 +460,6 @@ static int ipset_add(struct ipset *h, const struct nsp_stack *st)
 	return 0;
 }
 
-/* From /proc/PID/status, which the kernel answers without visiting each
- * thread (stat would). */
-static long live_threads(void)
-{
-	char buf[4096];
-	ssize_t n = nsp_proc_read(getpid(), "status", buf, sizeof(buf));
-	uint64_t v = 0;
-
-	return n > 0 && nsp_status_num(buf, (size_t)n, "Threads", 10, &v) == 0 ? (long)v : 0;
-}
-
 struct nsp_symext_early *nsp_symext_early(struct nsp_arena *a)
 {
 	struct nsp_symext_early *e;
@@ -483,7 +472,7 @@ struct nsp_symext_early *nsp_symext_early(struct nsp_arena *a)
 	size_t k = 0, qlen;
 	char *q;
 
-	if (!helper[0] || live_threads() < EARLY_THREADS)
+	if (!helper[0] || nsp_proc_thread_count(getpid()) < EARLY_THREADS)
 		return NULL;
 	e = nsp_arena_alloc(a, sizeof(*e));
 	rec = nsp_arena_alloc(a, sizeof(*rec));
