@@ -6,21 +6,29 @@ CFLAGS  ?= -O2 -g
 BUILD   ?= build
 # SAN: sanitizer flags for everything built, library and tests (tests/san.mk)
 SAN     ?=
+# Dependencies on headers come from the compiler (-MMD), object by object.
 NSP_CFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -fPIC -fvisibility=hidden \
-	-fno-omit-frame-pointer -Iinclude -Ilib -Ishim -D_GNU_SOURCE $(SAN) $(CFLAGS)
+	-fno-omit-frame-pointer -Iinclude -Ilib -D_GNU_SOURCE -MMD -MP $(SAN) $(CFLAGS)
 LDFLAGS += $(SAN)
 
-LIB_SRC  = $(wildcard lib/*.c)
+# lib/ in layers (see README, "Layout"): base and report are safe anywhere,
+# rt is the runtime inside the program, dw names frames with elfutils, api
+# is the public API.  The tools link base, report and dw from libnsp.a.
+TOOL_LAYERS = base report dw
+LIB_SRC  = $(foreach l,$(TOOL_LAYERS) rt api,$(wildcard lib/$(l)/*.c))
+TOOL_SRC = $(foreach l,$(TOOL_LAYERS),$(wildcard lib/$(l)/*.c))
 SHIM_SRC = $(wildcard shim/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TOOL_OBJ = $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
 SHIM_OBJ = $(SHIM_SRC:%.c=$(BUILD)/obj/%.o)
-HDRS     = $(wildcard include/*.h lib/*.h shim/*.h)
 
 all: $(BUILD)/libnamspill.so $(BUILD)/libnamspill.so.0
 
-$(BUILD)/obj/%.o: %.c $(HDRS) Makefile
+$(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(NSP_CFLAGS) -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(BUILD)/libnamspill.so: $(LIB_OBJ) $(SHIM_OBJ) shim/namspill.map
 	$(CC) -shared -o $@ $(LIB_OBJ) $(SHIM_OBJ) -Wl,--version-script=shim/namspill.map \
@@ -30,8 +38,14 @@ $(BUILD)/libnamspill.so: $(LIB_OBJ) $(SHIM_OBJ) shim/namspill.map
 $(BUILD)/libnamspill.so.0: $(BUILD)/libnamspill.so
 	ln -sf libnamspill.so $@
 
-# lib/ without the shim: for unit tests and the tools (namspill, namspill-trace).
-$(BUILD)/libnsp.a: $(LIB_OBJ)
+# The layers the tools use (namspill, namspill-trace, namspill-symbolize).
+$(BUILD)/libnsp.a: $(TOOL_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# Everything of lib/ without the shim: for unit tests of the runtime.
+$(BUILD)/libnsp-rt.a: $(LIB_OBJ)
+	rm -f $@
 	ar rcs $@ $^
 
 # Each area adds its own targets: tests/tests.mk, examples/examples.mk, ...

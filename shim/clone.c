@@ -8,7 +8,7 @@
 
 #include "real.h"
 
-NSP_HIDDEN void nsp_shim_note_clone(unsigned long flags)
+void nsp_shim_note_clone(unsigned long flags)
 {
 	if (flags & CLONE_THREAD)
 		nsp_mark_threads();

@@ -11,7 +11,7 @@ static int (*real_main)(int, char **, char **);
 
 static int main_wrapper(int argc, char **argv, char **envp)
 {
-	return nsp_exit_report(real_main(argc, argv, envp));
+	return nsp_final_exit(real_main(argc, argv, envp));
 }
 
 __attribute__((visibility("default"))) int
@@ -27,10 +27,10 @@ __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
 __attribute__((visibility("default"))) void exit(int status)
 {
 	nsp_real_init();
-	nsp_real.exit(nsp_exit_report(status));
+	nsp_real.exit(nsp_final_exit(status));
 }
 
 __attribute__((destructor)) static void shim_dtor(void)
 {
-	nsp_exit_report(-1);
+	nsp_final_exit(-1);
 }

@@ -6,11 +6,11 @@
 
 #include "real.h"
 
-NSP_HIDDEN void nsp_shim_note_clone(unsigned long flags);
+void nsp_shim_note_clone(unsigned long flags);
 
 /* frame: the wrapper's own frame pointer; the stack is read from there
  * on, past the shim's frames without stepping through them. */
-NSP_HIDDEN void nsp_shim_record_setns(int fd, unsigned long nstype, const void *frame)
+void nsp_shim_record_setns(int fd, unsigned long nstype, const void *frame)
 {
 	unsigned kinds = nstype ? nsp_kinds_of_flags(nstype) : nsp_kinds_of_nsfd(fd);
 

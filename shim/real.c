@@ -31,7 +31,6 @@ NSP_RUNTIME_SAFE void nsp_real_resolve(void)
 	RESOLVE(sysv_signal, "sysv_signal");
 	nsp_libc.sigaction = nsp_real.sigaction;
 	nsp_libc.sigaltstack = nsp_real.sigaltstack;
-	nsp_libc.syscall = nsp_real.syscall;
 	/* A second copy of the library (LD_PRELOAD naming it twice under two
 	 * paths, or a dlopen) only passes calls on: the first one records
 	 * and reports, so there is one report per process. */

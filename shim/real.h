@@ -5,7 +5,12 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include "nsp.h"
+#include "base/nstype.h"
+#include "rt/emit.h"
+#include "rt/registry.h"
+#include "rt/rt.h"
+#include "rt/signals.h"
+#include "rt/unwind.h"
 
 struct nsp_real {
 	int (*setns)(int, int);

@@ -7,9 +7,9 @@ API_PROG_SRC = $(filter-out $(API_UNIT_SRC),$(wildcard tests/api/*.c))
 API_BIN = $(API_UNIT_SRC:tests/api/%.c=$(BUILD)/tests/api/%) \
 	  $(API_PROG_SRC:tests/api/%.c=$(BUILD)/tests/api/%) $(BUILD)/tests/api/cxx
 
-$(BUILD)/tests/api/unit_%: tests/api/unit_%.c $(BUILD)/libnsp.a
+$(BUILD)/tests/api/unit_%: tests/api/unit_%.c $(BUILD)/libnsp-rt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp.a -lcmocka -ldl
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp-rt.a -lcmocka -ldl
 
 $(BUILD)/tests/api/%: tests/api/%.c tests/func/common.h include/namspill.h \
 		$(BUILD)/libnamspill.so.0

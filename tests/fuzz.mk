@@ -9,14 +9,14 @@ FUZZ_CC := $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/nu
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB_OBJ = $(TOOL_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SECONDS ?= 60
 
 ifneq ($(FUZZ_CC),)
-$(BUILD)/fuzz/obj/%.o: %.c $(HDRS)
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -Iinclude -Ilib -D_GNU_SOURCE $(FUZZ_FLAGS) \
-		-fsanitize=fuzzer-no-link -c -o $@ $<
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/libnsp_fuzz.a: $(FUZZ_LIB_OBJ)
 	ar rcs $@ $^

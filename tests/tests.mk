@@ -14,9 +14,9 @@ FUNC_BIN = $(FUNC_SRC:tests/func/%.c=$(BUILD)/tests/func/%)
 FUNC_CXX = $(wildcard tests/func/*.cpp)
 FUNC_BIN += $(FUNC_CXX:tests/func/%.cpp=$(BUILD)/tests/func/%)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnsp.a
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnsp-rt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp.a -lcmocka -ldl
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp-rt.a -lcmocka -ldl
 
 # Programs named omp_* use OpenMP; o2_* are optimized (inlining);
 # nodebug_* have no DWARF, only the symbol table.

@@ -1,7 +1,7 @@
 # namspill-symbolize: names the frames of a report written in a signal
 # handler (lib/symext.c starts it).  Lives next to the library.
 
-$(BUILD)/obj/tools/symbolize/%.o: tools/symbolize/%.c $(HDRS) Makefile
+$(BUILD)/obj/tools/symbolize/%.o: tools/symbolize/%.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(NSP_CFLAGS) -c -o $@ $<
 

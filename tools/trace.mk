@@ -6,7 +6,7 @@
 TRACE_SRC = $(wildcard tools/trace/*.c)
 TRACE_OBJ = $(TRACE_SRC:%.c=$(BUILD)/obj/%.o)
 
-$(BUILD)/obj/tools/trace/%.o: tools/trace/%.c tools/trace/trace.h $(HDRS) Makefile
+$(BUILD)/obj/tools/trace/%.o: tools/trace/%.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(NSP_CFLAGS) -Itools/trace -c -o $@ $<
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "api/api.h"
 
 /* A thread started at pool_loop, created from spawn_pool (inlined into
  * server_start) called by main. */

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsp.h"
+#include "base/proc.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsp.h"
+#include "base/options.h"
 
 /* A warning must stay one printable line whatever the input held. */
 static void warn(const char *msg, const char *key, const char *val)

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsp.h"
+#include "base/arena.h"
+#include "base/proc.h"
 
 /* A stat field that parsed is that number, written out, at a field's
  * start after the last ')'. */

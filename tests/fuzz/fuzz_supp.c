@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsp.h"
+#include "base/suppress.h"
 
 struct seen {
 	const char *buf;

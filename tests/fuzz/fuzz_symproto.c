@@ -7,7 +7,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "nsp.h"
+#include "base/arena.h"
+#include "base/out.h"
+#include "report/sym.h"
 
 static struct nsp_arena arena;
 

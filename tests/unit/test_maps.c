@@ -16,7 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/arena.h"
+#include "base/proc.h"
 
 #define THREADS 200
 

@@ -5,7 +5,7 @@
 #include <sched.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/nstype.h"
 
 static void each_flag_is_its_kind(void **state)
 {

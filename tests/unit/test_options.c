@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/options.h"
 
 static int warnings;
 static char last_key[256];

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/out.h"
 
 /* Runs fn writing to a pipe, returns what came out (caller frees). */
 static char *capture(void (*fn)(struct nsp_out *, const void *), const void *arg)

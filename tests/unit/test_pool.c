@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/pool.h"
 
 struct item {
 	struct nsp_obj obj;

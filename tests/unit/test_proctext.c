@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/proc.h"
 
 static int stat_num(const char *s, int field, uint64_t *v)
 {

@@ -8,7 +8,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/arena.h"
+#include "base/options.h"
+#include "base/out.h"
+#include "base/signame.h"
+#include "report/sym.h"
 
 static int warnings;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/suppress.h"
 
 static int glob(const char *pat, const char *s)
 {

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/arena.h"
+#include "report/sym.h"
 
 static struct nsp_arena arena;
 

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "base/nstype.h"
+#include "base/verdict.h"
+#include "rt/unwind.h"
 
 static struct namspill_task task(pid_t tid, uint64_t net, uint64_t uts)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "nsp.h"
+#include "rt/unwind.h"
 
 #define MAX 64
 

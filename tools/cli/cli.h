@@ -9,7 +9,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "nsp.h"
+#include "base/arena.h"
+#include "base/nstype.h"
+#include "base/options.h"
+#include "base/out.h"
+#include "base/proc.h"
+#include "base/signame.h"
+#include "report/report.h"
+#include "report/supp.h"
 
 /* Exit statuses of namspill itself (the command's own otherwise). */
 #define CLI_FAILED 125   /* bad usage, or namspill could not do its part */

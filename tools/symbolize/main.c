@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nsp.h"
+#include "base/fmt.h"
+#include "dw/dw.h"
 
 static char *slurp(int fd, size_t *len)
 {
@@ -57,12 +58,12 @@ int main(int argc, char **argv)
 	}
 	if (!(in = slurp(0, &len)) || nsp_arena_init(&a, (size_t)1 << 30))
 		return 1;
-	s = nsp_sym_open_pid(&a, (pid_t)pid, 1);
+	s = nsp_sym_open_dw(&a, (pid_t)pid);
 	nsp_out_init(&o, 1);
 	for (p = in, end = in + len; p < end; p++) {
-		int ok, n;
-		uintptr_t ip = nsp_proto_hex(&p, end, &ok);
-		if (!ok)
+		uint64_t ip;
+		int n;
+		if (!nsp_parse_hex(&p, end, &ip))
 			break;
 		n = nsp_sym_frames(s, ip, f, NSP_MAX_INLINE);
 		nsp_proto_head(&o, ip, n);

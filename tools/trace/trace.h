@@ -6,7 +6,12 @@
 
 #include <sys/types.h>
 
-#include "nsp.h"
+#include "base/options.h"
+#include "base/suppress.h"
+#include "report/report.h"
+
+extern struct nsp_options trace_opt;  /* NAMSPILL_OPTIONS, then --options */
+extern struct nsp_supp trace_rules;   /* of the suppressions option */
 
 /* Exit statuses of namspill-trace itself (the command's own otherwise). */
 #define NSP_TRACE_DENIED 69 /* ptrace or seccomp not permitted here */
@@ -70,7 +75,7 @@ void tproc_gone(pid_t tgid);
 
 /* Writes the report of tgid per the options; returns the number of
  * spills not suppressed, -1 when no verdict could be taken. */
-int trace_report(struct tproc *p, const char *trigger, int signo);
+int trace_report(struct tproc *p, enum nsp_trigger trigger, int signo);
 
 /* ---- trace_unwind.c: stacks of a stopped thread, from outside */
 

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/proc.h"
+#include "report/supp.h"
 #include "trace.h"
 
 static pid_t root;
@@ -92,11 +94,11 @@ static void on_seccomp(struct trec *t)
 		/* The stack is the same now as when the call returns. */
 		trec_pending(t, stop == STOP_SETNS ? NSP_CALL_SETNS : NSP_CALL_UNSHARE,
 			     kinds_at_entry(t->tid, stop, si.seccomp.args));
-		trace_unwind(p, t, &t->pending_stack, (uint32_t)nsp_opt.stack_depth);
+		trace_unwind(p, t, &t->pending_stack, (uint32_t)trace_opt.stack_depth);
 	} else if (stop == STOP_EXIT) {
-		n = trace_report(p, "exit", 0);
-		if (n > 0 && (si.seccomp.args[0] & 0xff) == 0 && nsp_opt.exitcode)
-			trace_set_exit_status(t->tid, nsp_opt.exitcode);
+		n = trace_report(p, NSP_TRIGGER_EXIT, 0);
+		if (n > 0 && (si.seccomp.args[0] & 0xff) == 0 && trace_opt.exitcode)
+			trace_set_exit_status(t->tid, trace_opt.exitcode);
 	}
 	resume(t->tid, PTRACE_CONT, 0);
 }
@@ -117,7 +119,7 @@ static void on_new_task(struct trec *parent, int event)
 		/* Creation stacks of threads, as the preload mode records them;
 		 * of new processes only when they carry a cause. */
 		if ((c->tgid == parent->tgid || flows) && (p = tproc_get(parent->tgid)))
-			trace_unwind(p, parent, &c->stack, (uint32_t)nsp_opt.stack_depth);
+			trace_unwind(p, parent, &c->stack, (uint32_t)trace_opt.stack_depth);
 	}
 	(void)event;
 	resume(parent->tid, PTRACE_CONT, 0);
@@ -161,7 +163,7 @@ static void on_signal(struct trec *t, int sig)
 	struct tproc *p = tproc_find(t->tgid);
 
 	if (p && p->traced && !p->reported && fatal(t->tgid, sig))
-		trace_report(p, "signal", sig);
+		trace_report(p, NSP_TRIGGER_SIGNAL, sig);
 	resume(t->tid, PTRACE_CONT, sig);
 }
 

@@ -14,7 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/proc.h"
+#include "report/supp.h"
 #include "trace.h"
+
+struct nsp_options trace_opt;
+struct nsp_supp trace_rules;
 
 static void warn(const char *msg, const char *key, const char *val)
 {
@@ -76,14 +81,14 @@ int main(int argc, char **argv)
 {
 	int i = 1, why = 0, status;
 
-	nsp_options_defaults(&nsp_opt);
-	nsp_options_parse(&nsp_opt, getenv("NAMSPILL_OPTIONS"), warn);
+	nsp_options_defaults(&trace_opt);
+	nsp_options_parse(&trace_opt, getenv("NAMSPILL_OPTIONS"), warn);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
 		} else if (!strcmp(argv[i], "--options") && i + 1 < argc) {
-			nsp_options_parse(&nsp_opt, argv[++i], warn);
+			nsp_options_parse(&trace_opt, argv[++i], warn);
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -100,9 +105,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return NSP_TRACE_FAILED;
 	}
-	if (nsp_opt.help)
-		nsp_options_print(2, &nsp_opt);
-	nsp_supp_load(nsp_opt.suppressions);
+	if (trace_opt.help)
+		nsp_options_print(2, &trace_opt);
+	nsp_supp_load(&trace_rules, trace_opt.suppressions);
 	catch_signals();
 	status = trace_run(argv + i, &why);
 	return status < 0 ? why : pass_status(status);

@@ -1,54 +1,59 @@
-/* A traced process's report: the verdict from /proc (lib/report.c), the
- * causes from the tracer's records, the writers of lib/.  Runs while the
- * process is stopped, so every thread and mapping is still there. */
+/* A traced process's report: the scan and explain of lib/report, with the
+ * tracer's records as the source of causes, written by lib/report's
+ * writers.  Runs while the process is stopped, so every thread and
+ * mapping is still there. */
+#include <fcntl.h>
 #include <string.h>
 
+#include "base/proc.h"
+#include "dw/dw.h"
+#include "report/supp.h"
 #include "trace.h"
 
 #define ARENA_SIZE ((size_t)256 << 20)
-#define MAX_HOPS 64
 
-static struct nsp_hop *hop_of(const struct trec *t, struct nsp_arena *a)
+static void rec_of(const struct trec *t, struct nsp_rec_thread *out)
 {
-	struct nsp_hop *h = nsp_arena_alloc(a, sizeof(*h));
-
-	if (h) {
-		h->tid = t->tid;
-		h->parent_tid = t->parent_tid;
-		h->stack = t->stack;
-	}
-	return h;
+	out->tid = t->tid;
+	out->parent_tid = t->parent_tid;
+	out->id = (uintptr_t)t;
+	out->parent = (uintptr_t)t->parent;
+	for (int k = 0; k < NSP_NKINDS; k++)
+		out->cause[k] = (uintptr_t)t->cause[k];
+	out->stack = t->stack;
 }
 
-static void explain(struct nsp_spill *s, const struct trec *rec, struct nsp_arena *a)
+static int thread_of(const struct nsp_records *src, pid_t tid, struct nsp_rec_thread *out)
 {
-	const struct tev *e;
-	struct nsp_cause *c;
-	struct nsp_hop *hops;
+	const struct tproc *p = src->ctx;
+	struct trec *t = trec_find(tid);
 
-	if (!rec)
-		return;
-	if (rec->stack.depth)
-		s->creation = hop_of(rec, a);
-	e = rec->cause[nsp_kind_of_type(s->type)];
-	if (!e || !(c = nsp_arena_alloc(a, sizeof(*c))))
-		return;
-	c->call = e->call;
-	c->kinds = e->kinds;
-	c->tid = e->tid;
-	c->seq = e->seq;
-	c->stack = e->stack;
-	s->cause = c;
-	if (e->owner == rec || !(hops = nsp_arena_alloc(a, MAX_HOPS * sizeof(*hops))))
-		return;
-	/* Inherited: creators back to the thread that made the call. */
-	for (const struct trec *t = rec; t && t != e->owner && s->nhops < MAX_HOPS; t = t->parent) {
-		hops[s->nhops].tid = t->tid;
-		hops[s->nhops].parent_tid = t->parent_tid;
-		hops[s->nhops].stack = t->stack;
-		s->nhops++;
-	}
-	s->hops = hops;
+	if (!t || t->tgid != p->tgid)
+		return -1;
+	trec_settle(t); /* stopped in its last call, or about to die */
+	rec_of(t, out);
+	return 0;
+}
+
+static int thread_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_thread *out)
+{
+	(void)src;
+	rec_of((const struct trec *)(uintptr_t)id, out);
+	return 0;
+}
+
+static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_event *out)
+{
+	const struct tev *e = (const struct tev *)(uintptr_t)id;
+
+	(void)src;
+	out->call = e->call;
+	out->kinds = e->kinds;
+	out->tid = e->tid;
+	out->seq = e->seq;
+	out->owner = (uintptr_t)e->owner;
+	out->stack = e->stack;
+	return 0;
 }
 
 /* Frame 0 is the caller of setns/unshare, as in the preload mode: drop
@@ -79,8 +84,30 @@ static void trim_spill(struct nsp_spill *sp, struct nsp_sym *s)
 		trim(&((struct nsp_hop *)sp->hops)[k].stack, s);
 }
 
-int trace_report(struct tproc *p, const char *trigger, int signo)
+/* Where the options say, or stderr when the file cannot be written (or
+ * there is no log_path) and there is something to say. */
+static void deliver(const struct nsp_report *r, struct nsp_sym *s)
 {
+	char path[NSP_MAX_PATH + 32];
+	int fd = nsp_log_stream(&trace_opt);
+
+	if (fd >= 0 && trace_opt.log_path[0]) {
+		nsp_write_report(fd, r, s, trace_opt.json);
+		return;
+	}
+	if (fd < 0) {
+		int e = nsp_log_name(&trace_opt, r->pid, "", 0, path, sizeof(path));
+		if (!e && !(e = nsp_report_to_file(AT_FDCWD, path, r, s, trace_opt.json)))
+			return;
+		nsp_msg("cannot write report to ", path, "; writing it to stderr instead");
+	}
+	if (r->proc_err || r->nspills > r->nsuppressed || trace_opt.verbosity > 0)
+		nsp_write_report(2, r, s, trace_opt.json);
+}
+
+int trace_report(struct tproc *p, enum nsp_trigger trigger, int signo)
+{
+	struct nsp_records src = { thread_of, thread_at, event_at, p };
 	struct nsp_arena a;
 	struct nsp_report r;
 	struct nsp_sym *s;
@@ -94,19 +121,14 @@ int trace_report(struct tproc *p, const char *trigger, int signo)
 		return -1;
 	}
 	nsp_report_scan(&r, &a, p->tgid, trigger, signo);
+	nsp_report_explain(&r, &src, &a);
 	n = r.proc_err ? -1 : (int)r.nspills;
-	for (size_t i = 0; i < r.nspills; i++) {
-		struct trec *t = trec_find(r.spills[i].tid);
-		if (t && t->tgid == p->tgid)
-			trec_settle(t); /* stopped in its last call, or about to die */
-		explain(&r.spills[i], t && t->tgid == p->tgid ? t : NULL, &a);
-	}
-	s = nsp_sym_open_pid(&a, p->tgid, n > 0);
+	s = n > 0 ? nsp_sym_open_dw(&a, p->tgid) : nsp_sym_open_pid(&a, p->tgid);
 	for (size_t i = 0; i < r.nspills; i++)
 		trim_spill(&r.spills[i], s);
 	if (n > 0)
-		n = (int)nsp_report_suppress(&r, s); /* on the stacks as shown */
-	nsp_emit_report(&r, s);
+		n = (int)nsp_report_suppress(&r, s, &trace_rules); /* on the stacks as shown */
+	deliver(&r, s);
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);
 	return n;

@@ -14,6 +14,8 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include "base/proc.h"
+#include "report/supp.h"
 #include "trace.h"
 
 #define MAX_EXEC 512

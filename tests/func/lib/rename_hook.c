@@ -11,9 +11,8 @@
 static void signal_first(const char *from)
 {
 	static const struct timespec wait = { 0, 200000000 };
-	size_t n = strlen(from);
-
-	if (n > 4 && !strcmp(from + n - 4, ".tmp")) {
+	/* The report's temporary name: NAME.tmp.<random>. */
+	if (strstr(from, ".tmp.")) {
 		kill(getpid(), SIGTERM);
 		nanosleep(&wait, NULL);
 	}

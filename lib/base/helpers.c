@@ -1,0 +1,197 @@
+/* Helper threads for the report's /proc reads, which cost the kernel a
+ * few microseconds each and come ten thousand at a time: the work is cut
+ * into parts, one per CPU we may run on (up to NSP_MAX_PARTS), and the
+ * helpers take all parts but the first.
+ *
+ * A helper is a bare clone(): no thread-local storage of its own (it runs
+ * on ours), so it may only call code that touches no errno or other
+ * thread-local state, such as nsp_raw_syscall(); every signal is blocked
+ * in it, so the program's handlers never run there; it lives while the
+ * caller waits for it and ends with a plain exit.  Its stack comes from
+ * the report's arena.  Where a helper cannot be started (thread limits)
+ * the caller does that part itself; a process under a seccomp filter gets
+ * none, as its filter might kill it for a clone it did not expect. */
+#include <fcntl.h>
+#include <link.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/helpers.h"
+#include "base/proc.h"
+
+#ifndef __x86_64__
+#error "the stack walker and helper threads are written for x86_64"
+#endif
+
+#define STACK_SIZE (64 << 10)
+
+/* Sanitizer runtimes keep per-thread state that a bare clone would share:
+ * no helpers in those builds. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+struct helper {
+	_Atomic pid_t tid; /* cleared by the kernel when the helper ends */
+	void (*fn)(void *arg, int part, int parts);
+	void *arg;
+	int part, parts;
+};
+
+long nsp_raw_syscall(long nr, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static void helper_main(void *arg)
+{
+	struct helper *h = arg;
+
+	h->fn(h->arg, h->part, h->parts);
+}
+
+/* clone() onto a stack holding fn and its argument: the new task pops
+ * them, runs fn and exits (that task only) without returning here. */
+long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
+		   _Atomic pid_t *tid)
+{
+	void **sp = (void **)((uintptr_t)(stack + size) & ~(uintptr_t)15);
+	register long r10 __asm__("r10") = (long)tid;
+	register long r8 __asm__("r8") = 0;
+	long ret;
+
+	*--sp = arg;
+	*--sp = (void *)fn;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "pop %%rax\n\t"
+			 "pop %%rdi\n\t"
+			 "call *%%rax\n\t"
+			 "mov %[exit], %%eax\n\t"
+			 "xor %%edi, %%edi\n\t"
+			 "syscall\n\t"
+			 "ud2\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(tid), "r"(r10), "r"(r8),
+			   [exit] "i"(SYS_exit)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long start(struct helper *h, char *stack)
+{
+	return nsp_clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				     CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+			     stack, STACK_SIZE, helper_main, h, &h->tid);
+}
+
+static void wait_for(struct helper *h)
+{
+	pid_t t;
+
+	while ((t = atomic_load_explicit(&h->tid, memory_order_acquire)) != 0)
+		nsp_raw_syscall(SYS_futex, (long)&h->tid, FUTEX_WAIT, t, 0);
+}
+
+/* "Seccomp:\t2" in /proc/self/status: a filter is installed.  Unreadable
+ * counts as filtered. */
+int nsp_seccomp_filtered(void)
+{
+	char buf[4096];
+	const char *p;
+	int fd = nsp_proc_open("self/status", O_RDONLY); /* the /proc of start-up */
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	p = strstr(buf, "\nSeccomp:");
+	if (!p) /* a kernel without seccomp, unless the file was cut short */
+		return n == (ssize_t)sizeof(buf) - 1;
+	p += 9;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p != '0';
+}
+
+static int find_valgrind(struct dl_phdr_info *info, size_t size, void *found)
+{
+	(void)size;
+	if (info->dlpi_name && strstr(info->dlpi_name, "/vgpreload_"))
+		*(int *)found = 1;
+	return 0;
+}
+
+/* Valgrind runs a clone that shares memory only as a thread or a vfork
+ * (and ends the program for any other); a sanitizer runtime keeps state
+ * per thread that such a task would share.  Checked once, at start-up. */
+static int share_ok = -1;
+
+void nsp_helpers_init(void)
+{
+	int valgrind = 0;
+
+	dl_iterate_phdr(find_valgrind, &valgrind);
+	share_ok = !SANITIZED && !valgrind;
+}
+
+int nsp_may_share_memory(void)
+{
+	return share_ok > 0;
+}
+
+int nsp_parts(size_t items, size_t per_part)
+{
+	cpu_set_t cpus;
+	int n = 1;
+
+	if (SANITIZED || items < 2 * per_part || nsp_seccomp_filtered())
+		return 1;
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
+		n = CPU_COUNT(&cpus);
+	if ((size_t)n > items / per_part)
+		n = (int)(items / per_part);
+	return n < 1 ? 1 : n > NSP_MAX_PARTS ? NSP_MAX_PARTS : n;
+}
+
+void nsp_run_parts(struct nsp_arena *a, int parts, void (*fn)(void *, int, int), void *arg)
+{
+	struct helper h[NSP_MAX_PARTS];
+	sigset_t all, old;
+	int started[NSP_MAX_PARTS] = {0};
+
+	sigfillset(&all);
+	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, _NSIG / 8);
+	for (int p = 1; p < parts; p++) {
+		char *stack = nsp_arena_alloc(a, STACK_SIZE);
+		h[p] = (struct helper){.fn = fn, .arg = arg, .part = p, .parts = parts};
+		started[p] = stack && start(&h[p], stack) > 0;
+	}
+	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8);
+	fn(arg, 0, parts);
+	for (int p = 1; p < parts; p++) {
+		if (started[p])
+			wait_for(&h[p]);
+		else
+			fn(arg, p, parts);
+	}
+}

@@ -1,0 +1,16 @@
+/* Whole reads and writes of a descriptor, for the one writer (out.c) and
+ * every reader of a file. */
+#ifndef NSP_IO_H
+#define NSP_IO_H
+
+#include "base/base.h"
+
+/* Up to cap bytes, until end of file: the count, or a negative errno. */
+ssize_t nsp_read_all(int fd, char *buf, size_t cap);
+/* All of s, SIGPIPE kept from the program: 0 or a negative errno. */
+int nsp_write_all(int fd, const char *s, size_t n);
+/* At start-up: which of fds 1 and 2 were closed, and so are not ours to
+ * write to later (the program may reuse the number). */
+void nsp_out_check_std(void);
+
+#endif

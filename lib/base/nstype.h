@@ -1,0 +1,19 @@
+/* Namespace types: /proc entry names, CLONE_NEW* flags, and the kinds
+ * (one per flag) under which switches are recorded. */
+#ifndef NSP_NSTYPE_H
+#define NSP_NSTYPE_H
+
+#include "namspill.h"
+#include "base/base.h"
+
+#define NSP_NKINDS 8 /* namespace kinds a CLONE_NEW* flag can name */
+
+extern const char *const nsp_ns_names[NAMSPILL_NS_COUNT];
+unsigned nsp_kinds_of_flags(unsigned long flags);
+int nsp_kind_of_type(int type);
+unsigned long nsp_flag_of_kind(int kind);
+const char *nsp_flag_name(int kind);
+/* The kinds a setns(fd, 0) on this namespace fd would change. */
+unsigned nsp_kinds_of_nsfd(int fd);
+
+#endif

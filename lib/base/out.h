@@ -1,0 +1,26 @@
+/* Output without malloc or stdio: a fixed buffer flushed with write(2). */
+#ifndef NSP_OUT_H
+#define NSP_OUT_H
+
+#include "base/base.h"
+
+struct nsp_out {
+	int fd;
+	int err; /* first errno seen, 0 if all written */
+	size_t len;
+	char buf[4096];
+};
+
+void nsp_out_init(struct nsp_out *o, int fd);
+void nsp_out_str(struct nsp_out *o, const char *s);
+void nsp_out_mem(struct nsp_out *o, const char *s, size_t n);
+void nsp_out_u64(struct nsp_out *o, uint64_t v);
+void nsp_out_i64(struct nsp_out *o, int64_t v);
+void nsp_out_hex(struct nsp_out *o, uint64_t v);
+void nsp_out_json_str(struct nsp_out *o, const char *s); /* quoted, or null */
+void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t n);
+void nsp_out_json_strv(struct nsp_out *o, const char *buf, size_t len);
+int nsp_out_flush(struct nsp_out *o);
+void nsp_msg(const char *a, const char *b, const char *c);
+
+#endif

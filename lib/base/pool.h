@@ -1,0 +1,43 @@
+/* A lock-free pool of fixed-size objects in mmap'd chunks never given
+ * back, so any index ever handed out can be read without faulting. */
+#ifndef NSP_POOL_H
+#define NSP_POOL_H
+
+#include <stdatomic.h>
+
+#include "base/base.h"
+
+/* Every pooled object starts with this header.  gen is odd while the object
+ * is in use; a reader that copies an object checks gen before and after. */
+struct nsp_obj {
+	_Atomic uint32_t next;
+	_Atomic uint32_t gen;
+};
+
+#define NSP_POOL_CHUNK_SHIFT 8
+#define NSP_POOL_CHUNKS 4096 /* 1M objects */
+
+struct nsp_pool {
+	uint32_t size;
+	_Atomic uint64_t head; /* (tag << 32) | index of first free object */
+	_Atomic uint32_t bump; /* objects ever carved out */
+	_Atomic(void *) chunk[NSP_POOL_CHUNKS];
+};
+
+#define NSP_POOL_INIT(type) { .size = sizeof(type) }
+
+uint32_t nsp_pool_get(struct nsp_pool *p);
+void nsp_pool_put(struct nsp_pool *p, uint32_t idx);
+void *nsp_pool_at(const struct nsp_pool *p, uint32_t idx);
+uint32_t nsp_pool_high(const struct nsp_pool *p);
+size_t nsp_pool_bytes(const struct nsp_pool *p);
+/* Copy a live object; 0 on success, -1 if it is free or changed meanwhile. */
+int nsp_pool_copy(const struct nsp_pool *p, uint32_t idx, uint32_t gen, void *dst);
+
+/* A reference that survives reuse of the slot: (gen << 32) | index. */
+typedef uint64_t nsp_ref;
+#define NSP_REF(idx, gen) (((uint64_t)(gen) << 32) | (idx))
+#define NSP_REF_IDX(r) ((uint32_t)(r))
+#define NSP_REF_GEN(r) ((uint32_t)((r) >> 32))
+
+#endif

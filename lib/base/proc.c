@@ -1,0 +1,659 @@
+/* The one reader of /proc: thread ids, names and namespace identities from
+ * /proc/PID/task, and whole files for the text parsers (proctext.c).  Raw openat/getdents64/fstatat on stack buffers only, so it
+ * serves the exit report, signal-time reports and the CLI alike. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/anchor.h"
+#include "base/arena.h"
+#include "base/helpers.h"
+#include "base/nstype.h"
+#include "base/proc.h"
+
+/* "<a><n><b>" into buf without stdio. */
+static void path3(char *buf, size_t cap, const char *a, uint64_t n, const char *b)
+{
+	char num[24];
+	int i = sizeof(num);
+	size_t la = strlen(a), lb = strlen(b), ln;
+
+	num[--i] = 0;
+	do
+		num[--i] = (char)('0' + n % 10);
+	while (n /= 10);
+	ln = sizeof(num) - 1 - (size_t)i;
+	if (la + ln + lb + 1 > cap) {
+		buf[0] = 0;
+		return;
+	}
+	memcpy(buf, a, la);
+	memcpy(buf + la, num + i, ln);
+	memcpy(buf + la + ln, b, lb + 1);
+}
+
+static int read_comm(int fd, char comm[16])
+{
+	ssize_t n;
+
+	memset(comm, 0, 16);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, comm, 15);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = 0;
+	return 0;
+}
+
+static struct nsp_anchor proc_root = { .fd = -1 };
+
+void nsp_proc_anchor(void)
+{
+	nsp_anchor_open(&proc_root, "/proc", O_PATH | O_DIRECTORY);
+}
+
+/* /proc/REL, through the /proc of start-up while we hold it: a thread in
+ * another mount namespace may see another /proc there, or none. */
+int nsp_proc_open(const char *rel, int flags)
+{
+	char path[96] = "/proc/";
+	int root = nsp_anchor_fd(&proc_root);
+
+	if (root >= 0)
+		return openat(root, rel, flags | O_CLOEXEC);
+	if (strlen(rel) + 7 > sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcat(path, rel);
+	return open(path, flags | O_CLOEXEC);
+}
+
+int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16])
+{
+	char path[64], tail[32];
+
+	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/comm");
+	path3(path, sizeof(path), "", (uint64_t)pid, tail);
+	return read_comm(nsp_proc_open(path, O_RDONLY), comm);
+}
+
+long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out)
+{
+	char path[64], tail[32] = "/";
+	size_t avail, n = 0;
+	char *buf = nsp_arena_rest(a, &avail);
+	ssize_t got = 0;
+	int fd;
+
+	if (strlen(name) >= sizeof(tail) - 1)
+		return -ENAMETOOLONG;
+	strcat(tail, name);
+	if (pid)
+		path3(path, sizeof(path), "", (uint64_t)pid, tail);
+	else
+		strcat(strcpy(path, "self"), tail);
+	if (!buf)
+		return -ENOMEM;
+	fd = nsp_proc_open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (n < avail && ((got = read(fd, buf + n, avail - n)) > 0 || (got < 0 && errno == EINTR)))
+		n += got > 0 ? (size_t)got : 0;
+	close(fd);
+	nsp_arena_keep(a, n);
+	*out = buf;
+	return (long)n;
+}
+
+/* PROCMAP_QUERY (Linux 6.11, <linux/fs.h>): one mapping per ioctl on an
+ * open maps file, the kernel skipping those that do not match. */
+struct procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define NSP_PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#define QUERY_VMA_EXECUTABLE 0x04
+#define QUERY_COVERING_OR_NEXT_VMA 0x10
+#define QUERY_FILE_BACKED_VMA 0x20
+
+/* Whether the mapping at start comes right after prev in the whole list,
+ * anonymous mappings included: in the text of maps prev would be the line
+ * before it, which is what a module's base is taken from (a file mapped
+ * twice, with something between, starts afresh). */
+static int follows(int fd, const struct nsp_map *prev, uint64_t start)
+{
+	struct procmap_query q;
+
+	if (!prev)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.query_flags = QUERY_COVERING_OR_NEXT_VMA;
+	q.query_addr = prev->hi;
+	return ioctl(fd, NSP_PROCMAP_QUERY, &q) == 0 && q.vma_start == start;
+}
+
+/* The file-backed mappings, walked with PROCMAP_QUERY: a process with ten
+ * thousand threads has twenty thousand anonymous mappings (stacks and
+ * their guards) that the text of maps would spell out line by line. 1 if
+ * the kernel has no such query, else 0 with *out set (NULL: none). */
+static int query_maps(int fd, struct nsp_arena *a, struct nsp_map **out)
+{
+	struct nsp_map *head = NULL, *last = NULL, *m;
+	char name[4096];
+	struct procmap_query q;
+	uint64_t addr = 0;
+	int r;
+
+	/* Valgrind cannot know that the kernel writes the name: it is
+	 * defined from the start. */
+	memset(name, 0, sizeof(name));
+	for (;;) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_flags = QUERY_COVERING_OR_NEXT_VMA | QUERY_FILE_BACKED_VMA;
+		q.query_addr = addr;
+		q.vma_name_addr = (uint64_t)(uintptr_t)name;
+		q.vma_name_size = sizeof(name);
+		r = ioctl(fd, NSP_PROCMAP_QUERY, &q);
+		if (r < 0 && errno == ENAMETOOLONG) {
+			/* A path longer than PATH_MAX: listed without it. */
+			q.vma_name_addr = 0;
+			q.vma_name_size = 0;
+			name[0] = 0;
+			r = ioctl(fd, NSP_PROCMAP_QUERY, &q);
+		}
+		if (r < 0) {
+			if (!head && (errno == ENOTTY || errno == EINVAL))
+				return 1;
+			break; /* ENOENT: no more */
+		}
+		name[sizeof(name) - 1] = 0;
+		m = name[0] == '/' ? nsp_map_new(a, q.vma_start, q.vma_end, q.vma_offset,
+						 (q.vma_flags & QUERY_VMA_EXECUTABLE) != 0, name,
+						 strlen(name),
+						 follows(fd, last, q.vma_start) ? last : NULL)
+				   : NULL;
+		if (m) {
+			if (last)
+				last->next = m;
+			else
+				head = m;
+			last = m;
+		}
+		if (q.vma_end <= addr)
+			break;
+		addr = q.vma_end;
+	}
+	*out = head;
+	return 0;
+}
+
+struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
+{
+	char path[48];
+	struct nsp_map *maps = NULL;
+	char *text;
+	long n;
+	int fd;
+
+	if (pid)
+		path3(path, sizeof(path), "", (uint64_t)pid, "/maps");
+	else
+		strcpy(path, "self/maps");
+	fd = nsp_proc_open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	if (query_maps(fd, a, &maps) == 0) {
+		close(fd);
+		return maps;
+	}
+	close(fd);
+	n = nsp_proc_slurp(pid, "maps", a, &text);
+	return n > 0 ? nsp_maps_parse(text, (size_t)n, a) : NULL;
+}
+
+/* Types every thread of a process shares, read once: the pid namespace is
+ * fixed for a whole thread group, and the kernel refuses to move a thread
+ * of a multithreaded process to another user or time namespace (EINVAL,
+ * EUSERS; unshare(CLONE_NEWTIME) changes time_for_children only). */
+static int shared_type(int i)
+{
+	return i == NAMSPILL_NS_PID || i == NAMSPILL_NS_TIME || i == NAMSPILL_NS_USER;
+}
+
+/* The inode from the link text "uts:[4026531838]"; 0 if it is not that. */
+static uint64_t link_ino(const char *s, ssize_t n)
+{
+	uint64_t v = 0;
+	ssize_t i = 0;
+
+	while (i < n && s[i] != '[')
+		i++;
+	if (++i >= n)
+		return 0;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return i < n && s[i] == ']' ? v : 0;
+}
+
+/* One namespace of a thread: 0 or a negative errno.  The first thread is
+ * read with stat (device and inode); the others with readlink, which
+ * costs the kernel less (no nsfs path to build) and gives the inode, the
+ * device being the one nsfs device the first thread's entry showed.
+ * Those run on helper threads too: raw, errno untouched. */
+static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref,
+		   struct namspill_nsid *id)
+{
+	char rel[64], tail[48] = "/ns/", link[64];
+	struct stat st;
+	ssize_t n;
+
+	strcat(tail, nsp_ns_names[i]);
+	path3(rel, sizeof(rel), "", (uint64_t)tid, tail);
+	if (!ref) {
+		if (fstatat(taskfd, rel, &st, 0))
+			return -errno;
+		id->dev = (uint64_t)st.st_dev;
+		id->ino = (uint64_t)st.st_ino;
+		return 0;
+	}
+	n = nsp_raw_syscall(SYS_readlinkat, taskfd, (long)rel, (long)link, sizeof(link));
+	if (n < 0)
+		return (int)n;
+	id->dev = ref->ns[i].dev;
+	id->ino = link_ino(link, n);
+	return 0;
+}
+
+/* 0, or a negative errno: -ESRCH if the thread is gone.  ref: a thread
+ * of the same process already read, or NULL.  Names are not read. */
+static int read_task(int taskfd, pid_t tid, const struct namspill_task *ref,
+		     struct namspill_task *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	for (int i = 0; i < NAMSPILL_NS_COUNT; i++) {
+		int e;
+		if (ref && (shared_type(i) || !ref->ns[i].ino)) {
+			t->ns[i] = ref->ns[i]; /* shared, or not in this kernel */
+			continue;
+		}
+		e = read_ns(taskfd, tid, i, ref, &t->ns[i]);
+		if (e == -EACCES || e == -EPERM)
+			return e; /* another user's process */
+		if (e && (i == NAMSPILL_NS_NET || e == -ESRCH || ref))
+			return -ESRCH; /* net always exists: the thread has ended */
+	}
+	return 0;
+}
+
+static pid_t parse_tid(const char *s, size_t max)
+{
+	long v = 0;
+	size_t i;
+
+	for (i = 0; i < max && s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > 0x3fffffff)
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	return i < max ? (pid_t)v : 0; /* empty or unterminated: 0 */
+}
+
+size_t nsp_dents_tids(const char *buf, size_t n, pid_t *out, size_t cap)
+{
+	size_t off = 0, k = 0;
+	const size_t head = offsetof(struct dirent64, d_name);
+
+	while (n - off >= head && k < cap) {
+		struct dirent64 d;
+		pid_t tid;
+		memcpy(&d, buf + off, head); /* buf need not be aligned */
+		if (d.d_reclen < head || d.d_reclen > n - off)
+			break;
+		tid = parse_tid(buf + off + head, d.d_reclen - head);
+		if (tid > 0)
+			out[k++] = tid;
+		off += d.d_reclen;
+	}
+	return k;
+}
+
+/* In-place heap sort: qsort may allocate, and this runs in signal context. */
+static void sift(pid_t *a, size_t i, size_t n)
+{
+	for (size_t c; (c = 2 * i + 1) < n; i = c) {
+		pid_t t;
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[i] >= a[c])
+			return;
+		t = a[i], a[i] = a[c], a[c] = t;
+	}
+}
+
+static size_t sort_unique(pid_t *a, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = n / 2; i-- > 0;)
+		sift(a, i, n);
+	for (size_t e = n; e-- > 1;) {
+		pid_t t = a[0];
+		a[0] = a[e], a[e] = t;
+		sift(a, 0, e);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!k || a[i] != a[k - 1])
+			a[k++] = a[i];
+	return k;
+}
+
+/* Listing /proc/PID/task while threads end can skip live threads: when the
+ * entry a getdents call stopped at has gone, the next call resumes by
+ * position in a list that shrank.  So the directory is read again until a
+ * pass finds no thread the earlier ones missed (at most PASSES times).
+ *
+ * The first pass costs the kernel most (an inode for each thread), so with
+ * many threads it is read in parts, one per helper thread, each through a
+ * descriptor of its own that starts at its share of positions (entry k is
+ * at position k + 2, after "." and "..").  Threads that end meanwhile
+ * shift positions, so parts may overlap or leave a gap: duplicates are
+ * dropped, and the next pass, read whole, finds what a gap missed. */
+#define PASSES 4
+#define DENTS_SIZE (64 << 10)
+#define DENT_BYTES 32 /* a record for a name of up to 12 digits */
+#define LIST_PER_PART 1024
+
+struct listing {
+	int fd[NSP_MAX_PARTS];
+	long from[NSP_MAX_PARTS + 1]; /* positions; the last part reads to the end */
+	char *dents[NSP_MAX_PARTS];
+	pid_t *tids[NSP_MAX_PARTS];
+	size_t cap[NSP_MAX_PARTS], n[NSP_MAX_PARTS];
+	int err[NSP_MAX_PARTS];
+};
+
+/* One part: raw system calls only, as it may run on a helper thread. */
+static void list_part(void *arg, int part, int parts)
+{
+	struct listing *l = arg;
+	const size_t head = offsetof(struct dirent64, d_name);
+	long pos = l->from[part], end = part + 1 < parts ? l->from[part + 1] : -1;
+	size_t k = 0;
+	long got;
+
+	l->err[part] = 0;
+	if ((got = nsp_raw_syscall(SYS_lseek, l->fd[part], pos, SEEK_SET, 0)) < 0) {
+		l->err[part] = (int)got;
+		return;
+	}
+	while (k < l->cap[part] && (end < 0 || pos < end)) {
+		size_t want = end < 0 ? DENTS_SIZE : (size_t)(end - pos) * DENT_BYTES + DENT_BYTES;
+		size_t off = 0;
+		got = nsp_raw_syscall(SYS_getdents64, l->fd[part], (long)l->dents[part],
+				      (long)(want < DENTS_SIZE ? want : DENTS_SIZE), 0);
+		if (got <= 0) {
+			l->err[part] = got < 0 ? (int)got : 0;
+			break;
+		}
+		while ((size_t)got - off >= head && k < l->cap[part] && (end < 0 || pos < end)) {
+			struct dirent64 d;
+			memcpy(&d, l->dents[part] + off, head);
+			if (d.d_reclen < head || d.d_reclen > (size_t)got - off)
+				break;
+			k += nsp_dents_tids(l->dents[part] + off, d.d_reclen, l->tids[part] + k, 1);
+			pos = d.d_off;
+			off += d.d_reclen;
+		}
+	}
+	l->n[part] = k;
+}
+
+size_t nsp_proc_thread_count(pid_t pid)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf));
+	uint64_t v = 0;
+
+	return n > 0 && nsp_status_num(buf, (size_t)n, "Threads", 10, &v) == 0 ? (size_t)v : 0;
+}
+
+/* The first pass, in parts; appends to tids, returns how many it added,
+ * or a negative errno. */
+static long list_in_parts(int fd, struct nsp_arena *a, size_t expect, pid_t *tids, size_t avail)
+{
+	struct listing l;
+	int parts = nsp_parts(expect, LIST_PER_PART);
+	size_t n = 0;
+
+	memset(&l, 0, sizeof(l));
+	for (int p = 0; p < parts; p++) {
+		l.from[p] = 2 + (long)(expect * (size_t)p / (size_t)parts);
+		l.fd[p] = p ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : fd;
+		l.dents[p] = nsp_arena_alloc(a, DENTS_SIZE);
+		if (l.fd[p] < 0 || !l.dents[p]) {
+			parts = p; /* the rest is read by the last part started */
+			break;
+		}
+	}
+	for (int p = 0; p < parts; p++) {
+		l.tids[p] = tids + n;
+		l.cap[p] = (avail - n) / (size_t)(parts - p);
+		n += l.cap[p];
+	}
+	if (parts > 0)
+		nsp_run_parts(a, parts, list_part, &l);
+	n = 0;
+	for (int p = 0; p < parts; p++) {
+		if (l.err[p] < 0) {
+			n = (size_t)l.err[p];
+			break;
+		}
+		memmove(tids + n, l.tids[p], l.n[p] * sizeof(*tids));
+		n += l.n[p];
+	}
+	for (int p = 1; p < parts; p++)
+		close(l.fd[p]);
+	return parts ? (long)n : -ENOMEM;
+}
+
+static long list_tids(pid_t pid, int fd, struct nsp_arena *a, pid_t **out)
+{
+	char *dents = nsp_arena_alloc(a, DENTS_SIZE);
+	size_t avail, n = 0, seen = 0, expect = nsp_proc_thread_count(pid);
+	pid_t *tids;
+	ssize_t got = 0;
+	int pass = 0;
+
+	if (!dents || !(tids = nsp_arena_rest(a, &avail)))
+		return -ENOMEM;
+	avail /= sizeof(*tids);
+	if (nsp_parts(expect, LIST_PER_PART) > 1 && expect < avail / 2) {
+		/* The parts' descriptors and buffers come from the arena's
+		 * end: tids keeps the rest. */
+		long k;
+		struct nsp_arena tail = *a;
+		nsp_arena_keep(&tail, avail * sizeof(*tids) / 2);
+		k = list_in_parts(fd, &tail, expect, tids, avail / 2);
+		if (k >= 0) {
+			n = sort_unique(tids, (size_t)k);
+			seen = n;
+			pass = 1;
+		}
+	}
+	for (; pass < PASSES; pass++) {
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return -errno;
+		while ((got = getdents64(fd, dents, DENTS_SIZE)) > 0)
+			n += nsp_dents_tids(dents, (size_t)got, tids + n, avail - n);
+		if (got < 0)
+			return -errno;
+		n = sort_unique(tids, n);
+		if (pass > 0 && n == seen)
+			break;
+		seen = n;
+	}
+	nsp_arena_keep(a, n * sizeof(*tids));
+	*out = tids;
+	return (long)n;
+}
+
+/* Drops entries whose tid is 0; returns the new end. */
+static struct namspill_task *remove_gone(struct namspill_task *t, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].tid)
+			t[k++] = t[i];
+	return t + k;
+}
+
+struct scan {
+	int taskfd;
+	const struct namspill_task *ref;
+	const pid_t *tids;
+	struct namspill_task *t; /* tid left 0 for a thread that is gone */
+	size_t n;
+	_Atomic int denied;
+};
+
+static void scan_part(void *arg, int part, int parts)
+{
+	struct scan *s = arg;
+	size_t lo = s->n * (size_t)part / (size_t)parts, hi = s->n * (size_t)(part + 1) / (size_t)parts;
+
+	for (size_t i = lo; i < hi; i++) {
+		int e = read_task(s->taskfd, s->tids[i], s->ref, &s->t[i]);
+		if (e) {
+			s->t[i].tid = 0;
+			if (e == -EACCES || e == -EPERM)
+				atomic_store_explicit(&s->denied, 1, memory_order_relaxed);
+		}
+	}
+}
+
+long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
+{
+	char path[48];
+	size_t avail, n = 0;
+	struct namspill_task *t, ref;
+	struct scan s = {0};
+	pid_t *tids = NULL;
+	long ntids, first = 0;
+	int fd, e = -ESRCH;
+
+	path3(path, sizeof(path), "", (uint64_t)pid, "/task");
+	fd = nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -errno;
+	ntids = list_tids(pid, fd, a, &tids);
+	t = ntids < 0 ? NULL : nsp_arena_rest(a, &avail);
+	if (!t || avail / sizeof(*t) < (size_t)ntids) {
+		close(fd);
+		return ntids < 0 ? ntids : -ENOMEM;
+	}
+	nsp_arena_keep(a, (size_t)ntids * sizeof(*t));
+	/* The first thread still there gives the shared types and the
+	 * device; the others are read in parts, on helper threads. */
+	for (; first < ntids && (e = read_task(fd, tids[first], NULL, &ref)); first++)
+		if (e == -EACCES || e == -EPERM)
+			s.denied = 1;
+	if (first < ntids) {
+		t[0] = ref;
+		s.taskfd = fd;
+		s.ref = &ref;
+		s.tids = tids + first + 1;
+		s.t = t + 1;
+		s.n = (size_t)(ntids - first - 1);
+		nsp_run_parts(a, nsp_parts(s.n, 256), scan_part, &s);
+		n = 1 + s.n;
+	}
+	close(fd);
+	if (n) /* those that were gone out */
+		n = 1 + (size_t)(remove_gone(t + 1, n - 1) - (t + 1));
+	if (!n && atomic_load(&s.denied))
+		return -EACCES; /* not "no threads": the caller may not look */
+	*out = t;
+	return (long)n;
+}
+
+long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
+{
+	long n = nsp_proc_namespaces(pid, a, out);
+
+	for (long i = 0; i < n; i++)
+		nsp_proc_comm(pid, (*out)[i].tid, (*out)[i].comm);
+	return n;
+}
+
+/* Field 22 of /proc/PID/task/TID/stat: when the thread started, in clock
+ * ticks since boot.  With the tid it names a thread for good, as the
+ * kernel reuses a tid only after its thread is gone.  The name (field 2)
+ * may hold spaces and parentheses, so fields count from the last ')'. */
+int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks)
+{
+	char path[64], tail[32], buf[1024];
+	ssize_t n;
+	int fd;
+
+	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/stat");
+	path3(path, sizeof(path), "", (uint64_t)pid, tail);
+	fd = nsp_proc_open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ESRCH;
+	return nsp_stat_num(buf, (size_t)n, 22, ticks) ? -EIO : 0;
+}
+
+/* /proc/PID/NAME ("cmdline", "environ", "status") into buf, up to cap
+ * bytes; returns the length read or a negative errno. */
+ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	char path[64];
+	size_t len = 0;
+	ssize_t n = 1;
+	int fd;
+
+	path3(path, sizeof(path), "", (uint64_t)pid, "/");
+	if (strlen(path) + strlen(name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcat(path, name);
+	fd = nsp_proc_open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (len < cap && n != 0) {
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno != EINTR)
+			break;
+		len += n > 0 ? (size_t)n : 0;
+	}
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return (ssize_t)len;
+}

@@ -1,0 +1,56 @@
+/* The one reader of /proc, and the pure parsers of its text. */
+#ifndef NSP_PROC_H
+#define NSP_PROC_H
+
+#include "namspill.h"
+#include "base/arena.h"
+
+/* Threads of pid with their namespaces, into arena; threads that vanish
+ * while being read are left out.  Returns count or a negative errno. */
+long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
+/* The same without the names (comm left empty): one read less per thread. */
+long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
+int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
+/* Holds /proc open from start-up; nsp_proc_open() then works from any
+ * mount namespace.  rel is relative to /proc ("self/maps"). */
+void nsp_proc_anchor(void);
+int nsp_proc_open(const char *rel, int flags);
+int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
+/* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
+ * same with ten threads or ten thousand, unlike stat); 0 if unknown. */
+size_t nsp_proc_thread_count(pid_t pid);
+ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
+/* Reads /proc/PID/NAME (pid 0: this process) whole into the arena with
+ * plain syscalls; returns its length or a negative errno. */
+long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out);
+
+/* ---- proctext.c: pure parsers of /proc text, for fuzzing */
+
+/* Thread ids named by the getdents64 records in buf[0..n), at most cap;
+ * other names and malformed records are skipped. */
+size_t nsp_dents_tids(const char *buf, size_t n, pid_t *out, size_t cap);
+
+struct nsp_map {
+	struct nsp_map *next;
+	uintptr_t lo, hi, base; /* base: load address of the file (offset 0) */
+	const char *path;       /* NULL: anonymous, [stack], [vdso], ... */
+	int exec;
+};
+
+/* Every well-formed line of buf[0..n), in order, allocated in a. */
+struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a);
+/* One mapping, its base taken from prev when that maps the same path. */
+struct nsp_map *nsp_map_new(struct nsp_arena *a, uintptr_t lo, uintptr_t hi, uintptr_t off,
+			    int exec, const char *path, size_t plen, const struct nsp_map *prev);
+/* The mappings of files of pid (0: this process), in address order; asked
+ * of the kernel one by one where it can (PROCMAP_QUERY), else parsed from
+ * the text.  NULL if there are none or maps cannot be read. */
+struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a);
+/* The number after "key:" in /proc/PID/status text, base 10 or 16;
+ * 0, or -1 if missing or not a number. */
+int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);
+/* Field FIELD (as numbered in proc(5), 3 or more) of /proc/PID/stat text
+ * when it is a decimal number; 0, or -1. */
+int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out);
+
+#endif

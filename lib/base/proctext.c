@@ -1,0 +1,161 @@
+/* Parsing /proc text (maps, status): pure functions over a buffer, so they
+ * can be fuzzed and are shared by the in-process symbolizer and the tracer.
+ * The text need not end in a newline or a NUL; nothing is read past buf+n. */
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/proc.h"
+
+static uintptr_t hex(const char **s, const char *end)
+{
+	uintptr_t v = 0;
+
+	for (; *s < end; (*s)++) {
+		char c = **s;
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (uintptr_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (uintptr_t)(c - 'a' + 10);
+		else
+			break;
+	}
+	return v;
+}
+
+static const char *skip_field(const char *p, const char *end)
+{
+	while (p < end && *p != ' ')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
+/* A mapping of path[0..plen) (NULL: none); the module base is where its
+ * first mapping (file offset 0) starts, as in "(module+0x1234)", which
+ * the previous mapping of the same file already knows. */
+struct nsp_map *nsp_map_new(struct nsp_arena *a, uintptr_t lo, uintptr_t hi, uintptr_t off,
+			    int exec, const char *path, size_t plen, const struct nsp_map *prev)
+{
+	struct nsp_map *m = nsp_arena_alloc(a, sizeof(*m) + plen + 1);
+
+	if (!m)
+		return NULL;
+	m->next = NULL;
+	m->lo = lo;
+	m->hi = hi;
+	m->exec = exec;
+	m->path = NULL;
+	m->base = lo - off;
+	if (path) {
+		memcpy((char *)(m + 1), path, plen);
+		((char *)(m + 1))[plen] = 0;
+		m->path = (char *)(m + 1);
+		if (prev && prev->path && !strcmp(prev->path, m->path))
+			m->base = prev->base;
+	}
+	return m;
+}
+
+/* "lo-hi perms offset dev inode   path".  NULL for a malformed line. */
+static struct nsp_map *parse_line(const char *p, const char *end, struct nsp_arena *a,
+				  const struct nsp_map *prev)
+{
+	const char *path, *perms;
+	uintptr_t lo, hi, off;
+
+	lo = hex(&p, end);
+	if (p == end || *p++ != '-')
+		return NULL;
+	hi = hex(&p, end);
+	perms = p = skip_field(p, end);
+	p = skip_field(p, end);
+	off = hex(&p, end);
+	path = memchr(p, '/', (size_t)(end - p));
+	return nsp_map_new(a, lo, hi, off, end - perms > 2 && perms[2] == 'x', path,
+			   path ? (size_t)(end - path) : 0, prev);
+}
+
+struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a)
+{
+	struct nsp_map *head = NULL, *last = NULL, *m;
+	const char *p = buf, *end = buf + n;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if ((m = parse_line(p, eol, a, last))) {
+			if (last)
+				last->next = m;
+			else
+				head = m;
+			last = m;
+		}
+		p = eol + 1;
+	}
+	return head;
+}
+
+/* "Key:\tvalue" lines of /proc/PID/status: the number after key, in base
+ * 10 or 16.  0, or -1 if the key is missing or its value is not a number. */
+int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out)
+{
+	const char *p = buf, *end = buf + n;
+	size_t kl = strlen(key);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
+			uint64_t v = 0;
+			const char *q = p + kl + 1, *d;
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			for (d = q; d < eol; d++) {
+				int x = *d >= '0' && *d <= '9' ? *d - '0'
+					: base == 16 && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10 : -1;
+				if (x < 0)
+					break;
+				v = v * (uint64_t)base + (uint64_t)x;
+			}
+			if (d == q)
+				return -1;
+			*out = v;
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
+/* Field FIELD of /proc/PID/stat (or task/TID/stat) text, numbered as in
+ * proc(5) (4: ppid, 22: starttime), when it is a decimal number.  The
+ * command name (field 2) may hold anything, blanks and ')' included, so
+ * the fields after it are counted from its last ')'.  0, or -1 if the
+ * field is missing, not a number or over 64 bits. */
+int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out)
+{
+	const char *p = NULL, *end = buf + n;
+	uint64_t v = 0;
+	int f = 2;
+
+	for (const char *q = buf; q < end; q++)
+		if (*q == ')')
+			p = q;
+	if (!p || field < 3)
+		return -1;
+	for (p++; p < end && f < field; p++)
+		f += *p == ' ';
+	if (f < field || p == end || *p < '0' || *p > '9')
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}

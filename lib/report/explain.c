@@ -1,0 +1,57 @@
+/* Explaining spills from records, whoever kept them: the runtime's
+ * registry inside the program, the tracer's own outside it.  A spill's
+ * cause is the call that last set that namespace kind for the thread; a
+ * thread born with it (inherited) is followed back through its creators
+ * to the thread that made the call. */
+#include <string.h>
+
+#include "report/report.h"
+
+#define MAX_HOPS 64
+
+static struct nsp_hop *hop_of(const struct nsp_rec_thread *t, struct nsp_hop *h)
+{
+	h->tid = t->tid;
+	h->parent_tid = t->parent_tid;
+	h->stack = t->stack;
+	return h;
+}
+
+static void explain(struct nsp_spill *s, const struct nsp_records *src, struct nsp_arena *a)
+{
+	struct nsp_rec_thread *cur = nsp_arena_alloc(a, sizeof(*cur));
+	struct nsp_rec_event *e = nsp_arena_alloc(a, sizeof(*e));
+	struct nsp_cause *c = nsp_arena_alloc(a, sizeof(*c));
+	struct nsp_hop *hops, *h;
+	uint64_t id;
+
+	if (!cur || !e || !c || src->thread(src, s->tid, cur))
+		return;
+	if (cur->stack.depth && (h = nsp_arena_alloc(a, sizeof(*h))))
+		s->creation = hop_of(cur, h);
+	id = cur->cause[nsp_kind_of_type(s->type)];
+	if (!id || src->event_at(src, id, e))
+		return;
+	c->call = e->call;
+	c->kinds = e->kinds;
+	c->tid = e->tid;
+	c->seq = e->seq;
+	c->stack = e->stack;
+	s->cause = c;
+	if (e->owner == cur->id || !(hops = nsp_arena_alloc(a, MAX_HOPS * sizeof(*hops))))
+		return;
+	/* Inherited: creators back to the thread that made the call. */
+	s->hops = hops;
+	while (s->nhops < MAX_HOPS) {
+		hop_of(cur, &hops[s->nhops++]);
+		id = cur->parent;
+		if (!id || id == e->owner || src->thread_at(src, id, cur))
+			break;
+	}
+}
+
+void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
+{
+	for (size_t i = 0; !r->proc_err && i < r->nspills; i++)
+		explain(&r->spills[i], src, a);
+}

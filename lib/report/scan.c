@@ -1,0 +1,80 @@
+/* The scan of a report: every thread's namespaces from /proc, the
+ * verdict, and the list of spills, without causes (explain.c adds them).
+ * Uses only the arena, so it runs at exit and in a signal handler alike,
+ * inside the program or in the tracer. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/proc.h"
+#include "report/report.h"
+
+#define MAX_ARGV ((size_t)64 << 10) /* of the command line, for the report */
+
+const char *nsp_trigger_name(enum nsp_trigger t)
+{
+	static const char *const names[] = { "exit", "signal", "request", "inspect" };
+
+	return (unsigned)t < NSP_ARRAY_LEN(names) ? names[t] : "?";
+}
+
+static void read_argv(struct nsp_report *r, struct nsp_arena *a)
+{
+	size_t avail;
+	char *buf = nsp_arena_rest(a, &avail);
+	ssize_t n = buf ? nsp_proc_read(r->pid, "cmdline", buf, avail < MAX_ARGV ? avail : MAX_ARGV) : -1;
+
+	if (n > 0) {
+		nsp_arena_keep(a, (size_t)n);
+		r->argv = buf;
+		r->argv_len = (size_t)n;
+	}
+}
+
+int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
+		    enum nsp_trigger trigger, int signo)
+{
+	struct namspill_task *t = NULL;
+	void *work;
+	long n;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	r->trigger = trigger;
+	r->signo = signo;
+	nsp_proc_comm(r->pid, r->pid, r->comm);
+	read_argv(r, a);
+	n = nsp_proc_namespaces(r->pid, a, &t);
+	if (n <= 0) {
+		r->proc_err = n < 0 ? (int)n : -ESRCH;
+		return r->proc_err;
+	}
+	r->nthreads = (size_t)n;
+	work = nsp_arena_alloc(a, nsp_majority_work((size_t)n));
+	if (!work)
+		return r->proc_err = -ENOMEM;
+	nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
+	/* Room for the worst case; untouched pages of the arena cost nothing. */
+	r->spills = nsp_arena_alloc(a, (size_t)n * NAMSPILL_NS_COUNT * sizeof(*r->spills));
+	if (!r->spills)
+		return r->proc_err = -ENOMEM;
+	for (long i = 0; i < n; i++) {
+		for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
+			struct nsp_spill *s = &r->spills[r->nspills];
+			if (!nsp_spilled(&t[i], &r->verdict, type))
+				continue;
+			memset(s, 0, sizeof(*s));
+			s->tid = t[i].tid;
+			/* Names only of spilled threads: one /proc read each. */
+			if (r->nspills && s[-1].tid == s->tid)
+				memcpy(s->comm, s[-1].comm, sizeof(s->comm));
+			else
+				nsp_proc_comm(r->pid, s->tid, s->comm);
+			s->type = type;
+			s->ns = t[i].ns[type];
+			r->nspills++;
+		}
+	}
+	return 0;
+}
+

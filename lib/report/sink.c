@@ -1,0 +1,99 @@
+/* Where a report goes: the log_path option names a file prefix, written
+ * as PREFIX.<pid> (PREFIX.<pid>.request<N> for reports asked for while the
+ * program runs), or the special names stdout and stderr.  A file is
+ * written under a temporary name of its own, created exclusively and never
+ * through a symbolic link, then renamed into place: a report file that
+ * exists is whole, and nobody else's file is ever written through ours. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h> /* renameat */
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "base/fmt.h"
+#include "report/report.h"
+
+int nsp_log_stream(const struct nsp_options *o)
+{
+	if (!strcmp(o->log_path, "stdout"))
+		return 1;
+	if (!o->log_path[0] || !strcmp(o->log_path, "stderr"))
+		return 2;
+	return -1;
+}
+
+int nsp_log_name(const struct nsp_options *o, pid_t pid, const char *suffix, unsigned n,
+		 char *path, size_t cap)
+{
+	char num[NSP_NUM_MAX];
+	size_t len = strlen(o->log_path), k = nsp_fmt_dec(num, (uint64_t)pid);
+	size_t ls = strlen(suffix);
+	char nb[NSP_NUM_MAX];
+	size_t kn = n ? nsp_fmt_dec(nb, n) : 0;
+
+	if (len + 1 + k + ls + kn + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(path, o->log_path, len);
+	path[len++] = '.';
+	memcpy(path + len, num, k);
+	len += k;
+	memcpy(path + len, suffix, ls);
+	len += ls;
+	memcpy(path + len, nb, kn);
+	path[len + kn] = 0;
+	return 0;
+}
+
+int nsp_file_create(int dirfd, const char *name, char *tmp, size_t cap)
+{
+	uint64_t r = 0;
+	size_t n = strlen(name);
+	int fd;
+
+	for (int tries = 0; tries < 8; tries++) {
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+			r ^= (uint64_t)(uintptr_t)&r * 0x9e3779b97f4a7c15ull + (uint64_t)tries;
+		if (n + 6 + 16 + 1 > cap)
+			return -ENAMETOOLONG;
+		memcpy(tmp, name, n);
+		memcpy(tmp + n, ".tmp.", 5);
+		tmp[n + 5 + nsp_fmt_hex(tmp + n + 5, r)] = 0;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+int nsp_report_to_file(int dirfd, const char *name, const struct nsp_report *r,
+		       struct nsp_sym *s, int json)
+{
+	char tmp[NSP_MAX_PATH + 64];
+	int fd = nsp_file_create(dirfd, name, tmp, sizeof(tmp)), err;
+
+	if (fd < 0)
+		return fd;
+	err = nsp_write_report(fd, r, s, json);
+	if (close(fd) && !err)
+		err = -errno;
+	/* renameat replaces whatever has the name, a link included, and
+	 * follows none. */
+	if (!err && renameat(dirfd, tmp, dirfd, name))
+		err = -errno;
+	if (err)
+		unlinkat(dirfd, tmp, 0);
+	return err;
+}
+
+int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int json)
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, fd);
+	if (json)
+		nsp_write_json(&o, r, s);
+	else
+		nsp_write_text(&o, r, s);
+	return nsp_out_flush(&o);
+}

@@ -1,0 +1,149 @@
+/* The report of this process: the scan of lib/report, explained from the
+ * registry's records.  Records are copied and validated (other threads
+ * keep running), never locked. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt/collect.h"
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t c = 16;
+
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+/* The record that describes live thread tid: a running one wins over an
+ * ended one, a newer one over an older (tids are reused). */
+static int better(const struct nsp_thread *a, const struct nsp_thread *b)
+{
+	int la = a->state == NSP_T_ALIVE, lb = b->state == NSP_T_ALIVE;
+
+	return la != lb ? la > lb : a->seq > b->seq;
+}
+
+int nsp_recmap_build(struct nsp_recmap *m, struct nsp_arena *a)
+{
+	uint32_t high = nsp_pool_high(&nsp_threads);
+
+	m->n = m->starting = 0;
+	m->rec = nsp_arena_alloc(a, (size_t)high * sizeof(*m->rec) + 1);
+	m->cap = pow2_at_least(2 * (size_t)high + 2);
+	m->slot = nsp_arena_alloc(a, m->cap * sizeof(*m->slot));
+	if (!m->rec || !m->slot)
+		return -ENOMEM;
+	memset(m->slot, 0, m->cap * sizeof(*m->slot));
+	for (uint32_t i = 1; i <= high; i++) {
+		struct nsp_thread *t = &m->rec[m->n];
+		size_t h;
+		if (nsp_pool_copy(&nsp_threads, i, 0, t))
+			continue;
+		if (t->state == NSP_T_NEW) {
+			m->starting++;
+			continue;
+		}
+		if (t->tid <= 0)
+			continue;
+		h = ((size_t)t->tid * 2654435761u) & (m->cap - 1);
+		while (m->slot[h] && m->rec[m->slot[h] - 1].tid != t->tid)
+			h = (h + 1) & (m->cap - 1);
+		if (!m->slot[h] || better(t, &m->rec[m->slot[h] - 1]))
+			m->slot[h] = (uint32_t)++m->n;
+		else
+			continue;
+	}
+	return 0;
+}
+
+const struct nsp_thread *nsp_recmap_find(const struct nsp_recmap *m, pid_t tid)
+{
+	size_t h = ((size_t)tid * 2654435761u) & (m->cap - 1);
+
+	while (m->slot[h]) {
+		if (m->rec[m->slot[h] - 1].tid == tid)
+			return &m->rec[m->slot[h] - 1];
+		h = (h + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+static void rec_of(const struct nsp_thread *t, struct nsp_rec_thread *out)
+{
+	out->tid = t->tid;
+	out->parent_tid = t->parent_tid;
+	out->id = t->me;
+	out->parent = t->parent;
+	for (int k = 0; k < NSP_NKINDS; k++)
+		out->cause[k] = atomic_load_explicit(&t->cause[k], memory_order_relaxed);
+	out->stack = t->stack;
+}
+
+static int thread_of(const struct nsp_records *src, pid_t tid, struct nsp_rec_thread *out)
+{
+	const struct nsp_thread *t = nsp_recmap_find(src->ctx, tid);
+
+	if (!t)
+		return -1;
+	rec_of(t, out);
+	return 0;
+}
+
+static int thread_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_thread *out)
+{
+	struct nsp_thread t;
+
+	(void)src;
+	if (nsp_pool_copy(&nsp_threads, NSP_REF_IDX(id), NSP_REF_GEN(id), &t))
+		return -1;
+	rec_of(&t, out);
+	return 0;
+}
+
+static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_event *out)
+{
+	struct nsp_event e;
+
+	(void)src;
+	if (nsp_pool_copy(&nsp_events, NSP_REF_IDX(id), NSP_REF_GEN(id), &e))
+		return -1;
+	out->call = e.call;
+	out->kinds = e.kinds;
+	out->tid = e.tid;
+	out->seq = e.seq;
+	out->owner = e.owner;
+	out->stack = e.stack;
+	return 0;
+}
+
+int nsp_event_cause(nsp_ref r, struct nsp_cause *c)
+{
+	struct nsp_rec_event e;
+
+	if (!r || event_at(NULL, r, &e))
+		return -1;
+	c->call = e.call;
+	c->kinds = e.kinds;
+	c->tid = e.tid;
+	c->seq = e.seq;
+	c->stack = e.stack;
+	return 0;
+}
+
+int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, enum nsp_trigger trigger,
+		       int signo)
+{
+	struct nsp_recmap m;
+	struct nsp_records src = { thread_of, thread_at, event_at, &m };
+
+	atomic_fetch_add(&nsp_reporting, 1);
+	if (nsp_report_scan(r, a, getpid(), trigger, signo) == 0) {
+		if (nsp_recmap_build(&m, a))
+			r->proc_err = -ENOMEM;
+		nsp_report_explain(r, &src, a);
+	}
+	atomic_fetch_sub(&nsp_reporting, 1);
+	return r->proc_err;
+}

@@ -1,0 +1,282 @@
+/* Where this process's reports go (lib/report/sink.c says how a file is
+ * written), and the start markers the CLI counts processes by.  On-demand
+ * reports go to log_path.<pid>.request<N>, N counting from 1 in each
+ * process, so none overwrites another. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h> /* renameat */
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/anchor.h"
+#include "base/fmt.h"
+#include "base/proc.h"
+#include "dw/dw.h"
+#include "report/supp.h"
+#include "rt/collect.h"
+#include "rt/emit.h"
+#include "rt/symext.h"
+
+#define ARENA_SIZE ((size_t)256 << 20)
+
+static _Atomic uint64_t requests; /* (pid << 32) | reports requested */
+
+/* The number of this process's next on-demand report; a fork child
+ * counts from 1 again. */
+static unsigned next_request(void)
+{
+	uint64_t pid = (uint64_t)getpid(), cur = atomic_load(&requests), n;
+
+	do
+		n = (cur >> 32 == pid ? cur + 1 : (pid << 32) + 1);
+	while (!atomic_compare_exchange_weak(&requests, &cur, n));
+	return (unsigned)n;
+}
+
+/* The log directory as found at start-up, so a report written from a
+ * thread in another mount namespace (or after a chdir) still lands where
+ * log_path pointed when the program started. */
+static struct nsp_anchor log_dir = { .fd = -1 };
+
+void nsp_emit_init(void)
+{
+	char dir[NSP_MAX_PATH];
+	const char *slash = strrchr(nsp_opt.log_path, '/');
+
+	if (nsp_log_stream(&nsp_opt) >= 0)
+		return;
+	if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		size_t n = slash == nsp_opt.log_path ? 1 : (size_t)(slash - nsp_opt.log_path);
+		memcpy(dir, nsp_opt.log_path, n);
+		dir[n] = 0;
+	}
+	nsp_anchor_open(&log_dir, dir, O_PATH | O_DIRECTORY);
+}
+
+/* The file log_path.<pid><suffix><n>, as a directory to open it in and a
+ * name there (the directory held from start-up, else the path as it is);
+ * -1 if the name does not fit. */
+static int log_file(pid_t pid, const char *suffix, unsigned n, char *path, size_t cap,
+		    const char **name)
+{
+	int dfd = nsp_anchor_fd(&log_dir);
+
+	if (nsp_log_name(&nsp_opt, pid, suffix, n, path, cap))
+		return -1;
+	*name = dfd >= 0 ? nsp_base_name(path) : path;
+	return dfd >= 0 ? dfd : AT_FDCWD;
+}
+
+static _Atomic int threads_marked;
+
+static int markers_on(void)
+{
+	return nsp_opt.start_marker && nsp_log_stream(&nsp_opt) < 0 && !atomic_load(&nsp_passive);
+}
+
+/* Plain syscalls and a stack buffer: this runs in the constructor and in
+ * the child of fork(). */
+void nsp_mark_start(int forked)
+{
+	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64], argv[4096];
+	const char *name;
+	pid_t pid = getpid();
+	struct nsp_out o;
+	ssize_t n;
+	int dfd, fd, saved = errno;
+
+	atomic_store(&threads_marked, 0); /* a fork child has one thread */
+	if (!markers_on() || (dfd = log_file(pid, ".start", 0, path, sizeof(path), &name)) == -1 ||
+	    (fd = nsp_file_create(dfd, name, tmp, sizeof(tmp))) < 0) {
+		errno = saved;
+		return; /* the report, if any, will say why it cannot be written */
+	}
+	n = nsp_proc_read(pid, "cmdline", argv, sizeof(argv));
+	nsp_out_init(&o, fd);
+	nsp_out_str(&o, "{\"pid\":");
+	nsp_out_i64(&o, pid);
+	nsp_out_str(&o, ",\"ppid\":");
+	nsp_out_i64(&o, getppid());
+	nsp_out_str(&o, forked ? ",\"forked\":true,\"argv\":" : ",\"forked\":false,\"argv\":");
+	nsp_out_json_strv(&o, argv, n > 0 ? (size_t)n : 0);
+	nsp_out_str(&o, "}\n");
+	if (nsp_out_flush(&o) || close(fd) || renameat(dfd, tmp, dfd, name))
+		unlinkat(dfd, tmp, 0);
+	errno = saved;
+}
+
+/* Once per process, at its first thread: until then no thread of it can
+ * be spilled (it is its own majority), so a process that ends without a
+ * report (a shell's _exit) is only a worry after this. */
+void nsp_mark_threads(void)
+{
+	char from[NSP_MAX_PATH + 32], to[NSP_MAX_PATH + 32];
+	const char *f, *t;
+	pid_t pid;
+	int dfd, saved;
+
+	if (atomic_load_explicit(&threads_marked, memory_order_relaxed) ||
+	    atomic_exchange(&threads_marked, 1) || !markers_on())
+		return;
+	saved = errno;
+	pid = getpid();
+	dfd = log_file(pid, ".start", 0, from, sizeof(from), &f);
+	if (dfd != -1 && log_file(pid, ".threads", 0, to, sizeof(to), &t) != -1)
+		renameat(dfd, f, dfd, t);
+	errno = saved;
+}
+
+/* The report is in place: the process is accounted for. */
+static void unmark(pid_t pid)
+{
+	char path[NSP_MAX_PATH + 32];
+	const char *name;
+	int dfd;
+
+	for (int threads = 0; threads < 2; threads++)
+		if ((dfd = log_file(pid, threads ? ".threads" : ".start", 0, path, sizeof(path),
+				    &name)) != -1)
+			unlinkat(dfd, name, 0);
+}
+
+/* 0 if written where log_path says; otherwise the caller falls back to
+ * stderr. */
+static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
+{
+	char path[NSP_MAX_PATH + 32];
+	const char *name;
+	int fd = nsp_log_stream(&nsp_opt), dfd, err;
+
+	if (fd >= 0) {
+		nsp_write_report(fd, r, s, nsp_opt.json);
+		return 0;
+	}
+	dfd = log_file(r->pid, request ? ".request" : "", request, path, sizeof(path), &name);
+	err = dfd == -1 ? -ENAMETOOLONG : nsp_report_to_file(dfd, name, r, s, nsp_opt.json);
+	if (err) {
+		nsp_msg("cannot write report to ", path, "; writing it to stderr instead");
+		return err;
+	}
+	return 0;
+}
+
+static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
+{
+	if (!nsp_opt.log_path[0] || write_log(r, s, request)) {
+		if (request || r->proc_err || r->nspills > r->nsuppressed || nsp_opt.verbosity > 0)
+			nsp_write_report(2, r, s, nsp_opt.json);
+	} else if (markers_on() && !request) {
+		unmark(r->pid);
+	}
+}
+
+/* Frames are named by namspill-symbolize, so nothing here allocates or
+ * takes the loader's lock: the exit report may run in the program's own
+ * signal handler (one that calls exit()), and from a thread away from
+ * home the helper still finds the files by their paths.  Where it does
+ * not answer, the exit report names frames here; a report in our signal
+ * handler keeps module and offset. */
+static struct nsp_sym *symbolizer(struct nsp_arena *a, const struct nsp_report *r, int async,
+				  struct nsp_symext_early *early)
+{
+	struct nsp_sym *s;
+
+	if (r->proc_err || !r->nspills) {
+		nsp_symext_cancel(early);
+		return nsp_sym_open(a);
+	}
+	if ((s = nsp_symext_open(a, r, early)))
+		return s;
+	if (!async)
+		return nsp_sym_open_dw(a, 0);
+	nsp_msg("frames left unnamed: ", nsp_symext_helper(), " did not answer");
+	return nsp_sym_open(a);
+}
+
+static uint64_t us_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
+
+	return d > 0 ? (uint64_t)d : 0;
+}
+
+/* verbosity=2: where a report's time went (t: start, threads read and
+ * explained, frames named, written), in microseconds. */
+static void say_times(const struct nsp_report *r, const struct timespec t[4])
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, 2);
+	nsp_out_str(&o, "namspill: report of ");
+	nsp_out_u64(&o, r->nthreads);
+	nsp_out_str(&o, " threads: read in ");
+	nsp_out_u64(&o, us_between(&t[0], &t[1]));
+	nsp_out_str(&o, " us, frames named in ");
+	nsp_out_u64(&o, us_between(&t[1], &t[2]));
+	nsp_out_str(&o, " us more, written in ");
+	nsp_out_u64(&o, us_between(&t[2], &t[3]));
+	nsp_out_str(&o, " us\n");
+	nsp_out_flush(&o);
+}
+
+int nsp_emit(enum nsp_trigger trigger, int signo)
+{
+	struct timespec t[4];
+	struct nsp_arena a;
+	struct nsp_report r;
+	struct nsp_symext_early *early;
+	struct nsp_sym *s;
+	int saved = errno, n;
+	/* In a signal handler nothing that may take a lock or allocate can
+	 * run here: frames are named by another process. */
+	int async = trigger == NSP_TRIGGER_SIGNAL || trigger == NSP_TRIGGER_REQUEST;
+	unsigned request = trigger == NSP_TRIGGER_REQUEST ? next_request() : 0;
+
+	if (nsp_arena_init(&a, ARENA_SIZE)) {
+		nsp_msg("cannot map memory for the report", NULL, NULL);
+		return -ENOMEM;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t[0]);
+	early = nsp_symext_early(&a);
+	nsp_report_collect(&r, &a, trigger, signo);
+	clock_gettime(CLOCK_MONOTONIC, &t[1]);
+	s = symbolizer(&a, &r, async, early);
+	clock_gettime(CLOCK_MONOTONIC, &t[2]);
+	n = r.proc_err ? r.proc_err : (int)nsp_report_suppress(&r, s, &nsp_rules);
+	emit_report(&r, s, request);
+	clock_gettime(CLOCK_MONOTONIC, &t[3]);
+	if (nsp_opt.verbosity >= 2) {
+		if (nsp_symext_outcome(early))
+			nsp_msg("symbolizer started before the threads were read: ",
+				nsp_symext_outcome(early), NULL);
+		say_times(&r, t);
+	}
+	nsp_sym_close(s);
+	nsp_arena_fini(&a);
+	errno = saved;
+	return n;
+}
+
+/* verbosity=2: how big the pools grew.  Their high-water marks are the
+ * most records and events ever alive at once, so a test can tell bounded
+ * memory from a leak without reading the process's RSS. */
+void nsp_emit_pool_stats(void)
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, 2);
+	nsp_out_str(&o, "namspill: pools: thread records ");
+	nsp_out_u64(&o, nsp_pool_high(&nsp_threads));
+	nsp_out_str(&o, " (");
+	nsp_out_u64(&o, nsp_pool_bytes(&nsp_threads));
+	nsp_out_str(&o, " bytes), events ");
+	nsp_out_u64(&o, nsp_pool_high(&nsp_events));
+	nsp_out_str(&o, " (");
+	nsp_out_u64(&o, nsp_pool_bytes(&nsp_events));
+	nsp_out_str(&o, " bytes)\n");
+	nsp_out_flush(&o);
+}
+

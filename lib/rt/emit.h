@@ -1,0 +1,40 @@
+/* Where this process's reports go, and the one final report per process. */
+#ifndef NSP_EMIT_H
+#define NSP_EMIT_H
+
+#include "base/suppress.h"
+#include "report/report.h"
+#include "rt/rt.h"
+
+extern struct nsp_supp nsp_rules; /* of the suppressions option */
+
+/* ---- emit.c */
+
+void nsp_emit_init(void); /* at start-up, after the options */
+/* Collects and writes this process's report per the options; returns the
+ * number of spills not suppressed, or a negative errno if no verdict
+ * could be taken.  Signal and request reports are written from a signal
+ * handler: frames are then named by namspill-symbolize, and requests go to
+ * files of their own. */
+int nsp_emit(enum nsp_trigger trigger, int signo);
+/* verbosity=2: the pools' high-water marks, one line on stderr. */
+void nsp_emit_pool_stats(void);
+/* With start_marker and log_path: PATH.<pid>.start says this process runs
+ * with the shim (forked: in a fork child, before any exec); the final
+ * report removes it. */
+void nsp_mark_start(int forked);
+/* Renames it PATH.<pid>.threads at the first thread the process starts. */
+void nsp_mark_threads(void);
+
+/* ---- final.c: one final report per process, from exit or a fatal signal */
+
+enum nsp_claim { NSP_CLAIMED, NSP_DONE, NSP_BUSY, NSP_BUSY_HERE };
+enum nsp_claim nsp_final_claim(void);
+void nsp_final_done(void);
+/* Waits (bounded) while another thread writes the final report; sig is
+ * the fatal signal the caller will die of, 0 if none. */
+void nsp_final_wait(int sig);
+/* The report at exit, once per process: returns the status to exit with. */
+int nsp_final_exit(int status);
+
+#endif

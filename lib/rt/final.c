@@ -1,0 +1,100 @@
+/* One final report per process: at exit, or at a fatal signal, whichever
+ * comes first.  A thread that finds another writing it waits for it to be
+ * whole; a fork child has a pid of its own and reports again.  While the
+ * exit report is written, the fatal signals we report are held off on
+ * that thread, so one arriving then is taken by another thread (which
+ * waits) or delivered once the report is whole. */
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rt/emit.h"
+#include "rt/rt.h"
+#include "rt/signals.h"
+
+/* (pid << 34) | (writer tid << 2) | state */
+static _Atomic uint64_t claim;
+/* (pid << 8) | a fatal signal that came while the exit report was written */
+static _Atomic uint64_t deferred;
+
+enum { FREE, WRITING, DONE };
+
+#define WAIT_MS 30000 /* a writer that never finishes does not keep us forever */
+
+enum nsp_claim nsp_final_claim(void)
+{
+	uint64_t pid = (uint64_t)getpid(), tid = (uint64_t)gettid();
+	uint64_t cur = atomic_load(&claim), mine = pid << 34 | tid << 2 | WRITING;
+
+	for (;;) {
+		if (cur >> 34 == pid && (cur & 3) == DONE)
+			return NSP_DONE;
+		if (cur >> 34 == pid && (cur & 3) == WRITING)
+			return ((cur >> 2) & 0xffffffff) == tid ? NSP_BUSY_HERE : NSP_BUSY;
+		if (atomic_compare_exchange_weak(&claim, &cur, mine))
+			return NSP_CLAIMED;
+	}
+}
+
+void nsp_final_done(void)
+{
+	atomic_store(&claim, (uint64_t)getpid() << 34 | DONE);
+}
+
+/* sig: the fatal signal the waiting thread will die of (0: none).  The
+ * exit report's writer dies of it too, rather than exit first. */
+void nsp_final_wait(int sig)
+{
+	static const struct timespec ms = { 0, 1000000 };
+	uint64_t pid = (uint64_t)getpid();
+
+	if (sig)
+		atomic_store(&deferred, pid << 8 | (uint64_t)sig);
+	for (int i = 0; i < WAIT_MS; i++) {
+		uint64_t cur = atomic_load(&claim);
+		if (cur >> 34 != pid || (cur & 3) != WRITING)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
+/* A fatal signal came while we wrote the exit report, and would have
+ * ended the process had we not held it off: it still does, now. */
+static void die_if_deferred(void)
+{
+	uint64_t d = atomic_load(&deferred);
+	int sig = (int)(d & 0xff);
+
+	if (!sig || d >> 8 != (uint64_t)getpid())
+		return;
+	nsp_sig_release(sig);
+	tgkill(getpid(), gettid(), sig); /* delivered when the mask is restored */
+}
+
+int nsp_final_exit(int status)
+{
+	sigset_t mask;
+	int n;
+
+	if (atomic_load(&nsp_passive))
+		return status;
+	switch (nsp_final_claim()) {
+	case NSP_CLAIMED:
+		break;
+	case NSP_BUSY:
+		nsp_final_wait(0);
+		return status;
+	default:
+		return status;
+	}
+	nsp_sig_block_fatal(&mask);
+	n = nsp_emit(NSP_TRIGGER_EXIT, 0);
+	if (nsp_opt.verbosity >= 2)
+		nsp_emit_pool_stats();
+	nsp_final_done();
+	die_if_deferred();
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	if (n > 0 && status == 0 && nsp_opt.exitcode)
+		return nsp_opt.exitcode;
+	return status;
+}

@@ -1,0 +1,374 @@
+/* Per-thread records of namespace switches and thread creation.
+ *
+ * A thread's record points, for each namespace kind, at the event (the
+ * setns/unshare call with its stack) that last set that kind for it.  A new
+ * thread starts with its creator's pointers, so a thread born while its
+ * creator sat in a foreign namespace carries the creator's call as its
+ * cause.  Events and records are reference counted and go back to their
+ * pools when nothing points at them, so memory stays bounded however many
+ * threads come and go.  Only the owning thread writes its record (its
+ * creator, before it runs); reporters copy records and validate the copy. */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/nstype.h"
+#include "base/pool.h"
+#include "rt/registry.h"
+#include "rt/rt.h"
+#include "rt/signals.h"
+#include "rt/unwind.h"
+
+struct nsp_pool nsp_threads = NSP_POOL_INIT(struct nsp_thread);
+struct nsp_pool nsp_events = NSP_POOL_INIT(struct nsp_event);
+
+/* A thread's record outlives the thread by NSP_QUARANTINE thread ends.
+ * The record is let go in the thread's cleanup, before the kernel thread
+ * is gone; a report that sees the thread in /proc in that moment must
+ * still find what it did.  Costs at most that many records, ever. */
+#define NSP_QUARANTINE 1024
+
+/* While a report is being taken, nothing is given back: a record or event
+ * the report copied stays what it was until the report has read it.  What
+ * is kept then is let go never; only reports pay for it. */
+_Atomic int nsp_reporting;
+
+static __thread struct nsp_thread *self NSP_TLS;
+static _Atomic nsp_ref quarantine[NSP_QUARANTINE];
+static _Atomic uint32_t quarantine_pos;
+static _Atomic uint64_t seq_counter;
+static pthread_key_t end_key;
+static _Atomic int end_key_state; /* 0 none, 1 creating, 2 ready */
+
+uint64_t nsp_next_seq(void)
+{
+	return atomic_fetch_add_explicit(&seq_counter, 1, memory_order_relaxed) + 1;
+}
+
+nsp_ref nsp_ref_of(const struct nsp_thread *t)
+{
+	return t->me;
+}
+
+/* Each thread keeps the last event it let go of as its next one: a switch
+ * then touches no shared free list.  A signal handler switching inside
+ * nsp_record_switch (recording) leaves the spare alone, and so do threads
+ * that share their thread pointer (raw clone). */
+static __thread uint32_t spare NSP_TLS;
+static __thread int recording NSP_TLS;
+
+/* own: the caller may keep the event as its spare. */
+static void event_release(nsp_ref r, int own)
+{
+	uint32_t idx = NSP_REF_IDX(r);
+	struct nsp_event *e;
+
+	if (!r)
+		return;
+	e = nsp_pool_at(&nsp_events, idx);
+	/* The last holder needs no atomic decrement: nobody else holds a
+	 * reference to drop, and only holders take new ones. */
+	if (atomic_load_explicit(&e->refs, memory_order_acquire) == 1)
+		atomic_store_explicit(&e->refs, 0, memory_order_relaxed);
+	else if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	if (own && !spare)
+		spare = idx; /* stays marked in use: stale references still find it whole */
+	else
+		nsp_pool_put(&nsp_events, idx);
+}
+
+/* An event to fill, and the reference it will have once filled. */
+static struct nsp_event *event_take(int own, nsp_ref *ref)
+{
+	uint32_t idx = own ? spare : 0, gen;
+	struct nsp_event *e;
+
+	if (idx) {
+		spare = 0;
+		e = nsp_pool_at(&nsp_events, idx);
+		/* Even while it is rewritten, so a stale copy fails. */
+		gen = atomic_load_explicit(&e->obj.gen, memory_order_relaxed) + 2;
+		atomic_store_explicit(&e->obj.gen, gen - 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+	} else {
+		if (!(idx = nsp_pool_get(&nsp_events)))
+			return NULL;
+		e = nsp_pool_at(&nsp_events, idx);
+		gen = atomic_load_explicit(&e->obj.gen, memory_order_relaxed);
+	}
+	*ref = NSP_REF(idx, gen);
+	return e;
+}
+
+static void event_acquire(nsp_ref r)
+{
+	struct nsp_event *e;
+
+	if (r) {
+		e = nsp_pool_at(&nsp_events, NSP_REF_IDX(r));
+		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+	}
+}
+
+static void thread_release(nsp_ref r)
+{
+	while (r) {
+		uint32_t idx = NSP_REF_IDX(r);
+		struct nsp_thread *t = nsp_pool_at(&nsp_threads, idx);
+		nsp_ref parent;
+
+		/* The last holder needs no atomic decrement (see event_release). */
+		if (atomic_load_explicit(&t->refs, memory_order_acquire) == 1)
+			atomic_store_explicit(&t->refs, 0, memory_order_relaxed);
+		else if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+			return;
+		/* Nobody writes a record's slots once it is released. */
+		for (int k = 0; k < NSP_NKINDS; k++) {
+			nsp_ref c = atomic_load_explicit(&t->cause[k], memory_order_acquire);
+			if (c) {
+				atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
+				event_release(c, 0);
+			}
+		}
+		parent = t->parent;
+		nsp_pool_put(&nsp_threads, idx);
+		r = parent; /* drop the hold on the creator, iteratively */
+	}
+}
+
+static struct nsp_thread *thread_alloc(uint32_t *idx_out)
+{
+	uint32_t idx = nsp_pool_get(&nsp_threads);
+	struct nsp_thread *t;
+
+	if (!idx)
+		return NULL;
+	t = nsp_pool_at(&nsp_threads, idx);
+	t->me = NSP_REF(idx, atomic_load_explicit(&t->obj.gen, memory_order_relaxed));
+	atomic_store_explicit(&t->refs, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->state, NSP_T_NEW, memory_order_relaxed);
+	t->tid = 0;
+	t->borrowed = 0;
+	t->parent_tid = 0;
+	t->parent = 0;
+	t->seq = nsp_next_seq();
+	for (int k = 0; k < NSP_NKINDS; k++)
+		atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
+	t->start = NULL;
+	t->arg = NULL;
+	t->stack.depth = 0;
+	if (idx_out)
+		*idx_out = idx;
+	return t;
+}
+
+static void end_key_dtor(void *p)
+{
+	(void)p;
+	nsp_thread_end();
+}
+
+/* Threads we did not create (pools started before us, raw clone, the main
+ * thread) get a record on first use; a TSD destructor notices their end.
+ * Keys below 32 live in the thread descriptor, so no allocation here. */
+static void watch_end(struct nsp_thread *t)
+{
+	int st = atomic_load(&end_key_state), zero = 0;
+
+	if (st == 0 && atomic_compare_exchange_strong(&end_key_state, &zero, 1)) {
+		st = pthread_key_create(&end_key, end_key_dtor) == 0 ? 2 : -1;
+		atomic_store(&end_key_state, st);
+	}
+	if (st == 2)
+		pthread_setspecific(end_key, t);
+}
+
+/* A thread made by clone() without CLONE_SETTLS runs on its creator's
+ * thread pointer, so `self` is the creator's record there.  Once such a
+ * clone was seen, records are checked against the kernel's tid (a syscall
+ * the common case does not pay), and those threads get records of their
+ * own, found by tid.  Their end goes unnoticed: each keeps one record. */
+_Atomic int nsp_shared_tls;
+
+static struct nsp_thread *borrowed_self(pid_t tid)
+{
+	uint32_t high = nsp_pool_high(&nsp_threads);
+	struct nsp_thread *t;
+
+	for (uint32_t i = 1; i <= high; i++) {
+		t = nsp_pool_at(&nsp_threads, i);
+		if (t && (atomic_load(&t->obj.gen) & 1) && t->tid == tid && t->borrowed &&
+		    atomic_load(&t->state) == NSP_T_ALIVE)
+			return t;
+	}
+	t = thread_alloc(NULL);
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->borrowed = 1;
+	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
+	return t;
+}
+
+struct nsp_thread *nsp_self(void)
+{
+	struct nsp_thread *t = self;
+	pid_t tid;
+
+	if (t && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+		return t;
+	tid = gettid();
+	if (t && t->tid == tid)
+		return t;
+	if (t)
+		return borrowed_self(tid);
+	t = thread_alloc(NULL);
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
+	self = t;
+	if (t->tid != getpid())
+		watch_end(t);
+	return t;
+}
+
+void nsp_record_switch(int call, unsigned kinds)
+{
+	nsp_record_switch_at(call, kinds, NULL);
+}
+
+void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
+{
+	struct nsp_thread *t = nsp_self();
+	struct nsp_event *e;
+	nsp_ref r;
+	int was = recording, own;
+
+	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed))
+		return;
+	own = !was && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed);
+	recording = 1;
+	__asm__ volatile("" ::: "memory"); /* flagged before the spare is looked at */
+	e = event_take(own, &r);
+	if (e) {
+		e->call = (uint16_t)call;
+		e->kinds = (uint16_t)kinds;
+		e->seq = nsp_next_seq();
+		e->tid = t->tid;
+		e->owner = nsp_ref_of(t);
+		e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
+		atomic_store_explicit(&e->refs, kinds & (kinds - 1) ? (uint32_t)__builtin_popcount(kinds) : 1,
+				      memory_order_relaxed); /* one slot per kind it changed */
+		atomic_store_explicit(&e->obj.gen, NSP_REF_GEN(r), memory_order_release);
+		/* Exchanged, not stored: a signal handler may switch in between. */
+		for (int k = 0; k < NSP_NKINDS; k++) {
+			nsp_ref old;
+			if (!(kinds & (1u << k)))
+				continue;
+			old = atomic_exchange_explicit(&t->cause[k], r, memory_order_acq_rel);
+			if (!atomic_load(&nsp_reporting))
+				event_release(old, own);
+		}
+	}
+	__asm__ volatile("" ::: "memory");
+	recording = was;
+}
+
+struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
+{
+	return nsp_thread_prepare_at(start, arg, NULL);
+}
+
+struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, const void *frame)
+{
+	struct nsp_thread *parent, *t;
+	int inherits = 0;
+
+	if (atomic_load_explicit(&nsp_passive, memory_order_relaxed))
+		return NULL;
+	parent = nsp_self();
+	t = thread_alloc(NULL);
+	if (!t)
+		return NULL;
+	t->start = start;
+	t->arg = arg;
+	t->stack.depth = nsp_capture_at(frame, t->stack.ip, (uint32_t)nsp_opt.stack_depth);
+	if (!parent)
+		return t;
+	t->parent_tid = parent->tid;
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		nsp_ref r = atomic_load_explicit(&parent->cause[k], memory_order_relaxed);
+		event_acquire(r);
+		atomic_store_explicit(&t->cause[k], r, memory_order_relaxed);
+		inherits |= r != 0;
+	}
+	/* The creator's record is only needed to explain an inherited cause;
+	 * holding it otherwise would chain every ended ancestor in memory. */
+	if (inherits) {
+		atomic_fetch_add_explicit(&parent->refs, 1, memory_order_relaxed);
+		t->parent = nsp_ref_of(parent);
+	}
+	return t;
+}
+
+void nsp_thread_abandon(struct nsp_thread *t)
+{
+	thread_release(nsp_ref_of(t));
+}
+
+NSP_RUNTIME_SAFE void nsp_thread_begin(struct nsp_thread *t)
+{
+	t->tid = gettid();
+	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
+	self = t;
+	nsp_altstack_thread_begin();
+}
+
+void nsp_thread_end(void)
+{
+	struct nsp_thread *t = self;
+	uint32_t pos;
+
+	if (!t)
+		return;
+	self = NULL;
+	nsp_altstack_thread_end();
+	/* The spare goes back; from here on (later destructors, a signal
+	 * handler) switches take events from the pool. */
+	recording = 1;
+	__asm__ volatile("" ::: "memory");
+	if (spare && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed) &&
+	    !atomic_load(&nsp_reporting)) {
+		nsp_pool_put(&nsp_events, spare);
+		spare = 0;
+	}
+	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED ||
+	    atomic_load(&nsp_reporting))
+		return;
+	pos = atomic_fetch_add_explicit(&quarantine_pos, 1, memory_order_relaxed);
+	thread_release(atomic_exchange(&quarantine[pos % NSP_QUARANTINE], nsp_ref_of(t)));
+}
+
+/* In the child of fork() only the forking thread exists.  Its record stays
+ * (the child inherits its namespaces and their causes); records of the
+ * other threads describe nothing that exists here and are marked ended. */
+void nsp_registry_atfork_child(void)
+{
+	struct nsp_thread *me = self;
+	uint32_t high = nsp_pool_high(&nsp_threads);
+
+	if (me)
+		me->tid = gettid();
+	for (uint32_t i = 1; i <= high; i++) {
+		struct nsp_thread *t = nsp_pool_at(&nsp_threads, i);
+		if (!t || t == me || !(atomic_load(&t->obj.gen) & 1))
+			continue;
+		if (atomic_load(&t->state) == NSP_T_ALIVE) {
+			atomic_store(&t->state, NSP_T_ENDED);
+			thread_release(NSP_REF(i, atomic_load(&t->obj.gen)));
+		}
+	}
+}

@@ -1,0 +1,33 @@
+/* lib/rt: the runtime inside the program, behind the shim's wrappers.
+ *
+ * It records every thread's namespace switches and reports at exit and at
+ * fatal signals, so everything here may run in a wrapper's hot path, in a
+ * signal handler (ours, or the program's own that calls exit()) or in the
+ * child of fork(): no malloc, no stdio, no locks the program could hold;
+ * memory from lock-free pools and arenas, output through lib/base.  Two
+ * exceptions, each said where it is: a stack walk that meets a frame its
+ * table has no rule for asks the loader (dl_iterate_phdr), and libunwind,
+ * which takes what its own table cannot. */
+#ifndef NSP_RT_H
+#define NSP_RT_H
+
+#include "base/options.h"
+
+#define NSP_TLS __attribute__((tls_model("initial-exec")))
+/* Code a sanitizer runtime reaches before it has set up the thread it
+ * runs on: its sigaction and sigaltstack go to ours while it starts, and
+ * its pthread_create interceptor hands ours its own start function, so
+ * our trampoline runs first on the new thread.  ThreadSanitizer's
+ * per-function hooks would run there without a thread state and crash;
+ * code marked so has none. */
+#define NSP_RUNTIME_SAFE __attribute__((no_sanitize("thread")))
+
+/* ---- init.c */
+
+extern struct nsp_options nsp_opt; /* as NAMSPILL_OPTIONS set them */
+extern _Atomic int nsp_passive;    /* another copy of the library is in charge */
+const char *nsp_version(void);
+void nsp_init(void);
+void nsp_init_ready(void); /* libc is initialised: environ can be read */
+
+#endif

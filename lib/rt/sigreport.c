@@ -1,0 +1,71 @@
+/* The handler of every signal we took over.  A fatal signal gets the final
+ * report (unless another thread is writing it: then we wait for that one),
+ * then the disposition goes back to the default and the signal is raised
+ * again with the same siginfo, so the process dies of it exactly as it
+ * would have: same wait status, same core dump.  The report signal writes
+ * a report of its own and the program runs on.
+ *
+ * Everything below is async-signal-safe: the report is collected with raw
+ * syscalls into an mmap'd arena, and frames are named by a separate
+ * program (see symext.c), never by malloc-using code in this process. */
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/helpers.h"
+#include "base/io.h"
+#include "rt/emit.h"
+#include "rt/rt.h"
+#include "rt/signals.h"
+
+static void reraise(int sig, siginfo_t *si)
+{
+	pid_t pid = getpid(), tid = gettid();
+
+	/* Sending a thread-directed signal to ourselves is always allowed,
+	 * and keeps the sender or fault address for the core dump.  The
+	 * signal stays blocked until the handler returns; then it kills.  A
+	 * fault would come back anyway when the instruction runs again. */
+	if (nsp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)si) != 0)
+		nsp_raw_syscall(SYS_tgkill, pid, tid, sig, 0);
+}
+
+/* Not even nsp_msg(): its buffer would not fit on such a stack. */
+static void too_small(void)
+{
+	static const char msg[] = "namspill: no report: the signal stack of this thread is "
+				  "too small for one\n";
+
+	nsp_write_all(2, msg, sizeof(msg) - 1);
+}
+
+void nsp_sig_handler(int sig, siginfo_t *si, void *uc)
+{
+	int e = errno;
+
+	(void)uc;
+	if (sig == nsp_opt.report_signal) {
+		if (nsp_altstack_room())
+			nsp_emit(NSP_TRIGGER_REQUEST, sig);
+		errno = e;
+		return;
+	}
+	switch (nsp_final_claim()) {
+	case NSP_CLAIMED:
+		if (nsp_altstack_room())
+			nsp_emit(NSP_TRIGGER_SIGNAL, sig);
+		else
+			too_small();
+		nsp_final_done();
+		break;
+	case NSP_BUSY:
+		nsp_final_wait(sig);
+		break;
+	default: /* written already, or this thread crashed while writing it */
+		break;
+	}
+	nsp_sig_release(sig);
+	reraise(sig, si);
+	errno = e;
+}
