@@ -80,7 +80,7 @@ int nsp_path_num(char *buf, size_t cap, const char *a, uint64_t n, const char *b
 
 const char *nsp_base_name(const char *path)
 {
-	const char *s = strrchr(path, '/');
+	const char *s = path ? strrchr(path, '/') : NULL;
 
 	return s ? s + 1 : path;
 }

@@ -20,7 +20,7 @@ int nsp_parse_hex(const char **p, const char *end, uint64_t *v);
 /* buf = a, the decimal n, b; "" (and -ENAMETOOLONG) if it does not fit. */
 int nsp_path_num(char *buf, size_t cap, const char *a, uint64_t n, const char *b);
 
-/* The part after the last '/'. */
+/* The part after the last '/' (NULL stays NULL). */
 const char *nsp_base_name(const char *path);
 
 #endif

@@ -110,27 +110,19 @@ static void wait_for(struct helper *h)
 		nsp_raw_syscall(SYS_futex, (long)&h->tid, FUTEX_WAIT, t, 0);
 }
 
-/* "Seccomp:\t2" in /proc/self/status: a filter is installed.  Unreadable
- * counts as filtered. */
+/* "Seccomp:" of /proc/self/status is not 0: a filter is installed.
+ * Unreadable, or cut short before the line, counts as filtered. */
 int nsp_seccomp_filtered(void)
 {
 	char buf[4096];
-	const char *p;
-	int fd = nsp_proc_open("self/status", O_RDONLY); /* the /proc of start-up */
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = nsp_proc_read(0, "status", buf, sizeof(buf));
+	uint64_t mode;
 
-	if (fd >= 0)
-		close(fd);
 	if (n <= 0)
 		return 1;
-	buf[n] = 0;
-	p = strstr(buf, "\nSeccomp:");
-	if (!p) /* a kernel without seccomp, unless the file was cut short */
-		return n == (ssize_t)sizeof(buf) - 1;
-	p += 9;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return *p != '0';
+	if (nsp_status_num(buf, (size_t)n, "Seccomp", 10, &mode))
+		return n == (ssize_t)sizeof(buf); /* a kernel without seccomp */
+	return mode != 0;
 }
 
 static int find_valgrind(struct dl_phdr_info *info, size_t size, void *found)

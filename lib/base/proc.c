@@ -1,6 +1,7 @@
 /* The one reader of /proc: thread ids, names and namespace identities from
- * /proc/PID/task, and whole files for the text parsers (proctext.c).  Raw openat/getdents64/fstatat on stack buffers only, so it
- * serves the exit report, signal-time reports and the CLI alike. */
+ * /proc/PID/task, and whole files for the text parsers (proctext.c).  Raw
+ * openat/getdents64/fstatat on stack buffers only, so it serves the exit
+ * report, signal-time reports and the tools alike. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,46 +14,31 @@
 
 #include "base/anchor.h"
 #include "base/arena.h"
+#include "base/fmt.h"
+#include "base/io.h"
+#include "base/sort.h"
 #include "base/helpers.h"
 #include "base/nstype.h"
 #include "base/proc.h"
 
-/* "<a><n><b>" into buf without stdio. */
-static void path3(char *buf, size_t cap, const char *a, uint64_t n, const char *b)
+/* "PID/NAME", or "PID/task/TID/NAME" when tid is not 0, relative to
+ * /proc (pid 0: "self"); -ENAMETOOLONG if it does not fit. */
+static int proc_path(char *buf, size_t cap, pid_t pid, pid_t tid, const char *name)
 {
-	char num[24];
-	int i = sizeof(num);
-	size_t la = strlen(a), lb = strlen(b), ln;
+	char tail[NSP_NUM_MAX + 16];
+	int e;
 
-	num[--i] = 0;
-	do
-		num[--i] = (char)('0' + n % 10);
-	while (n /= 10);
-	ln = sizeof(num) - 1 - (size_t)i;
-	if (la + ln + lb + 1 > cap) {
-		buf[0] = 0;
-		return;
-	}
-	memcpy(buf, a, la);
-	memcpy(buf + la, num + i, ln);
-	memcpy(buf + la + ln, b, lb + 1);
-}
-
-static int read_comm(int fd, char comm[16])
-{
-	ssize_t n;
-
-	memset(comm, 0, 16);
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, comm, 15);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	if (comm[n - 1] == '\n')
-		comm[n - 1] = 0;
+	if (pid)
+		e = nsp_path_num(buf, cap, "", (uint64_t)pid, "");
+	else
+		e = cap > 4 ? (strcpy(buf, "self"), 0) : -ENAMETOOLONG;
+	if (!e && tid)
+		e = nsp_path_num(tail, sizeof(tail), "/task/", (uint64_t)tid, "");
+	else
+		tail[0] = 0;
+	if (e || strlen(buf) + strlen(tail) + 1 + strlen(name) + 1 > cap)
+		return -ENAMETOOLONG;
+	strcat(strcat(strcat(buf, tail), "/"), name);
 	return 0;
 }
 
@@ -80,39 +66,48 @@ int nsp_proc_open(const char *rel, int flags)
 	return open(path, flags | O_CLOEXEC);
 }
 
+ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap)
+{
+	char path[96];
+	ssize_t n;
+	int fd, e = proc_path(path, sizeof(path), pid, tid, name);
+
+	if (e)
+		return e;
+	if ((fd = nsp_proc_open(path, O_RDONLY)) < 0)
+		return -errno;
+	n = nsp_read_all(fd, buf, cap);
+	close(fd);
+	return n;
+}
+
+ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	return nsp_proc_read_task(pid, 0, name, buf, cap);
+}
+
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16])
 {
-	char path[64], tail[32];
+	ssize_t n;
 
-	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/comm");
-	path3(path, sizeof(path), "", (uint64_t)pid, tail);
-	return read_comm(nsp_proc_open(path, O_RDONLY), comm);
+	memset(comm, 0, 16);
+	n = nsp_proc_read_task(pid, tid, "comm", comm, 15);
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = 0;
+	return 0;
 }
 
 long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out)
 {
-	char path[64], tail[32] = "/";
-	size_t avail, n = 0;
+	size_t avail;
 	char *buf = nsp_arena_rest(a, &avail);
-	ssize_t got = 0;
-	int fd;
+	ssize_t n = buf ? nsp_proc_read(pid, name, buf, avail) : -ENOMEM;
 
-	if (strlen(name) >= sizeof(tail) - 1)
-		return -ENAMETOOLONG;
-	strcat(tail, name);
-	if (pid)
-		path3(path, sizeof(path), "", (uint64_t)pid, tail);
-	else
-		strcat(strcpy(path, "self"), tail);
-	if (!buf)
-		return -ENOMEM;
-	fd = nsp_proc_open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (n < avail && ((got = read(fd, buf + n, avail - n)) > 0 || (got < 0 && errno == EINTR)))
-		n += got > 0 ? (size_t)got : 0;
-	close(fd);
-	nsp_arena_keep(a, n);
+	if (n < 0)
+		return n;
+	nsp_arena_keep(a, (size_t)n);
 	*out = buf;
 	return (long)n;
 }
@@ -209,13 +204,8 @@ struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
 	struct nsp_map *maps = NULL;
 	char *text;
 	long n;
-	int fd;
+	int fd = proc_path(path, sizeof(path), pid, 0, "maps") ? -1 : nsp_proc_open(path, O_RDONLY);
 
-	if (pid)
-		path3(path, sizeof(path), "", (uint64_t)pid, "/maps");
-	else
-		strcpy(path, "self/maps");
-	fd = nsp_proc_open(path, O_RDONLY);
 	if (fd < 0)
 		return NULL;
 	if (query_maps(fd, a, &maps) == 0) {
@@ -259,12 +249,12 @@ static uint64_t link_ino(const char *s, ssize_t n)
 static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref,
 		   struct namspill_nsid *id)
 {
-	char rel[64], tail[48] = "/ns/", link[64];
+	char rel[64], link[64];
 	struct stat st;
 	ssize_t n;
 
-	strcat(tail, nsp_ns_names[i]);
-	path3(rel, sizeof(rel), "", (uint64_t)tid, tail);
+	nsp_path_num(rel, sizeof(rel), "", (uint64_t)tid, "/ns/");
+	strcat(rel, nsp_ns_names[i]);
 	if (!ref) {
 		if (fstatat(taskfd, rel, &st, 0))
 			return -errno;
@@ -334,30 +324,18 @@ size_t nsp_dents_tids(const char *buf, size_t n, pid_t *out, size_t cap)
 	return k;
 }
 
-/* In-place heap sort: qsort may allocate, and this runs in signal context. */
-static void sift(pid_t *a, size_t i, size_t n)
+static int by_tid(const void *a, const void *b)
 {
-	for (size_t c; (c = 2 * i + 1) < n; i = c) {
-		pid_t t;
-		if (c + 1 < n && a[c + 1] > a[c])
-			c++;
-		if (a[i] >= a[c])
-			return;
-		t = a[i], a[i] = a[c], a[c] = t;
-	}
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 static size_t sort_unique(pid_t *a, size_t n)
 {
 	size_t k = 0;
 
-	for (size_t i = n / 2; i-- > 0;)
-		sift(a, i, n);
-	for (size_t e = n; e-- > 1;) {
-		pid_t t = a[0];
-		a[0] = a[e], a[e] = t;
-		sift(a, 0, e);
-	}
+	nsp_sort(a, n, sizeof(*a), by_tid);
 	for (size_t i = 0; i < n; i++)
 		if (!k || a[i] != a[k - 1])
 			a[k++] = a[i];
@@ -559,8 +537,8 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 	long ntids, first = 0;
 	int fd, e = -ESRCH;
 
-	path3(path, sizeof(path), "", (uint64_t)pid, "/task");
-	fd = nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
+	fd = proc_path(path, sizeof(path), pid, 0, "task") ? -1 :
+		nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
 	ntids = list_tids(pid, fd, a, &tids);
@@ -605,55 +583,13 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 
 /* Field 22 of /proc/PID/task/TID/stat: when the thread started, in clock
  * ticks since boot.  With the tid it names a thread for good, as the
- * kernel reuses a tid only after its thread is gone.  The name (field 2)
- * may hold spaces and parentheses, so fields count from the last ')'. */
+ * kernel reuses a tid only after its thread is gone. */
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks)
 {
-	char path[64], tail[32], buf[1024];
-	ssize_t n;
-	int fd;
+	char buf[1024];
+	ssize_t n = nsp_proc_read_task(pid, tid, "stat", buf, sizeof(buf));
 
-	path3(tail, sizeof(tail), "/task/", (uint64_t)tid, "/stat");
-	path3(path, sizeof(path), "", (uint64_t)pid, tail);
-	fd = nsp_proc_open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
 	if (n <= 0)
-		return n < 0 ? -errno : -ESRCH;
+		return n < 0 ? (int)n : -ESRCH;
 	return nsp_stat_num(buf, (size_t)n, 22, ticks) ? -EIO : 0;
-}
-
-/* /proc/PID/NAME ("cmdline", "environ", "status") into buf, up to cap
- * bytes; returns the length read or a negative errno. */
-ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap)
-{
-	char path[64];
-	size_t len = 0;
-	ssize_t n = 1;
-	int fd;
-
-	path3(path, sizeof(path), "", (uint64_t)pid, "/");
-	if (strlen(path) + strlen(name) >= sizeof(path))
-		return -ENAMETOOLONG;
-	strcat(path, name);
-	fd = nsp_proc_open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (len < cap && n != 0) {
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno != EINTR)
-			break;
-		len += n > 0 ? (size_t)n : 0;
-	}
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	return (ssize_t)len;
 }

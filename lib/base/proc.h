@@ -19,7 +19,10 @@ int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 /* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
  * same with ten threads or ten thousand, unlike stat); 0 if unknown. */
 size_t nsp_proc_thread_count(pid_t pid);
+/* /proc/PID/NAME (pid 0: this process) into buf, up to cap bytes: the
+ * length read or a negative errno.  _task: /proc/PID/task/TID/NAME. */
 ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
+ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap);
 /* Reads /proc/PID/NAME (pid 0: this process) whole into the arena with
  * plain syscalls; returns its length or a negative errno. */
 long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out);

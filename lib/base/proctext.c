@@ -4,22 +4,15 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/fmt.h"
 #include "base/proc.h"
 
 static uintptr_t hex(const char **s, const char *end)
 {
-	uintptr_t v = 0;
+	uint64_t v;
 
-	for (; *s < end; (*s)++) {
-		char c = **s;
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uintptr_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (uintptr_t)(c - 'a' + 10);
-		else
-			break;
-	}
-	return v;
+	nsp_parse_hex(s, end, &v);
+	return (uintptr_t)v;
 }
 
 static const char *skip_field(const char *p, const char *end)

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "base/fmt.h"
 #include "base/signame.h"
 
 static const struct {
@@ -41,20 +42,6 @@ int nsp_sig_fatal_by_default(int sig)
 	return 0;
 }
 
-static char *put_num(char *p, unsigned v)
-{
-	char tmp[12];
-	int i = 0;
-
-	do
-		tmp[i++] = (char)('0' + v % 10);
-	while (v /= 10);
-	while (i)
-		*p++ = tmp[--i];
-	*p = 0;
-	return p;
-}
-
 /* "SIGTERM", "SIGRTMIN+3", or "SIG<n>" for a number without a name. */
 const char *nsp_sig_name(int sig, char buf[NSP_SIGNAME_MAX])
 {
@@ -67,26 +54,22 @@ const char *nsp_sig_name(int sig, char buf[NSP_SIGNAME_MAX])
 	}
 	if (sig >= KERNEL_RTMIN && sig <= NSP_SIG_MAX) {
 		strcpy(buf, "SIGRTMIN+");
-		put_num(buf + 9, (unsigned)(sig - KERNEL_RTMIN));
+		buf[9 + nsp_fmt_dec(buf + 9, (uint64_t)(sig - KERNEL_RTMIN))] = 0;
 	} else {
 		strcpy(buf, "SIG");
-		put_num(buf + 3, (unsigned)sig);
+		buf[3 + nsp_fmt_dec(buf + 3, (uint64_t)sig)] = 0;
 	}
 	return buf;
 }
 
 static int parse_num(const char *s, size_t n)
 {
-	int v = 0;
+	const char *p = s;
+	uint64_t v;
 
-	if (!n || n > 3)
+	if (!n || n > 3 || nsp_parse_dec(&p, s + n, &v) != (int)n)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
+	return (int)v;
 }
 
 /* "SIGTERM", "TERM", "term", "15", "SIGRTMIN+2" or "RTMIN+2": the number,

@@ -10,6 +10,7 @@
  * name.  A bad line is reported and skipped; the others still apply. */
 #include <string.h>
 
+#include "base/fmt.h"
 #include "base/suppress.h"
 
 #define NONE ((size_t)-1)
@@ -130,13 +131,6 @@ int nsp_supp_parse(struct nsp_supp *set, const char *buf, size_t len, nsp_supp_e
 	return bad;
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
-
 int nsp_supp_match(const struct nsp_supp *set, int kind, const char *name)
 {
 	if (!name)
@@ -147,7 +141,7 @@ int nsp_supp_match(const struct nsp_supp *set, int kind, const char *name)
 		if (r->kind != kind)
 			continue;
 		if (nsp_glob(pat, r->len, name) ||
-		    (kind == NSP_SUPP_MODULE && nsp_glob(pat, r->len, base_name(name))))
+		    (kind == NSP_SUPP_MODULE && nsp_glob(pat, r->len, nsp_base_name(name))))
 			return 1;
 	}
 	return 0;

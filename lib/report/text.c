@@ -2,18 +2,12 @@
  * culprit first, then how the thread inherited it, then one SUMMARY line. */
 #include <string.h>
 
+#include "base/fmt.h"
 #include "base/nstype.h"
 #include "base/out.h"
 #include "base/verdict.h"
 #include "report/report.h"
 #include "report/sym.h"
-
-static const char *base_name(const char *p)
-{
-	const char *s = p ? strrchr(p, '/') : NULL;
-
-	return s ? s + 1 : p;
-}
 
 static void prefix(struct nsp_out *o, const struct nsp_report *r)
 {
@@ -56,7 +50,7 @@ void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sy
 			nsp_text_where(o, f);
 			if (f->module) {
 				nsp_out_str(o, " (");
-				nsp_out_str(o, base_name(f->module));
+				nsp_out_str(o, nsp_base_name(f->module));
 				nsp_out_str(o, "+");
 				nsp_out_hex(o, f->offset);
 				nsp_out_str(o, ")");

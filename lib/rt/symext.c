@@ -24,6 +24,8 @@
 
 #include "base/anchor.h"
 #include "base/arena.h"
+#include "base/fmt.h"
+#include "base/sort.h"
 #include "base/helpers.h"
 #include "base/options.h"
 #include "base/pool.h"
@@ -83,38 +85,6 @@ static void add_stack(uintptr_t *ips, size_t *n, const struct nsp_stack *st)
 		ips[(*n)++] = st->ip[i];
 }
 
-static void sift(uintptr_t *v, size_t at, size_t n)
-{
-	for (size_t child; (child = 2 * at + 1) < n; at = child) {
-		if (child + 1 < n && v[child + 1] > v[child])
-			child++;
-		if (v[at] >= v[child])
-			return;
-		uintptr_t t = v[at];
-		v[at] = v[child];
-		v[child] = t;
-	}
-}
-
-/* Heapsort: qsort may allocate. */
-static size_t sort_unique(uintptr_t *v, size_t n)
-{
-	size_t k = 0;
-
-	for (size_t i = n / 2; i-- > 0;)
-		sift(v, i, n);
-	for (size_t end = n; end > 1; end--) {
-		uintptr_t t = v[0];
-		v[0] = v[end - 1];
-		v[end - 1] = t;
-		sift(v, 0, end - 1);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!k || v[i] != v[k - 1])
-			v[k++] = v[i];
-	return k;
-}
-
 static uintptr_t *addresses(struct nsp_arena *a, const struct nsp_report *r, size_t *n)
 {
 	size_t cap = 0;
@@ -134,7 +104,7 @@ static uintptr_t *addresses(struct nsp_arena *a, const struct nsp_report *r, siz
 		for (size_t h = 0; h < s->nhops; h++)
 			add_stack(ips, n, &s->hops[h].stack);
 	}
-	*n = sort_unique(ips, *n);
+	*n = nsp_sort_unique_words(ips, *n);
 	nsp_arena_keep(a, *n * sizeof(*ips));
 	return ips;
 }
@@ -278,34 +248,6 @@ static void child(void *arg)
 	raw(SYS_exit_group, g > 0 && r == g && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0);
 }
 
-static size_t put_hex_line(char *p, uintptr_t v)
-{
-	static const char dig[] = "0123456789abcdef";
-	char tmp[16];
-	size_t i = 0, k = 0;
-
-	do
-		tmp[i++] = dig[v & 15];
-	while (v >>= 4);
-	while (i)
-		p[k++] = tmp[--i];
-	p[k++] = '\n';
-	return k;
-}
-
-static void put_pid(char *buf, pid_t pid)
-{
-	char tmp[16];
-	int i = 0, k = 0;
-
-	do
-		tmp[i++] = (char)('0' + pid % 10);
-	while (pid /= 10);
-	while (i)
-		buf[k++] = tmp[--i];
-	buf[k] = 0;
-}
-
 /* A helper at work on a question. */
 struct asked {
 	long pid; /* the child; 0: none */
@@ -337,7 +279,7 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	l = nsp_arena_alloc(a, sizeof(*l));
 	if (!stacks || !l || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
-	put_pid(l->pid, getpid());
+	l->pid[nsp_fmt_dec(l->pid, (uint64_t)getpid())] = 0;
 	l->argv[0] = helper;
 	l->argv[1] = l->pid;
 	l->argv[2] = NULL;
@@ -419,8 +361,10 @@ static char *question(struct nsp_arena *a, const uintptr_t *ips, size_t n, size_
 	*qlen = 0;
 	if (!n || !q || cap < n * 20)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		*qlen += put_hex_line(q + *qlen, ips[i]);
+	for (size_t i = 0; i < n; i++) {
+		*qlen += nsp_fmt_hex(q + *qlen, ips[i]);
+		q[(*qlen)++] = '\n';
+	}
 	nsp_arena_keep(a, *qlen);
 	return q;
 }
@@ -504,7 +448,7 @@ struct nsp_symext_early *nsp_symext_early(struct nsp_arena *a)
 	for (size_t i = 0; i < h.cap; i++)
 		if (h.slot[i])
 			h.slot[k++] = h.slot[i];
-	e->n = sort_unique(h.slot, k);
+	e->n = nsp_sort_unique_words(h.slot, k);
 	e->ips = h.slot;
 	e->outcome = "pending";
 	if (!(q = question(a, e->ips, e->n, &qlen)) || ask_start(q, qlen, a, &e->k)) {
