@@ -23,7 +23,7 @@
 #define POLL_MAX_MS 50
 #define BIND_TRIES 200 /* 1 ms each */
 
-int nsp_tident_same(const struct nsp_tident *a, const struct nsp_tident *b)
+static int same_thread(const struct nsp_tident *a, const struct nsp_tident *b)
 {
 	/* A thread gets its record late when it was not created through our
 	 * wrapper, or loses it while it ends: an unknown seq is no evidence. */
@@ -47,7 +47,7 @@ int nsp_tident_known(const struct namspill_threads *baseline, const struct nsp_t
 {
 	const struct nsp_tident *b = bsearch(cur, baseline->t, baseline->n, sizeof(*cur), by_tid);
 
-	return b && nsp_tident_same(b, cur);
+	return b && same_thread(b, cur);
 }
 
 /* The threads alive now: tasks[i] with identity id[i] and live record

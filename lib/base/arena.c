@@ -1,5 +1,6 @@
 /* Scratch memory for reports: one private mapping, bump allocated.  Pages
  * are only paid for when touched; mmap is usable from a signal handler. */
+#include <errno.h>
 #include <sys/mman.h>
 
 #include "base/arena.h"
@@ -13,7 +14,7 @@ int nsp_arena_init(struct nsp_arena *a, size_t cap)
 	if (m == MAP_FAILED) {
 		a->base = NULL;
 		a->cap = 0;
-		return -1;
+		return -ENOMEM;
 	}
 	a->base = m;
 	a->cap = cap;

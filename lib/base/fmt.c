@@ -42,12 +42,14 @@ static int digit(char c, unsigned base)
 
 int nsp_parse_dec(const char **p, const char *end, uint64_t *v)
 {
-	int n = 0, d;
+	int n = 0, d, over = 0;
 
 	*v = 0;
-	for (; *p < end && (d = digit(**p, 10)) >= 0; (*p)++, n++)
-		*v = *v > (UINT64_MAX - (uint64_t)d) / 10 ? UINT64_MAX : *v * 10 + (uint64_t)d;
-	return n;
+	for (; *p < end && (d = digit(**p, 10)) >= 0; (*p)++, n++) {
+		over |= *v > (UINT64_MAX - (uint64_t)d) / 10;
+		*v = over ? UINT64_MAX : *v * 10 + (uint64_t)d;
+	}
+	return over ? -ERANGE : n;
 }
 
 int nsp_parse_hex(const char **p, const char *end, uint64_t *v)

@@ -13,7 +13,7 @@ size_t nsp_fmt_hex(char *buf, uint64_t v); /* lower case, no "0x" */
 
 /* Digits at *p (hex: an optional "0x", at most 16 digits), *p moved past
  * them; the count of digits read (0: none).  A decimal value that does not
- * fit stops at UINT64_MAX with every digit still read. */
+ * fit is -ERANGE, *v held at UINT64_MAX, every digit still read. */
 int nsp_parse_dec(const char **p, const char *end, uint64_t *v);
 int nsp_parse_hex(const char **p, const char *end, uint64_t *v);
 

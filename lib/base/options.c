@@ -1,6 +1,7 @@
 /* NAMSPILL_OPTIONS: one table, sanitizer syntax.  Entries are key=value,
  * separated by ':', ',', space or newline; a value may be quoted with '
  * or ".  A bad key or value is reported once and the default stays. */
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -312,7 +313,7 @@ static int append(char *buf, size_t cap, size_t *len, const char *s)
 	size_t n = strlen(s);
 
 	if (n >= cap - *len)
-		return -1;
+		return -ENOSPC;
 	memcpy(buf + *len, s, n + 1);
 	*len += n;
 	return 0;
@@ -324,7 +325,7 @@ int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap)
 	struct nsp_out tmp;
 
 	if (!cap)
-		return -1;
+		return -ENOSPC;
 	buf[0] = 0;
 	for (size_t i = 0; i < NSP_ARRAY_LEN(table); i++) {
 		const struct opt *d = &table[i];
@@ -337,7 +338,7 @@ int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap)
 		    append(buf, cap, &len, d->name) || append(buf, cap, &len, "=") ||
 		    append(buf, cap, &len, q) || append(buf, cap, &len, v) ||
 		    append(buf, cap, &len, q))
-			return -1; /* too long, or holds both kinds of quote */
+			return *q && strchr(v, *q) ? -EINVAL : -ENOSPC;
 	}
 	return 0;
 }

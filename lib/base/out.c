@@ -11,11 +11,25 @@ void nsp_out_init(struct nsp_out *o, int fd)
 	o->fd = fd;
 	o->err = 0;
 	o->len = 0;
+	o->sink = NULL;
+}
+
+void nsp_out_init_sink(struct nsp_out *o, void (*sink)(void *ctx, const char *s, size_t n),
+		       void *ctx)
+{
+	nsp_out_init(o, -1);
+	o->sink = sink;
+	o->ctx = ctx;
 }
 
 int nsp_out_flush(struct nsp_out *o)
 {
-	int e = o->len && !o->err ? nsp_write_all(o->fd, o->buf, o->len) : 0;
+	int e = 0;
+
+	if (o->sink && o->len)
+		o->sink(o->ctx, o->buf, o->len);
+	else if (o->len && !o->err)
+		e = nsp_write_all(o->fd, o->buf, o->len);
 
 	if (e)
 		o->err = -e;

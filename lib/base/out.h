@@ -8,10 +8,16 @@ struct nsp_out {
 	int fd;
 	int err; /* first errno seen, 0 if all written */
 	size_t len;
+	/* Set by nsp_out_init_sink: where full buffers go instead of fd. */
+	void (*sink)(void *ctx, const char *s, size_t n);
+	void *ctx;
 	char buf[4096];
 };
 
 void nsp_out_init(struct nsp_out *o, int fd);
+/* Output handed to sink (a tool's stdio stream, say) rather than an fd. */
+void nsp_out_init_sink(struct nsp_out *o, void (*sink)(void *ctx, const char *s, size_t n),
+		       void *ctx);
 void nsp_out_str(struct nsp_out *o, const char *s);
 void nsp_out_mem(struct nsp_out *o, const char *s, size_t n);
 void nsp_out_u64(struct nsp_out *o, uint64_t v);

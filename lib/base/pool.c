@@ -4,6 +4,7 @@
  * Allocation is a Treiber stack with a tag against ABA, falling back to a
  * bump counter.  No malloc, no locks: safe in wrappers, signal handlers and
  * the child of fork(). */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -123,10 +124,10 @@ int nsp_pool_copy(const struct nsp_pool *p, uint32_t idx, uint32_t gen, void *ds
 	uint32_t g1, g2;
 
 	if (!idx || idx > nsp_pool_high(p) || !(o = nsp_pool_at(p, idx)))
-		return -1;
+		return -ESTALE;
 	g1 = atomic_load_explicit(&o->gen, memory_order_acquire);
 	if (!(g1 & 1) || (gen && g1 != gen))
-		return -1;
+		return -ESTALE;
 	copy_words(dst, o, p->size);
 	atomic_thread_fence(memory_order_acquire);
 	g2 = atomic_load_explicit(&o->gen, memory_order_relaxed);

@@ -1,6 +1,7 @@
 /* Parsing /proc text (maps, status): pure functions over a buffer, so they
  * can be fuzzed and are shared by the in-process symbolizer and the tracer.
  * The text need not end in a newline or a NUL; nothing is read past buf+n. */
+#include <errno.h>
 #include <string.h>
 
 #include "base/arena.h"
@@ -91,7 +92,8 @@ struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a)
 }
 
 /* "Key:\tvalue" lines of /proc/PID/status: the number after key, in base
- * 10 or 16.  0, or -1 if the key is missing or its value is not a number. */
+ * 10 or 16.  0, -ENOENT if the key is missing, -EINVAL if its value is
+ * not a number. */
 int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out)
 {
 	const char *p = buf, *end = buf + n;
@@ -102,53 +104,38 @@ int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_
 		if (!eol)
 			eol = end;
 		if ((size_t)(eol - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
-			uint64_t v = 0;
-			const char *q = p + kl + 1, *d;
+			const char *q = p + kl + 1;
 			while (q < eol && (*q == ' ' || *q == '\t'))
 				q++;
-			for (d = q; d < eol; d++) {
-				int x = *d >= '0' && *d <= '9' ? *d - '0'
-					: base == 16 && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10 : -1;
-				if (x < 0)
-					break;
-				v = v * (uint64_t)base + (uint64_t)x;
-			}
-			if (d == q)
-				return -1;
-			*out = v;
+			if ((base == 16 ? nsp_parse_hex(&q, eol, out) : nsp_parse_dec(&q, eol, out)) <= 0)
+				return -EINVAL;
 			return 0;
 		}
 		p = eol + 1;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* Field FIELD of /proc/PID/stat (or task/TID/stat) text, numbered as in
  * proc(5) (4: ppid, 22: starttime), when it is a decimal number.  The
  * command name (field 2) may hold anything, blanks and ')' included, so
- * the fields after it are counted from its last ')'.  0, or -1 if the
- * field is missing, not a number or over 64 bits. */
+ * the fields after it are counted from its last ')'.  0, or -EINVAL if
+ * the field is missing, not a number or over 64 bits. */
 int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out)
 {
 	const char *p = NULL, *end = buf + n;
-	uint64_t v = 0;
+	uint64_t v;
 	int f = 2;
 
 	for (const char *q = buf; q < end; q++)
 		if (*q == ')')
 			p = q;
 	if (!p || field < 3)
-		return -1;
+		return -EINVAL;
 	for (p++; p < end && f < field; p++)
 		f += *p == ' ';
-	if (f < field || p == end || *p < '0' || *p > '9')
-		return -1;
-	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		uint64_t d = (uint64_t)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
+	if (f < field || nsp_parse_dec(&p, end, &v) <= 0)
+		return -EINVAL;
 	*out = v;
 	return 0;
 }

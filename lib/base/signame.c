@@ -1,6 +1,7 @@
 /* Signal names and default actions, from a table of our own: the report
  * names a signal from inside a signal handler, where strsignal() and
  * friends (locale, static buffers) have no business. */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
@@ -80,7 +81,7 @@ int nsp_sig_parse(const char *s, size_t n)
 	int v;
 
 	if (n >= sizeof(up))
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		up[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 32) : s[i];
 	up[n] = 0;
@@ -90,13 +91,13 @@ int nsp_sig_parse(const char *s, size_t n)
 		n -= 3;
 	}
 	if ((v = parse_num(s, n)) >= 0)
-		return v >= 1 && v <= NSP_SIG_MAX ? v : -1;
+		return v >= 1 && v <= NSP_SIG_MAX ? v : -EINVAL;
 	if (n > 6 && !memcmp(s, "RTMIN+", 6)) {
 		v = parse_num(s + 6, n - 6);
-		return v >= 0 && KERNEL_RTMIN + v <= NSP_SIG_MAX ? KERNEL_RTMIN + v : -1;
+		return v >= 0 && KERNEL_RTMIN + v <= NSP_SIG_MAX ? KERNEL_RTMIN + v : -EINVAL;
 	}
 	for (size_t i = 0; i < NTABLE; i++)
 		if (strlen(table[i].name) == n && !memcmp(table[i].name, s, n))
 			return table[i].sig;
-	return -1;
+	return -EINVAL;
 }

@@ -66,7 +66,9 @@ void nsp_sym_set_table(struct nsp_sym *s, const struct nsp_symtab *t);
 /* ---- text.c: pieces of the text report, for other text writers */
 
 void nsp_text_where(struct nsp_out *o, const struct nsp_frame *f); /* " in F file:line" */
-void nsp_text_frame(struct nsp_out *o, int n, const struct nsp_frame *f); /* "#n ..." line */
+/* One frame line: "    #n 0xIP in F file:line (module+0xoff) [inlined]". */
+void nsp_text_frame(struct nsp_out *o, uint64_t n, const struct nsp_frame *f);
+void nsp_text_no_stack(struct nsp_out *o); /* the line for an empty stack */
 void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s);
 void nsp_text_cause(struct nsp_out *o, const struct nsp_cause *c, struct nsp_sym *s);
 void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,

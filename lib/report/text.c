@@ -32,33 +32,41 @@ void nsp_text_where(struct nsp_out *o, const struct nsp_frame *f)
 	}
 }
 
+void nsp_text_frame(struct nsp_out *o, uint64_t n, const struct nsp_frame *f)
+{
+	nsp_out_str(o, "    #");
+	nsp_out_u64(o, n);
+	nsp_out_str(o, " ");
+	nsp_out_hex(o, f->ip);
+	nsp_text_where(o, f);
+	if (f->module) {
+		nsp_out_str(o, " (");
+		nsp_out_str(o, nsp_base_name(f->module));
+		nsp_out_str(o, "+");
+		nsp_out_hex(o, f->offset);
+		nsp_out_str(o, ")");
+	}
+	if (f->inlined)
+		nsp_out_str(o, " [inlined]");
+	nsp_out_str(o, "\n");
+}
+
+void nsp_text_no_stack(struct nsp_out *o)
+{
+	nsp_out_str(o, "    (no stack recorded)\n");
+}
+
 void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s)
 {
 	uint64_t no = 0;
 
 	if (!st->depth)
-		nsp_out_str(o, "    (no stack recorded)\n");
+		nsp_text_no_stack(o);
 	for (uint32_t i = 0; i < st->depth; i++) {
 		struct nsp_frame fr[NSP_MAX_INLINE];
 		int n = nsp_sym_frames(s, st->ip[i], fr, NSP_MAX_INLINE);
-		for (int k = 0; k < n; k++) {
-			const struct nsp_frame *f = &fr[k];
-			nsp_out_str(o, "    #");
-			nsp_out_u64(o, no++);
-			nsp_out_str(o, " ");
-			nsp_out_hex(o, f->ip);
-			nsp_text_where(o, f);
-			if (f->module) {
-				nsp_out_str(o, " (");
-				nsp_out_str(o, nsp_base_name(f->module));
-				nsp_out_str(o, "+");
-				nsp_out_hex(o, f->offset);
-				nsp_out_str(o, ")");
-			}
-			if (f->inlined)
-				nsp_out_str(o, " [inlined]");
-			nsp_out_str(o, "\n");
-		}
+		for (int k = 0; k < n; k++)
+			nsp_text_frame(o, no++, &fr[k]);
 	}
 }
 

@@ -6,6 +6,7 @@
  * signal trampoline); anything else is NSP_RULE_OTHER and the walker hands
  * the whole stack to libunwind.  Runs only on a cache miss: it may take
  * the loader's lock (dl_iterate_phdr), never allocates. */
+#include <errno.h>
 #include <link.h>
 #include <string.h>
 
@@ -338,27 +339,27 @@ int nsp_cfi_rule(uintptr_t pc, struct nsp_rule *out)
 	memset(out, 0, sizeof(*out));
 	dl_iterate_phdr(find_fde, &f);
 	if (!f.fde || !(p = record(f.fde, &end)))
-		return -1;
+		return -ENOENT;
 	/* The CIE pointer counts back from its own field. */
 	if (parse_cie(p - u32(p), &c))
-		return -1;
+		return -ENOENT;
 	p += 4;
 	if (read_enc(&p, end, c.fde_enc, 0, &begin) ||
 	    read_enc(&p, end, c.fde_enc & 0x0f, 0, &range) || pc < begin || pc >= begin + range)
-		return -1;
+		return -ENOENT;
 	if (c.signal) {
 		out->kind = NSP_RULE_SIGNAL;
 		return 0;
 	}
 	if (execute(&c, c.insns, c.end, begin, pc, &r, &r))
-		return -1;
+		return -ENOENT;
 	initial = r;
 	if (c.z) {
 		uint64_t n = uleb(&p, end);
 		p += n; /* augmentation data (the LSDA): nothing we need */
 	}
 	if (execute(&c, p, end, begin, pc, &r, &initial))
-		return -1;
+		return -ENOENT;
 	out->kind = NSP_RULE_OTHER;
 	if (r.ra.how == R_UNDEF) {
 		out->kind = NSP_RULE_END;

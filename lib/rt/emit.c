@@ -222,7 +222,7 @@ static void say_times(const struct nsp_report *r, const struct timespec t[4])
 	nsp_out_flush(&o);
 }
 
-int nsp_emit(enum nsp_trigger trigger, int signo)
+int nsp_self_report(enum nsp_trigger trigger, int signo)
 {
 	struct timespec t[4];
 	struct nsp_arena a;

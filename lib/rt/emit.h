@@ -11,12 +11,13 @@ extern struct nsp_supp nsp_rules; /* of the suppressions option */
 /* ---- emit.c */
 
 void nsp_emit_init(void); /* at start-up, after the options */
-/* Collects and writes this process's report per the options; returns the
+/* The entry point of every report of this process (exit, fatal signal,
+ * request): collects, names and writes it per the options; returns the
  * number of spills not suppressed, or a negative errno if no verdict
  * could be taken.  Signal and request reports are written from a signal
  * handler: frames are then named by namspill-symbolize, and requests go to
  * files of their own. */
-int nsp_emit(enum nsp_trigger trigger, int signo);
+int nsp_self_report(enum nsp_trigger trigger, int signo);
 /* verbosity=2: the pools' high-water marks, one line on stderr. */
 void nsp_emit_pool_stats(void);
 /* With start_marker and log_path: PATH.<pid>.start says this process runs

@@ -88,7 +88,7 @@ int nsp_final_exit(int status)
 		return status;
 	}
 	nsp_sig_block_fatal(&mask);
-	n = nsp_emit(NSP_TRIGGER_EXIT, 0);
+	n = nsp_self_report(NSP_TRIGGER_EXIT, 0);
 	if (nsp_opt.verbosity >= 2)
 		nsp_emit_pool_stats();
 	nsp_final_done();

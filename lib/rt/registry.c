@@ -41,19 +41,14 @@ static _Atomic uint64_t seq_counter;
 static pthread_key_t end_key;
 static _Atomic int end_key_state; /* 0 none, 1 creating, 2 ready */
 
-uint64_t nsp_next_seq(void)
+static uint64_t next_seq(void)
 {
 	return atomic_fetch_add_explicit(&seq_counter, 1, memory_order_relaxed) + 1;
 }
 
-nsp_ref nsp_ref_of(const struct nsp_thread *t)
-{
-	return t->me;
-}
-
 /* Each thread keeps the last event it let go of as its next one: a switch
  * then touches no shared free list.  A signal handler switching inside
- * nsp_record_switch (recording) leaves the spare alone, and so do threads
+ * nsp_record_switch_at (recording) leaves the spare alone, and so do threads
  * that share their thread pointer (raw clone). */
 static __thread uint32_t spare NSP_TLS;
 static __thread int recording NSP_TLS;
@@ -153,7 +148,7 @@ static struct nsp_thread *thread_alloc(uint32_t *idx_out)
 	t->borrowed = 0;
 	t->parent_tid = 0;
 	t->parent = 0;
-	t->seq = nsp_next_seq();
+	t->seq = next_seq();
 	for (int k = 0; k < NSP_NKINDS; k++)
 		atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
 	t->start = NULL;
@@ -235,11 +230,6 @@ struct nsp_thread *nsp_self(void)
 	return t;
 }
 
-void nsp_record_switch(int call, unsigned kinds)
-{
-	nsp_record_switch_at(call, kinds, NULL);
-}
-
 void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();
@@ -256,9 +246,9 @@ void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 	if (e) {
 		e->call = (uint16_t)call;
 		e->kinds = (uint16_t)kinds;
-		e->seq = nsp_next_seq();
+		e->seq = next_seq();
 		e->tid = t->tid;
-		e->owner = nsp_ref_of(t);
+		e->owner = t->me;
 		e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
 		atomic_store_explicit(&e->refs, kinds & (kinds - 1) ? (uint32_t)__builtin_popcount(kinds) : 1,
 				      memory_order_relaxed); /* one slot per kind it changed */
@@ -275,11 +265,6 @@ void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 	}
 	__asm__ volatile("" ::: "memory");
 	recording = was;
-}
-
-struct nsp_thread *nsp_thread_prepare(void *(*start)(void *), void *arg)
-{
-	return nsp_thread_prepare_at(start, arg, NULL);
 }
 
 struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, const void *frame)
@@ -309,14 +294,14 @@ struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, cons
 	 * holding it otherwise would chain every ended ancestor in memory. */
 	if (inherits) {
 		atomic_fetch_add_explicit(&parent->refs, 1, memory_order_relaxed);
-		t->parent = nsp_ref_of(parent);
+		t->parent = parent->me;
 	}
 	return t;
 }
 
 void nsp_thread_abandon(struct nsp_thread *t)
 {
-	thread_release(nsp_ref_of(t));
+	thread_release(t->me);
 }
 
 NSP_RUNTIME_SAFE void nsp_thread_begin(struct nsp_thread *t)
@@ -349,7 +334,7 @@ void nsp_thread_end(void)
 	    atomic_load(&nsp_reporting))
 		return;
 	pos = atomic_fetch_add_explicit(&quarantine_pos, 1, memory_order_relaxed);
-	thread_release(atomic_exchange(&quarantine[pos % NSP_QUARANTINE], nsp_ref_of(t)));
+	thread_release(atomic_exchange(&quarantine[pos % NSP_QUARANTINE], t->me));
 }
 
 /* In the child of fork() only the forking thread exists.  Its record stays

@@ -47,14 +47,14 @@ void nsp_sig_handler(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	if (sig == nsp_opt.report_signal) {
 		if (nsp_altstack_room())
-			nsp_emit(NSP_TRIGGER_REQUEST, sig);
+			nsp_self_report(NSP_TRIGGER_REQUEST, sig);
 		errno = e;
 		return;
 	}
 	switch (nsp_final_claim()) {
 	case NSP_CLAIMED:
 		if (nsp_altstack_room())
-			nsp_emit(NSP_TRIGGER_SIGNAL, sig);
+			nsp_self_report(NSP_TRIGGER_SIGNAL, sig);
 		else
 			too_small();
 		nsp_final_done();

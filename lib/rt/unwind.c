@@ -52,13 +52,6 @@ static int find_own(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
-int nsp_own_range(uintptr_t *lo, uintptr_t *hi)
-{
-	*lo = own_lo;
-	*hi = own_hi;
-	return own_hi ? 0 : -1;
-}
-
 /* libunwind keeps a pipe open for good (to probe memory).  In a program
  * started with fds 0-2 closed it would take those numbers, and the
  * program's own next open() would not get the fd it expects.  Fill the
@@ -219,9 +212,4 @@ uint32_t nsp_capture_at(const void *frame, uintptr_t *ip, uint32_t max)
 	n = capture(frame, ip, max);
 	atomic_store_explicit(&shared_turn, 0, memory_order_release);
 	return n;
-}
-
-uint32_t nsp_capture(uintptr_t *ip, uint32_t max)
-{
-	return nsp_capture_at(NULL, ip, max);
 }

@@ -5,6 +5,7 @@
  * path keeps a 256 KB trace cache per thread that ever unwinds).  The
  * result is what libunwind gives: the same rules, read from the same
  * tables; frames whose rule needs more are left to libunwind whole. */
+#include <errno.h>
 #include <signal.h>
 #include <ucontext.h>
 
@@ -166,7 +167,7 @@ __attribute__((noinline)) int nsp_walk(uintptr_t *out, int max, uint64_t gen, in
 			/* A caller's frame lies above its callee's, not far; a
 			 * stack that says otherwise is for libunwind to judge. */
 			if (cfa - sp - 1 >= (1u << 28) || (cfa & 7))
-				return -1;
+				return -ENOTSUP;
 			if (v & RBP_SAVED)
 				bp = *(const uintptr_t *)(cfa + (uintptr_t)((int64_t)(int8_t)(v >> 40) * 8));
 			ip = ((const uintptr_t *)cfa)[-1];
@@ -190,7 +191,7 @@ __attribute__((noinline)) int nsp_walk(uintptr_t *out, int max, uint64_t gen, in
 		case NSP_RULE_END:
 			return n;
 		default:
-			return -1;
+			return -ENOTSUP;
 		}
 		if (!ip)
 			break;

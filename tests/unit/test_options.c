@@ -1,4 +1,5 @@
 /* Options parser: sanitizer syntax, defaults kept on bad input. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -122,7 +123,7 @@ static void format_round_trip(void **state)
 	assert_string_equal(back.suppressions, "/s");
 	assert_int_equal(back.start_marker, 1);
 	assert_int_equal(back.stack_depth, 7);
-	assert_int_equal(nsp_options_format(&o, buf, 20), -1); /* does not fit */
+	assert_int_equal(nsp_options_format(&o, buf, 20), -ENOSPC); /* does not fit */
 }
 
 static void format_refuses_both_quotes(void **state)
@@ -132,7 +133,7 @@ static void format_refuses_both_quotes(void **state)
 
 	(void)state;
 	strcpy(o.log_path, "/tmp/it's \"odd\"");
-	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), -1);
+	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), -EINVAL);
 	strcpy(o.log_path, "/tmp/it's");
 	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), 0);
 	assert_string_equal(parse(buf).log_path, "/tmp/it's");

@@ -1,4 +1,5 @@
 /* Lock-free pool: reuse, generation checks, concurrent get/put. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -41,12 +42,12 @@ static void copy_validates_generation(void **state)
 	assert_int_equal(nsp_pool_copy(&p, i, gen, &copy), 0);
 	assert_int_equal(copy.payload, 42);
 	nsp_pool_put(&p, i);
-	assert_int_equal(nsp_pool_copy(&p, i, gen, &copy), -1); /* freed */
+	assert_int_equal(nsp_pool_copy(&p, i, gen, &copy), -ESTALE); /* freed */
 	assert_int_equal(nsp_pool_get(&p), i);
-	assert_int_equal(nsp_pool_copy(&p, i, gen, &copy), -1); /* reused: other gen */
+	assert_int_equal(nsp_pool_copy(&p, i, gen, &copy), -ESTALE); /* reused: other gen */
 	assert_int_equal(nsp_pool_copy(&p, i, 0, &copy), 0);    /* any gen */
-	assert_int_equal(nsp_pool_copy(&p, 0, 0, &copy), -1);
-	assert_int_equal(nsp_pool_copy(&p, 999, 0, &copy), -1);
+	assert_int_equal(nsp_pool_copy(&p, 0, 0, &copy), -ESTALE);
+	assert_int_equal(nsp_pool_copy(&p, 999, 0, &copy), -ESTALE);
 }
 
 static struct nsp_pool shared = NSP_POOL_INIT(struct item);

@@ -1,4 +1,5 @@
 /* /proc/PID/stat text: fields counted after the command name. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,9 +28,9 @@ static void fields_of_a_plain_line(void **state)
 	assert_int_equal(v, 123456789);
 	assert_int_equal(stat_num(plain, 24, &v), 0);
 	assert_int_equal(v, 231);
-	assert_int_equal(stat_num(plain, 3, &v), -1); /* the state letter */
-	assert_int_equal(stat_num(plain, 26, &v), -1); /* past the end */
-	assert_int_equal(stat_num(plain, 2, &v), -1);
+	assert_int_equal(stat_num(plain, 3, &v), -EINVAL); /* the state letter */
+	assert_int_equal(stat_num(plain, 26, &v), -EINVAL); /* past the end */
+	assert_int_equal(stat_num(plain, 2, &v), -EINVAL);
 }
 
 static void command_names_with_blanks_and_parentheses(void **state)
@@ -49,12 +50,12 @@ static void malformed_text(void **state)
 	uint64_t v = 0;
 
 	(void)state;
-	assert_int_equal(stat_num("", 4, &v), -1);
-	assert_int_equal(stat_num("7 no parenthesis S 1", 4, &v), -1);
-	assert_int_equal(stat_num("7 (x) S", 4, &v), -1);
-	assert_int_equal(stat_num("7 (x) S ", 4, &v), -1);
-	assert_int_equal(stat_num("7 (x) S -1", 4, &v), -1);
-	assert_int_equal(stat_num("7 (x) S 18446744073709551616", 4, &v), -1);
+	assert_int_equal(stat_num("", 4, &v), -EINVAL);
+	assert_int_equal(stat_num("7 no parenthesis S 1", 4, &v), -EINVAL);
+	assert_int_equal(stat_num("7 (x) S", 4, &v), -EINVAL);
+	assert_int_equal(stat_num("7 (x) S ", 4, &v), -EINVAL);
+	assert_int_equal(stat_num("7 (x) S -1", 4, &v), -EINVAL);
+	assert_int_equal(stat_num("7 (x) S 18446744073709551616", 4, &v), -EINVAL);
 	assert_int_equal(stat_num("7 (x) S 18446744073709551615", 4, &v), 0);
 	assert_int_equal(v, UINT64_MAX);
 	/* Not NUL-terminated: nothing past n is read. */

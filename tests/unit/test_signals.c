@@ -1,5 +1,6 @@
 /* Signal names, the signals= and report_signal= options, and the frame
  * protocol between a signal-time report and namspill-symbolize. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,10 +47,10 @@ static void names_both_ways(void **state)
 	assert_int_equal(nsp_sig_parse("term", 4), SIGTERM);
 	assert_int_equal(nsp_sig_parse("15", 2), 15);
 	assert_int_equal(nsp_sig_parse("RTMIN+2", 7), 34);
-	assert_int_equal(nsp_sig_parse("SIGRTMIN+40", 11), -1);
-	assert_int_equal(nsp_sig_parse("SIG", 3), -1);
-	assert_int_equal(nsp_sig_parse("65", 2), -1);
-	assert_int_equal(nsp_sig_parse("", 0), -1);
+	assert_int_equal(nsp_sig_parse("SIGRTMIN+40", 11), -EINVAL);
+	assert_int_equal(nsp_sig_parse("SIG", 3), -EINVAL);
+	assert_int_equal(nsp_sig_parse("65", 2), -EINVAL);
+	assert_int_equal(nsp_sig_parse("", 0), -EINVAL);
 	for (int sig = 1; sig <= NSP_SIG_MAX; sig++) {
 		const char *n = nsp_sig_name(sig, buf);
 		assert_int_equal(nsp_sig_parse(n, strlen(n)), sig);

@@ -120,7 +120,7 @@ void cli_free_logs(struct procs *ps);
 int cli_keep_logs(const char *dir, const char *to);
 
 /* ---- stack.c: stacks and causes from JSON, for people */
-void cli_print_stack(FILE *f, const struct jv *stack, const char *indent);
+void cli_print_stack(FILE *f, const struct jv *stack);
 /* "leaky_worker (t.c:42)" for frame 0 of a stack. */
 void cli_culprit(char *buf, size_t cap, const struct jv *stack);
 /* "setns(CLONE_NEWNET)" */

@@ -43,7 +43,7 @@ static void proc_text(FILE *f, const struct proc *p)
 		if (cause && cause->t == J_OBJ) {
 			cli_call(call, sizeof(call), cause);
 			fprintf(f, "  by %s on thread %lld at:\n", call, json_int(cause, "tid", 0));
-			cli_print_stack(f, json_get(cause, "stack"), "    ");
+			cli_print_stack(f, json_get(cause, "stack"));
 		} else {
 			fputs("  no recorded setns/unshare explains it\n", f);
 		}

@@ -1,15 +1,11 @@
-/* Stacks and causes of the JSON reports, printed for people the way the
- * shim's text report prints them. */
+/* Stacks and causes of the JSON reports, for people: each frame back in
+ * the library's frame type and written by the library's own text writer,
+ * so the summary prints a stack exactly as the report would. */
 #include <string.h>
 
+#include "base/fmt.h"
+#include "report/sym.h"
 #include "cli.h"
-
-static const char *base_name(const char *p)
-{
-	const char *s = p ? strrchr(p, '/') : NULL;
-
-	return s ? s + 1 : p;
-}
 
 static unsigned long long num(const struct jv *o, const char *key)
 {
@@ -18,30 +14,32 @@ static unsigned long long num(const struct jv *o, const char *key)
 	return v && v->t == J_NUM && v->num > 0 ? (unsigned long long)v->num : 0;
 }
 
-void cli_print_stack(FILE *f, const struct jv *stack, const char *indent)
+static void to_file(void *f, const char *s, size_t n)
 {
-	if (!stack || stack->t != J_ARR || !stack->n) {
-		fprintf(f, "%s(no stack recorded)\n", indent);
-		return;
-	}
-	for (size_t i = 0; i < stack->n; i++) {
-		const struct jv *fr = &stack->v[i];
-		const char *fn = json_str(fr, "function"), *file = json_str(fr, "file");
-		const char *mod = json_str(fr, "module");
-		long long line = json_int(fr, "line", 0);
-		const struct jv *inl = json_get(fr, "inlined");
+	fwrite(s, 1, n, f);
+}
 
-		fprintf(f, "%s#%zu 0x%llx", indent, i, num(fr, "ip"));
-		if (fn)
-			fprintf(f, " in %s", fn);
-		if (file)
-			fprintf(f, line > 0 ? " %s:%lld" : " %s", file, line);
-		if (mod)
-			fprintf(f, " (%s+0x%llx)", base_name(mod), num(fr, "offset"));
-		if (inl && inl->t == J_BOOL && inl->b)
-			fputs(" [inlined]", f);
-		fputc('\n', f);
+void cli_print_stack(FILE *f, const struct jv *stack)
+{
+	struct nsp_out o;
+
+	nsp_out_init_sink(&o, to_file, f);
+	if (!stack || stack->t != J_ARR || !stack->n)
+		nsp_text_no_stack(&o);
+	for (size_t i = 0; stack && stack->t == J_ARR && i < stack->n; i++) {
+		const struct jv *fr = &stack->v[i], *inl = json_get(fr, "inlined");
+		struct nsp_frame x = {
+			.ip = (uintptr_t)num(fr, "ip"),
+			.function = json_str(fr, "function"),
+			.module = json_str(fr, "module"),
+			.file = json_str(fr, "file"),
+			.offset = (uintptr_t)num(fr, "offset"),
+			.line = (int)json_int(fr, "line", 0),
+			.inlined = inl && inl->t == J_BOOL && inl->b,
+		};
+		nsp_text_frame(&o, i, &x);
 	}
+	nsp_out_flush(&o);
 }
 
 void cli_culprit(char *buf, size_t cap, const struct jv *stack)
@@ -54,11 +52,11 @@ void cli_culprit(char *buf, size_t cap, const struct jv *stack)
 	if (!fr)
 		snprintf(buf, cap, "an unknown caller");
 	else if (fn && file && line > 0)
-		snprintf(buf, cap, "%s (%s:%lld)", fn, base_name(file), line);
+		snprintf(buf, cap, "%s (%s:%lld)", fn, nsp_base_name(file), line);
 	else if (fn)
-		snprintf(buf, cap, "%s (%s)", fn, mod ? base_name(mod) : "?");
+		snprintf(buf, cap, "%s (%s)", fn, mod ? nsp_base_name(mod) : "?");
 	else
-		snprintf(buf, cap, "%s+0x%llx", mod ? base_name(mod) : "?", num(fr, "offset"));
+		snprintf(buf, cap, "%s+0x%llx", mod ? nsp_base_name(mod) : "?", num(fr, "offset"));
 }
 
 void cli_call(char *buf, size_t cap, const struct jv *cause)

@@ -187,7 +187,7 @@ static void print_group(FILE *f, const struct group *g)
 			fprintf(f, "  (%zu of them inherited it from the thread that created them)\n",
 				g->inherited);
 		fprintf(f, "  %s at:\n", call);
-		cli_print_stack(f, json_get(cause, "stack"), "    ");
+		cli_print_stack(f, json_get(cause, "stack"));
 	} else {
 		fputs(" with no recorded cause\n", f);
 		print_members(f, g);
@@ -195,7 +195,7 @@ static void print_group(FILE *f, const struct group *g)
 		      "  of its process moved away from it; `namspill --trace` sees raw calls)\n", f);
 		if (creation && creation->t == J_OBJ) {
 			fprintf(f, "  created by thread %lld at:\n", json_int(creation, "parent_tid", 0));
-			cli_print_stack(f, json_get(creation, "stack"), "    ");
+			cli_print_stack(f, json_get(creation, "stack"));
 		}
 	}
 	fputc('\n', f);
