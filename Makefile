@@ -48,8 +48,20 @@ $(BUILD)/libnsp-rt.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-# Each area adds its own targets: tests/tests.mk, examples/examples.mk, ...
-include $(sort $(wildcard */*.mk))
+# Tools found once, for every area: clang (its libFuzzer, and test programs
+# built by clang), Go, Criterion.  Empty where missing.
+CLANG := $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/null)
+GO := $(shell command -v go 2>/dev/null)
+CRITERION := $(wildcard /usr/include/criterion/criterion.h)
+# A program of the public API, linked as a user's would be.
+API_LINK = -I include -L $(BUILD) -lnamspill -Wl,-rpath,$(abspath $(BUILD))
+
+# Each area adds its own targets, in this order (later ones use the
+# variables of earlier ones: LIB_SRC, TOOL_SRC, API_LINK, ...).
+include tools/cli.mk tools/symbolize.mk tools/trace.mk
+include examples/examples.mk examples/api.mk
+include tests/tests.mk tests/fuzz.mk tests/san.mk
+include bench/bench.mk dist/install.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -2,10 +2,8 @@
 # would: -Iinclude -Lbuild -lnamspill, found at run time through the
 # soname link.  The Criterion one only where Criterion is installed.
 
-API_LINK = -I include -L $(BUILD) -lnamspill -Wl,-rpath,$(abspath $(BUILD))
 API_EXAMPLES = $(BUILD)/examples/api_assert $(BUILD)/examples/api_cmocka
-HAVE_CRITERION := $(wildcard /usr/include/criterion/criterion.h)
-ifneq ($(HAVE_CRITERION),)
+ifneq ($(CRITERION),)
 API_EXAMPLES += $(BUILD)/examples/api_criterion
 endif
 

@@ -5,24 +5,23 @@
 # found, kept as regression inputs) plus a fixed number of new inputs
 # (suite 60-fuzz); `make fuzz` runs each for FUZZ_SECONDS.
 
-FUZZ_CC := $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/null)
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_OBJ = $(TOOL_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SECONDS ?= 60
 
-ifneq ($(FUZZ_CC),)
+ifneq ($(CLANG),)
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=gnu11 -Iinclude -Ilib -D_GNU_SOURCE $(FUZZ_FLAGS) \
+	$(CLANG) -std=gnu11 -Iinclude -Ilib -D_GNU_SOURCE $(FUZZ_FLAGS) \
 		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/libnsp_fuzz.a: $(FUZZ_LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libnsp_fuzz.a
-	$(FUZZ_CC) -std=gnu11 -Iinclude -Ilib -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	$(CLANG) -std=gnu11 -Iinclude -Ilib -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer \
 		-o $@ $< $(BUILD)/fuzz/libnsp_fuzz.a -ldl -lpthread
 
 # Not in sanitizer builds (check-asan, check-tsan): these carry their own.

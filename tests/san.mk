@@ -27,10 +27,6 @@ SAN_TSAN = -fsanitize=thread
 # 2 minutes under TSan here).
 SAN_LOAD = NSP_LOAD_ROUNDS=20 NSP_LOAD_THREADS=100000
 
-# Static test programs cannot carry a sanitizer runtime (SAN comes from the
-# environment, so this assignment wins).
-$(BUILD)/tests/func/static_%: SAN :=
-
 # $(1): build dir, $(2): SAN flags, $(3): runtime, $(4): *SAN_OPTIONS, $(5): suites
 define san_check
 	@SAN="$(2)" $(MAKE) --no-print-directory BUILD=$(1) tests
@@ -47,30 +43,12 @@ check-asan:
 		ASAN_OPTIONS=log_path=$(abspath $(ASAN_BUILD))/san-log/asan:detect_leaks=0 \
 		UBSAN_OPTIONS=log_path=$(abspath $(ASAN_BUILD))/san-log/ubsan:print_stacktrace=1,$(SUITES))
 
-# Under TSan the racing tests run: every core and load test, and of the
-# signal and API suites those where threads race the shim (storms, reports
-# while others write, the API called while threads come, switch and go).
-# The others are left out, each for a reason of TSan's making, seen without
-# the shim too: TSan runs a program's signal handlers itself, later (at
-# its next intercepted call, so a handler can come after the code that
-# raised it, and the storm whose handler calls exit() hangs), takes SIGSEGV
-# with a signal stack of its own, and starts a thread of its own at the
-# first pthread_create, which a leak baseline taken before it then counts.
-TSAN_PICK = $(addprefix test_signals:,sigterm_from_outside_reports_and_kills_by_sigterm \
-	fork_child_reports_its_own_death_under_its_pid own_handler_runs_and_the_exit_report_follows \
-	report_on_request_then_the_exit_report \
-	signal_while_the_exit_report_is_written_gives_one_whole_report \
-	second_fatal_signal_while_reporting_gives_one_whole_report \
-	storm_of_malloc_and_setns_never_hangs_or_loses_the_report) \
-	$(addprefix test_api:,safe_while_other_threads_come_switch_and_go bad_arguments_and_errno \
-	leak_ignored_by_creator leak_ignored_by_a_function_anywhere_in_the_creation_stack \
-	leak_ignored_by_tid ignores_that_do_not_match_leave_the_leak \
-	linked_and_preloaded_from_another_path_answer_as_one)
-
+# Under TSan the racing tests run: every unit, core and load test, and of
+# the signal and API suites those marked @racing (tests/func/harness.py
+# says why the others are left out there).
 check-tsan:
 	$(call san_check,$(TSAN_BUILD),$(SAN_TSAN),libtsan.so,\
-		TSAN_OPTIONS=log_path=$(abspath $(TSAN_BUILD))/san-log/tsan:exitcode=86:report_thread_leaks=0 \
-		NSP_PICK="$(strip $(TSAN_PICK))" NSP_PICK_WHY="not a racing test: see tests/san.mk",\
+		TSAN_OPTIONS=log_path=$(abspath $(TSAN_BUILD))/san-log/tsan:exitcode=86:report_thread_leaks=0,\
 		$(or $(SUITES),10-unit 20-core 30-signals 40-api 72-load))
 
 .PHONY: check-asan check-tsan
@@ -98,8 +76,3 @@ check-valgrind: tests
 	 exit $$rc
 
 .PHONY: check-valgrind
-
-# asan_* and tsan_* test programs are instrumented in every build: the
-# plain library preloaded into a sanitizer's program (test_harden.py).
-$(BUILD)/tests/func/asan_%: SAN := -fsanitize=address
-$(BUILD)/tests/func/tsan_%: SAN := -fsanitize=thread

@@ -1,47 +1,112 @@
-# Test programs.  Unit tests link lib/ statically with cmocka; functional
-# test programs are plain C programs run with and without the preload.
+# Every test and what it is built from, in one place.  `make tests` builds
+# them; `make check` runs tests/run (each suite in tests/suites).
+#
+#   tests/unit/test_M.c    cmocka tests of lib/*/M.c, linked with the
+#                          library's objects (libnsp-rt.a, no shim)
+#   tests/prog/P.c         programs the functional tests run, with and
+#                          without the preload (drivers: tests/func/*.py)
+#   tests/prog/lib/L.c     small libraries those tests preload or dlopen
+#   tests/api/A.c          programs using the public API, linked with
+#                          -lnamspill as a user's test suite would be
+#   tests/fuzz/fuzz_T.c    libFuzzer targets (tests/fuzz.mk)
+#   tests/cli/*.bats       the namspill command (bats)
+#
+# Tools the tests use are found in the top Makefile (CLANG, GO, CRITERION);
+# tests that need a missing one are skipped with the reason.
 
-TEST_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Iinclude -Ilib -D_GNU_SOURCE -pthread $(SAN)
+TEST_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Iinclude -Ilib -D_GNU_SOURCE -pthread -MMD -MP $(SAN)
+
+# ---- unit tests
+
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
-FUNC_SRC = $(wildcard tests/func/*.c)
-# clang_*: built by clang, with the sanitizer runtime linked into the
-# program (clang's default); none without clang (tests/fuzz.mk finds it).
-ifeq ($(FUZZ_CC),)
-FUNC_SRC := $(filter-out tests/func/clang_%,$(FUNC_SRC))
-endif
-FUNC_BIN = $(FUNC_SRC:tests/func/%.c=$(BUILD)/tests/func/%)
-FUNC_CXX = $(wildcard tests/func/*.cpp)
-FUNC_BIN += $(FUNC_CXX:tests/func/%.cpp=$(BUILD)/tests/func/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libnsp-rt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libnsp-rt.a -lcmocka -ldl
 
-# Programs named omp_* use OpenMP; o2_* are optimized (inlining);
-# nodebug_* have no DWARF, only the symbol table.
-$(BUILD)/tests/func/%: tests/func/%.c tests/func/common.h
-	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) $(if $(filter omp_%,$*),-fopenmp) $(if $(filter o2_%,$*),-O2) \
-		$(if $(filter nodebug_%,$*),-g0) -o $@ $<
+# ---- test programs: the table
+# Program (build/tests/prog/NAME) -> what it is built with beyond
+# TEST_CFLAGS.  A name not listed is a plain C program of tests/prog/NAME.c.
 
-$(BUILD)/tests/func/clang_asan_%: tests/func/clang_asan_%.c tests/func/h_leak.c tests/func/common.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=gnu11 -g -O1 -Wall -pthread -D_GNU_SOURCE -fsanitize=address -o $@ $<
+PROG_FLAGS_omp_pool     = -fopenmp                        # an OpenMP pool
+PROG_FLAGS_o2_inline    = -O2                             # inlined frames
+PROG_FLAGS_nodebug_leak = -g0                             # .symtab, no DWARF
+PROG_FLAGS_static_clean = -static -fno-omit-frame-pointer # no preload reaches it
+PROG_FLAGS_static_leak  = -static -fno-omit-frame-pointer
+PROG_SAN_asan_leak      = -fsanitize=address              # the plain library in a
+PROG_SAN_tsan_leak      = -fsanitize=thread               # sanitizer's program
+PROG_SAN_static_clean   = # static programs cannot carry a sanitizer runtime
+PROG_SAN_static_leak    =
+# Built by clang, with the sanitizer runtime linked into the program
+# (clang's default): only where clang is installed.
+PROG_CLANG_clang_asan_leak  = -fsanitize=address
+PROG_CLANG_clang_tsan_leak  = -fsanitize=thread
+PROG_CLANG_clang_o2_inline  = -O2
 
-$(BUILD)/tests/func/clang_tsan_%: tests/func/clang_tsan_%.c tests/func/h_leak.c tests/func/common.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=gnu11 -g -O1 -Wall -pthread -D_GNU_SOURCE -fsanitize=thread -o $@ $<
+PROG_C   = $(wildcard tests/prog/*.c)
+PROG_BIN = $(patsubst tests/prog/%.c,$(BUILD)/tests/prog/%,$(PROG_C)) \
+	   $(BUILD)/tests/prog/cxx_leak
+ifeq ($(CLANG),)
+PROG_BIN := $(filter-out $(BUILD)/tests/prog/clang_%,$(PROG_BIN))
+endif
+ifneq ($(GO),)
+PROG_BIN += $(BUILD)/tests/prog/go_leak
+endif
 
-$(BUILD)/tests/func/clang_o2_%: tests/func/clang_o2_%.c tests/func/o2_%.c tests/func/common.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=gnu11 -g -O2 -Wall -pthread -D_GNU_SOURCE -o $@ $<
+prog_san = $(if $(filter undefined,$(origin PROG_SAN_$(1))),$(SAN),$(PROG_SAN_$(1)))
 
-$(BUILD)/tests/func/%: tests/func/%.cpp
+$(BUILD)/tests/prog/%: tests/prog/%.c
 	@mkdir -p $(dir $@)
-	$(CXX) -g -O1 -Wall -Wextra -pthread $(SAN) -o $@ $<
+	$(CC) $(filter-out $(SAN),$(TEST_CFLAGS)) $(call prog_san,$*) $(PROG_FLAGS_$*) -o $@ $<
 
-tests: all $(UNIT_BIN) $(FUNC_BIN)
+$(BUILD)/tests/prog/clang_%: tests/prog/clang_%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -Wall -pthread -D_GNU_SOURCE -MMD -MP \
+		$(PROG_CLANG_clang_$*) -o $@ $<
+
+$(BUILD)/tests/prog/cxx_leak: tests/prog/cxx_leak.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -g -O1 -Wall -Wextra -pthread -MMD -MP $(SAN) -o $@ $<
+
+$(BUILD)/tests/prog/go_leak: tests/prog/go_leak.go
+	@mkdir -p $(dir $@)
+	GOCACHE=$(abspath $(BUILD))/gocache GO111MODULE=off $(GO) build -o $@ $<
+
+# Libraries preloaded or dlopen'ed next to the shim.
+PROG_SO = $(patsubst tests/prog/lib/%.c,$(BUILD)/tests/prog/lib/%.so,$(wildcard tests/prog/lib/*.c))
+
+$(BUILD)/tests/prog/lib/%.so: tests/prog/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
+
+# h_leak linked with the library rather than preloaded: DT_NEEDED names the
+# soname, found through an absolute RUNPATH (which the loader honours for
+# setuid programs, where LD_PRELOAD of a non-system path is ignored).
+$(BUILD)/tests/harden/libnamspill.so.0: $(BUILD)/libnamspill.so
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/tests/harden/h_leak_linked: tests/prog/h_leak.c $(BUILD)/tests/harden/libnamspill.so.0
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/tests/harden/libnamspill.so.0 \
+		-Wl,-rpath,$(abspath $(BUILD)/tests/harden)
+
+# ---- programs of the public API, linked as a user's test suite would be
+# (weak: not linked, the preload supplies it; cxx: C++).
+
+API_LINK = -I include -L $(BUILD) -lnamspill -Wl,-rpath,$(abspath $(BUILD))
+API_BIN = $(patsubst tests/api/%.c,$(BUILD)/tests/api/%,$(wildcard tests/api/*.c)) \
+	  $(BUILD)/tests/api/cxx
+
+$(BUILD)/tests/api/%: tests/api/%.c $(BUILD)/libnamspill.so.0
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(if $(filter weak,$*),,$(API_LINK))
+
+$(BUILD)/tests/api/cxx: tests/api/cxx.cpp $(BUILD)/libnamspill.so.0
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++11 -g -O1 -Wall -Wextra -pthread -MMD -MP $(SAN) -o $@ $< $(API_LINK)
+
+tests: all $(UNIT_BIN) $(PROG_BIN) $(PROG_SO) $(API_BIN) $(BUILD)/tests/harden/h_leak_linked
 
 # Missing test tools are installed first (as root; otherwise the exact
 # apt-get line is printed), so a fresh clone needs nothing else.
@@ -51,4 +116,3 @@ check:
 	tests/run
 
 .PHONY: tests check
-$(BUILD)/tests/func/nodebug_leak: tests/func/leak_setns.c

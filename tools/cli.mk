@@ -7,10 +7,7 @@
 CLI_SRC = $(wildcard tools/cli/*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
-$(BUILD)/obj/tools/cli/%.o: tools/cli/%.c Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(NSP_CFLAGS) -Itools/cli -DNSP_LIBDIR='"$(LIBDIR)"' -c -o $@ $<
-
+$(BUILD)/obj/tools/cli/locate.o: NSP_CFLAGS += -DNSP_LIBDIR='"$(LIBDIR)"'
 $(BUILD)/obj/tools/cli/locate.o: $(BUILD)/libdir.stamp
 
 $(BUILD)/libdir.stamp: FORCE

@@ -1,9 +1,5 @@
 # namspill-symbolize: names the frames of a report written in a signal
-# handler (lib/symext.c starts it).  Lives next to the library.
-
-$(BUILD)/obj/tools/symbolize/%.o: tools/symbolize/%.c Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(NSP_CFLAGS) -c -o $@ $<
+# handler (lib/rt/symext.c starts it).  Lives next to the library.
 
 $(BUILD)/namspill-symbolize: $(BUILD)/obj/tools/symbolize/main.o $(BUILD)/libnsp.a
 	$(CC) -o $@ $< $(BUILD)/libnsp.a $(LDFLAGS) -ldl -lpthread

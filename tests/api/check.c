@@ -2,7 +2,7 @@
  * namespace, and after it went home.  Linked with -lnamspill.  Prints
  * "check N" lines, the text report of the first check and one JSON
  * report per phase on stdout. */
-#include "../func/common.h"
+#include "../prog/common.h"
 
 #include <namspill.h>
 

@@ -1,7 +1,7 @@
 /* A thread that is ending when the leak check starts is not reported
  * once timeout_ms lets it finish; without the wait it is.  Exit status 0
  * when both held, 1 otherwise (with the reason on stderr). */
-#include "../func/common.h"
+#include "../prog/common.h"
 
 #include <stdatomic.h>
 

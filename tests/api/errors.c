@@ -1,6 +1,6 @@
 /* Bad arguments give a negative errno; errno is never changed on success
  * and not touched on failure.  Exit status 0 when all held. */
-#include "../func/common.h"
+#include "../prog/common.h"
 
 #include <namspill.h>
 

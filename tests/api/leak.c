@@ -3,7 +3,7 @@
  * -lnamspill.  argv[1] names the ignore: none, top, creator, stack, tid,
  * nomatch; "spilled" leaves the thread in a foreign namespace too.
  * Prints "leaked N errno E" and the report on stdout. */
-#include "../func/common.h"
+#include "../prog/common.h"
 
 #include <namspill.h>
 

@@ -2,7 +2,7 @@
  * creating threads that switch namespaces and end.  Must not crash,
  * deadlock (the harness has a timeout) or touch errno.  Exit status 0
  * when every call succeeded. */
-#include "../func/common.h"
+#include "../prog/common.h"
 
 #include <stdatomic.h>
 

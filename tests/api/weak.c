@@ -1,6 +1,6 @@
 /* The API without linking: weak references, bound when the library is
  * preloaded.  Prints "loaded" and the check's result, or "not loaded". */
-#include "../func/common.h"
+#include "../prog/common.h"
 
 #include <namspill.h>
 

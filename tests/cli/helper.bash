@@ -3,7 +3,7 @@ bats_require_minimum_version 1.5.0
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BUILD=$ROOT/${NSP_BUILD:-build}
 NAMSPILL=$BUILD/namspill
-PROG=$BUILD/tests/func
+PROG=$BUILD/tests/prog
 # The sanitizer runtime an instrumented library needs before it, with ':'.
 FIRST=${NSP_PRELOAD_FIRST:+$NSP_PRELOAD_FIRST:}
 

@@ -17,7 +17,7 @@ load helper
 	[ "$status" -eq 66 ]
 	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker (cli_leak.c:"* ]]
 	[[ "$stderr" == *"setns(CLONE_NEWNET) at:"* ]]
-	[[ "$stderr" == *"#0 0x"*" in leaky_worker tests/func/cli_leak.c:"* ]]
+	[[ "$stderr" == *"#0 0x"*" in leaky_worker tests/prog/cli_leak.c:"* ]]
 	[[ "$stderr" == *"SUMMARY: namspill: 1 thread in 1 of 1 process left in a foreign namespace (net)"* ]]
 }
 

@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, run, main, expect, spills_by, functions, WRAP,  # noqa: E402
-                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog)
+                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog, line_of)
 
 
 @test
@@ -247,14 +247,6 @@ def unwritable_log_path_falls_back_to_stderr():
     r = run("leak_setns", options="log_path=/nonexistent-dir/r", log=False)
     expect("namspill: cannot write report to /nonexistent-dir/r." in r.err, "one line", r.err)
     expect("SUMMARY: namspill:" in r.err and r.rc == 66, "report on stderr", r)
-
-
-def line_of(src, marker):
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), src)) as f:
-        for n, text in enumerate(f, 1):
-            if marker in text:
-                return n
-    raise AssertionError("marker %s not in %s" % (marker, src))
 
 
 @test

@@ -10,13 +10,16 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (test, run, main, expect, spills_by, functions, Live, LIB,  # noqa: E402
+from harness import (racing, test, run, main, expect, spills_by, functions, Live, LIB,  # noqa: E402
                      BUILD, prog, Skip, default_fatal_signals)
+
+# Under ThreadSanitizer only the tests marked @racing run here (harness.racing).
+RACING_ONLY = True
 
 # Tests of deaths by SIGSEGV and of signal stacks; see the harness.
 OWN_SEGV = default_fatal_signals()
 
-HOOK = os.path.join(BUILD, "tests", "func", "lib", "rename_hook.so")
+HOOK = os.path.join(BUILD, "tests", "prog", "lib", "rename_hook.so")
 
 
 def no_core():
@@ -45,6 +48,7 @@ def killed_by_outside(sig, options="format=json"):
 
 
 @test
+@racing
 def sigterm_from_outside_reports_and_kills_by_sigterm():
     r = killed_by_outside(signal.SIGTERM)
     expect(r.rc == -signal.SIGTERM, "killed by SIGTERM as without the shim", r)
@@ -63,6 +67,7 @@ def each_default_signal_reports_with_its_name():
 
 
 @test
+@racing
 def fork_child_reports_its_own_death_under_its_pid():
     live = Live("sigs", "fork-wait")
     live.wait_for("ready")
@@ -101,6 +106,7 @@ def bad_signals_value_warns_and_keeps_the_default():
 
 
 @test
+@racing
 def own_handler_runs_and_the_exit_report_follows():
     live = Live("sigs", "own-handler")
     live.wait_for("ready")
@@ -173,6 +179,7 @@ def a_signal_stack_too_small_for_a_report_is_left_alone():
 
 
 @test
+@racing
 def report_on_request_then_the_exit_report():
     live = Live("sigs", "stdin-exit", options="format=json:report_signal=SIGUSR2", stdin=True)
     live.wait_for("ready")
@@ -196,6 +203,7 @@ def report_on_request_then_the_exit_report():
 
 
 @test
+@racing
 def signal_while_the_exit_report_is_written_gives_one_whole_report():
     live = Live("sigs", "stdin-exit", preload=[HOOK], stdin=True)
     live.wait_for("ready")
@@ -209,6 +217,7 @@ def signal_while_the_exit_report_is_written_gives_one_whole_report():
 
 
 @test
+@racing
 def second_fatal_signal_while_reporting_gives_one_whole_report():
     live = Live("sigs", "wait", preload=[HOOK])
     live.wait_for("ready")
@@ -274,6 +283,7 @@ def storm(args, check):
 
 
 @test
+@racing
 def storm_of_malloc_and_setns_never_hangs_or_loses_the_report():
     def check(i, r, rep):
         expect(r.rc == -signal.SIGTERM and rep["trigger"] == "signal",

@@ -11,7 +11,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, run, main, expect, spills_by, functions, prog,  # noqa: E402
-                     Skip, TRACER, SKIP_RC)
+                     Skip, TRACER, SKIP_RC, line_of)
 
 
 def need_root():
@@ -130,7 +130,7 @@ def sigterm_kills_as_before_and_reports():
 @test
 def go_program_leak_is_named_by_go_function():
     need_root()
-    if not os.path.exists(os.path.join(os.path.dirname(TRACER), "tests", "func", "go_leak")):
+    if not os.path.exists(os.path.join(os.path.dirname(TRACER), "tests", "prog", "go_leak")):
         if shutil.which("go") is None:
             raise Skip("no Go toolchain (go) installed; Debian's golang-go provides one")
         raise AssertionError("go is installed but go_leak was not built (make tests)")
@@ -154,11 +154,7 @@ def go_program_leak_is_named_by_go_function():
 
 
 def go_line(text):
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "go_leak.go")) as f:
-        for n, line in enumerate(f, 1):
-            if text in line:
-                return n
-    raise AssertionError("%r not in go_leak.go" % text)
+    return line_of("go_leak.go", text)
 
 
 @test

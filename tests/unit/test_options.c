@@ -1,5 +1,6 @@
 /* Options parser: sanitizer syntax, defaults kept on bad input. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +8,7 @@
 #include <cmocka.h>
 
 #include "base/options.h"
+#include "base/signame.h"
 
 static int warnings;
 static char last_key[256];
@@ -139,6 +141,43 @@ static void format_refuses_both_quotes(void **state)
 	assert_string_equal(parse(buf).log_path, "/tmp/it's");
 }
 
+static void signals_option(void **state)
+{
+	struct nsp_options o = parse(NULL);
+	uint64_t def = o.signals;
+	(void)state;
+	assert_true(def & NSP_SIGBIT(SIGTERM));
+	assert_true(def & NSP_SIGBIT(SIGSEGV));
+	assert_false(def & NSP_SIGBIT(SIGUSR1));
+	o = parse("signals=none");
+	assert_int_equal(o.signals, 0);
+	o = parse("signals=TERM+SIGINT|usr1");
+	assert_int_equal(o.signals, NSP_SIGBIT(SIGTERM) | NSP_SIGBIT(SIGINT) | NSP_SIGBIT(SIGUSR1));
+	o = parse("signals='TERM, HUP':exitcode=4");
+	assert_int_equal(o.signals, NSP_SIGBIT(SIGTERM) | NSP_SIGBIT(SIGHUP));
+	assert_int_equal(o.exitcode, 4);
+	assert_int_equal(warnings, 0);
+	for (const char **b = (const char *[]){ "signals=KILL", "signals=STOP", "signals=CHLD",
+						 "signals=TERM+BOGUS", "signals=", "signals=+",
+						 NULL }; *b; b++) {
+		o = parse(*b);
+		assert_int_equal(warnings, 1);
+		assert_int_equal(o.signals, def);
+	}
+}
+
+static void report_signal_option(void **state)
+{
+	struct nsp_options o = parse("report_signal=SIGUSR2");
+	(void)state;
+	assert_int_equal(o.report_signal, SIGUSR2);
+	o = parse("report_signal=0");
+	assert_int_equal(o.report_signal, 0);
+	o = parse("report_signal=KILL");
+	assert_int_equal(warnings, 1);
+	assert_int_equal(o.report_signal, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +190,8 @@ int main(void)
 		cmocka_unit_test(unterminated_quote),
 		cmocka_unit_test(format_round_trip),
 		cmocka_unit_test(format_refuses_both_quotes),
-	};
+			cmocka_unit_test(signals_option),
+		cmocka_unit_test(report_signal_option),
+};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }

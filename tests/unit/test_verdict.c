@@ -1,4 +1,4 @@
-/* Majority verdict, namespace kinds, frame trimming. */
+/* The majority verdict. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,6 @@
 
 #include "base/nstype.h"
 #include "base/verdict.h"
-#include "rt/unwind.h"
 
 static struct namspill_task task(pid_t tid, uint64_t net, uint64_t uts)
 {
@@ -100,35 +99,6 @@ static void many_threads(void **state)
 	free(t);
 }
 
-static void kinds_from_flags(void **state)
-{
-	(void)state;
-	assert_int_equal(nsp_kinds_of_flags(0), 0);
-	assert_int_equal(nsp_kinds_of_flags(CLONE_FS | CLONE_FILES), 0);
-	unsigned k = nsp_kinds_of_flags(CLONE_NEWNET | CLONE_NEWUTS);
-	assert_int_equal(__builtin_popcount(k), 2);
-	assert_int_equal(k, (1u << nsp_kind_of_type(NAMSPILL_NS_NET)) |
-				    (1u << nsp_kind_of_type(NAMSPILL_NS_UTS)));
-	/* setns/unshare(CLONE_NEWPID) changes pid_for_children: same kind */
-	assert_int_equal(nsp_kind_of_type(NAMSPILL_NS_PID),
-			 nsp_kind_of_type(NAMSPILL_NS_PID_FOR_CHILDREN));
-	assert_int_equal(nsp_flag_of_kind(nsp_kind_of_type(NAMSPILL_NS_MNT)), CLONE_NEWNS);
-	assert_string_equal(nsp_flag_name(nsp_kind_of_type(NAMSPILL_NS_NET)), "CLONE_NEWNET");
-	assert_string_equal(namspill_nstype_name(NAMSPILL_NS_PID_FOR_CHILDREN), "pid_for_children");
-	assert_null(namspill_nstype_name(NAMSPILL_NS_COUNT));
-}
-
-static void own_frames_are_dropped(void **state)
-{
-	uintptr_t ip[] = { 0x1010, 0x1020, 0x5000, 0x6000, 0x1030, 0x7000 };
-	(void)state;
-	assert_int_equal(nsp_drop_own(ip, 6, 0x1000, 0x2000), 3);
-	assert_int_equal(ip[0], 0x5000);
-	assert_int_equal(ip[1], 0x6000);
-	assert_int_equal(ip[2], 0x7000);
-	assert_int_equal(nsp_drop_own(ip, 0, 0x1000, 0x2000), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,8 +108,6 @@ int main(void)
 		cmocka_unit_test(unreadable_entries_do_not_vote_or_spill),
 		cmocka_unit_test(same_inode_other_device_differs),
 		cmocka_unit_test(many_threads),
-		cmocka_unit_test(kinds_from_flags),
-		cmocka_unit_test(own_frames_are_dropped),
 	};
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
 }

@@ -127,7 +127,7 @@ static void through_a_signal_frame(void **state)
 	same_as_libunwind(&in_handler);
 }
 
-#include "../func/odd_frame.h"
+#include "../prog/odd_frame.h"
 
 static void grab_may_miss(void *t)
 {

@@ -40,7 +40,6 @@ static void *away(void *unused)
 
 int main(int argc, char **argv)
 {
-	pthread_t t;
 	sigset_t term;
 
 	if (argc < 2)
@@ -54,10 +53,7 @@ int main(int argc, char **argv)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &term, NULL);
-	pthread_barrier_init(&ready, NULL, 4);
-	pthread_create(&t, NULL, away, NULL);
-	pthread_create(&t, NULL, bystander, NULL);
-	pthread_create(&t, NULL, bystander, NULL);
+	start_threads(away, bystander, bystander);
 	say_tid("main");
 	pthread_barrier_wait(&ready);
 	return park() != NULL;

@@ -9,10 +9,12 @@ import shutil
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "func"))
-from harness import (test, run, main, expect, functions, Skip, BUILD, LIB, ROOT,  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (racing, test, run, main, expect, functions, Skip, BUILD, LIB, ROOT,  # noqa: E402
                      PRELOAD_FIRST)
+
+# Under ThreadSanitizer only the tests marked @racing run here (harness.racing).
+RACING_ONLY = True
 
 API = os.path.join(BUILD, "tests", "api")
 # Under a sanitizer runtime (make check-asan) every thread starts in the
@@ -115,21 +117,25 @@ def leak_ignored_by_top_function():
 
 
 @test
+@racing
 def leak_ignored_by_creator():
     leak_ignored("creator", "start_poller (frame 0)")
 
 
 @test
+@racing
 def leak_ignored_by_a_function_anywhere_in_the_creation_stack():
     leak_ignored("stack", "start_service (frame 1)")
 
 
 @test
+@racing
 def leak_ignored_by_tid():
     leak_ignored("tid", "the poller's tid")
 
 
 @test
+@racing
 def ignores_that_do_not_match_leave_the_leak():
     # "poller" is not "poller_loop"; start_service and main are creators
     # only further out than frame 0.
@@ -156,12 +162,14 @@ def thread_ending_when_the_check_starts_is_not_reported():
 
 
 @test
+@racing
 def bad_arguments_and_errno():
     r = api("errors")
     expect(r.rc == 0 and r.out.strip() == "ok", "negative errno, errno untouched", r)
 
 
 @test
+@racing
 def safe_while_other_threads_come_switch_and_go():
     r = api("stress", timeout=120)
     expect(r.rc == 0 and r.out.strip() == "ok", "no failure, no deadlock", r)
@@ -184,6 +192,7 @@ def preloaded_without_linking():
 
 
 @test
+@racing
 def linked_and_preloaded_from_another_path_answer_as_one():
     # Two copies: the preloaded one records and reports; the linked one
     # only passes calls on.  The API must answer from the recording one.

@@ -31,8 +31,7 @@ int main(void)
 	/* The parent has 2 threads.  Its second must be parked before the
 	 * fork: one still starting may hold an allocator lock (ASan's, which
 	 * nothing releases in the child), and the child would hang on it. */
-	pthread_barrier_init(&ready, NULL, 2);
-	pthread_create(&t[0], NULL, bystander, NULL);
+	start_threads(bystander);
 	pthread_barrier_wait(&ready);
 	fflush(stdout);
 	pid = fork();

@@ -15,7 +15,6 @@ static void *leaker(void *p)
 
 int main(int argc, char **argv)
 {
-	pthread_t t[2];
 	pid_t pid;
 	int st;
 
@@ -24,9 +23,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	need_namespaces();
-	pthread_barrier_init(&ready, NULL, 3);
-	pthread_create(&t[0], NULL, leaker, NULL);
-	pthread_create(&t[1], NULL, bystander, NULL);
+	start_threads(leaker, bystander);
 	pthread_barrier_wait(&ready);
 	fflush(stdout);
 	pid = vfork();

@@ -1,6 +1,6 @@
 /* odd_frame(fn, arg) calls fn(arg) from a frame whose CFA is a DWARF
  * expression (rbx + 16), which the shim's walker leaves to libunwind.
- * Shared by tests/func/unwind_cases.c and tests/unit/test_walk.c. */
+ * Shared by tests/prog/unwind_cases.c and tests/unit/test_walk.c. */
 #ifndef TEST_ODD_FRAME_H
 #define TEST_ODD_FRAME_H
 

@@ -32,14 +32,9 @@ static void *tidy(void *p)
 
 int main(void)
 {
-	pthread_t t[4];
 
 	need_namespaces();
-	pthread_barrier_init(&ready, NULL, 5);
-	pthread_create(&t[0], NULL, leaker, NULL);
-	pthread_create(&t[1], NULL, tidy, NULL);
-	pthread_create(&t[2], NULL, bystander, NULL);
-	pthread_create(&t[3], NULL, bystander, NULL);
+	start_threads(leaker, tidy, bystander, bystander);
 	pthread_barrier_wait(&ready);
 	return 0;
 }

@@ -15,7 +15,6 @@ static void *leaker(void *p)
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "a", "b", "c" };
-	pthread_t t[2];
 	char path[4096];
 
 	if (argc < 2 || fcntl(0, F_GETFD) >= 0 || fcntl(2, F_GETFD) >= 0)
@@ -27,9 +26,7 @@ int main(int argc, char **argv)
 		if (open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644) != i)
 			return 3;
 	}
-	pthread_barrier_init(&ready, NULL, 3);
-	pthread_create(&t[0], NULL, leaker, NULL);
-	pthread_create(&t[1], NULL, bystander, NULL);
+	start_threads(leaker, bystander);
 	pthread_barrier_wait(&ready);
 	/* fd 0 is "a", 1 is "b", 2 is "c". */
 	if (write(0, "file a\n", 7) != 7 || write(2, "file c\n", 7) != 7)

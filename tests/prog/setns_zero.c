@@ -20,14 +20,10 @@ static void *leaker(void *p)
 
 int main(void)
 {
-	pthread_t t[3];
 
 	need_namespaces();
 	nsfd = make_ns(CLONE_NEWNET, "net");
-	pthread_barrier_init(&ready, NULL, 4);
-	pthread_create(&t[0], NULL, leaker, NULL);
-	pthread_create(&t[1], NULL, bystander, NULL);
-	pthread_create(&t[2], NULL, bystander, NULL);
+	start_threads(leaker, bystander, bystander);
 	pthread_barrier_wait(&ready);
 	return 0;
 }

@@ -91,6 +91,23 @@ static inline void *park_thread(void *unused)
 /* Threads meet here once they have done their part. */
 static pthread_barrier_t ready;
 
+/* Starts a thread running each function given, with no argument and
+ * never joined; `ready` then counts them and the caller, who passes it
+ * with them once they have done their part. */
+#define start_threads(...)                                                         \
+	start_each((void *(*const[])(void *)){ __VA_ARGS__ },                      \
+		   sizeof((void *(*const[])(void *)){ __VA_ARGS__ }) / sizeof(void *))
+
+static inline void start_each(void *(*const *fn)(void *), size_t n)
+{
+	pthread_t t;
+
+	pthread_barrier_init(&ready, NULL, (unsigned)n + 1);
+	for (size_t i = 0; i < n; i++)
+		if (pthread_create(&t, NULL, fn[i], NULL))
+			abort();
+}
+
 /* A thread that does nothing wrong and stays, so the majority is clear. */
 static inline void *bystander(void *unused)
 {

@@ -30,7 +30,6 @@ static void *leaker(void *p)
 int main(void)
 {
 	int pipefd[2];
-	pthread_t t[3];
 	pid_t child;
 	char c;
 
@@ -55,10 +54,7 @@ int main(void)
 		kill(child, SIGKILL);
 		return SKIP;
 	}
-	pthread_barrier_init(&ready, NULL, 4);
-	pthread_create(&t[0], NULL, leaker, NULL);
-	pthread_create(&t[1], NULL, bystander, NULL);
-	pthread_create(&t[2], NULL, bystander, NULL);
+	start_threads(leaker, bystander, bystander);
 	pthread_barrier_wait(&ready);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);

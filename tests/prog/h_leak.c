@@ -24,6 +24,8 @@ int main(int argc, char **argv)
 
 	need_namespaces();
 	pthread_barrier_init(&ready, NULL, 4);
+	/* Created here, not through start_threads(): tests check that the
+	 * creation stack starts at main. */
 	pthread_create(&t[0], NULL, leaker, NULL);
 	pthread_create(&t[1], NULL, bystander, NULL);
 	pthread_create(&t[2], NULL, bystander, NULL);

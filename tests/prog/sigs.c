@@ -133,10 +133,7 @@ int main(int argc, char **argv)
 		}
 		mode = "wait";
 	}
-	pthread_barrier_init(&ready, NULL, 4);
-	pthread_create(&t, NULL, uts_leaker, NULL);
-	pthread_create(&t, NULL, bystander, NULL);
-	pthread_create(&t, NULL, bystander, NULL);
+	start_threads(uts_leaker, bystander, bystander);
 	pthread_barrier_wait(&ready);
 	say_tid("main");
 	if (!strcmp(mode, "own-handler"))

@@ -50,10 +50,7 @@ int main(int argc, char **argv)
 	need_namespaces();
 	nsfd = make_ns(CLONE_NEWNET, "net");
 	go_home = !strcmp(mode, "clean") || !strcmp(mode, "uniform");
-	pthread_barrier_init(&ready, NULL, 4);
-	pthread_create(&t[0], NULL, worker, NULL);
-	pthread_create(&t[1], NULL, bystander, NULL);
-	pthread_create(&t[2], NULL, bystander, NULL);
+	start_threads(worker, bystander, bystander);
 	pthread_barrier_wait(&ready);
 	if (!strcmp(mode, "wait") || !strcmp(mode, "uniform"))
 		wait_to_be_killed();
