@@ -11,7 +11,9 @@
  * fn returns.  tid: CLONE_PARENT_SETTID / CLONE_CHILD_CLEARTID word. */
 long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
 		   _Atomic pid_t *tid);
-void nsp_helpers_init(void); /* at start-up */
+/* At start-up; forced: cut every piece of work into that many parts
+ * (a test mode, NSP_TEST_PARTS), 0 to cut by size. */
+void nsp_helpers_init(int forced);
 /* May a task share our memory without being a thread (CLONE_VM alone)?
  * Not under valgrind nor in sanitizer builds. */
 int nsp_may_share_memory(void);

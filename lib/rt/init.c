@@ -73,6 +73,7 @@ static void atfork_child(void)
 
 void nsp_init(void)
 {
+	const char *parts;
 	int zero = 0;
 
 	if (atomic_load_explicit(&state, memory_order_acquire) == 2)
@@ -97,7 +98,10 @@ void nsp_init(void)
 		nsp_options_print(2, &nsp_opt);
 	nsp_proc_anchor();
 	nsp_emit_init();
-	nsp_helpers_init();
+	/* A test hook (tests/func/test_scale.py): work cut into parts
+	 * whatever its size, so the cutting is exercised by small tests. */
+	parts = secure_getenv("NSP_TEST_PARTS");
+	nsp_helpers_init(parts ? atoi(parts) : 0);
 	nsp_symext_init();
 	nsp_supp_load(&nsp_rules, nsp_opt.suppressions);
 	nsp_mark_start(0);

@@ -35,6 +35,21 @@ def spills_at_both_ends_of_the_list():
 
 
 @test
+def reads_cut_into_forced_parts_give_the_same_report():
+    # The test mode cuts every read into parts whatever its size, so the
+    # cutting and joining run with a dozen threads too (and, where helpers
+    # may not run, in turn on the caller: under the sanitizers).
+    for parts in ("2", "3", "4"):
+        r = run("many_spills", "13", "3", env={"NSP_TEST_PARTS": parts})
+        rep = r.only_report()
+        want = sorted(int(line.split()[1]) for line in r.out.splitlines()
+                      if line.startswith("spilled "))
+        expect(rep["threads"] == 14, "%s parts: every thread counted" % parts, rep["threads"])
+        expect(sorted(s["tid"] for s in rep["spills"]) == want,
+               "%s parts: exactly the spilled threads" % parts, rep["spills"], want)
+
+
+@test
 def no_helper_threads_under_a_seccomp_filter():
     # The filter kills the process on clone(): the report must not use it.
     r = run("many_spills", "600", "5", "seccomp")
