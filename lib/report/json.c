@@ -1,4 +1,6 @@
-/* The JSON report: one object per process, documented in README. */
+/* The JSON report: one object per process, documented in README.  Keys go
+ * through key(), which writes the comma before every member but the
+ * first of its object, so no writer below counts commas itself. */
 #include <string.h>
 
 #include "base/nstype.h"
@@ -7,58 +9,81 @@
 #include "report/report.h"
 #include "report/sym.h"
 
-static void key(struct nsp_out *o, const char *k)
+/* An object (or array) being written: how many members it has so far. */
+struct obj {
+	struct nsp_out *o;
+	int n;
+};
+
+static struct obj open_obj(struct nsp_out *o, const char *bracket)
 {
-	nsp_out_json_str(o, k);
-	nsp_out_str(o, ":");
+	nsp_out_str(o, bracket);
+	return (struct obj){ o, 0 };
 }
 
-static void num_or_null(struct nsp_out *o, uint64_t v, int have)
+static void key(struct obj *j, const char *k)
 {
+	if (j->n++)
+		nsp_out_str(j->o, ",");
+	if (k) {
+		nsp_out_json_str(j->o, k);
+		nsp_out_str(j->o, ":");
+	}
+}
+
+static void num(struct obj *j, const char *k, int64_t v)
+{
+	key(j, k);
+	nsp_out_i64(j->o, v);
+}
+
+static void num_or_null(struct obj *j, const char *k, uint64_t v, int have)
+{
+	key(j, k);
 	if (have)
-		nsp_out_u64(o, v);
+		nsp_out_u64(j->o, v);
 	else
-		nsp_out_str(o, "null");
+		nsp_out_str(j->o, "null");
 }
 
-static void frame(struct nsp_out *o, const struct nsp_frame *f)
+static void str(struct obj *j, const char *k, const char *v)
 {
-	nsp_out_str(o, "{");
-	key(o, "ip");
-	nsp_out_u64(o, f->ip);
-	nsp_out_str(o, ",");
-	key(o, "function");
-	nsp_out_json_str(o, f->function);
-	nsp_out_str(o, ",");
-	key(o, "module");
-	nsp_out_json_str(o, f->module);
-	nsp_out_str(o, ",");
-	key(o, "offset");
-	num_or_null(o, f->offset, f->module != NULL);
-	nsp_out_str(o, ",");
-	key(o, "file");
-	nsp_out_json_str(o, f->file);
-	nsp_out_str(o, ",");
-	key(o, "line");
-	num_or_null(o, (uint64_t)f->line, f->line > 0);
-	if (f->inlined)
-		nsp_out_str(o, ",\"inlined\":true");
-	nsp_out_str(o, "}");
+	key(j, k);
+	nsp_out_json_str(j->o, v);
 }
 
-static void stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *s)
+static void frame(struct obj *arr, const struct nsp_frame *f)
 {
-	nsp_out_str(o, "[");
+	struct obj j;
+
+	key(arr, NULL);
+	j = open_obj(arr->o, "{");
+	num_or_null(&j, "ip", f->ip, 1);
+	str(&j, "function", f->function);
+	str(&j, "module", f->module);
+	num_or_null(&j, "offset", f->offset, f->module != NULL);
+	str(&j, "file", f->file);
+	num_or_null(&j, "line", (uint64_t)f->line, f->line > 0);
+	if (f->inlined) {
+		key(&j, "inlined");
+		nsp_out_str(j.o, "true");
+	}
+	nsp_out_str(j.o, "}");
+}
+
+static void stack(struct obj *j, const char *k, const struct nsp_stack *st, struct nsp_sym *s)
+{
+	struct obj arr;
+
+	key(j, k);
+	arr = open_obj(j->o, "[");
 	for (uint32_t i = 0; i < st->depth; i++) {
 		struct nsp_frame f[NSP_MAX_INLINE];
 		int n = nsp_sym_frames(s, st->ip[i], f, NSP_MAX_INLINE);
-		for (int k = 0; k < n; k++) {
-			if (i || k)
-				nsp_out_str(o, ",");
-			frame(o, &f[k]);
-		}
+		for (int x = 0; x < n; x++)
+			frame(&arr, &f[x]);
 	}
-	nsp_out_str(o, "]");
+	nsp_out_str(j->o, "]");
 }
 
 static const char *call_name(int call)
@@ -66,145 +91,113 @@ static const char *call_name(int call)
 	return call == NSP_CALL_SETNS ? "setns" : call == NSP_CALL_UNSHARE ? "unshare" : "?";
 }
 
-static void cause(struct nsp_out *o, const struct nsp_cause *c, struct nsp_sym *s)
+static void cause(struct obj *parent, const struct nsp_cause *c, struct nsp_sym *s)
 {
-	int first = 1;
+	struct obj j, flags;
 
+	key(parent, "cause");
 	if (!c) {
-		nsp_out_str(o, "null");
+		nsp_out_str(parent->o, "null");
 		return;
 	}
-	nsp_out_str(o, "{");
-	key(o, "call");
-	nsp_out_json_str(o, call_name(c->call));
-	nsp_out_str(o, ",");
-	key(o, "flags");
-	nsp_out_str(o, "[");
-	for (int k = 0; k < NSP_NKINDS; k++) {
-		if (!(c->kinds & (1u << k)))
-			continue;
-		if (!first)
-			nsp_out_str(o, ",");
-		nsp_out_json_str(o, nsp_flag_name(k));
-		first = 0;
-	}
-	nsp_out_str(o, "],");
-	key(o, "tid");
-	nsp_out_i64(o, c->tid);
-	nsp_out_str(o, ",");
-	key(o, "seq");
-	nsp_out_u64(o, c->seq);
-	nsp_out_str(o, ",");
-	key(o, "stack");
-	stack(o, &c->stack, s);
-	nsp_out_str(o, "}");
+	j = open_obj(parent->o, "{");
+	str(&j, "call", call_name(c->call));
+	key(&j, "flags");
+	flags = open_obj(j.o, "[");
+	for (int k = 0; k < NSP_NKINDS; k++)
+		if (c->kinds & (1u << k))
+			str(&flags, NULL, nsp_flag_name(k));
+	nsp_out_str(j.o, "]");
+	num(&j, "tid", c->tid);
+	num(&j, "seq", (int64_t)c->seq);
+	stack(&j, "stack", &c->stack, s);
+	nsp_out_str(j.o, "}");
 }
 
-static void spill(struct nsp_out *o, const struct nsp_report *r,
-		  const struct nsp_spill *sp, struct nsp_sym *s)
+/* A step of a thread's creation: "creation" and each "inherited_via". */
+static void hop(struct obj *parent, const char *k, const struct nsp_hop *h, int with_tid,
+		struct nsp_sym *s)
 {
-	nsp_out_str(o, "{");
-	key(o, "tid");
-	nsp_out_i64(o, sp->tid);
-	nsp_out_str(o, ",");
-	key(o, "comm");
-	nsp_out_json_str(o, sp->comm);
-	nsp_out_str(o, ",");
-	key(o, "type");
-	nsp_out_json_str(o, nsp_ns_names[sp->type]);
-	nsp_out_str(o, ",");
-	key(o, "inode");
-	nsp_out_u64(o, sp->ns.ino);
-	nsp_out_str(o, ",");
-	key(o, "majority_inode");
-	nsp_out_u64(o, r->verdict.majority[sp->type].ino);
-	nsp_out_str(o, sp->suppressed ? ",\"suppressed\":true," : ",\"suppressed\":false,");
-	key(o, "cause");
-	cause(o, sp->cause, s);
-	nsp_out_str(o, ",");
-	key(o, "creation");
+	struct obj j;
+
+	key(parent, k);
+	j = open_obj(parent->o, "{");
+	if (with_tid)
+		num(&j, "tid", h->tid);
+	num(&j, "parent_tid", h->parent_tid);
+	stack(&j, "stack", &h->stack, s);
+	nsp_out_str(j.o, "}");
+}
+
+static void spill(struct obj *arr, const struct nsp_report *r, const struct nsp_spill *sp,
+		  struct nsp_sym *s)
+{
+	struct obj j, via;
+
+	key(arr, NULL);
+	j = open_obj(arr->o, "{");
+	num(&j, "tid", sp->tid);
+	str(&j, "comm", sp->comm);
+	str(&j, "type", nsp_ns_names[sp->type]);
+	num_or_null(&j, "inode", sp->ns.ino, 1);
+	num_or_null(&j, "majority_inode", r->verdict.majority[sp->type].ino, 1);
+	key(&j, "suppressed");
+	nsp_out_str(j.o, sp->suppressed ? "true" : "false");
+	cause(&j, sp->cause, s);
 	if (sp->creation) {
-		nsp_out_str(o, "{");
-		key(o, "parent_tid");
-		nsp_out_i64(o, sp->creation->parent_tid);
-		nsp_out_str(o, ",");
-		key(o, "stack");
-		stack(o, &sp->creation->stack, s);
-		nsp_out_str(o, "}");
+		hop(&j, "creation", sp->creation, 0, s);
 	} else {
-		nsp_out_str(o, "null");
+		key(&j, "creation");
+		nsp_out_str(j.o, "null");
 	}
-	nsp_out_str(o, ",");
-	key(o, "inherited_via");
-	nsp_out_str(o, "[");
-	for (size_t i = 0; i < sp->nhops; i++) {
-		const struct nsp_hop *h = &sp->hops[i];
-		nsp_out_str(o, i ? ",{" : "{");
-		key(o, "tid");
-		nsp_out_i64(o, h->tid);
-		nsp_out_str(o, ",");
-		key(o, "parent_tid");
-		nsp_out_i64(o, h->parent_tid);
-		nsp_out_str(o, ",");
-		key(o, "stack");
-		stack(o, &h->stack, s);
-		nsp_out_str(o, "}");
+	key(&j, "inherited_via");
+	via = open_obj(j.o, "[");
+	for (size_t i = 0; i < sp->nhops; i++)
+		hop(&via, NULL, &sp->hops[i], 1, s);
+	nsp_out_str(j.o, "]}");
+}
+
+static void error(struct obj *j, const struct nsp_report *r)
+{
+	const char *name = r->proc_err ? strerrorname_np(-r->proc_err) : NULL;
+
+	key(j, "error");
+	if (!r->proc_err) {
+		nsp_out_str(j->o, "null");
+		return;
 	}
-	nsp_out_str(o, "]}");
+	nsp_out_str(j->o, "\"cannot read /proc/");
+	nsp_out_i64(j->o, r->pid);
+	nsp_out_str(j->o, "/task: ");
+	nsp_out_str(j->o, name ? name : "?");
+	nsp_out_str(j->o, "\"");
 }
 
 void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sym *s)
 {
 	char sig[NSP_SIGNAME_MAX];
+	struct obj j = open_obj(o, "{"), maj, spills;
 
-	nsp_out_str(o, "{\"tool\":\"namspill\",\"version\":\"" NAMSPILL_VERSION "\",");
-	key(o, "pid");
-	nsp_out_i64(o, r->pid);
-	nsp_out_str(o, ",");
-	key(o, "comm");
-	nsp_out_json_str(o, r->comm);
-	nsp_out_str(o, ",");
-	key(o, "argv");
+	str(&j, "tool", "namspill");
+	str(&j, "version", NAMSPILL_VERSION);
+	num(&j, "pid", r->pid);
+	str(&j, "comm", r->comm);
+	key(&j, "argv");
 	nsp_out_json_strv(o, r->argv, r->argv_len);
-	nsp_out_str(o, ",");
-	key(o, "trigger");
-	nsp_out_json_str(o, nsp_trigger_name(r->trigger));
-	nsp_out_str(o, ",");
-	key(o, "signal");
-	nsp_out_json_str(o, r->signo > 0 ? nsp_sig_name(r->signo, sig) : NULL);
-	nsp_out_str(o, ",");
-	key(o, "threads");
-	nsp_out_u64(o, r->nthreads);
-	nsp_out_str(o, ",");
-	key(o, "error");
-	if (r->proc_err) {
-		nsp_out_str(o, "\"cannot read /proc/");
-		nsp_out_i64(o, r->pid);
-		nsp_out_str(o, "/task: ");
-		nsp_out_str(o, strerrorname_np(-r->proc_err) ? strerrorname_np(-r->proc_err) : "?");
-		nsp_out_str(o, "\"");
-	} else {
-		nsp_out_str(o, "null");
-	}
-	nsp_out_str(o, ",");
-	key(o, "majority");
-	nsp_out_str(o, "{");
-	for (int t = 0; t < NAMSPILL_NS_COUNT; t++) {
-		if (t)
-			nsp_out_str(o, ",");
-		key(o, nsp_ns_names[t]);
-		num_or_null(o, r->verdict.majority[t].ino, r->verdict.majority[t].ino != 0);
-	}
-	nsp_out_str(o, "},");
-	key(o, "suppressed");
-	nsp_out_u64(o, r->nsuppressed);
-	nsp_out_str(o, ",");
-	key(o, "spills");
-	nsp_out_str(o, "[");
-	for (size_t i = 0; i < r->nspills; i++) {
-		if (i)
-			nsp_out_str(o, ",");
-		spill(o, r, &r->spills[i], s);
-	}
+	str(&j, "trigger", nsp_trigger_name(r->trigger));
+	str(&j, "signal", r->signo > 0 ? nsp_sig_name(r->signo, sig) : NULL);
+	num_or_null(&j, "threads", r->nthreads, 1);
+	error(&j, r);
+	key(&j, "majority");
+	maj = open_obj(o, "{");
+	for (int t = 0; t < NAMSPILL_NS_COUNT; t++)
+		num_or_null(&maj, nsp_ns_names[t], r->verdict.majority[t].ino,
+			    r->verdict.majority[t].ino != 0);
+	nsp_out_str(o, "}");
+	num_or_null(&j, "suppressed", r->nsuppressed, 1);
+	key(&j, "spills");
+	spills = open_obj(o, "[");
+	for (size_t i = 0; i < r->nspills; i++)
+		spill(&spills, r, &r->spills[i], s);
 	nsp_out_str(o, "]}\n");
 }

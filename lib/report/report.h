@@ -91,9 +91,9 @@ struct nsp_rec_event {
 };
 
 struct nsp_records {
-	/* The record of live thread tid; 0, or -1 if there is none. */
+	/* The record of live thread tid; 0, or -ESRCH if there is none. */
 	int (*thread)(const struct nsp_records *src, pid_t tid, struct nsp_rec_thread *out);
-	/* A record or an event by id; 0, or -1 if it is gone. */
+	/* A record or an event by id; 0, or -ESRCH if it is gone. */
 	int (*thread_at)(const struct nsp_records *src, uint64_t id, struct nsp_rec_thread *out);
 	int (*event_at)(const struct nsp_records *src, uint64_t id, struct nsp_rec_event *out);
 	void *ctx;

@@ -86,7 +86,7 @@ static int thread_of(const struct nsp_records *src, pid_t tid, struct nsp_rec_th
 	const struct nsp_thread *t = nsp_recmap_find(src->ctx, tid);
 
 	if (!t)
-		return -1;
+		return -ESRCH;
 	rec_of(t, out);
 	return 0;
 }
@@ -97,7 +97,7 @@ static int thread_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_
 
 	(void)src;
 	if (nsp_pool_copy(&nsp_threads, NSP_REF_IDX(id), NSP_REF_GEN(id), &t))
-		return -1;
+		return -ESRCH;
 	rec_of(&t, out);
 	return 0;
 }
@@ -108,7 +108,7 @@ static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_e
 
 	(void)src;
 	if (nsp_pool_copy(&nsp_events, NSP_REF_IDX(id), NSP_REF_GEN(id), &e))
-		return -1;
+		return -ESRCH;
 	out->call = e.call;
 	out->kinds = e.kinds;
 	out->tid = e.tid;
@@ -123,7 +123,7 @@ int nsp_event_cause(nsp_ref r, struct nsp_cause *c)
 	struct nsp_rec_event e;
 
 	if (!r || event_at(NULL, r, &e))
-		return -1;
+		return -ESRCH;
 	c->call = e.call;
 	c->kinds = e.kinds;
 	c->tid = e.tid;

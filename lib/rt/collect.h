@@ -17,7 +17,7 @@ struct nsp_recmap {
 int nsp_recmap_build(struct nsp_recmap *m, struct nsp_arena *a);
 const struct nsp_thread *nsp_recmap_find(const struct nsp_recmap *m, pid_t tid);
 
-/* The recorded call r as a cause; 0, or -1 if it is gone. */
+/* The recorded call r as a cause; 0, or -ESRCH if it is gone. */
 int nsp_event_cause(nsp_ref r, struct nsp_cause *c);
 
 /* This process's report, causes included: 0 or a negative errno (also in
