@@ -40,10 +40,17 @@ enum namspill_nstype {
 };
 
 /* Identity of one namespace; ino == 0 when the entry could not be read. */
+/* A namespace: the device and inode of /proc/TID/ns/TYPE.  ino 0: not
+ * known (the entry could not be read).  dev NAMSPILL_NS_PENDING: a pid
+ * namespace the thread unshared and has made no process in yet (the
+ * kernel names it only then); ino is then the thread's id, so each such
+ * thread counts as a namespace of its own. */
 struct namspill_nsid {
 	uint64_t dev;
 	uint64_t ino;
 };
+
+#define NAMSPILL_NS_PENDING UINT64_MAX
 
 struct namspill_task {
 	pid_t tid;

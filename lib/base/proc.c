@@ -265,7 +265,7 @@ static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref
 	n = nsp_raw_syscall(SYS_readlinkat, taskfd, (long)rel, (long)link, sizeof(link));
 	if (n < 0)
 		return (int)n;
-	id->dev = ref->ns[i].dev;
+	id->dev = ref->ns[NAMSPILL_NS_NET].dev; /* the one nsfs device */
 	id->ino = link_ino(link, n);
 	return 0;
 }
@@ -286,6 +286,13 @@ static int read_task(int taskfd, pid_t tid, const struct namspill_task *ref,
 		e = read_ns(taskfd, tid, i, ref, &t->ns[i]);
 		if (e == -EACCES || e == -EPERM)
 			return e; /* another user's process */
+		if (e == -ENOENT && i == NAMSPILL_NS_PID_FOR_CHILDREN) {
+			/* The kernel names a pid namespace for children only once
+			 * it has a first process: this thread unshared one and has
+			 * made no child since.  A namespace of its own, then. */
+			t->ns[i] = (struct namspill_nsid){ NAMSPILL_NS_PENDING, (uint64_t)tid };
+			continue;
+		}
 		if (e && (i == NAMSPILL_NS_NET || e == -ESRCH || ref))
 			return -ESRCH; /* net always exists: the thread has ended */
 	}

@@ -139,7 +139,8 @@ static void spill(struct obj *arr, const struct nsp_report *r, const struct nsp_
 	num(&j, "tid", sp->tid);
 	str(&j, "comm", sp->comm);
 	str(&j, "type", nsp_ns_names[sp->type]);
-	num_or_null(&j, "inode", sp->ns.ino, 1);
+	/* A pid namespace unshared and not made yet has no inode. */
+	num_or_null(&j, "inode", sp->ns.ino, sp->ns.dev != NAMSPILL_NS_PENDING);
 	num_or_null(&j, "majority_inode", r->verdict.majority[sp->type].ino, 1);
 	key(&j, "suppressed");
 	nsp_out_str(j.o, sp->suppressed ? "true" : "false");
@@ -192,7 +193,8 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 	maj = open_obj(o, "{");
 	for (int t = 0; t < NAMSPILL_NS_COUNT; t++)
 		num_or_null(&maj, nsp_ns_names[t], r->verdict.majority[t].ino,
-			    r->verdict.majority[t].ino != 0);
+			    r->verdict.majority[t].ino != 0 &&
+				    r->verdict.majority[t].dev != NAMSPILL_NS_PENDING);
 	nsp_out_str(o, "}");
 	num_or_null(&j, "suppressed", r->nsuppressed, 1);
 	key(&j, "spills");

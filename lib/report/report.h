@@ -68,8 +68,10 @@ struct nsp_report {
 const char *nsp_trigger_name(enum nsp_trigger t);
 
 /* ---- scan.c: the threads of pid, the verdict and the spills, without
- * causes.  0, or the negative errno also left in r->proc_err. */
-int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
+ * causes, read through /proc/AT (a live thread of pid; 0: pid itself,
+ * whose entry empties once the main thread has ended).  0, or the
+ * negative errno also left in r->proc_err. */
+int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo);
 
 /* ---- explain.c: causes from whoever kept records.  Ids are the

@@ -18,11 +18,11 @@ const char *nsp_trigger_name(enum nsp_trigger t)
 	return (unsigned)t < NSP_ARRAY_LEN(names) ? names[t] : "?";
 }
 
-static void read_argv(struct nsp_report *r, struct nsp_arena *a)
+static void read_argv(struct nsp_report *r, pid_t at, struct nsp_arena *a)
 {
 	size_t avail;
 	char *buf = nsp_arena_rest(a, &avail);
-	ssize_t n = buf ? nsp_proc_read(r->pid, "cmdline", buf, avail < MAX_ARGV ? avail : MAX_ARGV) : -1;
+	ssize_t n = buf ? nsp_proc_read(at, "cmdline", buf, avail < MAX_ARGV ? avail : MAX_ARGV) : -1;
 
 	if (n > 0) {
 		nsp_arena_keep(a, (size_t)n);
@@ -31,7 +31,43 @@ static void read_argv(struct nsp_report *r, struct nsp_arena *a)
 	}
 }
 
-int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
+/* PF_IO_WORKER in the flags of /proc/PID/task/TID/stat (field 9): a
+ * kernel thread of io_uring (iou-sqp-*, iou-wrk-*), listed among the
+ * process's threads but never running its code, so never spilled. */
+#define PF_IO_WORKER 0x10
+
+static int io_worker(pid_t at, pid_t tid)
+{
+	char buf[512];
+	ssize_t n = nsp_proc_read_task(at, tid, "stat", buf, sizeof(buf));
+	uint64_t flags;
+
+	return n > 0 && !nsp_stat_num(buf, (size_t)n, 9, &flags) && (flags & PF_IO_WORKER);
+}
+
+/* Leaves io_uring's kernel threads out of the vote.  Read only when a
+ * first verdict found spills: a uniform process needs no more reads.
+ * Returns the new count. */
+static size_t drop_io_workers(pid_t at, struct namspill_task *t, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!io_worker(at, t[i].tid))
+			t[k++] = t[i];
+	return k;
+}
+
+static int any_spilled(const struct namspill_task *t, size_t n, const struct nsp_verdict *v)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
+			if (nsp_spilled(&t[i], v, type))
+				return 1;
+	return 0;
+}
+
+int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo)
 {
 	struct namspill_task *t = NULL;
@@ -42,18 +78,27 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 	r->pid = pid;
 	r->trigger = trigger;
 	r->signo = signo;
-	nsp_proc_comm(r->pid, r->pid, r->comm);
-	read_argv(r, a);
-	n = nsp_proc_namespaces(r->pid, a, &t);
+	if (!at)
+		at = pid;
+	nsp_proc_comm(at, pid, r->comm);
+	read_argv(r, at, a);
+	n = nsp_proc_namespaces(at, a, &t);
 	if (n <= 0) {
 		r->proc_err = n < 0 ? (int)n : -ESRCH;
 		return r->proc_err;
 	}
-	r->nthreads = (size_t)n;
 	work = nsp_arena_alloc(a, nsp_majority_work((size_t)n));
 	if (!work)
 		return r->proc_err = -ENOMEM;
 	nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
+	if (any_spilled(t, (size_t)n, &r->verdict)) {
+		size_t k = drop_io_workers(at, t, (size_t)n);
+		if (k != (size_t)n && k) {
+			n = (long)k;
+			nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
+		}
+	}
+	r->nthreads = (size_t)n;
 	/* Room for the worst case; untouched pages of the arena cost nothing. */
 	r->spills = nsp_arena_alloc(a, (size_t)n * NAMSPILL_NS_COUNT * sizeof(*r->spills));
 	if (!r->spills)
@@ -69,7 +114,7 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 			if (r->nspills && s[-1].tid == s->tid)
 				memcpy(s->comm, s[-1].comm, sizeof(s->comm));
 			else
-				nsp_proc_comm(r->pid, s->tid, s->comm);
+				nsp_proc_comm(at, s->tid, s->comm);
 			s->type = type;
 			s->ns = t[i].ns[type];
 			r->nspills++;

@@ -75,9 +75,13 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 		 const struct namspill_nsid *here)
 {
 	nsp_out_str(o, nsp_ns_names[type]);
-	nsp_out_str(o, ":[");
-	nsp_out_u64(o, here->ino);
-	nsp_out_str(o, "] here; ");
+	if (here->dev == NAMSPILL_NS_PENDING) {
+		nsp_out_str(o, ": a new one, not made yet (unshared, no child since) here; ");
+	} else {
+		nsp_out_str(o, ":[");
+		nsp_out_u64(o, here->ino);
+		nsp_out_str(o, "] here; ");
+	}
 	nsp_out_str(o, nsp_ns_names[type]);
 	nsp_out_str(o, ":[");
 	nsp_out_u64(o, v->majority[type].ino);

@@ -139,7 +139,7 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, enum nsp_trigg
 	struct nsp_records src = { thread_of, thread_at, event_at, &m };
 
 	atomic_fetch_add(&nsp_reporting, 1);
-	if (nsp_report_scan(r, a, getpid(), trigger, signo) == 0) {
+	if (nsp_report_scan(r, a, getpid(), gettid(), trigger, signo) == 0) {
 		if (nsp_recmap_build(&m, a))
 			r->proc_err = -ENOMEM;
 		nsp_report_explain(r, &src, a);

@@ -299,3 +299,37 @@ def cxx_functions_are_demangled():
 
 if __name__ == "__main__":
     main()
+
+
+@test
+def pid_namespace_unshared_on_a_worker_is_still_judged():
+    # pid_for_children has no name until the thread makes a process: the
+    # thread must not drop out of the check (it also moved to another net).
+    r = run("pidns")
+    rep = r.only_report()
+    leaker = r.tids["leaker"]
+    expect(rep["threads"] == 3 and r.rc == 66, "all 3 threads judged", r)
+    types = sorted(s["type"] for s in spills_by(rep, leaker, None))
+    expect(types == ["net", "pid_for_children"], "net and the pending pid namespace", rep)
+    pid = spills_by(rep, leaker, "pid_for_children")[0]
+    expect(pid["inode"] is None, "no inode yet", pid)
+    expect(sorted(pid["cause"]["flags"]) == ["CLONE_NEWNET", "CLONE_NEWPID"], "the call", pid)
+
+
+@test
+def pid_namespace_unshared_on_main_alone_is_flagged():
+    r = run("pidns", "main")
+    rep = r.only_report()
+    expect(r.rc == 66 and [s["tid"] for s in rep["spills"]] == [r.tids["main"]],
+           "main, in a pid namespace of its own to come", rep)
+    expect(rep["spills"][0]["type"] == "pid_for_children", "pid_for_children", rep)
+
+
+@test
+def io_uring_kernel_threads_are_not_judged():
+    # iou-sqp-* and iou-wrk-* are listed among the threads but never run
+    # the program's code: main alone moving away is no spill.
+    r = run("io_uring")
+    expect(r.out.startswith("threads 3"), "the ring's two kernel threads are there", r)
+    rep = r.only_report()
+    expect(r.rc == 0 and rep["spills"] == [], "no spill", rep)

@@ -21,7 +21,6 @@ static void *leaker(void *p)
 
 int main(int argc, char **argv)
 {
-
 	need_namespaces();
 	nsfd = make_ns(CLONE_NEWNET, "net");
 	start_threads(leaker, bystander, bystander);

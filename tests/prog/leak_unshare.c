@@ -32,7 +32,6 @@ static void *tidy(void *p)
 
 int main(void)
 {
-
 	need_namespaces();
 	start_threads(leaker, tidy, bystander, bystander);
 	pthread_barrier_wait(&ready);

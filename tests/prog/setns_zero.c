@@ -20,7 +20,6 @@ static void *leaker(void *p)
 
 int main(void)
 {
-
 	need_namespaces();
 	nsfd = make_ns(CLONE_NEWNET, "net");
 	start_threads(leaker, bystander, bystander);

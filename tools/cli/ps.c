@@ -74,7 +74,7 @@ static int inspect(pid_t pid, int json, int first, FILE *out)
 		cli_err("ps: out of memory");
 		return CLI_PS_ERROR;
 	}
-	nsp_report_scan(&r, &a, pid, NSP_TRIGGER_INSPECT, 0);
+	nsp_report_scan(&r, &a, pid, 0, NSP_TRIGGER_INSPECT, 0);
 	rc = r.proc_err ? CLI_PS_ERROR : r.nspills ? CLI_PS_SPILL : 0;
 	if (r.proc_err)
 		why_not(pid, r.proc_err);

@@ -120,7 +120,7 @@ int trace_report(struct tproc *p, enum nsp_trigger trigger, int signo)
 		nsp_msg("cannot map memory for the report", NULL, NULL);
 		return -1;
 	}
-	nsp_report_scan(&r, &a, p->tgid, trigger, signo);
+	nsp_report_scan(&r, &a, p->tgid, 0, trigger, signo);
 	nsp_report_explain(&r, &src, &a);
 	n = r.proc_err ? -1 : (int)r.nspills;
 	s = n > 0 ? nsp_sym_open_dw(&a, p->tgid) : nsp_sym_open_pid(&a, p->tgid);
