@@ -297,10 +297,6 @@ def cxx_functions_are_demangled():
                "in process (%s)" % options, names)
 
 
-if __name__ == "__main__":
-    main()
-
-
 @test
 def pid_namespace_unshared_on_a_worker_is_still_judged():
     # pid_for_children has no name until the thread makes a process: the
@@ -333,3 +329,7 @@ def io_uring_kernel_threads_are_not_judged():
     expect(r.out.startswith("threads 3"), "the ring's two kernel threads are there", r)
     rep = r.only_report()
     expect(r.rc == 0 and rep["spills"] == [], "no spill", rep)
+
+
+if __name__ == "__main__":
+    main()
