@@ -1,8 +1,9 @@
 /* Report at process exit while the other threads still exist, then carry
  * on with the real exit so atexit handlers, destructors and stdio flushing
  * all still happen.  main returning goes through __libc_start_main (which
- * calls exit internally, past any wrapper); exit() from any thread goes
- * through the PLT; a destructor catches what both miss. */
+ * calls exit internally, past any wrapper); exit(), _exit() and _Exit()
+ * from any thread go through the PLT, and syscall(SYS_exit_group) through
+ * our syscall() (ns.c); a destructor catches what all of them miss. */
 #include <stdlib.h>
 
 #include "real.h"
@@ -28,6 +29,20 @@ __attribute__((visibility("default"))) void exit(int status)
 {
 	nsp_real_init();
 	nsp_real.exit(nsp_final_exit(status));
+}
+
+/* _exit and _Exit end the process at once (shells, fork children, test
+ * runners): the report comes first, as at exit, and nothing else runs. */
+__attribute__((visibility("default"))) void _exit(int status)
+{
+	nsp_real_init();
+	nsp_real._exit(nsp_final_exit(status));
+}
+
+__attribute__((visibility("default"))) void _Exit(int status)
+{
+	nsp_real_init();
+	nsp_real._Exit(nsp_final_exit(status));
 }
 
 __attribute__((destructor)) static void shim_dtor(void)

@@ -65,6 +65,10 @@ __attribute__((visibility("default"), no_sanitize("address"))) long syscall(long
 	else if (nr == SYS_clone3)
 		/* flags sit behind a pointer: assume the worst */
 		nsp_shim_note_clone(CLONE_VM | CLONE_THREAD);
+	else if (nr == SYS_exit_group || (nr == SYS_exit && nsp_proc_alone(0) == 1))
+		/* The process ends here (exit of its last thread too): report
+		 * first, as at exit(). */
+		a[0] = nsp_final_exit((int)a[0]);
 	r = nsp_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (r == 0 && (nr == SYS_setns || nr == SYS_unshare)) {
 		e = errno;

@@ -9,19 +9,23 @@
 struct nsp_real nsp_real;
 static _Atomic int resolved;
 
-#define RESOLVE(field, name) \
-	(*(void **)&nsp_real.field = nsp_real.field ? (void *)nsp_real.field : dlsym(RTLD_NEXT, name))
+#define RESOLVE(field, name)                                                           \
+	(*(void **)&nsp_real.field =                                                   \
+		 nsp_real.field ? (void *)nsp_real.field : nsp_real_dlsym(RTLD_NEXT, name))
 
 NSP_RUNTIME_SAFE void nsp_real_resolve(void)
 {
 	if (atomic_load_explicit(&resolved, memory_order_acquire))
 		return;
+	nsp_real_resolve_dl();
 	RESOLVE(setns, "setns");
 	RESOLVE(unshare, "unshare");
 	RESOLVE(syscall, "syscall");
 	RESOLVE(pthread_create, "pthread_create");
 	RESOLVE(pthread_exit, "pthread_exit");
 	RESOLVE(exit, "exit");
+	RESOLVE(_exit, "_exit");
+	RESOLVE(_Exit, "_Exit");
 	RESOLVE(clone, "clone");
 	RESOLVE(dlclose, "dlclose");
 	RESOLVE(libc_start_main, "__libc_start_main");

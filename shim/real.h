@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "base/nstype.h"
+#include "base/proc.h"
 #include "rt/emit.h"
 #include "rt/registry.h"
 #include "rt/rt.h"
@@ -19,6 +20,8 @@ struct nsp_real {
 	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	void (*pthread_exit)(void *) __attribute__((noreturn));
 	void (*exit)(int) __attribute__((noreturn));
+	void (*_exit)(int) __attribute__((noreturn));
+	void (*_Exit)(int) __attribute__((noreturn));
 	int (*clone)(int (*)(void *), void *, int, void *, ...);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int (*sigaltstack)(const stack_t *, stack_t *);
@@ -30,6 +33,13 @@ struct nsp_real {
 };
 
 extern struct nsp_real nsp_real;
+
+/* libc.c: the C library's default definition of name, from its own
+ * symbol table; NULL if not found. */
+void *nsp_libc_symbol(const char *name);
+/* dl.c: the real dlsym and dlvsym, which everything else is found with. */
+extern void *(*nsp_real_dlsym)(void *, const char *);
+void nsp_real_resolve_dl(void);
 
 /* Resolves every real function once; cheap to call again. */
 void nsp_real_resolve(void);

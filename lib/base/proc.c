@@ -410,6 +410,37 @@ static void list_part(void *arg, int part, int parts)
 	l->n[part] = k;
 }
 
+/* Whether thread tid of pid has ended but is still listed: a zombie (the
+ * main thread after pthread_exit stays one until the process ends). */
+static int zombie(pid_t pid, pid_t tid)
+{
+	char buf[512];
+	ssize_t n = nsp_proc_read_task(pid, tid, "stat", buf, sizeof(buf));
+	const char *p = n > 0 ? memrchr(buf, ')', (size_t)n) : NULL;
+
+	return p && p + 2 < buf + n && p[2] == 'Z';
+}
+
+int nsp_proc_alone(pid_t pid)
+{
+	char path[48], dents[2048];
+	pid_t tids[64];
+	long got;
+	size_t n, live = 0;
+	int fd = proc_path(path, sizeof(path), pid, 0, "task") ? -1 :
+		 nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0)
+		return -errno;
+	while (live < 2 && (got = getdents64(fd, dents, sizeof(dents))) > 0) {
+		n = nsp_dents_tids(dents, (size_t)got, tids, NSP_ARRAY_LEN(tids));
+		for (size_t i = 0; i < n && live < 2; i++)
+			live += !zombie(pid, tids[i]);
+	}
+	close(fd);
+	return live == 1;
+}
+
 size_t nsp_proc_thread_count(pid_t pid)
 {
 	char buf[4096];

@@ -22,6 +22,10 @@ size_t nsp_proc_thread_count(pid_t pid);
 /* /proc/PID/NAME (pid 0: this process) into buf, up to cap bytes: the
  * length read or a negative errno.  _task: /proc/PID/task/TID/NAME. */
 ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
+/* 1 if the calling thread is the only one of pid still running (ended
+ * threads may still be listed: "Threads:" counts them), 0 if not, or a
+ * negative errno. */
+int nsp_proc_alone(pid_t pid);
 ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap);
 /* Reads /proc/PID/NAME (pid 0: this process) whole into the arena with
  * plain syscalls; returns its length or a negative errno. */

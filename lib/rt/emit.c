@@ -70,7 +70,17 @@ static int log_file(pid_t pid, const char *suffix, unsigned n, char *path, size_
 	return dfd >= 0 ? dfd : AT_FDCWD;
 }
 
+/* Whether this process ever started a second thread: the flag is reset
+ * in a fork child; the pid it was set in tells a vfork child (which shares
+ * our memory and runs no fork handler) from the process it came from. */
 static _Atomic int threads_marked;
+static _Atomic pid_t threads_pid;
+
+int nsp_threaded(void)
+{
+	return atomic_load_explicit(&threads_marked, memory_order_relaxed) &&
+	       atomic_load(&threads_pid) == getpid();
+}
 
 static int markers_on(void)
 {
@@ -119,10 +129,15 @@ void nsp_mark_threads(void)
 	int dfd, saved;
 
 	if (atomic_load_explicit(&threads_marked, memory_order_relaxed) ||
-	    atomic_exchange(&threads_marked, 1) || !markers_on())
+	    atomic_exchange(&threads_marked, 1))
 		return;
 	saved = errno;
 	pid = getpid();
+	atomic_store(&threads_pid, pid);
+	if (!markers_on()) {
+		errno = saved;
+		return;
+	}
 	dfd = log_file(pid, ".start", 0, from, sizeof(from), &f);
 	if (dfd != -1 && log_file(pid, ".threads", 0, to, sizeof(to), &t) != -1)
 		renameat(dfd, f, dfd, t);

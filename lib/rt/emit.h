@@ -24,8 +24,10 @@ void nsp_emit_pool_stats(void);
  * with the shim (forked: in a fork child, before any exec); the final
  * report removes it. */
 void nsp_mark_start(int forked);
-/* Renames it PATH.<pid>.threads at the first thread the process starts. */
+/* At the first thread the process starts: renames the marker
+ * PATH.<pid>.threads, and nsp_threaded() is 1 from then on. */
 void nsp_mark_threads(void);
+int nsp_threaded(void);
 
 /* ---- final.c: one final report per process, from exit or a fatal signal */
 

@@ -71,30 +71,51 @@ static void die_if_deferred(void)
 	tgkill(getpid(), gettid(), sig); /* delivered when the mask is restored */
 }
 
+/* (pid << 32) | spills not suppressed, as the exit report found them:
+ * whichever thread exits, and however many, the status rule is the same. */
+static _Atomic uint64_t verdict;
+
+static int status_rule(int status)
+{
+	uint64_t v = atomic_load(&verdict);
+
+	if (v >> 32 == (uint64_t)getpid() && (uint32_t)v && status == 0 && nsp_opt.exitcode)
+		return nsp_opt.exitcode;
+	return status;
+}
+
+/* A process that never had a second thread cannot have one spilled: its
+ * only thread is its own majority.  Then there is nothing to report
+ * unless a clean report was asked for (a log file, verbosity). */
+static int nothing_to_say(void)
+{
+	return !nsp_threaded() && nsp_opt.verbosity == 0 && !nsp_opt.log_path[0];
+}
+
 int nsp_final_exit(int status)
 {
 	sigset_t mask;
 	int n;
 
-	if (atomic_load(&nsp_passive))
+	if (atomic_load(&nsp_passive) || nothing_to_say())
 		return status;
 	switch (nsp_final_claim()) {
 	case NSP_CLAIMED:
 		break;
 	case NSP_BUSY:
 		nsp_final_wait(0);
-		return status;
+		return status_rule(status);
 	default:
-		return status;
+		return status_rule(status);
 	}
 	nsp_sig_block_fatal(&mask);
 	n = nsp_self_report(NSP_TRIGGER_EXIT, 0);
+	if (n > 0)
+		atomic_store(&verdict, (uint64_t)getpid() << 32 | (uint32_t)n);
 	if (nsp_opt.verbosity >= 2)
 		nsp_emit_pool_stats();
 	nsp_final_done();
 	die_if_deferred();
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
-	if (n > 0 && status == 0 && nsp_opt.exitcode)
-		return nsp_opt.exitcode;
-	return status;
+	return status_rule(status);
 }

@@ -331,5 +331,73 @@ def io_uring_kernel_threads_are_not_judged():
     expect(r.rc == 0 and rep["spills"] == [], "no spill", rep)
 
 
+@test
+def every_exit_path_gets_the_report_and_the_status_rule():
+    for how in ("_exit", "_Exit", "exit_group"):
+        r = run("exit_paths", how)
+        rep = r.only_report()
+        expect(r.rc == 66, "%s: the spill turns 0 into 66" % how, r)
+        expect([s["tid"] for s in rep["spills"]] == [r.tids["leaker"]], "%s: the leaker" % how,
+               rep)
+        expect(rep["spills"][0]["cause"]["call"] == "unshare", "%s: its call" % how, rep)
+
+
+@test
+def exit_of_the_last_thread_gets_the_report():
+    # main has ended (pthread_exit); the worker's syscall(SYS_exit) ends the
+    # process: alone by then, it is its own majority, but the report comes.
+    r = run("exit_paths", "last_thread")
+    rep = r.only_report()
+    expect(r.rc == 0 and rep["threads"] == 1 and rep["spills"] == [], "a clean report", r, rep)
+
+
+@test
+def functions_looked_up_in_libcs_own_handle_are_recorded():
+    r = run("dl_libc")
+    rep = r.only_report()
+    for name, call, frame0 in (("dlsym", "unshare", "by_dlsym"), ("dlvsym", "setns", "by_dlvsym"),
+                               ("syscall", "unshare", "by_syscall")):
+        got = spills_by(rep, r.tids[name])
+        expect(len(got) == 1 and got[0]["cause"], "%s: the spill has its cause" % name, rep)
+        c = got[0]["cause"]
+        expect(c["call"] == call and c["stack"][0]["function"] == frame0,
+               "%s: %s called from %s" % (name, call, frame0), c)
+
+
+@test
+def python_ctypes_callers_are_recorded():
+    # ctypes.CDLL(find_library("c")) is a handle of the C library itself.
+    script = ("import ctypes, ctypes.util, threading, time, os\n"
+              "libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)\n"
+              "def w():\n"
+              "    assert libc.unshare(0x04000000) == 0\n"
+              "    print('tid leaker', threading.get_native_id(), flush=True)\n"
+              "    time.sleep(30)\n"
+              "threading.Thread(target=w, daemon=True).start()\n"
+              "time.sleep(0.5)\n")
+    if os.geteuid() != 0:
+        raise Skip("unshare(CLONE_NEWUTS) needs root here")
+    r = run(sys.executable, "-c", script)
+    rep = r.only_report()
+    got = spills_by(rep, r.tids["leaker"], "uts")
+    expect(len(got) == 1 and got[0]["cause"] and got[0]["cause"]["call"] == "unshare",
+           "the ctypes call is the cause", rep)
+    expect("ffi_call" in functions(got[0]["cause"]["stack"]), "its stack reaches ffi_call",
+           got[0]["cause"]["stack"])
+
+
+@test
+def whichever_thread_exits_the_spill_sets_the_status():
+    # The second exit(0) comes while the first one's atexit handler runs.
+    for i in range(3):
+        r = run("exit_race")
+        expect(r.rc == 66, "round %d: 66 though a second thread called exit(0)" % i, r)
+    # Four threads at once: the one that ends the process may not be the
+    # one that wrote the report.
+    for i in range(20):
+        r = run("exit_race", "4")
+        expect(r.rc == 66, "round %d of 4 concurrent exits: 66" % i, r)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,46 @@
+/* A worker leaves itself in a uts namespace of its own; then the process
+ * ends by the path named in argv[1], with status 0:
+ *   _exit, _Exit, exit_group (syscall(SYS_exit_group)),
+ *   last_thread (main ends by pthread_exit, then the worker, the last
+ *   thread, by syscall(SYS_exit), which ends the process: alone by then,
+ *   it has nothing spilled, but the process still gets its report). */
+#include "common.h"
+
+static const char *how;
+static pthread_barrier_t last;
+
+static void *worker(void *p)
+{
+	(void)p;
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+	say_tid("leaker");
+	pthread_barrier_wait(&ready);
+	if (strcmp(how, "last_thread"))
+		return park();
+	pthread_barrier_wait(&last);
+	usleep(200000); /* main is gone by now */
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	how = argc > 1 ? argv[1] : "_exit";
+	need_namespaces();
+	pthread_barrier_init(&last, NULL, 2);
+	if (!strcmp(how, "last_thread"))
+		start_threads(worker);
+	else
+		start_threads(worker, bystander);
+	pthread_barrier_wait(&ready);
+	say_tid("main");
+	if (!strcmp(how, "_exit"))
+		_exit(0);
+	if (!strcmp(how, "_Exit"))
+		_Exit(0);
+	if (!strcmp(how, "exit_group"))
+		syscall(SYS_exit_group, 0);
+	pthread_barrier_wait(&last);
+	pthread_exit(NULL);
+}
