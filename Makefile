@@ -56,6 +56,9 @@ CRITERION := $(wildcard /usr/include/criterion/criterion.h)
 # A program of the public API, linked as a user's would be.
 API_LINK = -I include -L $(BUILD) -lnamspill -Wl,-rpath,$(abspath $(BUILD))
 
+# Code the tools share (tools/common): stacks of other processes.
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/common/*.c))
+
 # Each area adds its own targets, in this order (later ones use the
 # variables of earlier ones: LIB_SRC, TOOL_SRC, API_LINK, ...).
 include tools/cli.mk tools/symbolize.mk tools/trace.mk

@@ -6,8 +6,8 @@
 TRACE_SRC = $(wildcard tools/trace/*.c)
 TRACE_OBJ = $(TRACE_SRC:%.c=$(BUILD)/obj/%.o)
 
-$(BUILD)/namspill-trace: $(TRACE_OBJ) $(BUILD)/libnsp.a
-	$(CC) -o $@ $(TRACE_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) \
+$(BUILD)/namspill-trace: $(TRACE_OBJ) $(COMMON_OBJ) $(BUILD)/libnsp.a
+	$(CC) -o $@ $(TRACE_OBJ) $(COMMON_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) \
 		-ldw -lelf -ldl -lpthread
 
 all: $(BUILD)/namspill-trace

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dw/dw.h"
+#include "dw/go.h"
 
 struct dw {
 	Dwfl *(*begin)(const Dwfl_Callbacks *);
@@ -101,6 +102,7 @@ struct nsp_dw {
 	struct dw fn;
 	Dwfl *dwfl;
 	int self; /* our own process: dladdr can name what libdw cannot */
+	struct nsp_go *go; /* Go binaries, named from their own table */
 };
 
 static void dw_close(void *ctx)
@@ -109,6 +111,7 @@ static void dw_close(void *ctx)
 
 	if (d->dwfl)
 		d->fn.end(d->dwfl);
+	nsp_go_close(d->go);
 }
 
 /* The module pc falls in, told to libdwfl the first time: the file's
@@ -309,9 +312,14 @@ static int dw_frames(void *ctx, const struct nsp_map *maps, const struct nsp_map
 		     uintptr_t pc, struct nsp_frame *f, int max)
 {
 	struct nsp_dw *d = ctx;
-	Dwfl_Module *mod = d->dwfl ? d->fn.addrmodule(d->dwfl, pc) : NULL;
+	Dwfl_Module *mod;
 	int n;
 
+	/* Go's own table first: -s -w binaries have nothing else, and
+	 * where DWARF is there too it says the same. */
+	if ((n = nsp_go_frames(d->go, maps, m, pc, f, max)) > 0)
+		return n;
+	mod = d->dwfl ? d->fn.addrmodule(d->dwfl, pc) : NULL;
 	if (!mod && d->dwfl && m)
 		mod = module_at(d, maps, m);
 	if (!mod) {
@@ -366,6 +374,7 @@ struct nsp_sym *nsp_sym_open_dw(struct nsp_arena *a, pid_t pid)
 	memset(d, 0, sizeof(*d));
 	d->a = a;
 	d->self = pid == 0 || pid == getpid();
+	d->go = nsp_go_open(a, pid);
 	load_dw(&d->fn);
 	if (d->fn.begin)
 		d->dwfl = d->fn.begin(&d->fn.cb);

@@ -22,6 +22,7 @@ extern struct nsp_supp trace_rules;   /* of the suppressions option */
 /* ---- trace_rec.c: what each traced thread did (tracer-side registry) */
 
 struct trec;
+struct nsp_remote;
 
 struct tev { /* one successful setns/unshare */
 	int call;
@@ -53,7 +54,7 @@ struct tproc { /* one process (thread group) */
 	pid_t tgid;
 	int reported;  /* its one report is written */
 	int traced;    /* 0 for our own child until it execs the command */
-	void *unw;     /* remote unwinder state (trace_unwind.c) */
+	struct nsp_remote *unw; /* its stacks (tools/common/remote.c) */
 	struct tproc *next;
 };
 
@@ -81,8 +82,6 @@ int trace_report(struct tproc *p, enum nsp_trigger trigger, int signo);
 
 void trace_unwind(struct tproc *p, struct trec *t, struct nsp_stack *st, uint32_t max);
 void trace_unwind_forget(struct tproc *p); /* after exec or exit */
-/* Leading frames of syscall wrappers (libc, Go's syscall packages). */
-int trace_is_wrapper(const char *function);
 
 /* ---- trace_arch.c: registers */
 

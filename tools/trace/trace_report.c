@@ -8,6 +8,7 @@
 #include "base/proc.h"
 #include "dw/dw.h"
 #include "report/supp.h"
+#include "../common/remote.h"
 #include "trace.h"
 
 #define ARENA_SIZE ((size_t)256 << 20)
@@ -65,7 +66,7 @@ static void trim(struct nsp_stack *st, struct nsp_sym *s)
 	while (drop + 1 < st->depth) {
 		struct nsp_frame f;
 		nsp_sym_frame(s, st->ip[drop], &f);
-		if (!trace_is_wrapper(f.function))
+		if (!nsp_is_syscall_wrapper(f.function))
 			break;
 		drop++;
 	}
