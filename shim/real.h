@@ -7,6 +7,7 @@
 
 #include "base/nstype.h"
 #include "base/proc.h"
+#include "base/watch.h"
 #include "rt/emit.h"
 #include "rt/registry.h"
 #include "rt/rt.h"

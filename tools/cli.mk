@@ -14,8 +14,8 @@ $(BUILD)/libdir.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' > $@
 
-$(BUILD)/namspill: $(CLI_OBJ) $(BUILD)/libnsp.a
-	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) -ldl -lpthread
+$(BUILD)/namspill: $(CLI_OBJ) $(COMMON_OBJ) $(BUILD)/libnsp.a
+	$(CC) -o $@ $(CLI_OBJ) $(COMMON_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) -ldw -lelf -ldl -lpthread
 
 all: $(BUILD)/namspill
 

@@ -18,7 +18,7 @@
 	 NSP_SIGBIT(SIGFPE) | NSP_SIGBIT(SIGSEGV) | NSP_SIGBIT(SIGTERM) |            \
 	 NSP_SIGBIT(SIGXCPU) | NSP_SIGBIT(SIGXFSZ) | NSP_SIGBIT(SIGSYS))
 
-enum kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_FORMAT, OPT_SIGSET, OPT_SIGNAL };
+enum kind { OPT_STR, OPT_INT, OPT_BOOL, OPT_FORMAT, OPT_SIGSET, OPT_SIGNAL, OPT_KEY };
 
 static const struct opt {
 	const char *name;
@@ -58,6 +58,9 @@ static const struct opt {
 	{ "start_marker", OPT_BOOL, offsetof(struct nsp_options, start_marker), 0, 1, 0,
 	  "with log_path: create PATH.<pid>.start at start-up, removed when the "
 	  "report is written (shows processes that ended without one)" },
+	{ "watch", OPT_KEY, offsetof(struct nsp_options, watch), 0, 0, 0,
+	  "set by namspill: the key of the supervisor the process reports to (instead of "
+	  "files); 0: none" },
 };
 
 void nsp_options_defaults(struct nsp_options *o)
@@ -65,7 +68,7 @@ void nsp_options_defaults(struct nsp_options *o)
 	memset(o, 0, sizeof(*o));
 	for (size_t i = 0; i < NSP_ARRAY_LEN(table); i++) {
 		char *field = (char *)o + table[i].off;
-		if (table[i].kind == OPT_SIGSET)
+		if (table[i].kind == OPT_SIGSET || table[i].kind == OPT_KEY)
 			*(uint64_t *)(void *)field = table[i].dflt;
 		else if (table[i].kind != OPT_STR)
 			*(int *)field = (int)table[i].dflt;
@@ -134,6 +137,14 @@ static int set(struct nsp_options *o, const struct opt *d, const char *v, size_t
 		return 0;
 	case OPT_SIGSET:
 		return parse_sigset(v, n, (uint64_t *)(void *)field);
+	case OPT_KEY: {
+		const char *p = v;
+		uint64_t key;
+		if (nsp_parse_hex(&p, v + n, &key) <= 0 || p != v + n)
+			return -1;
+		*(uint64_t *)(void *)field = key;
+		return 0;
+	}
 	case OPT_SIGNAL:
 		if ((n == 1 && *v == '0') || (n == 4 && !memcmp(v, "none", 4)))
 			x = 0;
@@ -282,6 +293,8 @@ static const char *value_str(const struct opt *d, const struct nsp_options *o,
 		print_sigset(tmp, *(const uint64_t *)(const void *)field);
 	else if (d->kind == OPT_SIGNAL)
 		print_signal(tmp, *(const int *)field);
+	else if (d->kind == OPT_KEY)
+		nsp_out_hex(tmp, *(const uint64_t *)(const void *)field);
 	else
 		nsp_out_i64(tmp, *(const int *)field);
 	nsp_out_mem(tmp, "", 1);

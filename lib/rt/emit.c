@@ -12,6 +12,7 @@
 #include "base/anchor.h"
 #include "base/fmt.h"
 #include "base/proc.h"
+#include "base/watch.h"
 #include "dw/dw.h"
 #include "report/supp.h"
 #include "rt/collect.h"
@@ -19,6 +20,7 @@
 #include "rt/symext.h"
 
 #define ARENA_SIZE ((size_t)256 << 20)
+#define HANDED_MAX ((size_t)256 << 20) /* the JSON text handed over, at most */
 
 static _Atomic uint64_t requests; /* (pid << 32) | reports requested */
 
@@ -178,6 +180,48 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 	return 0;
 }
 
+struct mem {
+	char *buf;
+	size_t len, cap;
+	int full;
+};
+
+static void to_mem(void *ctx, const char *s, size_t n)
+{
+	struct mem *m = ctx;
+
+	if (n > m->cap - m->len) {
+		m->full = 1;
+		n = m->cap - m->len;
+	}
+	memcpy(m->buf + m->len, s, n);
+	m->len += n;
+}
+
+/* Under namspill's supervisor: the report, as JSON, handed to it through
+ * the watch call (lib/base/watch.h); it reads it from our memory while we
+ * wait.  Only a report with spills is handed over: for everything else
+ * the supervisor's own look at the process at its end says as much.  Not
+ * handed over (the supervisor is gone), it is dropped: under namspill
+ * nothing goes into the program's own output. */
+static void hand_over(const struct nsp_report *r, struct nsp_sym *s)
+{
+	struct mem m = { NULL, 0, 0, 0 };
+	struct nsp_arena text; /* its own: naming frames still allocates */
+	struct nsp_out o;
+
+	if (!r->nspills || nsp_arena_init(&text, HANDED_MAX) ||
+	    !(m.buf = nsp_arena_rest(&text, &m.cap)))
+		return;
+	nsp_out_init_sink(&o, to_mem, &m);
+	nsp_write_json(&o, r, s);
+	nsp_out_flush(&o);
+	if (!m.full)
+		nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_REPORT, (long)m.buf, (long)m.len,
+				  nsp_opt.watch);
+	nsp_arena_fini(&text);
+}
+
 static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
 	if (!nsp_opt.log_path[0] || write_log(r, s, request)) {
@@ -261,7 +305,10 @@ int nsp_self_report(enum nsp_trigger trigger, int signo)
 	s = symbolizer(&a, &r, async, early);
 	clock_gettime(CLOCK_MONOTONIC, &t[2]);
 	n = r.proc_err ? r.proc_err : (int)nsp_report_suppress(&r, s, &nsp_rules);
-	emit_report(&r, s, request);
+	if (nsp_opt.watch && !request)
+		hand_over(&r, s);
+	else
+		emit_report(&r, s, request);
 	clock_gettime(CLOCK_MONOTONIC, &t[3]);
 	if (nsp_opt.verbosity >= 2) {
 		if (nsp_symext_outcome(early))

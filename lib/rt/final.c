@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "rt/emit.h"
+#include "rt/registry.h"
 #include "rt/rt.h"
 #include "rt/signals.h"
 
@@ -89,6 +90,10 @@ static int status_rule(int status)
  * unless a clean report was asked for (a log file, verbosity). */
 static int nothing_to_say(void)
 {
+	/* Under namspill's supervisor, which looks at every process as it
+	 * ends, a report only adds the causes: none if no call was recorded. */
+	if (nsp_opt.watch)
+		return !nsp_threaded() || !nsp_pool_high(&nsp_events);
 	return !nsp_threaded() && nsp_opt.verbosity == 0 && !nsp_opt.log_path[0];
 }
 

@@ -17,6 +17,7 @@
 #include "base/signame.h"
 #include "report/report.h"
 #include "report/supp.h"
+#include "base/suppress.h"
 
 /* Exit statuses of namspill itself (the command's own otherwise). */
 #define CLI_FAILED 125   /* bad usage, or namspill could not do its part */
@@ -32,10 +33,14 @@ struct cli {
 	char **cmd;           /* the command and its arguments */
 	const char *json, *junit, *keep_logs, *options, *suppressions;
 	int exitcode;         /* when a spill is found and the command succeeded */
-	int quiet, trace;
+	int quiet, trace, no_watch;
 	/* Set while running. */
-	char dir[256];        /* private report directory */
+	char dir[256];        /* private report directory (files mode) */
 	int traced;           /* ran under namspill-trace */
+	struct watch *watch;  /* the supervisor (watch mode, the default) */
+	uint64_t key;         /* its watch key; 0: not watched */
+	int sock[2];          /* the listener's way from the command to us */
+	struct nsp_supp rules; /* the suppressions, applied by the supervisor */
 	int status;           /* the command's wait status */
 	int exit;             /* what namspill exits with */
 };
@@ -63,13 +68,29 @@ enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **w
 /* ---- env.c: the environment of the command */
 /* NAMSPILL_OPTIONS for the tree: inherited and --options entries checked
  * (a bad --options entry is an error), the report directory forced. */
-int cli_make_options(struct cli *c, char *out, size_t cap);
+struct nsp_supp;
+int cli_make_options(struct cli *c, char *out, size_t cap, struct nsp_supp *rules);
+/* The suppressions file checked (bad lines reported once) into rules: 0,
+ * or -1 after saying why. */
+struct nsp_supp;
+int cli_read_suppressions(const char *path, struct nsp_supp *rules);
 int cli_add_preload(const char *lib);
 
 /* ---- run.c: the command tree */
+/* What a mode adds to running the command: child() in the command's
+ * process before it execs (0, or a negative errno that fails it);
+ * parent() in namspill once the child exists, before namspill adopts
+ * orphans (0, or -1 after saying why); reaped() for each orphan of the
+ * tree namspill reaps.  Any may be NULL. */
+struct run_setup {
+	int (*child)(void *ctx);
+	int (*parent)(void *ctx, pid_t child);
+	void (*reaped)(void *ctx, pid_t pid, int status);
+	void *ctx;
+};
 /* Runs argv (the command, or the tracer and the command) and waits; the
  * wait status, or -1 with *code set when it could not be started. */
-int cli_run(char **argv, int traced, int *code);
+int cli_run(char **argv, int traced, const struct run_setup *setup, int *code);
 
 /* ---- tree.c */
 /* Sends sig to every process below us except skip; returns how many. */
@@ -106,6 +127,8 @@ struct proc {
 	const struct jv *argv;
 	char *cmdline;        /* argv as one line for people */
 	int running;          /* still running when the command ended */
+	char *why;            /* no report: why, where known (the supervisor) */
+	int unprivileged;     /* a set-user-ID program that ran without its privileges */
 	size_t spills, suppressed;
 };
 struct procs {
@@ -116,10 +139,18 @@ struct procs {
 	size_t single;        /* ended without a report, never had a thread */
 };
 int cli_read_logs(const char *dir, struct procs *ps);
+/* A report's JSON text (malloc'd, taken) as p's; where: for messages. */
+void cli_take_report(struct proc *p, char *raw, size_t len, const char *where);
+/* A command line (NUL-separated) as p's argv and cmdline. */
+void cli_proc_argv(struct proc *p, const char *argv, size_t len);
+/* Marks the spills of p's report that rules suppress, and recounts. */
+struct nsp_supp;
+void cli_suppress(struct proc *p, const struct nsp_supp *rules);
 void cli_free_logs(struct procs *ps);
-int cli_keep_logs(const char *dir, const char *to);
+int cli_keep_logs(const struct procs *ps, const char *to);
 
 /* ---- stack.c: stacks and causes from JSON, for people */
+void cli_to_file(void *f, const char *s, size_t n); /* an nsp_out sink */
 void cli_print_stack(FILE *f, const struct jv *stack);
 /* "leaky_worker (t.c:42)" for frame 0 of a stack. */
 void cli_culprit(char *buf, size_t cap, const struct jv *stack);

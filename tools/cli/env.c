@@ -22,6 +22,20 @@ static void warn_arg(const char *msg, const char *key, const char *val)
 	bad_entries++;
 }
 
+int cli_read_suppressions(const char *path, struct nsp_supp *rules)
+{
+	int e;
+
+	if (!path || !*path)
+		return 0;
+	if ((e = nsp_supp_read(rules, path))) {
+		cli_err("cannot read suppressions file %s: %s", path,
+			e == -EFBIG ? "larger than 1 MiB" : strerror(-e));
+		return -1;
+	}
+	return 0;
+}
+
 /* The suppressions file checked once here (bad lines reported once, not
  * by every process) and copied clean into the report directory; its path
  * in out, "" for none. */
@@ -29,15 +43,12 @@ static int prepare_suppressions(struct cli *c, const char *path, char *out, size
 {
 	struct nsp_supp *set;
 	FILE *f;
-	int e;
 
 	out[0] = 0;
 	if (!path || !*path)
 		return 0;
 	set = cli_alloc(sizeof(*set));
-	if ((e = nsp_supp_read(set, path))) {
-		cli_err("cannot read suppressions file %s: %s", path,
-			e == -EFBIG ? "larger than 1 MiB" : strerror(-e));
+	if (cli_read_suppressions(path, set)) {
 		free(set);
 		return -1;
 	}
@@ -58,7 +69,7 @@ static int prepare_suppressions(struct cli *c, const char *path, char *out, size
 /* Inherited entries first, then ours: processes keep their own exit
  * status (only the wrapper's verdict fails a run, so `make` does not stop
  * half-way on a status 66), unless --options asks for exitcode itself. */
-int cli_make_options(struct cli *c, char *out, size_t cap)
+int cli_make_options(struct cli *c, char *out, size_t cap, struct nsp_supp *rules)
 {
 	struct nsp_options o, u;
 	char supp[NSP_MAX_PATH];
@@ -76,13 +87,23 @@ int cli_make_options(struct cli *c, char *out, size_t cap)
 	nsp_options_parse(&o, c->options, warn_arg);
 	if (bad_entries)
 		return -1;
-	if (prepare_suppressions(c, c->suppressions ? c->suppressions : o.suppressions,
-				     supp, sizeof(supp)))
-		return -1;
-	snprintf(o.suppressions, sizeof(o.suppressions), "%s", supp);
-	snprintf(o.log_path, sizeof(o.log_path), "%s/r", c->dir);
-	o.json = 1;
-	o.start_marker = !c->traced;
+	if (c->key) {
+		/* Watched: reports go to the supervisor, which applies the
+		 * suppressions to every process alike. */
+		if (cli_read_suppressions(c->suppressions ? c->suppressions : o.suppressions,
+					  rules))
+			return -1;
+		o.suppressions[0] = 0;
+		o.watch = c->key;
+	} else {
+		if (prepare_suppressions(c, c->suppressions ? c->suppressions : o.suppressions,
+					 supp, sizeof(supp)))
+			return -1;
+		snprintf(o.suppressions, sizeof(o.suppressions), "%s", supp);
+		snprintf(o.log_path, sizeof(o.log_path), "%s/r", c->dir);
+		o.json = 1;
+		o.start_marker = !c->traced;
+	}
 	if (nsp_options_format(&o, out, cap)) {
 		cli_err("NAMSPILL_OPTIONS would be too long, or a value holds both ' and \"");
 		return -1;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/suppress.h"
 #include "cli.h"
 
 static struct proc *proc_of(struct procs *ps, pid_t pid, size_t *cap)
@@ -70,20 +71,11 @@ static char *join(const struct jv *argv)
 	return s;
 }
 
-static void take_report(struct proc *p, char *raw, size_t len, const char *path)
+static void count_spills(struct proc *p)
 {
-	const char *err = NULL;
-	const struct jv *spills;
+	const struct jv *spills = json_get(p->rep, "spills");
 
-	p->raw = raw;
-	p->rep = json_parse(raw, len, &err);
-	if (!p->rep) {
-		cli_err("warning: %s is not a whole JSON report (%s)", path, err);
-		free(raw);
-		p->raw = NULL;
-		return;
-	}
-	spills = json_get(p->rep, "spills");
+	p->spills = p->suppressed = 0;
 	for (size_t i = 0; spills && spills->t == J_ARR && i < spills->n; i++) {
 		const struct jv *s = json_get(&spills->v[i], "suppressed");
 		if (s && s->t == J_BOOL && s->b)
@@ -91,6 +83,72 @@ static void take_report(struct proc *p, char *raw, size_t len, const char *path)
 		else
 			p->spills++;
 	}
+}
+
+void cli_take_report(struct proc *p, char *raw, size_t len, const char *where)
+{
+	const char *err = NULL;
+
+	p->raw = raw;
+	p->rep = json_parse(raw, len, &err);
+	if (!p->rep) {
+		cli_err("warning: %s is not a whole JSON report (%s)", where, err);
+		free(raw);
+		p->raw = NULL;
+		return;
+	}
+	p->argv = json_get(p->rep, "argv");
+	p->cmdline = join(p->argv && p->argv->t == J_ARR ? p->argv : NULL);
+	count_spills(p);
+}
+
+void cli_proc_argv(struct proc *p, const char *argv, size_t len)
+{
+	struct jv *a = cli_alloc(sizeof(*a));
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i += strlen(argv + i) + 1)
+		n++;
+	a->t = J_ARR;
+	a->v = cli_alloc((n ? n : 1) * sizeof(*a->v));
+	for (size_t i = 0; i < len; i += strlen(argv + i) + 1) {
+		a->v[a->n].t = J_STR;
+		a->v[a->n++].str = cli_strdup(argv + i);
+	}
+	json_free(p->mark);
+	p->mark = a; /* owned there, as a start marker's argv would be */
+	p->argv = a;
+	free(p->cmdline);
+	p->cmdline = join(a);
+}
+
+static int frames_match(const struct jv *stack, const struct nsp_supp *rules)
+{
+	for (size_t i = 0; stack && stack->t == J_ARR && i < stack->n; i++)
+		if (nsp_supp_match(rules, NSP_SUPP_SPILL, json_str(&stack->v[i], "function")) ||
+		    nsp_supp_match(rules, NSP_SUPP_MODULE, json_str(&stack->v[i], "module")))
+			return 1;
+	return 0;
+}
+
+void cli_suppress(struct proc *p, const struct nsp_supp *rules)
+{
+	const struct jv *spills = json_get(p->rep, "spills");
+
+	if (!rules->n)
+		return;
+	for (size_t i = 0; spills && spills->t == J_ARR && i < spills->n; i++) {
+		const struct jv *s = &spills->v[i];
+		const struct jv *cause = json_get(s, "cause");
+		const struct jv *st = cause && cause->t == J_OBJ ? json_get(cause, "stack") :
+				      json_get(json_get(s, "creation"), "stack");
+		struct jv *sup = (struct jv *)json_get(s, "suppressed");
+		if (sup && frames_match(st, rules)) {
+			sup->t = J_BOOL;
+			sup->b = 1;
+		}
+	}
+	count_spills(p);
 }
 
 static void take_marker(struct proc *p, char *raw, size_t len, int kind)
@@ -141,15 +199,17 @@ int cli_read_logs(const char *dir, struct procs *ps)
 		if (kind != REPORT)
 			take_marker(p, raw, len, kind);
 		else
-			take_report(p, raw, len, path);
+			cli_take_report(p, raw, len, path);
 	}
 	closedir(d);
 	if (ps->n) /* no report at all: p is NULL, which qsort may not get */
 		qsort(ps->p, ps->n, sizeof(ps->p[0]), by_pid);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct proc *p = &ps->p[i];
-		p->argv = json_get(p->rep ? p->rep : p->mark, "argv");
-		p->cmdline = join(p->argv && p->argv->t == J_ARR ? p->argv : NULL);
+		if (!p->rep) {
+			p->argv = json_get(p->mark, "argv");
+			p->cmdline = join(p->argv && p->argv->t == J_ARR ? p->argv : NULL);
+		}
 		if (!p->rep) {
 			p->running = cli_alive(p->pid);
 			if (p->threaded || p->running)
@@ -173,53 +233,32 @@ void cli_free_logs(struct procs *ps)
 		json_free(ps->p[i].mark);
 		free(ps->p[i].raw);
 		free(ps->p[i].cmdline);
+		free(ps->p[i].why);
 	}
 	free(ps->p);
 	memset(ps, 0, sizeof(*ps));
 }
 
-static int copy(const char *from, const char *to)
+int cli_keep_logs(const struct procs *ps, const char *to)
 {
-	size_t len;
-	char *s = cli_slurp(from, &len);
-	FILE *f;
-	int r;
-
-	if (!s)
-		return -1;
-	f = fopen(to, "we");
-	r = !f || fwrite(s, 1, len, f) != len;
-	if (f && fclose(f))
-		r = 1;
-	free(s);
-	return r ? -1 : 0;
-}
-
-int cli_keep_logs(const char *dir, const char *to)
-{
-	DIR *d;
-	struct dirent *e;
-	int bad = 0;
-
 	if (mkdir(to, 0777) && errno != EEXIST) {
 		cli_err("--keep-logs: cannot create %s: %s", to, strerror(errno));
 		return -1;
 	}
-	if (!(d = opendir(dir)))
-		return -1;
-	while ((e = readdir(d))) {
-		char a[CLI_PATH], b[CLI_PATH];
-		int kind;
-		if (!name_pid(e->d_name, &kind))
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct proc *p = &ps->p[i];
+		char path[CLI_PATH];
+		FILE *f;
+		int bad;
+		if (!p->raw)
 			continue;
-		snprintf(a, sizeof(a), "%s/%s", dir, e->d_name);
-		snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
-		if (copy(a, b)) {
-			cli_err("--keep-logs: cannot write %s: %s", b, strerror(errno));
-			bad = 1;
-			break;
+		snprintf(path, sizeof(path), "%s/r.%d", to, (int)p->pid);
+		f = fopen(path, "we");
+		bad = !f || fwrite(p->raw, 1, strlen(p->raw), f) != strlen(p->raw);
+		if ((f && fclose(f)) || bad) {
+			cli_err("--keep-logs: cannot write %s: %s", path, strerror(errno));
+			return -1;
 		}
 	}
-	closedir(d);
-	return bad ? -1 : 0;
+	return 0;
 }

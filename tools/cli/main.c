@@ -1,9 +1,14 @@
 /* namspill [OPTIONS] [--] COMMAND [ARGS...]   (see cli_usage)
  * namspill ps [--json] [--stacks] PID...
  *
- * Runs the command tree with the shim preloaded (or under the tracer) and
- * every report written into a private directory, then judges the whole
- * tree: one summary, one exit status, optional JSON and JUnit files. */
+ * Runs the command tree and judges all of it: one summary, one exit
+ * status, optional JSON and JUnit files.  Three ways to see the tree:
+ *   watch (the default): the shim preloaded, and the supervisor of
+ *     watch.c seeing every process at its end, whatever it is;
+ *   files (--no-watch, or where a seccomp listener cannot be had): the
+ *     shim alone, each process writing its report into a private
+ *     directory, a static or setuid command under the tracer;
+ *   trace (--trace): everything under the ptrace tracer. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include "base/suppress.h"
 #include "cli.h"
+#include "watch.h"
 
 static int make_dir(struct cli *c)
 {
@@ -47,7 +57,37 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-/* Preload, or the tracer when the preload cannot reach the command. */
+/* Whether a seccomp filter with a listener can be had here: tried in a
+ * child that ends at once, so namspill itself stays unfiltered. */
+static int can_watch(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* The listener is closed before the end: a process that holds
+		 * its own would wait for itself at exit_group. */
+		int s[2], fd = -1;
+		int bad = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) ||
+			  watch_child_setup(s[1], 1) || (fd = watch_recv_fd(s[0])) < 0;
+		close(fd);
+		_exit(bad);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+}
+
+static uint64_t new_key(void)
+{
+	uint64_t k = 0;
+
+	while (!k && getrandom(&k, sizeof(k), 0) != (ssize_t)sizeof(k))
+		;
+	return k | 1; /* never 0: that is "not watched" */
+}
+
+/* Watched, files with the preload, or the tracer when the preload cannot
+ * reach the command in files mode. */
 static int choose_mode(struct cli *c, const char **tracer)
 {
 	char path[CLI_PATH];
@@ -57,6 +97,16 @@ static int choose_mode(struct cli *c, const char **tracer)
 	if (r == CLI_REACH_FOREIGN) {
 		cli_err("%s is %s: neither the preload nor the tracer can follow it", path, why);
 		return -1;
+	}
+	if (!c->trace && !c->no_watch) {
+		if (can_watch()) {
+			c->key = new_key();
+			return 0;
+		}
+		if (!c->quiet)
+			cli_err("warning: no seccomp listener here (%s): only processes the preload "
+				"reaches are judged (static and Go programs are not; see --trace)",
+				strerror(errno));
 	}
 	if (!c->trace && r == CLI_REACH_OK)
 		return 0;
@@ -75,7 +125,7 @@ static int prepare(struct cli *c, const char **tracer)
 	const char *lib = NULL;
 
 	if (choose_mode(c, tracer) || (!c->traced && !(lib = cli_find_library())) ||
-	    make_dir(c) || cli_make_options(c, opts, sizeof(opts)))
+	    (!c->key && make_dir(c)) || cli_make_options(c, opts, sizeof(opts), &c->rules))
 		return -1;
 	if (setenv("NAMSPILL_OPTIONS", opts, 1) || (lib && cli_add_preload(lib)))
 		return -1;
@@ -111,12 +161,14 @@ static int report(struct cli *c)
 	struct procs ps;
 	int failed = 0, spilled;
 
-	if (cli_read_logs(c->dir, &ps))
+	if (c->watch)
+		watch_finish(c->watch, &ps);
+	else if (cli_read_logs(c->dir, &ps))
 		return CLI_FAILED;
 	c->exit = verdict(c, &ps);
 	spilled = ps.spills > 0;
 	cli_summary(stderr, c, &ps);
-	if (c->keep_logs && cli_keep_logs(c->dir, c->keep_logs))
+	if (c->keep_logs && cli_keep_logs(&ps, c->keep_logs))
 		failed = 1;
 	if (c->junit && cli_write_junit(c->junit, c, &ps))
 		failed = 1;
@@ -130,18 +182,47 @@ static int report(struct cli *c)
 	return c->exit;
 }
 
+/* Watch mode's part in running the command (run.c). */
+static int watch_child(void *ctx)
+{
+	const struct cli *c = ctx;
+
+	return watch_child_setup(c->sock[1], c->key);
+}
+
+static int watch_parent(void *ctx, pid_t child)
+{
+	struct cli *c = ctx;
+
+	close(c->sock[1]);
+	c->watch = watch_start(c->sock[0], c->key, c->quiet, &c->rules);
+	close(c->sock[0]);
+	if (c->watch)
+		watch_root(c->watch, child);
+	return c->watch ? 0 : -1;
+}
+
+static void watch_reaped_cb(void *ctx, pid_t pid, int status)
+{
+	struct cli *c = ctx;
+
+	watch_reaped(c->watch, pid, status);
+}
+
 static int run(struct cli *c)
 {
+	struct run_setup watch = { watch_child, watch_parent, watch_reaped_cb, c };
 	const char *tracer = NULL;
 	char **argv;
 	int code, rc;
 
-	if (prepare(c, &tracer)) {
+	if (prepare(c, &tracer) ||
+	    (c->key && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock))) {
 		remove_dir(c->dir);
 		return CLI_FAILED;
 	}
 	argv = c->traced ? tracer_argv(tracer, c->cmd) : c->cmd;
-	c->status = cli_run(argv, c->traced, &code);
+	c->status = cli_run(argv, c->traced, c->key ? &watch : NULL, &code);
 	rc = c->status < 0 ? code : report(c);
 	remove_dir(c->dir);
 	if (argv != c->cmd)

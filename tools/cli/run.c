@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,13 +29,23 @@ static void watched(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
-static void start(char **argv, pid_t parent, const sigset_t *mask, int err)
+static void start(char **argv, pid_t parent, const sigset_t *mask, int err, int go,
+		  const struct run_setup *setup)
 {
+	char c;
 	int e;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(CLI_FAILED); /* we are already gone */
+	if (setup && setup->child && (e = setup->child(setup->ctx))) {
+		fprintf(stderr, "namspill: cannot watch the tree: %s\n", strerror(-e));
+		_exit(CLI_FAILED);
+	}
+	/* Until namspill is ready for the tree. */
+	while (read(go, &c, 1) < 0 && errno == EINTR)
+		;
+	close(go);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	e = errno;
@@ -43,17 +54,21 @@ static void start(char **argv, pid_t parent, const sigset_t *mask, int err)
 	_exit(e == ENOENT ? CLI_NOTFOUND : CLI_NOEXEC);
 }
 
-/* Reaps what has ended; 1 once the command has. */
-static int reap(pid_t child, int *status)
+/* Reaps what has ended; 1 once the command has.  Others are orphans of
+ * the tree we adopted: their end is told to the setup. */
+static int reap(pid_t child, int *status, const struct run_setup *setup)
 {
 	int st, done = 0;
 	pid_t p;
 
-	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (p == child) {
 			*status = st;
 			done = 1;
+		} else if (setup && setup->reaped) {
+			setup->reaped(setup->ctx, p, st);
 		}
+	}
 	return done;
 }
 
@@ -95,19 +110,18 @@ static void settle(int sig, const sigset_t *set)
 		;
 }
 
-int cli_run(char **argv, int traced, int *code)
+int cli_run(char **argv, int traced, const struct run_setup *setup, int *code)
 {
 	sigset_t set, old;
 	pid_t child, parent = getpid();
-	int pipefd[2], e = 0, status = 0, forwarded = 0;
+	int pipefd[2], go[2], e = 0, status = 0, forwarded = 0;
 	siginfo_t si;
 
 	watched(&set);
 	signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would reap for us */
 	sigprocmask(SIG_BLOCK, &set, &old);
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	*code = CLI_FAILED;
-	if (pipe2(pipefd, O_CLOEXEC)) {
+	if (pipe2(pipefd, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
 		cli_err("pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -118,9 +132,20 @@ int cli_run(char **argv, int traced, int *code)
 	}
 	if (child == 0) {
 		close(pipefd[0]);
-		start(argv, parent, &old, pipefd[1]);
+		close(go[1]);
+		start(argv, parent, &old, pipefd[1], go[0], setup);
 	}
 	close(pipefd[1]);
+	close(go[0]);
+	/* What the setup starts (the keeper) must not be ours to wait for:
+	 * it is started before we adopt orphans. */
+	if (setup && setup->parent && setup->parent(setup->ctx, child)) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return -1;
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	close(go[1]); /* the command may go */
 	if (read(pipefd[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
 		close(pipefd[0]);
 		waitpid(child, NULL, 0);
@@ -130,7 +155,7 @@ int cli_run(char **argv, int traced, int *code)
 	}
 	close(pipefd[0]);
 	for (;;) {
-		if (reap(child, &status))
+		if (reap(child, &status, setup))
 			break;
 		if (sigwaitinfo(&set, &si) < 0 || si.si_signo == SIGCHLD)
 			continue;

@@ -14,7 +14,7 @@ static unsigned long long num(const struct jv *o, const char *key)
 	return v && v->t == J_NUM && v->num > 0 ? (unsigned long long)v->num : 0;
 }
 
-static void to_file(void *f, const char *s, size_t n)
+void cli_to_file(void *f, const char *s, size_t n)
 {
 	fwrite(s, 1, n, f);
 }
@@ -23,7 +23,7 @@ void cli_print_stack(FILE *f, const struct jv *stack)
 {
 	struct nsp_out o;
 
-	nsp_out_init_sink(&o, to_file, f);
+	nsp_out_init_sink(&o, cli_to_file, f);
 	if (!stack || stack->t != J_ARR || !stack->n)
 		nsp_text_no_stack(&o);
 	for (size_t i = 0; stack && stack->t == J_ARR && i < stack->n; i++) {

@@ -21,6 +21,7 @@
 #include "base/fmt.h"
 #include "base/proc.h"
 #include "dw/go.h"
+#include "report/sym.h"
 #include "remote.h"
 
 #define MAX_EXEC 512
@@ -171,7 +172,7 @@ static void read_top(uintptr_t sp)
 
 static int top_word(uintptr_t addr, uintptr_t *v)
 {
-	if (addr < top.lo || addr + sizeof(*v) > top.lo + top.len)
+	if (addr < top.lo || top.len < sizeof(*v) || addr - top.lo > top.len - sizeof(*v))
 		return -1;
 	memcpy(v, top.buf + (addr - top.lo), sizeof(*v));
 	return 0;
@@ -423,4 +424,38 @@ int nsp_is_syscall_wrapper(const char *function)
 		if (!strncmp(function, wrapper_prefixes[i], strlen(wrapper_prefixes[i])))
 			return 1;
 	return 0;
+}
+
+/* Frame 0 is the caller of setns/unshare, as in the preload mode: drop
+ * the libc or Go syscall wrappers the stack was taken in. */
+static void trim(struct nsp_stack *st, struct nsp_sym *s)
+{
+	uint32_t drop = 0;
+
+	while (drop + 1 < st->depth) {
+		struct nsp_frame f;
+		nsp_sym_frame(s, st->ip[drop], &f);
+		if (!nsp_is_syscall_wrapper(f.function))
+			break;
+		drop++;
+	}
+	memmove(st->ip, st->ip + drop, (st->depth - drop) * sizeof(st->ip[0]));
+	st->depth -= drop;
+}
+
+/* The stacks are the arena's own copies, so trimming them is safe. */
+static void trim_spill(struct nsp_spill *sp, struct nsp_sym *s)
+{
+	if (sp->cause)
+		trim(&((struct nsp_cause *)sp->cause)->stack, s);
+	if (sp->creation)
+		trim(&((struct nsp_hop *)sp->creation)->stack, s);
+	for (size_t k = 0; k < sp->nhops; k++)
+		trim(&((struct nsp_hop *)sp->hops)[k].stack, s);
+}
+
+void nsp_trim_wrappers(struct nsp_report *r, struct nsp_sym *s)
+{
+	for (size_t i = 0; i < r->nspills; i++)
+		trim_spill(&r->spills[i], s);
 }

@@ -33,5 +33,9 @@ int nsp_remote_syscall_regs(pid_t pid, pid_t tid, struct nsp_regs *regs);
 /* Whether a function is a system call wrapper (libc's, Go's syscall
  * packages) to drop from the top of a stack, as the shim drops its own. */
 int nsp_is_syscall_wrapper(const char *function);
+/* Drops them from the top of every stack of r (the arena's own copies),
+ * so frame 0 is the program's call; names from s. */
+struct nsp_sym;
+void nsp_trim_wrappers(struct nsp_report *r, struct nsp_sym *s);
 
 #endif

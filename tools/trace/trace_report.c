@@ -57,34 +57,6 @@ static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_e
 	return 0;
 }
 
-/* Frame 0 is the caller of setns/unshare, as in the preload mode: drop
- * the libc or Go syscall wrappers the stack was taken in. */
-static void trim(struct nsp_stack *st, struct nsp_sym *s)
-{
-	uint32_t drop = 0;
-
-	while (drop + 1 < st->depth) {
-		struct nsp_frame f;
-		nsp_sym_frame(s, st->ip[drop], &f);
-		if (!nsp_is_syscall_wrapper(f.function))
-			break;
-		drop++;
-	}
-	memmove(st->ip, st->ip + drop, (st->depth - drop) * sizeof(st->ip[0]));
-	st->depth -= drop;
-}
-
-/* The stacks are the arena's own copies, so trimming them is safe. */
-static void trim_spill(struct nsp_spill *sp, struct nsp_sym *s)
-{
-	if (sp->cause)
-		trim(&((struct nsp_cause *)sp->cause)->stack, s);
-	if (sp->creation)
-		trim(&((struct nsp_hop *)sp->creation)->stack, s);
-	for (size_t k = 0; k < sp->nhops; k++)
-		trim(&((struct nsp_hop *)sp->hops)[k].stack, s);
-}
-
 /* Where the options say, or stderr when the file cannot be written (or
  * there is no log_path) and there is something to say. */
 static void deliver(const struct nsp_report *r, struct nsp_sym *s)
@@ -125,8 +97,7 @@ int trace_report(struct tproc *p, enum nsp_trigger trigger, int signo)
 	nsp_report_explain(&r, &src, &a);
 	n = r.proc_err ? -1 : (int)r.nspills;
 	s = n > 0 ? nsp_sym_open_dw(&a, p->tgid) : nsp_sym_open_pid(&a, p->tgid);
-	for (size_t i = 0; i < r.nspills; i++)
-		trim_spill(&r.spills[i], s);
+	nsp_trim_wrappers(&r, s);
 	if (n > 0)
 		n = (int)nsp_report_suppress(&r, s, &trace_rules); /* on the stacks as shown */
 	deliver(&r, s);

@@ -1,0 +1,144 @@
+/* The supervisor's seccomp filter, installed by the command's process
+ * just before it execs, and its listener handed to namspill.
+ *
+ * Stops (SECCOMP_RET_USER_NOTIF), on x86_64 and on the i386 entry (which
+ * a 64-bit process may use too, with numbers of its own): execve,
+ * execveat, exit_group, and setns and unshare; on x86_64 setns and unshare
+ * made with the watch key in the sixth argument register go through (the
+ * shim records those itself), and getpid with the key is the watch call.
+ * Everything else is allowed at once.
+ *
+ * Without CAP_SYS_ADMIN a filter needs no_new_privs first, under which
+ * set-user-ID programs run without their privileges: the supervisor says
+ * so when such a program is started (watch.c). */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "watch.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/* i386 system call numbers (asm/unistd_32.h). */
+enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP = 252,
+       I386_EXECVEAT = 358 };
+
+#define ARG5_LO (offsetof(struct seccomp_data, args) + 5 * sizeof(uint64_t))
+#define ARG5_HI (ARG5_LO + sizeof(uint32_t))
+
+#define LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+
+static int install(uint64_t key, unsigned flags)
+{
+	uint32_t lo = (uint32_t)key, hi = (uint32_t)(key >> 32);
+	/* Jump offsets count the instructions skipped; the key is compared
+	 * whole, both halves. */
+	struct sock_filter f[] = {
+		/* 0 */ LD(offsetof(struct seccomp_data, arch)),
+		/* 1 */ JEQ(AUDIT_ARCH_X86_64, 1, 0),
+		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JA, 19, 0, 0), /* to 22 */
+		/* 3 */ LD(offsetof(struct seccomp_data, nr)),
+		/* 4 */ JEQ(__NR_execve, 15, 0),      /* 20: stop */
+		/* 5 */ JEQ(__NR_execveat, 14, 0),
+		/* 6 */ JEQ(__NR_exit_group, 13, 0),
+		/* 7 */ JEQ(__NR_setns, 3, 0),        /* 11 */
+		/* 8 */ JEQ(__NR_unshare, 2, 0),
+		/* 9 */ JEQ(__NR_getpid, 6, 0),       /* 16 */
+		/* 10 */ RET(SECCOMP_RET_ALLOW),
+		/* 11 */ LD(ARG5_LO),                 /* setns, unshare: keyed? */
+		/* 12 */ JEQ(lo, 0, 7),               /* 20: stop */
+		/* 13 */ LD(ARG5_HI),
+		/* 14 */ JEQ(hi, 0, 5),               /* 20: stop */
+		/* 15 */ RET(SECCOMP_RET_ALLOW),      /* the shim's own call */
+		/* 16 */ LD(ARG5_LO),                 /* getpid: the watch call? */
+		/* 17 */ JEQ(lo, 0, 3),               /* 21: allow */
+		/* 18 */ LD(ARG5_HI),
+		/* 19 */ JEQ(hi, 0, 1),               /* 21: allow */
+		/* 20 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 21 */ RET(SECCOMP_RET_ALLOW),
+		/* 22 */ JEQ(AUDIT_ARCH_I386, 0, 7),  /* 30: allow */
+		/* 23 */ LD(offsetof(struct seccomp_data, nr)),
+		/* 24 */ JEQ(I386_EXECVE, 4, 0),      /* 29: stop */
+		/* 25 */ JEQ(I386_EXECVEAT, 3, 0),
+		/* 26 */ JEQ(I386_EXIT_GROUP, 2, 0),
+		/* 27 */ JEQ(I386_SETNS, 1, 0),
+		/* 28 */ JEQ(I386_UNSHARE, 0, 1),     /* 30: allow */
+		/* 29 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 30 */ RET(SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* One descriptor over a unix socket. */
+static int send_fd(int sock, int fd)
+{
+	char byte = 0, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	memset(ctl, 0, sizeof(ctl));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+}
+
+int watch_recv_fd(int sock)
+{
+	char byte, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	int fd;
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+int watch_child_setup(int sock, uint64_t key)
+{
+	unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	int fd, e;
+
+	fd = install(key, flags);
+	if (fd == -EINVAL) /* before Linux 5.19: a signal may restart a stop */
+		fd = install(key, flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+	if (fd == -EACCES) {
+		/* No CAP_SYS_ADMIN: only with no_new_privs (see above). */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			return -errno;
+		fd = install(key, flags);
+	}
+	if (fd < 0)
+		return fd;
+	e = send_fd(sock, fd);
+	/* The tree must not hold the listener: a process that does and ends
+	 * would wait for itself. */
+	close(fd);
+	return e;
+}

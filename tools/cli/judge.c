@@ -1,0 +1,138 @@
+/* A process's report made by the supervisor: the scan and explain of
+ * lib/report, with the calls the supervisor saw as the source of causes,
+ * frames named by lib/dw (Go's own table first), the system call wrappers
+ * dropped from the top, the suppressions applied, JSON out. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dw/dw.h"
+#include "report/supp.h"
+#include "watched.h"
+
+#define ARENA ((size_t)256 << 20) /* reserved, paid for as used */
+
+struct source {
+	const struct wproc *p;
+	const struct nsp_report *r;
+};
+
+static const struct wthread *thread_rec(const struct wproc *p, pid_t tid)
+{
+	for (const struct wthread *t = p->threads; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+/* The namespace of kind k that thread tid is in, as the scan found it:
+ * only spilled threads are listed, 0 for the others. */
+static uint64_t spilled_ns(const struct nsp_report *r, pid_t tid, int k)
+{
+	for (size_t i = 0; i < r->nspills; i++)
+		if (r->spills[i].tid == tid && nsp_kind_of_type(r->spills[i].type) == k)
+			return r->spills[i].ns.ino;
+	return 0;
+}
+
+/* Whether e left its thread in namespace ino of kind k: a setns into ino,
+ * or an unshare after which its thread is in ino (as it still is, when e
+ * is the thread's last call that touched k). */
+static int led_to(const struct nsp_report *r, const struct wevent *e, int k, uint64_t ino)
+{
+	if (!(e->kinds & (1u << k)) || !ino)
+		return 0;
+	if (e->target[k])
+		return e->target[k] == ino;
+	return e->before[k] != ino && spilled_ns(r, e->tid, k) == ino;
+}
+
+/* The call that put thread t (NULL: none seen) in ino: its own last
+ * one that did, else one of another thread (a thread born there). */
+static const struct wevent *cause_of(const struct source *s, const struct wthread *t, int k,
+				     uint64_t ino)
+{
+	for (const struct wevent *e = t ? t->events : NULL; e; e = e->next) {
+		if (!(e->kinds & (1u << k)))
+			continue;
+		return led_to(s->r, e, k, ino) ? e : NULL; /* its last switch of k decides */
+	}
+	for (const struct wthread *o = s->p->threads; o; o = o->next)
+		for (const struct wevent *e = o->events; e; e = e->next)
+			if (led_to(s->r, e, k, ino))
+				return e;
+	return NULL;
+}
+
+static int thread_of(const struct nsp_records *src, pid_t tid, struct nsp_rec_thread *out)
+{
+	const struct source *s = src->ctx;
+	const struct wthread *t = thread_rec(s->p, tid);
+
+	memset(out, 0, sizeof(*out));
+	out->tid = tid;
+	out->id = t ? (uintptr_t)t : 0;
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		const struct wevent *e = cause_of(s, t, k, spilled_ns(s->r, tid, k));
+		out->cause[k] = (uintptr_t)e;
+		/* Another thread's call: named as such, not as a creation we
+		 * never saw. */
+		if (e && e->tid != tid)
+			out->id = (uintptr_t)thread_rec(s->p, e->tid);
+	}
+	return 0;
+}
+
+static int thread_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_thread *out)
+{
+	(void)src, (void)id, (void)out;
+	return -ESRCH; /* thread creation is not seen: no creators */
+}
+
+static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_event *out)
+{
+	const struct source *s = src->ctx;
+	const struct wevent *e = (const struct wevent *)(uintptr_t)id;
+
+	out->call = e->call;
+	out->kinds = e->kinds;
+	out->tid = e->tid;
+	out->seq = e->seq;
+	out->owner = (uintptr_t)thread_rec(s->p, e->tid);
+	out->stack = e->stack;
+	return 0;
+}
+
+char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
+		    const struct nsp_supp *rules, size_t *len)
+{
+	struct nsp_arena a;
+	struct nsp_report r;
+	struct source s = { p, &r };
+	struct nsp_records src = { thread_of, thread_at, event_at, &s };
+	struct nsp_sym *sym;
+	struct nsp_out o;
+	char *json = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (nsp_arena_init(&a, ARENA))
+		return NULL;
+	nsp_report_scan(&r, &a, p->pid, via, trigger, 0);
+	nsp_report_explain(&r, &src, &a);
+	sym = r.nspills ? nsp_sym_open_dw(&a, via) : nsp_sym_open_pid(&a, via);
+	nsp_trim_wrappers(&r, sym);
+	nsp_report_suppress(&r, sym, rules);
+	f = open_memstream(&json, &n);
+	if (f) {
+		nsp_out_init_sink(&o, cli_to_file, f);
+		nsp_write_json(&o, &r, sym);
+		nsp_out_flush(&o);
+		fclose(f);
+	}
+	nsp_sym_close(sym);
+	nsp_arena_fini(&a);
+	*len = n;
+	return json;
+}

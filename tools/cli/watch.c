@@ -1,0 +1,620 @@
+/* The supervisor (see watch.h).  Two threads: one only receives the
+ * tree's stops, at once, so that each is protected from signals as soon
+ * as possible (the filter waits killably once a stop is received: before
+ * that, a signal can restart the system call, or make it fail with
+ * EINTR); the other handles them in order and answers.  namspill's main
+ * thread goes on reaping and forwarding signals (run.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/fmt.h"
+#include "base/watch.h"
+#include "report/supp.h"
+#include "watched.h"
+
+#define QUEUE 1024
+#define MAX_REPORT ((size_t)256 << 20) /* a report handed over, at most */
+#define MAX_ARGV 4096
+
+/* i386 system call numbers (filter.c stops these too). */
+enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP = 252,
+       I386_EXECVEAT = 358 };
+
+struct watch {
+	int listener, stop[2];
+	uint64_t key;
+	int quiet;
+	size_t nsize, rsize; /* the kernel's sizes of a stop and of an answer */
+	struct keeper_shared *shared;
+	pthread_t receiver, worker;
+	/* The queue between the two threads. */
+	pthread_mutex_t lock;
+	pthread_cond_t more, drained;
+	char *queue;         /* QUEUE stops of nsize bytes */
+	size_t head, count;
+	int closing, busy;
+	/* What was seen. */
+	struct wproc *procs, *last;
+	pid_t root;
+	uint64_t seq;
+	struct nsp_supp rules;
+	int unprivileged_said;
+};
+
+/* ---- the process table */
+
+static struct wproc *proc_find(struct watch *w, pid_t pid)
+{
+	struct wproc *found = NULL;
+
+	/* The newest entry of a pid: a pid freed by an ended process may be
+	 * reused by another. */
+	for (struct wproc *p = w->procs; p; p = p->next)
+		if (p->pid == pid)
+			found = p;
+	return found;
+}
+
+static struct wproc *proc_new(struct watch *w, pid_t pid)
+{
+	struct wproc *p = cli_alloc(sizeof(*p));
+
+	p->pid = pid;
+	if (w->last)
+		w->last->next = p;
+	else
+		w->procs = p;
+	w->last = p;
+	return p;
+}
+
+/* The entry of a running process, made at first sight. */
+static struct wproc *proc_of(struct watch *w, pid_t pid)
+{
+	struct wproc *p = proc_find(w, pid);
+
+	return p && p->state != W_ENDED ? p : proc_new(w, pid);
+}
+
+static struct wthread *thread_of(struct wproc *p, pid_t tid)
+{
+	struct wthread *t;
+
+	for (t = p->threads; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	t = cli_alloc(sizeof(*t));
+	t->tid = tid;
+	t->next = p->threads;
+	p->threads = t;
+	return t;
+}
+
+static void forget_image(struct wproc *p)
+{
+	for (struct wthread *t = p->threads, *tn; t; t = tn) {
+		tn = t->next;
+		for (struct wevent *e = t->events, *en; e; e = en) {
+			en = e->next;
+			free(e);
+		}
+		free(t);
+	}
+	p->threads = NULL;
+	nsp_remote_close(p->remote);
+	p->remote = NULL;
+}
+
+/* ---- reading the process that stopped */
+
+static int peek(pid_t tid, uintptr_t addr, void *buf, size_t n)
+{
+	struct iovec local = { buf, n }, remote = { (void *)addr, n };
+
+	return process_vm_readv(tid, &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -errno;
+}
+
+/* Tgid and Threads of /proc/TID/status: one read for both. */
+static pid_t tgid_of(pid_t tid, size_t *threads)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(tid, "status", buf, sizeof(buf));
+	uint64_t tgid = 0, count = 0;
+
+	if (n <= 0 || nsp_status_num(buf, (size_t)n, "Tgid", 10, &tgid))
+		tgid = (uint64_t)tid;
+	if (n > 0)
+		nsp_status_num(buf, (size_t)n, "Threads", 10, &count);
+	*threads = (size_t)count;
+	return (pid_t)tgid;
+}
+
+/* A NUL-terminated string of the stopped thread, into buf. */
+static int peek_str(pid_t tid, uintptr_t addr, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		/* Never across a page: the next may not be mapped. */
+		size_t chunk = 4096 - ((addr + n) & 4095);
+		if (chunk > cap - 1 - n)
+			chunk = cap - 1 - n;
+		if (peek(tid, addr + n, buf + n, chunk))
+			break;
+		if (memchr(buf + n, 0, chunk))
+			return 0;
+		n += chunk;
+	}
+	buf[n] = 0;
+	return n ? 0 : -EFAULT;
+}
+
+/* The argument vector of an execve, as a command line (NUL-separated). */
+static void exec_argv(struct wproc *p, pid_t tid, uintptr_t argvp)
+{
+	char buf[MAX_ARGV];
+	size_t len = 0;
+
+	for (int i = 0; i < 256 && len < sizeof(buf) - 1; i++) {
+		uintptr_t a;
+		if (peek(tid, argvp + (uintptr_t)i * sizeof(a), &a, sizeof(a)) || !a)
+			break;
+		if (peek_str(tid, a, buf + len, sizeof(buf) - len))
+			break;
+		len += strlen(buf + len) + 1;
+	}
+	free(p->argv);
+	p->argv = len ? memcpy(cli_alloc(len), buf, len) : NULL;
+	p->argv_len = len;
+}
+
+/* A program that would run with other privileges than its caller's:
+ * under no_new_privs (no CAP_SYS_ADMIN here) it runs without them. */
+static int privileged_program(pid_t tid, const char *path)
+{
+	char full[CLI_PATH + 32];
+	struct stat st;
+
+	if (path[0] == '/')
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "/proc/%d/cwd/%s", (int)tid, path);
+	if (stat(full, &st))
+		return 0;
+	return (st.st_mode & (S_ISUID | S_ISGID)) || getxattr(full, "security.capability", NULL, 0) > 0;
+}
+
+/* ---- judging */
+
+static void take_report(struct wproc *p, char *json, size_t len)
+{
+	free(p->report);
+	p->report = json;
+	p->report_len = len;
+	p->state = W_JUDGED;
+}
+
+/* The process of tid, judged now: its end, or an exec that ends its
+ * threads.  A process with one thread and nothing recorded is its own
+ * majority: counted without a look at /proc. */
+static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads)
+{
+	size_t len;
+	char *json;
+
+	if (p->reported)
+		return; /* its runtime's own report, with every cause */
+	if (threads == 1 && !p->threads) {
+		p->state = W_JUDGED;
+		p->single = 1;
+		return;
+	}
+	json = judge_process(p, tid, NSP_TRIGGER_EXIT, &w->rules, &len);
+	if (json)
+		take_report(p, json, len);
+}
+
+/* ---- the stops */
+
+static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
+{
+	pid_t tid = (pid_t)n->pid;
+	size_t threads;
+	pid_t pid = tgid_of(tid, &threads);
+	struct wproc *p = proc_of(w, pid);
+	const __u64 *a = n->data.args;
+	char path[CLI_PATH];
+
+	/* The exec ends every other thread: a process that has them is
+	 * judged now, as it is. */
+	if (threads > 1 && p->state == W_RUNNING)
+		judge(w, p, tid, threads);
+	if (p->state != W_RUNNING) {
+		p->state = W_ENDED; /* that image is done with */
+		p = proc_new(w, pid);
+	}
+	forget_image(p);
+	p->reported = 0;
+	exec_argv(p, tid, (uintptr_t)a[at + 1]);
+	if (!peek_str(tid, (uintptr_t)a[at], path, sizeof(path)) && getuid() &&
+	    privileged_program(tid, path)) {
+		p->unprivileged = 1;
+		if (!w->quiet)
+			cli_err("warning: %s is set-user-ID, set-group-ID or has file capabilities: "
+				"it runs without those privileges here (namspill, not root, watches "
+				"the tree under no_new_privs); run namspill as root to keep them",
+				path);
+	}
+}
+
+static void on_exit_group(struct watch *w, const struct seccomp_notif *n)
+{
+	pid_t tid = (pid_t)n->pid;
+	size_t threads;
+	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
+
+	if (p->state == W_RUNNING)
+		judge(w, p, tid, threads);
+}
+
+/* The kinds a setns(fd, type) changes, and the namespace it enters, from
+ * the stopped thread's descriptor. */
+static unsigned setns_target(pid_t tid, int fd, unsigned long type, uint64_t *ino)
+{
+	char path[64];
+	struct stat st;
+	int nsfd;
+	unsigned kinds;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return type ? nsp_kinds_of_flags(type) : 0;
+	kinds = type ? nsp_kinds_of_flags(type) : nsp_kinds_of_nsfd(nsfd);
+	*ino = fstat(nsfd, &st) ? 0 : (uint64_t)st.st_ino;
+	close(nsfd);
+	return kinds;
+}
+
+/* The thread's namespace of kind k now: 0 if it cannot be read. */
+static uint64_t ns_now(pid_t tid, int k)
+{
+	char path[64], link[64];
+	const char *p;
+	uint64_t ino = 0;
+	ssize_t n;
+
+	for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
+		if (nsp_kind_of_type(type) != k || type == NAMSPILL_NS_PID ||
+		    type == NAMSPILL_NS_TIME)
+			continue; /* the *_for_children entry is the one switched */
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/ns/%s", (int)tid, (int)tid,
+			 nsp_ns_names[type]);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			return 0;
+		link[n] = 0;
+		p = strchr(link, '[');
+		if (p && (p++, nsp_parse_dec(&p, link + n, &ino) > 0))
+			return ino;
+	}
+	return 0;
+}
+
+static void on_switch(struct watch *w, const struct seccomp_notif *n, int call)
+{
+	pid_t tid = (pid_t)n->pid;
+	size_t threads;
+	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
+	struct wthread *t = thread_of(p, tid);
+	struct wevent *e = cli_alloc(sizeof(*e));
+	uint64_t target = 0;
+	struct nsp_regs regs;
+
+	e->call = call;
+	e->tid = tid;
+	e->kinds = call == NSP_CALL_SETNS ? setns_target(tid, (int)n->data.args[0],
+							(unsigned long)n->data.args[1], &target)
+					  : nsp_kinds_of_flags((unsigned long)n->data.args[0]);
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		if (!(e->kinds & (1u << k)))
+			continue;
+		e->target[k] = target;
+		e->before[k] = ns_now(tid, k);
+	}
+	/* A signal may have restarted the call: the same stop again. */
+	if (t->events && t->events->call == call && t->events->kinds == e->kinds &&
+	    !memcmp(t->events->target, e->target, sizeof(e->target)) &&
+	    !memcmp(t->events->before, e->before, sizeof(e->before))) {
+		free(e);
+		return;
+	}
+	if (!p->remote)
+		p->remote = nsp_remote_open(p->pid);
+	if (!nsp_remote_syscall_regs(p->pid, tid, &regs))
+		e->stack.depth = nsp_remote_stack(p->remote, tid, &regs, e->stack.ip, NSP_MAX_DEPTH);
+	e->seq = ++w->seq;
+	e->next = t->events;
+	t->events = e;
+}
+
+/* The watch call: a report the runtime handed over, read from its memory
+ * while it waits.  The answer, or -errno. */
+static long on_call(struct watch *w, const struct seccomp_notif *n)
+{
+	pid_t tid = (pid_t)n->pid;
+	size_t threads, len = (size_t)n->data.args[2];
+	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
+	char *json;
+
+	if (n->data.args[0] != NSP_WATCH_REPORT || !len || len > MAX_REPORT)
+		return -EINVAL;
+	json = cli_alloc(len + 1);
+	if (peek(tid, (uintptr_t)n->data.args[1], json, len)) {
+		free(json);
+		return -EFAULT;
+	}
+	json[len] = 0;
+	take_report(p, json, len);
+	p->reported = 1;
+	return NSP_WATCH_ACK;
+}
+
+/* ---- the two threads */
+
+static void answer(struct watch *w, const struct seccomp_notif *n, long val)
+{
+	struct seccomp_notif_resp *r = alloca(w->rsize);
+
+	memset(r, 0, w->rsize);
+	r->id = n->id;
+	if (val == LONG_MIN) {
+		r->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else if (val < 0) {
+		r->error = (int32_t)val;
+	} else {
+		r->val = val;
+	}
+	/* ENOENT: the task went away (killed) meanwhile. */
+	ioctl(w->listener, SECCOMP_IOCTL_NOTIF_SEND, r);
+	for (int i = 0; i < KEEPER_PENDING; i++) {
+		uint64_t id = n->id;
+		if (atomic_compare_exchange_strong(&w->shared->pending[i], &id, 0))
+			break;
+	}
+}
+
+static void handle(struct watch *w, const struct seccomp_notif *n)
+{
+	int nr = n->data.nr, x86 = n->data.arch == AUDIT_ARCH_X86_64;
+	long val = LONG_MIN; /* carry on */
+
+	if (x86 ? nr == __NR_execve : nr == I386_EXECVE)
+		on_exec(w, n, 0);
+	else if (x86 ? nr == __NR_execveat : nr == I386_EXECVEAT)
+		on_exec(w, n, 1);
+	else if (x86 ? nr == __NR_exit_group : nr == I386_EXIT_GROUP)
+		on_exit_group(w, n);
+	else if (x86 ? nr == __NR_setns : nr == I386_SETNS)
+		on_switch(w, n, NSP_CALL_SETNS);
+	else if (x86 ? nr == __NR_unshare : nr == I386_UNSHARE)
+		on_switch(w, n, NSP_CALL_UNSHARE);
+	else if (x86 && nr == NSP_WATCH_NR)
+		val = on_call(w, n);
+	answer(w, n, val);
+}
+
+static void *worker(void *arg)
+{
+	struct watch *w = arg;
+	struct seccomp_notif *n = cli_alloc(w->nsize);
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->count && !w->closing)
+			pthread_cond_wait(&w->more, &w->lock);
+		if (!w->count)
+			break;
+		memcpy(n, w->queue + w->head * w->nsize, w->nsize);
+		w->head = (w->head + 1) % QUEUE;
+		w->count--;
+		w->busy = 1;
+		pthread_mutex_unlock(&w->lock);
+		handle(w, n);
+		pthread_mutex_lock(&w->lock);
+		w->busy = 0;
+		pthread_cond_broadcast(&w->drained);
+	}
+	pthread_mutex_unlock(&w->lock);
+	free(n);
+	return NULL;
+}
+
+static void remember(struct watch *w, uint64_t id)
+{
+	for (int i = 0; i < KEEPER_PENDING; i++) {
+		uint64_t free_slot = 0;
+		if (atomic_compare_exchange_strong(&w->shared->pending[i], &free_slot, id))
+			return;
+	}
+}
+
+static void *receiver(void *arg)
+{
+	struct watch *w = arg;
+	struct pollfd pf[2] = { { w->listener, POLLIN, 0 }, { w->stop[0], POLLIN, 0 } };
+	struct seccomp_notif *n = cli_alloc(w->nsize);
+
+	for (;;) {
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		if (pf[0].revents & POLLHUP)
+			break; /* no process of the tree is left */
+		if (!(pf[0].revents & POLLIN))
+			continue;
+		memset(n, 0, w->nsize);
+		if (ioctl(w->listener, SECCOMP_IOCTL_NOTIF_RECV, n))
+			continue; /* ENOENT: the task went away before we took it */
+		remember(w, n->id);
+		pthread_mutex_lock(&w->lock);
+		while (w->count == QUEUE)
+			pthread_cond_wait(&w->drained, &w->lock);
+		memcpy(w->queue + ((w->head + w->count) % QUEUE) * w->nsize, n, w->nsize);
+		w->count++;
+		pthread_cond_signal(&w->more);
+		pthread_mutex_unlock(&w->lock);
+	}
+	free(n);
+	return NULL;
+}
+
+/* ---- start and finish */
+
+struct watch *watch_start(int sock, uint64_t key, int quiet, const struct nsp_supp *rules)
+{
+	struct seccomp_notif_sizes sz;
+	struct watch *w;
+	int listener = watch_recv_fd(sock);
+
+	if (listener < 0) {
+		cli_err("cannot watch the tree: no listener came (%s)", strerror(-listener));
+		return NULL;
+	}
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz)) {
+		cli_err("cannot watch the tree: %s", strerror(errno));
+		close(listener);
+		return NULL;
+	}
+	w = cli_alloc(sizeof(*w));
+	w->listener = listener;
+	w->key = key;
+	w->rules = *rules;
+	w->quiet = quiet;
+	w->nsize = sz.seccomp_notif > sizeof(struct seccomp_notif) ? sz.seccomp_notif :
+								     sizeof(struct seccomp_notif);
+	w->rsize = sz.seccomp_notif_resp > sizeof(struct seccomp_notif_resp) ?
+			   sz.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
+	w->queue = cli_alloc(QUEUE * w->nsize);
+	w->shared = mmap(NULL, sizeof(*w->shared), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (w->shared == MAP_FAILED || pipe2(w->stop, O_CLOEXEC) ||
+	    keeper_start(listener, w->shared, w->nsize, w->rsize)) {
+		cli_err("cannot watch the tree: %s", strerror(errno));
+		close(listener);
+		free(w->queue);
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->more, NULL);
+	pthread_cond_init(&w->drained, NULL);
+	pthread_create(&w->receiver, NULL, receiver, w);
+	pthread_create(&w->worker, NULL, worker, w);
+	return w;
+}
+
+void watch_root(struct watch *w, pid_t pid)
+{
+	w->root = pid;
+}
+
+void watch_reaped(struct watch *w, pid_t pid, int status)
+{
+	struct wproc *p;
+	char why[128];
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	p = proc_find(w, pid);
+	if (p && p->state == W_RUNNING && pid != w->root) {
+		if (WIFSIGNALED(status))
+			snprintf(why, sizeof(why), "killed by %s before it could be judged",
+				 strsignal(WTERMSIG(status)));
+		else
+			snprintf(why, sizeof(why), "ended (status %d) without calling exit_group",
+				 WEXITSTATUS(status));
+		p->why = cli_strdup(why);
+		p->state = W_ENDED;
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Waits (bounded) until the stops already received are answered. */
+static void drain(struct watch *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->count || w->busy)
+		pthread_cond_wait(&w->drained, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void watch_finish(struct watch *w, struct procs *ps)
+{
+	char b = 0;
+
+	/* Stops already received are answered; then the threads end and the
+	 * keeper answers whatever the tree still does (a daemon it left). */
+	drain(w);
+	if (write(w->stop[1], &b, 1) < 0)
+		b = 1;
+	pthread_join(w->receiver, NULL);
+	pthread_mutex_lock(&w->lock);
+	w->closing = 1;
+	pthread_cond_broadcast(&w->more);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->worker, NULL);
+	/* Received after the last look, not handled: the keeper answers them. */
+	close(w->listener);
+	memset(ps, 0, sizeof(*ps));
+	for (struct wproc *p = w->procs; p; p = p->next)
+		ps->n++;
+	ps->p = cli_alloc((ps->n ? ps->n : 1) * sizeof(*ps->p));
+	ps->n = 0;
+	for (struct wproc *p = w->procs; p; p = p->next) {
+		struct proc *q = &ps->p[ps->n++];
+		q->pid = p->pid;
+		q->unprivileged = p->unprivileged;
+		if (p->report) {
+			cli_take_report(q, p->report, p->report_len, "the report");
+			if (q->rep)
+				cli_suppress(q, &w->rules);
+			p->report = NULL;
+		}
+		if (!q->rep)
+			cli_proc_argv(q, p->argv, p->argv_len);
+		if (q->rep) {
+			if (json_str(q->rep, "error"))
+				ps->errors++;
+		} else if (p->single) {
+			ps->single++;
+		} else {
+			q->running = p->state == W_RUNNING && cli_alive(p->pid);
+			q->why = cli_strdup(q->running ? "still running when the command ended" :
+					   p->why ? p->why : "ended without calling exit_group "
+							      "(killed by a signal?) before it could be judged");
+			ps->no_report++;
+		}
+		ps->spills += q->spills;
+		ps->suppressed += q->suppressed;
+		ps->spilled_procs += q->spills > 0;
+		forget_image(p);
+	}
+}

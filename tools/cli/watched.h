@@ -1,0 +1,66 @@
+/* What the supervisor keeps of the tree (watch.c), and the pieces that
+ * work on it: judging a process (judge.c), the keeper (keeper.c). */
+#ifndef NSP_CLI_WATCHED_H
+#define NSP_CLI_WATCHED_H
+
+#include <linux/seccomp.h>
+
+#include "../common/remote.h"
+#include "base/suppress.h"
+#include "watch.h"
+
+/* A setns or unshare the supervisor saw (made without the watch key: by Go
+ * or static code, or anything past the shim). */
+struct wevent {
+	struct wevent *next; /* of the same thread, newest first */
+	int call;            /* NSP_CALL_SETNS, NSP_CALL_UNSHARE */
+	unsigned kinds;
+	pid_t tid;
+	uint64_t seq;
+	uint64_t target[NSP_NKINDS]; /* setns: the namespace entered; 0: not known */
+	uint64_t before[NSP_NKINDS]; /* the thread's namespace of that kind before */
+	struct nsp_stack stack;
+};
+
+struct wthread {
+	pid_t tid;
+	struct wevent *events;
+	struct wthread *next;
+};
+
+enum wstate { W_RUNNING, W_JUDGED, W_ENDED };
+
+struct wproc {
+	pid_t pid;           /* as namspill sees it (the tree may have pid namespaces) */
+	enum wstate state;
+	int single;          /* judged by its count: one thread at its end */
+	int reported;        /* its runtime handed over the report */
+	char *report;        /* JSON, NULL while none */
+	size_t report_len;
+	char *argv;          /* NUL-separated, from its exec (or /proc) */
+	size_t argv_len;
+	char *why;           /* no report: why (set when it ended) */
+	int unprivileged;    /* a set-user-ID program run without its privileges */
+	struct wthread *threads;
+	struct nsp_remote *remote;
+	struct wproc *next;  /* in order of first sight */
+};
+
+/* judge.c: the report of a process from /proc (read through a live
+ * thread, via) and the events seen; JSON, malloc'd, *len its length. */
+char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
+		    const struct nsp_supp *rules, size_t *len);
+
+/* keeper.c: a process of its own (not namspill's child), holding a copy
+ * of the listener, that answers "carry on" to everything once namspill
+ * is gone, until no process of the tree is left.  pending: ids namspill
+ * received and has not answered yet, in memory shared with the keeper. */
+#define KEEPER_PENDING 256
+struct keeper_shared {
+	_Atomic uint64_t pending[KEEPER_PENDING];
+};
+int keeper_start(int listener, struct keeper_shared *shared, size_t notif_size,
+		 size_t resp_size);
+
+
+#endif
