@@ -44,6 +44,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *cli_alloc(size_t n);
 char *cli_strdup(const char *s);
 char *cli_slurp(const char *path, size_t *len);
+/* SIGPIPE ignored in namspill; the inherited disposition back (in the
+ * child, before exec). */
+void cli_ignore_sigpipe(void);
+void cli_restore_sigpipe(void);
 
 /* ---- args.c */
 /* -1: run c->cmd; otherwise the status to exit with now. */

@@ -115,13 +115,14 @@ static int report(struct cli *c)
 		return CLI_FAILED;
 	c->exit = verdict(c, &ps);
 	spilled = ps.spills > 0;
-	cli_summary(stderr, c, &ps);
+	/* The files first: they do not depend on anyone reading stderr. */
 	if (c->keep_logs && cli_keep_logs(c->dir, c->keep_logs))
 		failed = 1;
 	if (c->junit && cli_write_junit(c->junit, c, &ps))
 		failed = 1;
 	if (c->json && cli_write_json(c->json, c, &ps))
 		failed = 1;
+	cli_summary(stderr, c, &ps);
 	cli_free_logs(&ps);
 	/* A file asked for and not written fails the run, unless the command
 	 * failed on its own: its status says more. */
@@ -157,6 +158,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "ps"))
 		return cli_ps(argc - 1, argv + 1);
 	memset(&c, 0, sizeof(c));
+	cli_ignore_sigpipe();
 	rc = cli_parse_args(&c, argc, argv);
 	return rc >= 0 ? rc : run(&c);
 }

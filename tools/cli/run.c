@@ -36,6 +36,7 @@ static void start(char **argv, pid_t parent, const sigset_t *mask, int err)
 	if (getppid() != parent)
 		_exit(CLI_FAILED); /* we are already gone */
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	cli_restore_sigpipe();
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(err, &e, sizeof(e)) != (ssize_t)sizeof(e))

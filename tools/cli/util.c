@@ -1,5 +1,6 @@
 /* Small helpers of the command: messages, memory, whole files. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,4 +71,24 @@ char *cli_slurp(const char *path, size_t *len)
 	buf[n] = 0;
 	*len = n;
 	return buf;
+}
+
+/* namspill writes its verdict and files whoever reads its stderr: a
+ * reader that went away (`namspill ... 2>&1 | head -1`) costs only the
+ * lines it would have read.  The command gets the disposition we got. */
+static struct sigaction inherited_pipe;
+
+void cli_ignore_sigpipe(void)
+{
+	struct sigaction ign;
+
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &inherited_pipe);
+}
+
+void cli_restore_sigpipe(void)
+{
+	sigaction(SIGPIPE, &inherited_pipe, NULL);
 }
