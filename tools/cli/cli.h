@@ -28,6 +28,27 @@
 #define CLI_PS_SPILL 1
 #define CLI_PS_ERROR 2
 
+/* ---- outfile.c: the files written for the user, never through a link */
+struct cli_out {
+	const char *opt, *path; /* "--json", and the path as given */
+	int dirfd, fd;          /* its directory; the temporary file */
+	char tmp[CLI_PATH];     /* the temporary file's name there */
+	char name[CLI_PATH];    /* the final name there */
+};
+/* Creates a temporary file next to path: 0, or -1 after saying why. */
+int cli_out_open(struct cli_out *o, const char *opt, const char *path);
+FILE *cli_out_stream(struct cli_out *o);
+/* Closes f and renames the file into place: 0, or -1 after saying why. */
+int cli_out_commit(struct cli_out *o, FILE *f);
+/* Removes the temporary file, if it is still there. */
+void cli_out_drop(struct cli_out *o);
+/* The --keep-logs directory, created or checked to be ours: an fd, or -1
+ * after saying why. */
+int cli_keep_dir(const char *path);
+/* dirfd/name holds data, written whole under a temporary name, renamed:
+ * 0, or -1 with errno. */
+int cli_put_file(int dirfd, const char *name, const char *data, size_t len);
+
 struct cli {
 	char **cmd;           /* the command and its arguments */
 	const char *json, *junit, *keep_logs, *options, *suppressions;
@@ -35,6 +56,8 @@ struct cli {
 	int quiet, trace;
 	/* Set while running. */
 	char dir[256];        /* private report directory */
+	struct cli_out json_out, junit_out;
+	int keep_fd;          /* the --keep-logs directory */
 	int traced;           /* ran under namspill-trace */
 	int status;           /* the command's wait status */
 	int exit;             /* what namspill exits with */
@@ -121,7 +144,8 @@ struct procs {
 };
 int cli_read_logs(const char *dir, struct procs *ps);
 void cli_free_logs(struct procs *ps);
-int cli_keep_logs(const char *dir, const char *to);
+/* Copies of the reports of dir into the directory todir (to: its name). */
+int cli_keep_logs(const char *dir, int todir, const char *to);
 
 /* ---- stack.c: stacks and causes from JSON, for people */
 void cli_print_stack(FILE *f, const struct jv *stack);
@@ -132,8 +156,8 @@ void cli_call(char *buf, size_t cap, const struct jv *cause);
 
 /* ---- summary.c, out_json.c, junit.c: the outputs */
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
-int cli_write_json(const char *path, const struct cli *c, const struct procs *ps);
-int cli_write_junit(const char *path, const struct cli *c, const struct procs *ps);
+int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *ps);
+int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *ps);
 
 /* ---- ps.c, stacks.c */
 int cli_ps(int argc, char **argv);

@@ -88,13 +88,13 @@ static void testcase(FILE *f, const struct proc *p)
 	fputs("    </testcase>\n", f);
 }
 
-int cli_write_junit(const char *path, const struct cli *c, const struct procs *ps)
+int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *ps)
 {
-	FILE *f = fopen(path, "we");
+	FILE *f = cli_out_stream(o);
 	size_t failures = ps->spilled_procs, errors = ps->no_report + ps->errors;
 
 	if (!f) {
-		cli_err("--junit: cannot write %s: %s", path, strerror(errno));
+		cli_out_drop(o);
 		return -1;
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
@@ -110,9 +110,5 @@ int cli_write_junit(const char *path, const struct cli *c, const struct procs *p
 	for (size_t i = 0; i < ps->n; i++)
 		testcase(f, &ps->p[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);
-	if (fclose(f)) {
-		cli_err("--junit: cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return cli_out_commit(o, f);
 }

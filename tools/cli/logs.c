@@ -178,47 +178,28 @@ void cli_free_logs(struct procs *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-static int copy(const char *from, const char *to)
-{
-	size_t len;
-	char *s = cli_slurp(from, &len);
-	FILE *f;
-	int r;
-
-	if (!s)
-		return -1;
-	f = fopen(to, "we");
-	r = !f || fwrite(s, 1, len, f) != len;
-	if (f && fclose(f))
-		r = 1;
-	free(s);
-	return r ? -1 : 0;
-}
-
-int cli_keep_logs(const char *dir, const char *to)
+int cli_keep_logs(const char *dir, int todir, const char *to)
 {
 	DIR *d;
 	struct dirent *e;
 	int bad = 0;
 
-	if (mkdir(to, 0777) && errno != EEXIST) {
-		cli_err("--keep-logs: cannot create %s: %s", to, strerror(errno));
-		return -1;
-	}
 	if (!(d = opendir(dir)))
 		return -1;
 	while ((e = readdir(d))) {
-		char a[CLI_PATH], b[CLI_PATH];
+		char a[CLI_PATH], *s;
+		size_t len;
 		int kind;
 		if (!name_pid(e->d_name, &kind))
 			continue;
 		snprintf(a, sizeof(a), "%s/%s", dir, e->d_name);
-		snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
-		if (copy(a, b)) {
-			cli_err("--keep-logs: cannot write %s: %s", b, strerror(errno));
+		if (!(s = cli_slurp(a, &len)) || cli_put_file(todir, e->d_name, s, len)) {
+			cli_err("--keep-logs: cannot write %s/%s: %s", to, e->d_name, strerror(errno));
+			free(s);
 			bad = 1;
 			break;
 		}
+		free(s);
 	}
 	closedir(d);
 	return bad ? -1 : 0;

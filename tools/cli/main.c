@@ -116,11 +116,16 @@ static int report(struct cli *c)
 	c->exit = verdict(c, &ps);
 	spilled = ps.spills > 0;
 	/* The files first: they do not depend on anyone reading stderr. */
-	if (c->keep_logs && cli_keep_logs(c->dir, c->keep_logs))
+	if (c->keep_logs && ((c->keep_fd = cli_keep_dir(c->keep_logs)) < 0 ||
+			     cli_keep_logs(c->dir, c->keep_fd, c->keep_logs)))
 		failed = 1;
-	if (c->junit && cli_write_junit(c->junit, c, &ps))
+	if (c->keep_logs && c->keep_fd >= 0)
+		close(c->keep_fd);
+	if (c->junit && (cli_out_open(&c->junit_out, "--junit", c->junit) ||
+			 cli_write_junit(&c->junit_out, c, &ps)))
 		failed = 1;
-	if (c->json && cli_write_json(c->json, c, &ps))
+	if (c->json && (cli_out_open(&c->json_out, "--json", c->json) ||
+			cli_write_json(&c->json_out, c, &ps)))
 		failed = 1;
 	cli_summary(stderr, c, &ps);
 	cli_free_logs(&ps);

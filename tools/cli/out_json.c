@@ -46,12 +46,12 @@ static void no_report(FILE *f, const struct proc *p)
 	fputs(",\"majority\":null,\"suppressed\":0,\"spills\":[]}", f);
 }
 
-int cli_write_json(const char *path, const struct cli *c, const struct procs *ps)
+int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *ps)
 {
-	FILE *f = fopen(path, "we");
+	FILE *f = cli_out_stream(o);
 
 	if (!f) {
-		cli_err("--json: cannot write %s: %s", path, strerror(errno));
+		cli_out_drop(o);
 		return -1;
 	}
 	fputs("{\"command\":[", f);
@@ -76,9 +76,5 @@ int cli_write_json(const char *path, const struct cli *c, const struct procs *ps
 		fwrite(p->raw, 1, len, f);
 	}
 	fputs("]}\n", f);
-	if (fclose(f)) {
-		cli_err("--json: cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return cli_out_commit(o, f);
 }
