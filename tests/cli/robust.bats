@@ -42,3 +42,32 @@ PY
 	mask=${output##*[[:space:]]}
 	[ $((0x$mask & 0x1000)) -ne 0 ] # ignored, as inherited
 }
+
+@test "an output path that cannot be written is status 125 before the command runs" {
+	local opt
+	for opt in --json --junit --keep-logs; do
+		run "$NAMSPILL" -q "$opt" /nonexistent/dir/out -- touch "$T/ran"
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"$opt: cannot "*" /nonexistent/dir/out: No such file or directory"* ]]
+		[ ! -e "$T/ran" ]
+	done
+	run "$NAMSPILL" -q --json "$T" -- touch "$T/ran"
+	[ "$status" -eq 125 ]
+	[ ! -e "$T/ran" ]
+}
+
+@test "an output file is in place only when the run is over, and nothing else is left" {
+	run "$NAMSPILL" -q --json "$T/o.json" --junit "$T/o.xml" -- sh -c 'ls -A "$0"' "$T"
+	[ "$status" -eq 0 ]
+	# While the command ran: one temporary file for each, no final name.
+	[ "$(grep -c '^o\.json\.tmp\.' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^o\.xml\.tmp\.' <<<"$output")" -eq 1 ]
+	! grep -qx 'o.json\|o.xml' <<<"$output"
+	[ "$(ls -A "$T")" = "$(printf 'o.json\no.xml')" ]
+	run "$NAMSPILL" -q --json "$T/p.json" -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	[ -s "$T/p.json" ]
+	run "$NAMSPILL" -q --json "$T/q.json" --options nosuchkey=1 -- true
+	[ "$status" -eq 125 ]
+	[ "$(ls -A "$T")" = "$(printf 'o.json\no.xml\np.json')" ]
+}

@@ -54,10 +54,11 @@ print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"]
 	need_root
 	mkdir "$T/keep"
 	chown 65534 "$T/keep"
-	run "$NAMSPILL" --keep-logs "$T/keep" -- true
+	run "$NAMSPILL" --keep-logs "$T/keep" -- touch "$T/ran"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--keep-logs: $T/keep is not ours (owned by uid 65534)"* ]]
 	[ -z "$(ls -A "$T/keep")" ]
+	[ ! -e "$T/ran" ]
 	ln -s /tmp "$T/link"
 	chown -h 65534 "$T/link"
 	run "$NAMSPILL" --keep-logs "$T/link" -- true

@@ -72,6 +72,12 @@ char *cli_slurp(const char *path, size_t *len);
 void cli_ignore_sigpipe(void);
 void cli_restore_sigpipe(void);
 
+/* ---- outfile.c: --json, --junit and --keep-logs, made ready before the
+ * command runs (so a bad path costs nothing), and what is left of them
+ * (temporary files, descriptors) cleared at the end. */
+int cli_outputs_open(struct cli *c);
+void cli_outputs_close(struct cli *c);
+
 /* ---- args.c */
 /* -1: run c->cmd; otherwise the status to exit with now. */
 int cli_parse_args(struct cli *c, int argc, char **argv);

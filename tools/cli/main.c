@@ -74,8 +74,9 @@ static int prepare(struct cli *c, const char **tracer)
 	static char opts[8192];
 	const char *lib = NULL;
 
-	if (choose_mode(c, tracer) || (!c->traced && !(lib = cli_find_library())) ||
-	    make_dir(c) || cli_make_options(c, opts, sizeof(opts)))
+	if (cli_outputs_open(c) || choose_mode(c, tracer) ||
+	    (!c->traced && !(lib = cli_find_library())) || make_dir(c) ||
+	    cli_make_options(c, opts, sizeof(opts)))
 		return -1;
 	if (setenv("NAMSPILL_OPTIONS", opts, 1) || (lib && cli_add_preload(lib)))
 		return -1;
@@ -116,16 +117,11 @@ static int report(struct cli *c)
 	c->exit = verdict(c, &ps);
 	spilled = ps.spills > 0;
 	/* The files first: they do not depend on anyone reading stderr. */
-	if (c->keep_logs && ((c->keep_fd = cli_keep_dir(c->keep_logs)) < 0 ||
-			     cli_keep_logs(c->dir, c->keep_fd, c->keep_logs)))
+	if (c->keep_logs && cli_keep_logs(c->dir, c->keep_fd, c->keep_logs))
 		failed = 1;
-	if (c->keep_logs && c->keep_fd >= 0)
-		close(c->keep_fd);
-	if (c->junit && (cli_out_open(&c->junit_out, "--junit", c->junit) ||
-			 cli_write_junit(&c->junit_out, c, &ps)))
+	if (c->junit && cli_write_junit(&c->junit_out, c, &ps))
 		failed = 1;
-	if (c->json && (cli_out_open(&c->json_out, "--json", c->json) ||
-			cli_write_json(&c->json_out, c, &ps)))
+	if (c->json && cli_write_json(&c->json_out, c, &ps))
 		failed = 1;
 	cli_summary(stderr, c, &ps);
 	cli_free_logs(&ps);
@@ -144,12 +140,14 @@ static int run(struct cli *c)
 
 	if (prepare(c, &tracer)) {
 		remove_dir(c->dir);
+		cli_outputs_close(c);
 		return CLI_FAILED;
 	}
 	argv = c->traced ? tracer_argv(tracer, c->cmd) : c->cmd;
 	c->status = cli_run(argv, c->traced, &code);
 	rc = c->status < 0 ? code : report(c);
 	remove_dir(c->dir);
+	cli_outputs_close(c);
 	if (argv != c->cmd)
 		free(argv);
 	return rc;

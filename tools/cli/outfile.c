@@ -38,6 +38,7 @@ static int open_dir_of(const char *path, const char **name)
 int cli_out_open(struct cli_out *o, const char *opt, const char *path)
 {
 	const char *name;
+	struct stat st;
 	int e;
 
 	o->opt = opt;
@@ -48,7 +49,8 @@ int cli_out_open(struct cli_out *o, const char *opt, const char *path)
 		cli_err("%s: cannot write %s: %s", opt, path, strerror(errno));
 		return -1;
 	}
-	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    (fstatat(o->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))) {
 		cli_err("%s: cannot write %s: it names a directory", opt, path);
 		cli_out_drop(o);
 		return -1;
@@ -147,4 +149,27 @@ int cli_put_file(int dirfd, const char *name, const char *data, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_outputs_open(struct cli *c)
+{
+	c->json_out.fd = c->json_out.dirfd = -1;
+	c->junit_out.fd = c->junit_out.dirfd = -1;
+	c->keep_fd = -1;
+	if (c->json && cli_out_open(&c->json_out, "--json", c->json))
+		return -1;
+	if (c->junit && cli_out_open(&c->junit_out, "--junit", c->junit))
+		return -1;
+	if (c->keep_logs && (c->keep_fd = cli_keep_dir(c->keep_logs)) < 0)
+		return -1;
+	return 0;
+}
+
+void cli_outputs_close(struct cli *c)
+{
+	cli_out_drop(&c->json_out);
+	cli_out_drop(&c->junit_out);
+	if (c->keep_fd >= 0)
+		close(c->keep_fd);
+	c->keep_fd = -1;
 }
