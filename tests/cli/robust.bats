@@ -71,3 +71,29 @@ PY
 	[ "$status" -eq 125 ]
 	[ "$(ls -A "$T")" = "$(printf 'o.json\no.xml\np.json')" ]
 }
+
+# Well-formed XML, and strict UTF-8 JSON: python3's decoders are strict.
+xml_ok() {
+	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$1"
+}
+json_utf8() {
+	python3 -c 'import json, sys; d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8")); print(json.dumps(d["command"][1:]))' "$1"
+}
+
+@test "argv that is not UTF-8 gives valid JUnit XML and JSON, with U+FFFD for each bad byte" {
+	local arg
+	for arg in $'caf\xe9' $'\xed\xa0\x80' $'\xc0\xaf' $'\xf4\x90\x80\x80' $'\xe2\x82'; do
+		run "$NAMSPILL" -q --junit "$T/o.xml" --json "$T/o.json" -- true "$arg"
+		[ "$status" -eq 0 ]
+		xml_ok "$T/o.xml"
+		run json_utf8 "$T/o.json"
+		[ "$status" -eq 0 ]
+		[[ "$output" == '["'*'\ufffd'*'"]' ]]
+		json_check "$T/o.json" 'all("\ufffd" in p["argv"][1] for p in d["processes"])'
+		grep -q $'\xef\xbf\xbd' "$T/o.xml"
+	done
+	# UTF-8 text is kept as it is, apart from the byte that only looks like it.
+	run "$NAMSPILL" -q --junit "$T/o.xml" --json "$T/o.json" -- true $'caf\xc3\xa9' $'caf\xe9'
+	json_check "$T/o.json" 'd["command"][1:] == ["caf\u00e9", "caf\ufffd"] and d["processes"][0]["argv"][1:] == d["command"][1:]'
+	grep -q $'testsuite name="namspill: true caf\xc3\xa9 caf\xef\xbf\xbd"' "$T/o.xml"
+}

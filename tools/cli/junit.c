@@ -8,19 +8,30 @@
 
 #include "cli.h"
 
+/* XML 1.0 text: markup escaped, valid UTF-8 kept, and what XML cannot
+ * carry (control characters, U+FFFE, U+FFFF, bytes that are not UTF-8)
+ * replaced, so the file is always well-formed. */
 static void xml(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+
+	while (p < end) {
+		size_t n = nsp_utf8_len(p, (size_t)(end - p));
+		switch (n ? *p : 0) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\n': case '\t': fputc(*p, f); break;
 		default:
-			/* XML 1.0 has no way to write other control characters. */
-			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+			if (n == 0 || (n == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe))
+				fputs("\xef\xbf\xbd", f); /* U+FFFD */
+			else if (*p < 0x20 || *p == 0x7f)
+				fputc('?', f);
+			else
+				fwrite(p, 1, n, f);
 		}
+		p += n ? n : 1;
 	}
 }
 
