@@ -83,3 +83,18 @@ teardown() {
 	json_check "$T/ps.json" 'd["requests"][0]["pid"] == '"$pid"' and d["requests"][0]["report"]["trigger"] == "request"'
 	kill -0 "$pid"
 }
+
+@test "ps on a zombie says it has ended and is not reaped yet" {
+	local zpid i
+	sh -c 'sleep 0.3 & echo $! >"$0/zpid"; exec sleep 30' "$T" &
+	pid=$!
+	wait_for "$T/zpid"
+	zpid=$(cat "$T/zpid")
+	for i in $(seq 100); do
+		grep -qs '^State:[[:space:]]*Z' "/proc/$zpid/status" && break
+		sleep 0.05
+	done
+	run --separate-stderr "$NAMSPILL" ps "$zpid"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "namspill: ps: $zpid is a zombie: it has ended, and its parent (pid $pid) has not reaped it yet; nothing is left to inspect" ]
+}

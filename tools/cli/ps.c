@@ -28,9 +28,32 @@ static pid_t parse_pid(const char *s)
 	return *s && !*end && v > 0 && v <= 0x3fffffff ? (pid_t)v : 0;
 }
 
+/* A zombie has ended: its parent has not collected its status yet, and
+ * it has no threads or namespaces left to read. */
+static int zombie(pid_t pid, uint64_t *ppid)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf) - 1);
+	const char *st;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	st = strstr(buf, "\nState:");
+	if (nsp_status_num(buf, (size_t)n, "PPid", 10, ppid))
+		*ppid = 0;
+	return st && st[strspn(st + 7, " \t") + 7] == 'Z';
+}
+
 static void why_not(pid_t pid, int err)
 {
-	if (err == -ENOENT || err == -ESRCH)
+	uint64_t ppid;
+
+	if ((err == -ENOENT || err == -ESRCH) && zombie(pid, &ppid))
+		cli_err("ps: %d is a zombie: it has ended, and its parent (pid %llu) has not "
+			"reaped it yet; nothing is left to inspect", (int)pid,
+			(unsigned long long)ppid);
+	else if (err == -ENOENT || err == -ESRCH)
 		cli_err("ps: no such process: %d", (int)pid);
 	else if (err == -EACCES || err == -EPERM)
 		cli_err("ps: %d: not allowed to read its namespaces (run as its user, or as root)",
