@@ -98,3 +98,30 @@ teardown() {
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "namspill: ps: $zpid is a zombie: it has ended, and its parent (pid $pid) has not reaped it yet; nothing is left to inspect" ]
 }
+
+# The options that let `ps --stacks` ask a process for its report.
+asked() {
+	echo "report_signal=SIGUSR2:log_path=$1:format=json"
+}
+
+@test "ps --stacks never sends the signal to a program that handles it itself" {
+	NAMSPILL_OPTIONS=$(asked "$T/r") LD_PRELOAD=$FIRST$BUILD/libnamspill.so start handler
+	SECONDS=0
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 2 ]
+	[ "$SECONDS" -lt 5 ]
+	[[ "$stderr" == *"$pid handles or ignores SIGUSR2 itself, so the library cannot answer it; not sending it"* ]]
+	sleep 0.3
+	! grep -q "own handler ran" "$T/out.handler"
+	kill -0 "$pid"
+}
+
+@test "ps --stacks finds the report of a relative log_path after the process changed directory" {
+	mkdir "$T/logs"
+	cd "$T/logs"
+	NAMSPILL_OPTIONS=$(asked r) LD_PRELOAD=$FIRST$BUILD/libnamspill.so start chdir
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"trigger":"request"'* ]]
+	[ -f "$T/logs/r.$pid.request1" ]
+}

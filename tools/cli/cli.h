@@ -14,6 +14,7 @@
 #include "base/options.h"
 #include "base/out.h"
 #include "base/proc.h"
+#include "base/psstate.h"
 #include "base/signame.h"
 #include "report/report.h"
 #include "report/supp.h"
@@ -67,6 +68,7 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *cli_alloc(size_t n);
 char *cli_strdup(const char *s);
 char *cli_slurp(const char *path, size_t *len);
+char *cli_slurp_fd(int fd, size_t *len);
 /* SIGPIPE ignored in namspill; the inherited disposition back (in the
  * child, before exec). */
 void cli_ignore_sigpipe(void);
@@ -170,5 +172,8 @@ int cli_ps(int argc, char **argv);
 /* Asks pid for a report through its report_signal; 0, or an error
  * already explained on stderr. */
 int cli_request_stacks(pid_t pid, FILE *out);
+/* peek.c: the library's state in pid's memory: 0, -ENXIO if it does not
+ * run the library, -ENOENT if another version of it, else -errno. */
+int cli_peek_state(pid_t pid, struct nsp_ps_state *st);
 
 #endif

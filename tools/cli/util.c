@@ -1,9 +1,11 @@
 /* Small helpers of the command: messages, memory, whole files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -37,39 +39,50 @@ char *cli_strdup(const char *s)
 	return memcpy(cli_alloc(n), s, n);
 }
 
-/* The whole file, NUL-terminated; NULL with errno set. */
-char *cli_slurp(const char *path, size_t *len)
+/* The rest of fd, NUL-terminated; NULL with errno set. */
+char *cli_slurp_fd(int fd, size_t *len)
 {
-	FILE *f = fopen(path, "re");
-	size_t cap = 4096, n = 0, got;
-	char *buf;
+	size_t cap = 4096, n = 0;
+	char *buf = cli_alloc(cap);
+	ssize_t got;
 
-	if (!f)
-		return NULL;
-	buf = cli_alloc(cap);
-	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
+	while ((got = read(fd, buf + n, cap - n - 1)) != 0) {
+		if (got < 0) {
+			int e = errno;
+			if (e == EINTR)
+				continue;
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		n += (size_t)got;
 		if (n + 1 == cap) {
 			char *b = realloc(buf, cap *= 2);
 			if (!b) {
 				free(buf);
-				fclose(f);
 				errno = ENOMEM;
 				return NULL;
 			}
 			buf = b;
 		}
 	}
-	if (ferror(f)) {
-		int e = errno;
-		free(buf);
-		fclose(f);
-		errno = e;
-		return NULL;
-	}
-	fclose(f);
 	buf[n] = 0;
 	*len = n;
+	return buf;
+}
+
+/* The whole file, NUL-terminated; NULL with errno set. */
+char *cli_slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = cli_slurp_fd(fd, len);
+	e = errno;
+	close(fd);
+	errno = e;
 	return buf;
 }
 
