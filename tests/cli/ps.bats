@@ -125,3 +125,46 @@ asked() {
 	[[ "$output" == *'"trigger":"request"'* ]]
 	[ -f "$T/logs/r.$pid.request1" ]
 }
+
+# ps_liar MODE ARG as uid 65534, with the library and report_signal.
+start_liar() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env NAMSPILL_OPTIONS="$(asked "$T/logs/r")" LD_PRELOAD="$FIRST$BUILD/libnamspill.so" \
+		"$PROG/ps_liar" "$@" >"$T/out.liar" 2>&1 &
+	pid=$!
+	wait_for "$T/out.liar"
+	grep -q ready "$T/out.liar"
+}
+
+@test "root's ps --stacks reads no file a user's process points it to, and prints no raw escapes" {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv(1) not installed"
+	chmod 755 "$T"
+	mkdir -m 777 "$T/logs"
+	echo "TOP SECRET" >"$T/secret"
+	chmod 600 "$T/secret"
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$PROG/ps_liar" ||
+		skip "the build directory is not readable by uid 65534"
+	# A link at the report's name.
+	start_liar link "$T/secret"
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"cannot open its report r.$pid.request1: a symbolic link, not read"* ]]
+	[[ "$output$stderr" != *"TOP SECRET"* ]]
+	kill "$pid"
+	# Root's file (a hard link root made there) renamed to that name.
+	ln "$T/secret" "$T/logs/planted"
+	start_liar rename "$T/logs/planted"
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"r.$pid.request1 is not a report file of its user (uid 65534), not read"* ]]
+	[[ "$output$stderr" != *"TOP SECRET"* ]]
+	kill "$pid"
+	# Its own file, full of terminal escapes: printed, escaped.
+	start_liar text
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'\x1b[2J\x1b]0;owned\x07 report'* ]]
+	[[ "$output" == *'SUMMARY: all clean\x1b[8m'* ]]
+	[[ "$output" != *$'\x1b'* ]]
+}

@@ -11,7 +11,9 @@
  * process is held by a pidfd from the start, so a pid reused meanwhile
  * gets nothing.  The report is looked for where the library writes it
  * (its log directory held from start-up, else log_path as it resolves in
- * the process), under the one name this request makes. */
+ * the process), under the one name this request makes, opened without
+ * following links, and taken only if it is a regular file of the
+ * process's user. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +29,7 @@
 
 #define WAIT_MS 10000
 #define POLL_MS 20
+#define MAX_REPORT ((size_t)64 << 20)
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -40,6 +43,7 @@ static const char setting[] = "NAMSPILL_OPTIONS=report_signal=SIGUSR2:log_path=/
 struct target {
 	pid_t pid;
 	int pidfd;             /* -1 where the kernel has no pidfd_open */
+	uid_t fsuid;           /* whose files its reports are */
 	unsigned long long caught; /* SigCgt */
 	struct nsp_ps_state st;
 };
@@ -52,17 +56,24 @@ static int send_to(const struct target *t, int sig)
 	return kill(t->pid, sig);
 }
 
-/* Which signals the process catches; 0 or a negative errno. */
+/* Whose files the process creates (the fs uid of "Uid:") and which
+ * signals it catches; 0 or a negative errno. */
 static int read_status(struct target *t)
 {
 	char buf[4096];
 	ssize_t n = nsp_proc_read(t->pid, "status", buf, sizeof(buf) - 1);
+	unsigned long ids[4];
 	uint64_t cgt;
+	const char *u;
 
 	if (n < 0)
 		return (int)n;
-	if (nsp_status_num(buf, (size_t)n, "SigCgt", 16, &cgt))
+	buf[n] = 0;
+	u = strstr(buf, "\nUid:");
+	if (!u || sscanf(u + 5, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4 ||
+	    nsp_status_num(buf, (size_t)n, "SigCgt", 16, &cgt))
 		return -EINVAL;
+	t->fsuid = (uid_t)ids[3];
 	t->caught = cgt;
 	return 0;
 }
@@ -131,18 +142,25 @@ static void request_name(const struct target *t, char *name, size_t cap)
 	snprintf(name, cap, "%s.%d.request%u", slash ? slash + 1 : t->st.log_path, (int)t->pid, n);
 }
 
-/* The report; NULL after saying why not. */
+/* The report, if it is a regular file of the process's user; NULL after
+ * saying why not. */
 static char *take(const struct target *t, int dir, const char *name, size_t *len)
 {
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
-	char *text;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat s;
+	char *text = NULL;
 
-	if (fd < 0 || !(text = cli_slurp_fd(fd, len))) {
-		cli_err("ps --stacks: %d: cannot read %s: %s", (int)t->pid, name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		cli_err("ps --stacks: %d: cannot open its report %s: %s", (int)t->pid, name,
+			errno == ELOOP ? "a symbolic link, not read" : strerror(errno));
 		return NULL;
 	}
+	if (fstat(fd, &s) || !S_ISREG(s.st_mode) || s.st_uid != t->fsuid ||
+	    (size_t)s.st_size > MAX_REPORT)
+		cli_err("ps --stacks: %d: %s is not a report file of its user (uid %u), not read",
+			(int)t->pid, name, (unsigned)t->fsuid);
+	else if (!(text = cli_slurp_fd(fd, len)))
+		cli_err("ps --stacks: %d: cannot read %s: %s", (int)t->pid, name, strerror(errno));
 	close(fd);
 	return text;
 }
