@@ -60,6 +60,8 @@ struct cli {
 	struct cli_out json_out, junit_out;
 	int keep_fd;          /* the --keep-logs directory */
 	int traced;           /* ran under namspill-trace */
+	const char *unjudged; /* why the command itself runs as it is, unjudged */
+	pid_t pid;            /* the command's */
 	int status;           /* the command's wait status */
 	int exit;             /* what namspill exits with */
 };
@@ -96,6 +98,8 @@ enum cli_reach { CLI_REACH_OK, CLI_REACH_STATIC, CLI_REACH_SECURE, CLI_REACH_FOR
 /* Which file would run (PATH search as execvp), and whether the preload
  * reaches it; *why says in a few words why not. */
 enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **why);
+/* Whether a setuid program keeps its privileges under our tracer. */
+int cli_tracer_keeps_privileges(void);
 
 /* ---- env.c: the environment of the command */
 /* NAMSPILL_OPTIONS for the tree: inherited and --options entries checked
@@ -106,7 +110,7 @@ int cli_add_preload(const char *lib);
 /* ---- run.c: the command tree */
 /* Runs argv (the command, or the tracer and the command) and waits; the
  * wait status, or -1 with *code set when it could not be started. */
-int cli_run(char **argv, int traced, int *code);
+int cli_run(char **argv, int traced, int *code, pid_t *pid);
 
 /* ---- tree.c */
 /* Sends sig to every process below us except skip; returns how many. */
@@ -166,6 +170,8 @@ void cli_call(char *buf, size_t cap, const struct jv *cause);
 
 /* ---- summary.c, out_json.c, junit.c: the outputs */
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
+/* "not judged: ..." for the command that runs as it is (c->unjudged). */
+void cli_unjudged_why(const struct cli *c, char *buf, size_t cap);
 int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *ps);
 int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *ps);
 

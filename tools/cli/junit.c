@@ -99,10 +99,32 @@ static void testcase(FILE *f, const struct proc *p)
 	fputs("    </testcase>\n", f);
 }
 
+static void command(FILE *f, const struct cli *c)
+{
+	for (size_t i = 0; c->cmd[i]; i++) {
+		fputs(i ? " " : "", f);
+		xml(f, c->cmd[i]);
+	}
+}
+
+/* The command run as it is (c->unjudged): a skipped test case. */
+static void unjudged(FILE *f, const struct cli *c)
+{
+	char why[256];
+
+	cli_unjudged_why(c, why, sizeof(why));
+	fputs("    <testcase classname=\"namspill\" name=\"", f);
+	command(f, c);
+	fputs("\">\n      <skipped message=\"", f);
+	xml(f, why);
+	fprintf(f, "\"/>\n      <system-out>pid %d</system-out>\n    </testcase>\n", (int)c->pid);
+}
+
 int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *ps)
 {
 	FILE *f = cli_out_stream(o);
 	size_t failures = ps->spilled_procs, errors = ps->no_report + ps->errors;
+	size_t tests = ps->n + (c->unjudged != NULL);
 
 	if (!f) {
 		cli_out_drop(o);
@@ -110,14 +132,13 @@ int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
 	fprintf(f, "<testsuites name=\"namspill\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
-		ps->n, failures, errors);
+		tests, failures, errors);
 	fputs("  <testsuite name=\"namspill: ", f);
-	for (size_t i = 0; c->cmd[i]; i++) {
-		fputs(i ? " " : "", f);
-		xml(f, c->cmd[i]);
-	}
-	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\">\n", ps->n,
-		failures, errors);
+	command(f, c);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%d\">\n", tests,
+		failures, errors, c->unjudged != NULL);
+	if (c->unjudged)
+		unjudged(f, c);
 	for (size_t i = 0; i < ps->n; i++)
 		testcase(f, &ps->p[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);

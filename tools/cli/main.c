@@ -60,6 +60,15 @@ static int choose_mode(struct cli *c, const char **tracer)
 	}
 	if (!c->trace && r == CLI_REACH_OK)
 		return 0;
+	/* Never run a program with other privileges than it would have
+	 * without us: one we cannot judge runs as it is. */
+	if (!c->trace && r == CLI_REACH_SECURE && !cli_tracer_keeps_privileges()) {
+		cli_err("%s is %s: LD_PRELOAD cannot reach it, and the tracer would take its "
+			"privileges away (namspill is not privileged); running it as it is, not "
+			"judged", path, why);
+		c->unjudged = why;
+		return 0;
+	}
 	if (!(*tracer = cli_find_tracer()))
 		return -1;
 	if (!c->trace && !c->quiet)
@@ -144,7 +153,7 @@ static int run(struct cli *c)
 		return CLI_FAILED;
 	}
 	argv = c->traced ? tracer_argv(tracer, c->cmd) : c->cmd;
-	c->status = cli_run(argv, c->traced, &code);
+	c->status = cli_run(argv, c->traced, &code, &c->pid);
 	rc = c->status < 0 ? code : report(c);
 	remove_dir(c->dir);
 	cli_outputs_close(c);

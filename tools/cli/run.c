@@ -96,7 +96,7 @@ static void settle(int sig, const sigset_t *set)
 		;
 }
 
-int cli_run(char **argv, int traced, int *code)
+int cli_run(char **argv, int traced, int *code, pid_t *pid)
 {
 	sigset_t set, old;
 	pid_t child, parent = getpid();
@@ -130,6 +130,7 @@ int cli_run(char **argv, int traced, int *code)
 		return -1;
 	}
 	close(pipefd[0]);
+	*pid = child;
 	for (;;) {
 		if (reap(child, &status))
 			break;

@@ -226,6 +226,26 @@ static void print_unjudged(FILE *f, const struct procs *ps)
 				(int)ps->p[i].pid, json_str(ps->p[i].rep, "error"));
 }
 
+void cli_unjudged_why(const struct cli *c, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "not judged: %s: LD_PRELOAD cannot reach it, and the tracer would "
+		 "take its privileges away (namspill is not privileged; run it as root to judge "
+		 "this command)", c->unjudged);
+}
+
+static void print_unjudged_command(FILE *f, const struct cli *c)
+{
+	char why[256];
+
+	cli_unjudged_why(c, why, sizeof(why));
+	fprintf(f, "namspill: warning: not judged: pid %d: ", (int)c->pid);
+	for (size_t i = 0; c->cmd[i]; i++) {
+		fputs(i ? " " : "", f);
+		cli_put_safe(f, c->cmd[i], strlen(c->cmd[i]));
+	}
+	fprintf(f, " (%s)\n", why + strlen("not judged: "));
+}
+
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 {
 	size_t ng, threads = 0, checked = ps->n - ps->no_report - ps->single;
@@ -238,9 +258,11 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 		threads += g[i].threads;
 		types |= g[i].types;
 	}
+	if (c->unjudged)
+		print_unjudged_command(f, c);
 	if (!c->quiet)
 		print_unjudged(f, ps);
-	if (!ps->n && !c->traced)
+	if (!ps->n && !c->traced && !c->unjudged)
 		cli_err("warning: no process ran with the shim: nothing was checked (a static "
 			"program started from a script? try --trace)");
 	types_str(t, sizeof(t), types);
