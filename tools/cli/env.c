@@ -37,7 +37,8 @@ static int prepare_suppressions(struct cli *c, const char *path, char *out, size
 	set = cli_alloc(sizeof(*set));
 	if ((e = nsp_supp_read(set, path))) {
 		cli_err("cannot read suppressions file %s: %s", path,
-			e == -EFBIG ? "larger than 1 MiB" : strerror(-e));
+			e == -EFBIG ? "larger than 1 MiB" : e == -EINVAL ? "not a regular file" :
+			strerror(-e));
 		free(set);
 		return -1;
 	}
