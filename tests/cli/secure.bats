@@ -65,3 +65,20 @@ print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"]
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"is not ours (owned by uid 65534)"* ]]
 }
+
+@test "the summary shows argv[0] and the first three arguments, cut and escaped; --json has them all" {
+	local long=0123456789012345678901234567890123456789SECRET
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/cli_leak" leak 0 \
+		"$long" $'a\nSUMMARY: forged\e[2J' 'two words' last
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"pid "*", thread "*": $PROG/cli_leak leak 0 0123456789012345678901234567890123456789... (+3 more arguments: see --json)"* ]]
+	[[ "$stderr" != *SECRET* ]]
+	[[ "$stderr" != *forged* ]]
+	[[ "$stderr" != *"two words"* ]]
+	json_check "$T/r.json" 'd["processes"][0]["argv"][3:] == ["'"$long"'", "a\nSUMMARY: forged\x1b[2J", "two words", "last"]'
+	# Fewer arguments: all shown; control bytes escaped, a space quoted.
+	run --separate-stderr "$NAMSPILL" -- "$PROG/cli_leak" leak $'x\ny\e[2J' "it's"
+	[[ "$stderr" == *": $PROG/cli_leak leak 'x\x0ay\x1b[2J' 'it'\\''s'"$'\n'* ]]
+	[[ "$stderr" != *$'\e'* ]]
+}

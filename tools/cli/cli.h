@@ -71,8 +71,9 @@ void *cli_alloc(size_t n);
 char *cli_strdup(const char *s);
 char *cli_slurp(const char *path, size_t *len);
 char *cli_slurp_fd(int fd, size_t *len);
-/* s[0..n) with control bytes and bytes that are not UTF-8 as \xHH. */
-void cli_put_safe(FILE *f, const char *s, size_t n);
+/* s[0..n) with control bytes and bytes that are not UTF-8 as \xHH
+ * (newlines and tabs kept if lines). */
+void cli_put_safe(FILE *f, const char *s, size_t n, int lines);
 /* SIGPIPE ignored in namspill; the inherited disposition back (in the
  * child, before exec). */
 void cli_ignore_sigpipe(void);

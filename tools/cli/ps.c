@@ -187,7 +187,7 @@ int cli_ps(int argc, char **argv)
 			else if (json)
 				put_request(requests, pid, text, len, ftell(requests) == 0);
 			else
-				cli_put_safe(stdout, text, len);
+				cli_put_safe(stdout, text, len, 1);
 			free(text);
 		}
 		rc = rc == CLI_PS_ERROR || r == CLI_PS_ERROR ? CLI_PS_ERROR : rc | r;

@@ -7,8 +7,12 @@
 
 #include "cli.h"
 
-#define SHOWN_CMDLINE 120
 #define SHOWN_NO_REPORT 10
+/* Command lines go to CI logs, often public, and arguments can hold
+ * tokens: the summary shows argv[0] and the first three arguments, each
+ * cut at 40 bytes; --json and --keep-logs have them whole. */
+#define SHOWN_ARGS 4
+#define SHOWN_ARG_BYTES 40
 
 struct member {
 	const struct proc *p;
@@ -144,12 +148,57 @@ static void types_str(char *buf, size_t cap, unsigned types)
 						nsp_ns_names[t]);
 }
 
-static void print_cmdline(FILE *f, const char *s)
+/* One argument for people: quoted where a shell would need it, cut
+ * (never inside a UTF-8 character), control bytes escaped. */
+static void show_arg(FILE *f, const char *a)
 {
-	if (strlen(s) > SHOWN_CMDLINE)
-		fprintf(f, "%.*s...\n", SHOWN_CMDLINE, s);
-	else
-		fprintf(f, "%s\n", s[0] ? s : "(command line unknown)");
+	size_t n = strlen(a), k = n;
+	int quote = !*a || a[strcspn(a, " \t\n'\"\\$`!*?[]{}();&|<>#~")];
+
+	if (k > SHOWN_ARG_BYTES) {
+		k = SHOWN_ARG_BYTES;
+		while (k && ((unsigned char)a[k] & 0xc0) == 0x80)
+			k--;
+	}
+	if (quote)
+		fputc('\'', f);
+	for (size_t i = 0, j; i < k; i = j + 1) {
+		for (j = i; j < k && a[j] != '\''; j++)
+			;
+		cli_put_safe(f, a + i, j - i, 0);
+		if (j < k)
+			fputs("'\\''", f);
+	}
+	if (k < n)
+		fputs("...", f);
+	if (quote)
+		fputc('\'', f);
+}
+
+static void show_argv(FILE *f, const char *const *argv, size_t n)
+{
+	for (size_t i = 0; i < n && i < SHOWN_ARGS; i++) {
+		fputs(i ? " " : "", f);
+		show_arg(f, argv[i]);
+	}
+	if (!n)
+		fputs("(command line unknown)", f);
+	if (n > SHOWN_ARGS)
+		fprintf(f, " (+%zu more argument%s: see --json)", n - SHOWN_ARGS,
+			n - SHOWN_ARGS == 1 ? "" : "s");
+}
+
+static void print_cmdline(FILE *f, const struct proc *p)
+{
+	const struct jv *argv = p->argv && p->argv->t == J_ARR ? p->argv : NULL;
+	size_t n = argv ? argv->n : 0;
+	const char **v = cli_alloc((n + 1) * sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = argv->v[i].t == J_STR ? argv->v[i].str : "";
+	show_argv(f, v, n);
+	fputc('\n', f);
+	free(v);
 }
 
 static void print_members(FILE *f, const struct group *g)
@@ -164,7 +213,7 @@ static void print_members(FILE *f, const struct group *g)
 		if (json_str(p->rep, "signal"))
 			fprintf(f, " (at %s)", json_str(p->rep, "signal"));
 		fputs(": ", f);
-		print_cmdline(f, p->cmdline);
+		print_cmdline(f, p);
 		i = j;
 	}
 }
@@ -215,7 +264,7 @@ static void print_unjudged(FILE *f, const struct procs *ps)
 			continue;
 		fprintf(f, "    pid %d%s%s: ", (int)p->pid, p->running ? " (still running)" : "",
 			p->forked ? " (forked, before any exec)" : "");
-		print_cmdline(f, p->cmdline);
+		print_cmdline(f, p);
 		shown++;
 	}
 	if (ps->no_report > shown)
@@ -233,16 +282,22 @@ void cli_unjudged_why(const struct cli *c, char *buf, size_t cap)
 		 "this command)", c->unjudged);
 }
 
+static size_t argc_of(const struct cli *c)
+{
+	size_t n = 0;
+
+	while (c->cmd[n])
+		n++;
+	return n;
+}
+
 static void print_unjudged_command(FILE *f, const struct cli *c)
 {
 	char why[256];
 
 	cli_unjudged_why(c, why, sizeof(why));
 	fprintf(f, "namspill: warning: not judged: pid %d: ", (int)c->pid);
-	for (size_t i = 0; c->cmd[i]; i++) {
-		fputs(i ? " " : "", f);
-		cli_put_safe(f, c->cmd[i], strlen(c->cmd[i]));
-	}
+	show_argv(f, (const char *const *)c->cmd, argc_of(c));
 	fprintf(f, " (%s)\n", why + strlen("not judged: "));
 }
 

@@ -87,17 +87,18 @@ char *cli_slurp(const char *path, size_t *len)
 }
 
 /* Text from elsewhere (a report, a command line) for a terminal or a log:
- * printable ASCII, newlines, tabs and UTF-8 characters as they are;
- * control bytes (ESC included), C1 controls and bytes that are not UTF-8
- * as \xHH, so no text can move the cursor, forge a line or hide one. */
-void cli_put_safe(FILE *f, const char *s, size_t n)
+ * printable ASCII and UTF-8 characters as they are (newlines and tabs too
+ * if lines); control bytes (ESC included), C1 controls and bytes that are
+ * not UTF-8 as \xHH, so no text can move the cursor, forge a line or
+ * hide one. */
+void cli_put_safe(FILE *f, const char *s, size_t n, int lines)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
 	while (p < end) {
 		size_t k = nsp_utf8_len(p, (size_t)(end - p));
-		int control = k == 0 || (k == 1 && ((*p < 0x20 && *p != '\n' && *p != '\t') ||
-						     *p == 0x7f)) ||
+		int layout = lines && (*p == '\n' || *p == '\t');
+		int control = k == 0 || (k == 1 && ((*p < 0x20 && !layout) || *p == 0x7f)) ||
 			      (k == 2 && p[0] == 0xc2 && p[1] < 0xa0);
 		if (control) {
 			fprintf(f, "\\x%02x", *p);
