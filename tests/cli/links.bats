@@ -107,8 +107,11 @@ SH
 					skip "needs root or unprivileged user namespaces"
 				fi
 				kill -USR2 "$pid"
+				# Until the report has replaced what was planted there.
 				for i in $(seq 200); do
-					[ -f "$d/r.$pid.request1" ] && [ ! -L "$d/r.$pid.request1" ] && break
+					[ -f "$d/r.$pid.request1" ] && [ ! -L "$d/r.$pid.request1" ] &&
+						[ "$(stat -c %i "$d/r.$pid.request1")" != "$(stat -c %i "$T/victim")" ] &&
+						break
 					sleep 0.05
 				done
 				kill -TERM "$pid"

@@ -128,6 +128,7 @@ asked() {
 
 # ps_liar MODE ARG as uid 65534, with the library and report_signal.
 start_liar() {
+	rm -f "$T/out.liar"
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env NAMSPILL_OPTIONS="$(asked "$T/logs/r")" LD_PRELOAD="$FIRST$BUILD/libnamspill.so" \
 		"$PROG/ps_liar" "$@" >"$T/out.liar" 2>&1 &
