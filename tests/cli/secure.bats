@@ -66,7 +66,7 @@ print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"]
 	[[ "$output" == *"is not ours (owned by uid 65534)"* ]]
 }
 
-@test "the summary shows argv[0] and the first three arguments, cut and escaped; --json has them all" {
+@test "the summary shows the program and its first three arguments, cut and escaped; --json has them all" {
 	local long=0123456789012345678901234567890123456789SECRET
 	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/cli_leak" leak 0 \
 		"$long" $'a\nSUMMARY: forged\e[2J' 'two words' last
@@ -81,4 +81,9 @@ print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"]
 	run --separate-stderr "$NAMSPILL" -- "$PROG/cli_leak" leak $'x\ny\e[2J' "it's"
 	[[ "$stderr" == *": $PROG/cli_leak leak 'x\x0ay\x1b[2J' 'it'\\''s'"$'\n'* ]]
 	[[ "$stderr" != *$'\e'* ]]
+	# The program itself is shown whole, however long its path.
+	mkdir "$T/a-directory-whose-name-alone-is-longer-than-forty-bytes"
+	ln -s "$PROG/cli_leak" "$T/a-directory-whose-name-alone-is-longer-than-forty-bytes/cli_leak"
+	run --separate-stderr "$NAMSPILL" -- "$T/a-directory-whose-name-alone-is-longer-than-forty-bytes/cli_leak" leak
+	[[ "$stderr" == *": $T/a-directory-whose-name-alone-is-longer-than-forty-bytes/cli_leak leak"$'\n'* ]]
 }

@@ -9,10 +9,12 @@
 
 #define SHOWN_NO_REPORT 10
 /* Command lines go to CI logs, often public, and arguments can hold
- * tokens: the summary shows argv[0] and the first three arguments, each
- * cut at 40 bytes; --json and --keep-logs have them whole. */
+ * tokens: the summary shows the program (argv[0]) and the first three
+ * arguments, each argument cut at 40 bytes; --json and --keep-logs have
+ * them whole. */
 #define SHOWN_ARGS 4
 #define SHOWN_ARG_BYTES 40
+#define SHOWN_PROGRAM_BYTES 256
 
 struct member {
 	const struct proc *p;
@@ -150,13 +152,13 @@ static void types_str(char *buf, size_t cap, unsigned types)
 
 /* One argument for people: quoted where a shell would need it, cut
  * (never inside a UTF-8 character), control bytes escaped. */
-static void show_arg(FILE *f, const char *a)
+static void show_arg(FILE *f, const char *a, size_t max)
 {
 	size_t n = strlen(a), k = n;
 	int quote = !*a || a[strcspn(a, " \t\n'\"\\$`!*?[]{}();&|<>#~")];
 
-	if (k > SHOWN_ARG_BYTES) {
-		k = SHOWN_ARG_BYTES;
+	if (k > max) {
+		k = max;
 		while (k && ((unsigned char)a[k] & 0xc0) == 0x80)
 			k--;
 	}
@@ -179,7 +181,7 @@ static void show_argv(FILE *f, const char *const *argv, size_t n)
 {
 	for (size_t i = 0; i < n && i < SHOWN_ARGS; i++) {
 		fputs(i ? " " : "", f);
-		show_arg(f, argv[i]);
+		show_arg(f, argv[i], i ? SHOWN_ARG_BYTES : SHOWN_PROGRAM_BYTES);
 	}
 	if (!n)
 		fputs("(command line unknown)", f);
