@@ -70,6 +70,14 @@ PY
 	run "$NAMSPILL" -q --json "$T/q.json" --options nosuchkey=1 -- true
 	[ "$status" -eq 125 ]
 	[ "$(ls -A "$T")" = "$(printf 'o.json\no.xml\np.json')" ]
+	# A command that cleans its work tree takes the temporary files with it:
+	# the outputs are written all the same.
+	rm -f "$T"/*
+	run "$NAMSPILL" -q --json "$T/o.json" --junit "$T/o.xml" -- sh -c 'rm -f "$0"/*' "$T"
+	[ "$status" -eq 0 ]
+	json_check "$T/o.json" 'd["status"] == 0'
+	grep -q '<testsuites' "$T/o.xml"
+	[ "$(ls -A "$T")" = "$(printf 'o.json\no.xml')" ]
 }
 
 # Well-formed XML, and strict UTF-8 JSON: python3's decoders are strict.

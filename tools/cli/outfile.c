@@ -65,9 +65,32 @@ int cli_out_open(struct cli_out *o, const char *opt, const char *path)
 	return 0;
 }
 
+/* Whether the temporary file is still in place under its name: the
+ * command may have cleaned its work tree meanwhile. */
+static int still_there(const struct cli_out *o)
+{
+	struct stat a, b;
+
+	return fstat(o->fd, &a) == 0 && fstatat(o->dirfd, o->tmp, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 FILE *cli_out_stream(struct cli_out *o)
 {
-	FILE *f = fdopen(o->fd, "w");
+	FILE *f;
+	int e;
+
+	if (!still_there(o)) {
+		close(o->fd);
+		o->tmp[0] = 0; /* not ours any more, whatever is there */
+		if ((e = nsp_file_create(o->dirfd, o->name, o->tmp, sizeof(o->tmp))) < 0) {
+			o->fd = -1;
+			cli_err("%s: cannot write %s: %s", o->opt, o->path, strerror(-e));
+			return NULL;
+		}
+		o->fd = e;
+	}
+	f = fdopen(o->fd, "w");
 
 	if (!f)
 		cli_err("%s: cannot write %s: %s", o->opt, o->path, strerror(errno));
