@@ -169,3 +169,13 @@ start_liar() {
 	[[ "$output" == *'SUMMARY: all clean\x1b[8m'* ]]
 	[[ "$output" != *$'\x1b'* ]]
 }
+
+@test "ps prints a process's name with its control bytes escaped" {
+	sh -c 'printf "x\033[8mSUMMARY" >/proc/self/comm; echo ready; while :; do sleep 1; done' \
+		>"$T/out.name" &
+	pid=$!
+	wait_for "$T/out.name"
+	run --separate-stderr "$NAMSPILL" ps "$pid"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$pid (x\\x1b[8mSUMMARY): 1 thread, all in the same namespaces" ]
+}

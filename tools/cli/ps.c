@@ -62,24 +62,35 @@ static void why_not(pid_t pid, int err)
 		cli_err("ps: %d: cannot read /proc/%d/task: %s", (int)pid, (int)pid, strerror(-err));
 }
 
+/* "PID (NAME)": a name is whatever the process set, escaped for the
+ * terminal of whoever runs ps (root, often). */
+static void who(FILE *f, pid_t pid, const char *comm)
+{
+	fprintf(f, "%d (", (int)pid);
+	cli_put_safe(f, comm, strlen(comm), 0);
+	fputc(')', f);
+}
+
 static void text(FILE *f, const struct nsp_report *r)
 {
 	size_t threads = 0;
 
 	for (size_t i = 0; i < r->nspills; i++)
 		threads += i == 0 || r->spills[i].tid != r->spills[i - 1].tid;
+	who(f, r->pid, r->comm);
 	if (!r->nspills) {
-		fprintf(f, "%d (%s): %zu thread%s, all in the same namespaces\n", (int)r->pid,
-			r->comm, r->nthreads, r->nthreads == 1 ? "" : "s");
+		fprintf(f, ": %zu thread%s, all in the same namespaces\n", r->nthreads,
+			r->nthreads == 1 ? "" : "s");
 		return;
 	}
-	fprintf(f, "%d (%s): %zu of %zu threads in a foreign namespace\n", (int)r->pid, r->comm,
-		threads, r->nthreads);
+	fprintf(f, ": %zu of %zu threads in a foreign namespace\n", threads, r->nthreads);
 	for (size_t i = 0; i < r->nspills; i++) {
 		const struct nsp_spill *s = &r->spills[i];
 		int t = s->type;
-		fprintf(f, "  thread %d (%s): %s:[%llu], most threads in %s:[%llu] (%zu of %zu)\n",
-			(int)s->tid, s->comm, nsp_ns_names[t], (unsigned long long)s->ns.ino,
+		fputs("  thread ", f);
+		who(f, s->tid, s->comm);
+		fprintf(f, ": %s:[%llu], most threads in %s:[%llu] (%zu of %zu)\n",
+			nsp_ns_names[t], (unsigned long long)s->ns.ino,
 			nsp_ns_names[t], (unsigned long long)r->verdict.majority[t].ino,
 			r->verdict.count[t], r->nthreads);
 	}
