@@ -38,6 +38,7 @@ PROG_SAN_asan_leak      = -fsanitize=address              # the plain library in
 PROG_SAN_tsan_leak      = -fsanitize=thread               # sanitizer's program
 PROG_SAN_static_clean   = # static programs cannot carry a sanitizer runtime
 PROG_SAN_static_leak    =
+PROG_SAN_ps_liar        = # reads the library's data as a debugger would, redzones and all
 # Built by clang, with the sanitizer runtime linked into the program
 # (clang's default): only where clang is installed.
 PROG_CLANG_clang_asan_leak  = -fsanitize=address

@@ -79,23 +79,40 @@ void nsp_out_hex(struct nsp_out *o, uint64_t v)
 	nsp_out_mem(o, b, 2 + nsp_fmt_hex(b + 2, v));
 }
 
-/* Length of the valid UTF-8 sequence at s (of at most left bytes), 0 if
- * it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t left)
+/* RFC 3629: the shortest form only (no C0, C1, E0 80..9F, F0 80..8F),
+ * no surrogates (ED A0..BF), nothing above U+10FFFF (F4 90.., F5..FF). */
+size_t nsp_utf8_len(const unsigned char *s, size_t left)
 {
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
 
-	if (s[0] >= 0xf5 || n > left)
+	if (!left)
 		return 0;
-	for (size_t i = 1; i < n; i++)
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n > left || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
 }
 
-/* JSON string per RFC 8259 from n bytes.  Valid UTF-8 passes through; any
- * other byte (a path is just bytes) becomes \u00XX so the document stays
- * valid. */
+/* JSON string per RFC 8259 from n bytes.  Valid UTF-8 passes through; a
+ * byte that is not part of a valid sequence (a path or an argument is just
+ * bytes) becomes U+FFFD, so the document stays UTF-8 and such a byte is
+ * never mistaken for the character of the same number. */
 void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t len)
 {
 	static const char dig[] = "0123456789abcdef";
@@ -105,7 +122,7 @@ void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t len)
 	while (p < end) {
 		unsigned char c = *p;
 		char esc[6] = { '\\', 'u', '0', '0', dig[c >> 4], dig[c & 15] };
-		size_t n = c >= 0x80 ? utf8_len(p, (size_t)(end - p)) : 1;
+		size_t n = nsp_utf8_len(p, (size_t)(end - p));
 
 		if (c == '"' || c == '\\') {
 			char q[2] = { '\\', (char)c };
@@ -114,9 +131,11 @@ void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t len)
 			nsp_out_mem(o, "\\n", 2);
 		} else if (c == '\t') {
 			nsp_out_mem(o, "\\t", 2);
-		} else if (c < 0x20 || c == 0x7f || n == 0) {
-			nsp_out_mem(o, esc, 6);
+		} else if (n == 0) {
+			nsp_out_mem(o, "\\ufffd", 6);
 			n = 1;
+		} else if (c < 0x20 || c == 0x7f) {
+			nsp_out_mem(o, esc, 6);
 		} else {
 			nsp_out_mem(o, (const char *)p, n);
 		}

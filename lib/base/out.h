@@ -23,6 +23,9 @@ void nsp_out_mem(struct nsp_out *o, const char *s, size_t n);
 void nsp_out_u64(struct nsp_out *o, uint64_t v);
 void nsp_out_i64(struct nsp_out *o, int64_t v);
 void nsp_out_hex(struct nsp_out *o, uint64_t v);
+/* Length of the valid UTF-8 sequence at s (of at most left bytes; 1 for
+ * ASCII), 0 if there is none: the one UTF-8 check of every writer. */
+size_t nsp_utf8_len(const unsigned char *s, size_t left);
 void nsp_out_json_str(struct nsp_out *o, const char *s); /* quoted, or null */
 void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t n);
 void nsp_out_json_strv(struct nsp_out *o, const char *buf, size_t len);

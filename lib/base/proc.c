@@ -99,6 +99,19 @@ int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16])
 	return 0;
 }
 
+int nsp_proc_has_cap(int cap)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(0, "status", buf, sizeof(buf));
+	uint64_t eff;
+
+	if (n < 0)
+		return (int)n;
+	if (nsp_status_num(buf, (size_t)n, "CapEff", 16, &eff))
+		return -EINVAL;
+	return (int)((eff >> cap) & 1);
+}
+
 long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out)
 {
 	size_t avail;

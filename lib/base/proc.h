@@ -19,6 +19,9 @@ int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 /* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
  * same with ten threads or ten thousand, unlike stat); 0 if unknown. */
 size_t nsp_proc_thread_count(pid_t pid);
+/* Whether this process has capability cap (CAP_*) in its effective set:
+ * 1 or 0, or a negative errno. */
+int nsp_proc_has_cap(int cap);
 /* /proc/PID/NAME (pid 0: this process) into buf, up to cap bytes: the
  * length read or a negative errno.  _task: /proc/PID/task/TID/NAME. */
 ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "dw/dw.h"
@@ -369,7 +370,10 @@ struct nsp_sym *nsp_sym_open_dw(struct nsp_arena *a, pid_t pid)
 	struct nsp_dw *d = s ? nsp_arena_alloc(a, sizeof(*d)) : NULL;
 	struct nsp_namer n = { dw_frames, dw_close, d };
 
-	if (!d)
+	/* Not in a setuid (AT_SECURE) process: libdw, through libdebuginfod,
+	 * follows the caller's DEBUGINFOD_URLS and DEBUGINFOD_CACHE_PATH with
+	 * the program's privileges.  Frames keep module and offset. */
+	if (!d || ((pid == 0 || pid == getpid()) && getauxval(AT_SECURE)))
 		return s;
 	memset(d, 0, sizeof(*d));
 	d->a = a;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/io.h"
@@ -48,7 +49,7 @@ static int cannot(const char *path, int e)
 	nsp_out_str(&o, "namspill: cannot read suppressions file ");
 	nsp_out_str(&o, path);
 	nsp_out_str(&o, " (");
-	nsp_out_str(&o, e == EFBIG ? "larger than 1 MiB" :
+	nsp_out_str(&o, e == EFBIG ? "larger than 1 MiB" : e == EINVAL ? "not a regular file" :
 			strerrorname_np(e) ? strerrorname_np(e) : "error");
 	nsp_out_str(&o, "); no suppressions apply\n");
 	nsp_out_flush(&o);
@@ -60,10 +61,17 @@ int nsp_supp_read(struct nsp_supp *set, const char *path)
 	struct nsp_arena a;
 	struct where w = { path };
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	/* Never waited on: a FIFO or a terminal would hold up the start of
+	 * every process, a device might never end. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	if (nsp_arena_init(&a, MAX_FILE + 1)) {
 		close(fd);
 		return -ENOMEM;

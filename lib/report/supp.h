@@ -7,7 +7,7 @@
 
 /* Adds the rules of a suppression file to set (plain syscalls, no malloc);
  * each bad line gets one message on stderr naming file and line.  0, or a
- * negative errno (-EFBIG: over 1 MiB). */
+ * negative errno (-EFBIG: over 1 MiB; -EINVAL: not a regular file). */
 int nsp_supp_read(struct nsp_supp *set, const char *path);
 /* The same, and one message on stderr if the file cannot be read. */
 int nsp_supp_load(struct nsp_supp *set, const char *path);

@@ -22,17 +22,17 @@
 #define ARENA_SIZE ((size_t)256 << 20)
 #define HANDED_MAX ((size_t)256 << 20) /* the JSON text handed over, at most */
 
-static _Atomic uint64_t requests; /* (pid << 32) | reports requested */
-
 /* The number of this process's next on-demand report; a fork child
- * counts from 1 again. */
+ * counts from 1 again.  The count is published: `namspill ps --stacks`
+ * waits for the one file its request makes. */
 static unsigned next_request(void)
 {
-	uint64_t pid = (uint64_t)getpid(), cur = atomic_load(&requests), n;
+	_Atomic uint64_t *requests = &nsp_ps_state.requests;
+	uint64_t pid = (uint64_t)getpid(), cur = atomic_load(requests), n;
 
 	do
 		n = (cur >> 32 == pid ? cur + 1 : (pid << 32) + 1);
-	while (!atomic_compare_exchange_weak(&requests, &cur, n));
+	while (!atomic_compare_exchange_weak(requests, &cur, n));
 	return (unsigned)n;
 }
 
@@ -56,6 +56,7 @@ void nsp_emit_init(void)
 		dir[n] = 0;
 	}
 	nsp_anchor_open(&log_dir, dir, O_PATH | O_DIRECTORY);
+	nsp_ps_publish_log_dir(&log_dir);
 }
 
 /* The file log_path.<pid><suffix><n>, as a directory to open it in and a

@@ -96,6 +96,7 @@ void nsp_init(void)
 	nsp_options_parse(&nsp_opt, secure_getenv("NAMSPILL_OPTIONS"), warn);
 	if (nsp_opt.help)
 		nsp_options_print(2, &nsp_opt);
+	nsp_ps_publish_options();
 	nsp_proc_anchor();
 	nsp_emit_init();
 	/* A test hook (tests/func/test_scale.py): work cut into parts

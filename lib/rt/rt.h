@@ -12,6 +12,7 @@
 #define NSP_RT_H
 
 #include "base/options.h"
+#include "base/psstate.h"
 
 #define NSP_TLS __attribute__((tls_model("initial-exec")))
 /* Code a sanitizer runtime reaches before it has set up the thread it
@@ -29,5 +30,14 @@ extern _Atomic int nsp_passive;    /* another copy of the library is in charge *
 const char *nsp_version(void);
 void nsp_init(void);
 void nsp_init_ready(void); /* libc is initialised: environ can be read */
+
+/* ---- published.c: what `namspill ps --stacks` reads from our memory */
+
+struct nsp_anchor;
+extern struct nsp_ps_state nsp_ps_state;
+void nsp_ps_publish_options(void);
+void nsp_ps_publish_log_dir(const struct nsp_anchor *dir);
+/* Whether our handler is the one installed for sig (report_signal). */
+void nsp_ps_publish_owner(int sig, int ours);
 
 #endif

@@ -69,6 +69,7 @@ NSP_RUNTIME_SAFE int nsp_sig_action(int sig, const struct sigaction *act,
 		if (act) {
 			vs[sig].owned = act->sa_handler == SIG_DFL;
 			vs[sig].view = *act;
+			nsp_ps_publish_owner(sig, vs[sig].owned);
 		}
 	}
 	unlock(sig, &mask);
@@ -88,6 +89,7 @@ void nsp_sig_release(int sig)
 	 * has every signal blocked, so it is not this one. */
 	nsp_libc.sigaction(sig, &dfl, NULL);
 	vs[sig].owned = 0;
+	nsp_ps_publish_owner(sig, 0);
 }
 
 void nsp_sig_block_fatal(sigset_t *old)
@@ -128,7 +130,9 @@ void nsp_sig_install(void)
 		if (cur.sa_handler != SIG_DFL)
 			continue;
 		vs[sig].view = cur;
-		if (nsp_libc.sigaction(sig, &ours, NULL) == 0)
+		if (nsp_libc.sigaction(sig, &ours, NULL) == 0) {
 			vs[sig].owned = 1;
+			nsp_ps_publish_owner(sig, 1);
+		}
 	}
 }

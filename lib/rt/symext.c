@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -65,7 +66,10 @@ void nsp_symext_init(void)
 	Dl_info di;
 	const char *slash;
 
-	if (nsp_opt.symbolizer[0]) {
+	/* The option is never read in a setuid (AT_SECURE) process, and a
+	 * helper named by the caller would run with the program's
+	 * privileges: only the one next to the library. */
+	if (nsp_opt.symbolizer[0] && !getauxval(AT_SECURE)) {
 		if (!realpath(nsp_opt.symbolizer, helper))
 			strcpy(helper, nsp_opt.symbolizer);
 	} else if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname &&

@@ -83,3 +83,99 @@ teardown() {
 	json_check "$T/ps.json" 'd["requests"][0]["pid"] == '"$pid"' and d["requests"][0]["report"]["trigger"] == "request"'
 	kill -0 "$pid"
 }
+
+@test "ps on a zombie says it has ended and is not reaped yet" {
+	local zpid i
+	sh -c 'sleep 0.3 & echo $! >"$0/zpid"; exec sleep 30' "$T" &
+	pid=$!
+	wait_for "$T/zpid"
+	zpid=$(cat "$T/zpid")
+	for i in $(seq 100); do
+		grep -qs '^State:[[:space:]]*Z' "/proc/$zpid/status" && break
+		sleep 0.05
+	done
+	run --separate-stderr "$NAMSPILL" ps "$zpid"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "namspill: ps: $zpid is a zombie: it has ended, and its parent (pid $pid) has not reaped it yet; nothing is left to inspect" ]
+}
+
+# The options that let `ps --stacks` ask a process for its report.
+asked() {
+	echo "report_signal=SIGUSR2:log_path=$1:format=json"
+}
+
+@test "ps --stacks never sends the signal to a program that handles it itself" {
+	NAMSPILL_OPTIONS=$(asked "$T/r") LD_PRELOAD=$FIRST$BUILD/libnamspill.so start handler
+	SECONDS=0
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 2 ]
+	[ "$SECONDS" -lt 5 ]
+	[[ "$stderr" == *"$pid handles or ignores SIGUSR2 itself, so the library cannot answer it; not sending it"* ]]
+	sleep 0.3
+	! grep -q "own handler ran" "$T/out.handler"
+	kill -0 "$pid"
+}
+
+@test "ps --stacks finds the report of a relative log_path after the process changed directory" {
+	mkdir "$T/logs"
+	cd "$T/logs"
+	NAMSPILL_OPTIONS=$(asked r) LD_PRELOAD=$FIRST$BUILD/libnamspill.so start chdir
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"trigger":"request"'* ]]
+	[ -f "$T/logs/r.$pid.request1" ]
+}
+
+# ps_liar MODE ARG as uid 65534, with the library and report_signal.
+start_liar() {
+	rm -f "$T/out.liar"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env NAMSPILL_OPTIONS="$(asked "$T/logs/r")" LD_PRELOAD="$FIRST$BUILD/libnamspill.so" \
+		"$PROG/ps_liar" "$@" >"$T/out.liar" 2>&1 &
+	pid=$!
+	wait_for "$T/out.liar"
+	grep -q ready "$T/out.liar"
+}
+
+@test "root's ps --stacks reads no file a user's process points it to, and prints no raw escapes" {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv(1) not installed"
+	chmod 755 "$T"
+	mkdir -m 777 "$T/logs"
+	echo "TOP SECRET" >"$T/secret"
+	chmod 600 "$T/secret"
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$PROG/ps_liar" ||
+		skip "the build directory is not readable by uid 65534"
+	# A link at the report's name.
+	start_liar link "$T/secret"
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"cannot open its report r.$pid.request1: a symbolic link, not read"* ]]
+	[[ "$output$stderr" != *"TOP SECRET"* ]]
+	kill "$pid"
+	# Root's file (a hard link root made there) renamed to that name.
+	ln "$T/secret" "$T/logs/planted"
+	start_liar rename "$T/logs/planted"
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"r.$pid.request1 is not a report file of its user (uid 65534), not read"* ]]
+	[[ "$output$stderr" != *"TOP SECRET"* ]]
+	kill "$pid"
+	# Its own file, full of terminal escapes: printed, escaped.
+	start_liar text
+	run --separate-stderr timeout 20 "$NAMSPILL" ps --stacks "$pid"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'\x1b[2J\x1b]0;owned\x07 report'* ]]
+	[[ "$output" == *'SUMMARY: all clean\x1b[8m'* ]]
+	[[ "$output" != *$'\x1b'* ]]
+}
+
+@test "ps prints a process's name with its control bytes escaped" {
+	sh -c 'printf "x\033[8mSUMMARY" >/proc/self/comm; echo ready; while :; do sleep 1; done' \
+		>"$T/out.name" &
+	pid=$!
+	wait_for "$T/out.name"
+	run --separate-stderr "$NAMSPILL" ps "$pid"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$pid (x\\x1b[8mSUMMARY): 1 thread, all in the same namespaces" ]
+}

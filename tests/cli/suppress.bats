@@ -46,6 +46,21 @@ load helper
 	[[ "$output" == *"cannot read suppressions file $T/none: No such file or directory"* ]]
 }
 
+@test "a suppressions file that is a FIFO or a device is refused at once, not waited on" {
+	mkfifo "$T/fifo"
+	run timeout 10 "$NAMSPILL" --suppressions "$T/fifo" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot read suppressions file $T/fifo: not a regular file"* ]]
+	run timeout 10 "$NAMSPILL" --suppressions /dev/zero -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot read suppressions file /dev/zero: not a regular file"* ]]
+	# The library's own option: the program starts and runs unchanged.
+	NAMSPILL_OPTIONS="suppressions=$T/fifo" LD_PRELOAD=$FIRST$BUILD/libnamspill.so run --separate-stderr timeout 10 sh -c 'echo ran; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" = ran ]
+	[[ "$stderr" == *"cannot read suppressions file $T/fifo (not a regular file); no suppressions apply"* ]]
+}
+
 @test "the suppressions option of the library, without the wrapper" {
 	printf 'spill:leaky_worker\nbad line\n' > "$T/supp"
 	NAMSPILL_OPTIONS="suppressions=$T/supp" LD_PRELOAD=$FIRST$BUILD/libnamspill.so run --separate-stderr "$PROG/cli_leak" leak

@@ -69,3 +69,45 @@ load helper
 	[ "$status" -eq 0 ]
 	[[ "$stderr" != *"tracer"* ]]
 }
+
+# A setuid-root copy of id(1) in $T/suid, run by uid 65534: without
+# namspill it runs with euid 0.
+setuid_id() {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv(1) not installed"
+	chmod 755 "$T"
+	mkdir -m 777 "$T/out"
+	cp /usr/bin/id "$T/suid"
+	chmod 4755 "$T/suid"
+	as_nobody test -r "$NAMSPILL" || skip "the build directory is not readable by uid 65534"
+	[[ "$(as_nobody "$T/suid")" == *"euid=0(root)"* ]] ||
+		skip "setuid bits are not honoured on $T (nosuid mount?)"
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$@"
+}
+
+@test "without privileges, a setuid command runs as it is, with its privileges, listed as not judged" {
+	setuid_id
+	run --separate-stderr as_nobody "$NAMSPILL" --json "$T/out/r.json" --junit "$T/out/r.xml" -- "$T/suid"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"euid=0(root)"* ]]
+	[ "$(grep -c "$T/suid is setuid or setgid: LD_PRELOAD cannot reach it, and the tracer would take its privileges away (namspill is not privileged); running it as it is, not judged" <<<"$stderr")" -eq 1 ]
+	[[ "$stderr" == *"namspill: warning: not judged: pid "[0-9]*": $T/suid (setuid or setgid"* ]]
+	[[ "$stderr" != *"no process ran with the shim"* ]]
+	json_check "$T/out/r.json" 'd["processes"][0]["argv"] == ["'"$T/suid"'"] and d["processes"][0]["error"].startswith("not judged: setuid or setgid")'
+	grep -q '<skipped message="not judged: setuid or setgid' "$T/out/r.xml"
+}
+
+@test "--trace without privileges says loudly that setuid programs in the tree lose theirs" {
+	setuid_id
+	run --separate-stderr as_nobody "$NAMSPILL" --trace -- sh -c "'$T/suid'"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"euid=0"* ]]
+	[[ "$stderr" == *"namspill-trace: WARNING: not privileged: setuid, setgid and file-capability programs in the traced tree run WITHOUT their privileges"* ]]
+	# As root they keep them, and nothing is said.
+	run --separate-stderr "$NAMSPILL" --trace -- setpriv --reuid=65534 --regid=65534 --clear-groups "$T/suid"
+	[[ "$output" == *"euid=0(root)"* ]]
+	[[ "$stderr" != *"WARNING"* ]]
+}

@@ -311,6 +311,47 @@ def setuid_program_ignores_namspill_options():
 
 
 @test
+def setuid_program_names_no_frames_with_the_callers_libdw():
+    """A setuid program linked with the library, run by another user who
+    makes the frame-naming helper fail (ulimit -v): frames keep module and
+    offset.  libdw in the process would follow the caller's DEBUGINFOD_URLS
+    (network requests) and DEBUGINFOD_CACHE_PATH (root's files where the
+    caller says)."""
+    need_root("to make a setuid-root copy and run it as another user")
+    if PRELOAD_FIRST:
+        raise Skip("a sanitizer runtime cannot start under ulimit -v")
+    for tool in ("setpriv", "strip"):
+        if not shutil.which(tool):
+            raise Skip(tool + "(1) not installed")
+    d = tempfile.mkdtemp(prefix="nsp-suid-dw-")
+    try:
+        os.chmod(d, 0o755)
+        exe = os.path.join(d, "h_leak_linked")
+        # Stripped, as deployed: libdw would ask debuginfod for its DWARF.
+        subprocess.run(["strip", "-o", exe,
+                        os.path.join(BUILD, "tests", "harden", "h_leak_linked")], check=True)
+        os.chmod(exe, 0o4755)
+        cache = os.path.join(d, "open")
+        os.mkdir(cache)
+        os.chmod(cache, 0o777)
+        e = clean_env()
+        e.update(DEBUGINFOD_URLS="http://127.0.0.1:9",
+                 DEBUGINFOD_CACHE_PATH=os.path.join(cache, "chosen"))
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            "sh", "-c", 'ulimit -v 500000; exec "$0" 0 hi', exe],
+                           env=e, capture_output=True, text=True, timeout=60)
+        if "Operation not permitted" in p.stderr or p.returncode == 77:
+            raise Skip("setuid bit not honoured here (nosuid mount?)")
+        expect(p.returncode == 66 and "left in a foreign namespace" in p.stderr,
+               "the report, as always", p)
+        expect("(h_leak_linked+0x" in p.stderr, "frames with module and offset", p.stderr)
+        expect(os.listdir(cache) == [], "nothing made where the caller said",
+               os.listdir(cache))
+    finally:
+        shutil.rmtree(d)
+
+
+@test
 def program_with_its_own_malloc():
     if PRELOAD_FIRST:
         # The runtime, first in LD_PRELOAD, has its own malloc: no other

@@ -5,7 +5,13 @@
  *   wait     leak, print "ready", then wait to be killed (a signal that
  *            is handled, such as namspill's report_signal, does not end it)
  *   uniform  clean, print "ready", then wait to be killed
- *   threads  start a thread, then _exit(STATUS): no report */
+ *   threads  start a thread, then _exit(STATUS): no report
+ *   handler  wait, with a SIGUSR2 handler of its own that prints
+ *            "own handler ran"
+ *   chdir    wait, after chdir("/") (a relative log_path stays where the
+ *            process started) */
+#include <signal.h>
+
 #include "common.h"
 
 static int nsfd;
@@ -30,6 +36,14 @@ static void *worker(void *p)
 	return park();
 }
 
+static void own_handler(int sig)
+{
+	static const char m[] = "own handler ran\n";
+	(void)sig;
+	if (write(1, m, sizeof(m) - 1) < 0)
+		_exit(3);
+}
+
 static void wait_to_be_killed(void)
 {
 	printf("ready\n");
@@ -52,7 +66,12 @@ int main(int argc, char **argv)
 	go_home = !strcmp(mode, "clean") || !strcmp(mode, "uniform");
 	start_threads(worker, bystander, bystander);
 	pthread_barrier_wait(&ready);
-	if (!strcmp(mode, "wait") || !strcmp(mode, "uniform"))
+	if (!strcmp(mode, "handler"))
+		signal(SIGUSR2, own_handler);
+	if (!strcmp(mode, "chdir") && chdir("/") != 0)
+		abort();
+	if (!strcmp(mode, "wait") || !strcmp(mode, "uniform") || !strcmp(mode, "handler") ||
+	    !strcmp(mode, "chdir"))
 		wait_to_be_killed();
 	return status;
 }

@@ -51,9 +51,52 @@ static void json_escaping(void **state)
 	json("tab\there\nnl\rcr", "\"tab\\there\\nnl\\u000dcr\"");
 	json("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
 	json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
-	json("bad\xff\xc3(", "\"bad\\u00ff\\u00c3(\"");
-	json("\xe2\x82", "\"\\u00e2\\u0082\"");
 	json("", "\"\"");
+}
+
+/* Bytes that are not UTF-8 become U+FFFD, one each, so the document is
+ * UTF-8 and 'caf\xe9' (Latin-1) stays apart from UTF-8 'caf\xc3\xa9'. */
+static void json_invalid_utf8(void **state)
+{
+	(void)state;
+	json("caf\xe9", "\"caf\\ufffd\"");
+	json("bad\xff\xc3(", "\"bad\\ufffd\\ufffd(\"");
+	json("\xe2\x82", "\"\\ufffd\\ufffd\"");               /* cut short */
+	json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");      /* surrogate U+D800 */
+	json("\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"");      /* surrogate U+DFFF */
+	json("\xc0\x80", "\"\\ufffd\\ufffd\"");               /* overlong NUL */
+	json("\xc1\xbf", "\"\\ufffd\\ufffd\"");               /* overlong U+007F */
+	json("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");      /* overlong '/' */
+	json("\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* overlong '/' */
+	json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* above U+10FFFF */
+	json("\xf5\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	json("\x80x", "\"\\ufffdx\"");                     /* lone continuation */
+	/* The edges that are valid pass through as they are. */
+	json("\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf",
+	     "\"\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf\"");
+	json("\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf", "\"\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf\"");
+}
+
+static void utf8_lengths(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} cases[] = {
+		{ "a", 1 }, { "\xc3\xa9", 2 }, { "\xe2\x82\xac", 3 }, { "\xf0\x9f\x98\x80", 4 },
+		{ "\xc2\x80", 2 }, { "\xc1\xbf", 0 }, { "\xc0\x80", 0 }, { "\xe0\x9f\xbf", 0 },
+		{ "\xe0\xa0\x80", 3 }, { "\xed\x9f\xbf", 3 }, { "\xed\xa0\x80", 0 },
+		{ "\xef\xbf\xbf", 3 }, { "\xf0\x8f\xbf\xbf", 0 }, { "\xf4\x8f\xbf\xbf", 4 },
+		{ "\xf4\x90\x80\x80", 0 }, { "\xf8\x88\x80\x80\x80", 0 }, { "\xff", 0 },
+		{ "\x80", 0 }, { "\xc3", 0 }, { "\xe2\x82", 0 }, { "\xc3(", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const unsigned char *s = (const unsigned char *)cases[i].s;
+		assert_int_equal(nsp_utf8_len(s, strlen(cases[i].s)), cases[i].n);
+	}
+	/* Never past the end given. */
+	assert_int_equal(nsp_utf8_len((const unsigned char *)"\xe2\x82\xac", 2), 0);
 }
 
 static void json_null(void **state)
@@ -114,6 +157,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(json_escaping),
 		cmocka_unit_test(json_null),
+		cmocka_unit_test(json_invalid_utf8),
+		cmocka_unit_test(utf8_lengths),
 		cmocka_unit_test(numbers),
 		cmocka_unit_test(large_output_is_whole),
 		cmocka_unit_test(closed_fd_is_an_error_not_a_crash),

@@ -14,6 +14,7 @@
 #include "base/options.h"
 #include "base/out.h"
 #include "base/proc.h"
+#include "base/psstate.h"
 #include "base/signame.h"
 #include "report/report.h"
 #include "report/supp.h"
@@ -29,6 +30,27 @@
 #define CLI_PS_SPILL 1
 #define CLI_PS_ERROR 2
 
+/* ---- outfile.c: the files written for the user, never through a link */
+struct cli_out {
+	const char *opt, *path; /* "--json", and the path as given */
+	int dirfd, fd;          /* its directory; the temporary file */
+	char tmp[CLI_PATH];     /* the temporary file's name there */
+	char name[CLI_PATH];    /* the final name there */
+};
+/* Creates a temporary file next to path: 0, or -1 after saying why. */
+int cli_out_open(struct cli_out *o, const char *opt, const char *path);
+FILE *cli_out_stream(struct cli_out *o);
+/* Closes f and renames the file into place: 0, or -1 after saying why. */
+int cli_out_commit(struct cli_out *o, FILE *f);
+/* Removes the temporary file, if it is still there. */
+void cli_out_drop(struct cli_out *o);
+/* The --keep-logs directory, created or checked to be ours: an fd, or -1
+ * after saying why. */
+int cli_keep_dir(const char *path);
+/* dirfd/name holds data, written whole under a temporary name, renamed:
+ * 0, or -1 with errno. */
+int cli_put_file(int dirfd, const char *name, const char *data, size_t len);
+
 struct cli {
 	char **cmd;           /* the command and its arguments */
 	const char *json, *junit, *keep_logs, *options, *suppressions;
@@ -36,7 +58,11 @@ struct cli {
 	int quiet, trace, no_watch;
 	/* Set while running. */
 	char dir[256];        /* private report directory (files mode) */
+	struct cli_out json_out, junit_out;
+	int keep_fd;          /* the --keep-logs directory */
 	int traced;           /* ran under namspill-trace */
+	const char *unjudged; /* why the command itself runs as it is, unjudged */
+	pid_t pid;            /* the command's */
 	struct watch *watch;  /* the supervisor (watch mode, the default) */
 	uint64_t key;         /* its watch key; 0: not watched */
 	int sock[2];          /* the listener's way from the command to us */
@@ -49,6 +75,20 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *cli_alloc(size_t n);
 char *cli_strdup(const char *s);
 char *cli_slurp(const char *path, size_t *len);
+char *cli_slurp_fd(int fd, size_t *len);
+/* s[0..n) with control bytes and bytes that are not UTF-8 as \xHH
+ * (newlines and tabs kept if lines). */
+void cli_put_safe(FILE *f, const char *s, size_t n, int lines);
+/* SIGPIPE ignored in namspill; the inherited disposition back (in the
+ * child, before exec). */
+void cli_ignore_sigpipe(void);
+void cli_restore_sigpipe(void);
+
+/* ---- outfile.c: --json, --junit and --keep-logs, made ready before the
+ * command runs (so a bad path costs nothing), and what is left of them
+ * (temporary files, descriptors) cleared at the end. */
+int cli_outputs_open(struct cli *c);
+void cli_outputs_close(struct cli *c);
 
 /* ---- args.c */
 /* -1: run c->cmd; otherwise the status to exit with now. */
@@ -64,6 +104,8 @@ enum cli_reach { CLI_REACH_OK, CLI_REACH_STATIC, CLI_REACH_SECURE, CLI_REACH_FOR
 /* Which file would run (PATH search as execvp), and whether the preload
  * reaches it; *why says in a few words why not. */
 enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **why);
+/* Whether a setuid program keeps its privileges under our tracer. */
+int cli_tracer_keeps_privileges(void);
 
 /* ---- env.c: the environment of the command */
 /* NAMSPILL_OPTIONS for the tree: inherited and --options entries checked
@@ -90,7 +132,8 @@ struct run_setup {
 };
 /* Runs argv (the command, or the tracer and the command) and waits; the
  * wait status, or -1 with *code set when it could not be started. */
-int cli_run(char **argv, int traced, const struct run_setup *setup, int *code);
+int cli_run(char **argv, int traced, const struct run_setup *setup, int *code,
+	    pid_t *pid);
 
 /* ---- tree.c */
 /* Sends sig to every process below us except skip; returns how many. */
@@ -147,7 +190,8 @@ void cli_proc_argv(struct proc *p, const char *argv, size_t len);
 struct nsp_supp;
 void cli_suppress(struct proc *p, const struct nsp_supp *rules);
 void cli_free_logs(struct procs *ps);
-int cli_keep_logs(const struct procs *ps, const char *to);
+/* The reports of ps into the directory todir (to: its name). */
+int cli_keep_logs(const struct procs *ps, int todir, const char *to);
 
 /* ---- stack.c: stacks and causes from JSON, for people */
 void cli_to_file(void *f, const char *s, size_t n); /* an nsp_out sink */
@@ -159,13 +203,18 @@ void cli_call(char *buf, size_t cap, const struct jv *cause);
 
 /* ---- summary.c, out_json.c, junit.c: the outputs */
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
-int cli_write_json(const char *path, const struct cli *c, const struct procs *ps);
-int cli_write_junit(const char *path, const struct cli *c, const struct procs *ps);
+/* "not judged: ..." for the command that runs as it is (c->unjudged). */
+void cli_unjudged_why(const struct cli *c, char *buf, size_t cap);
+int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *ps);
+int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *ps);
 
 /* ---- ps.c, stacks.c */
 int cli_ps(int argc, char **argv);
 /* Asks pid for a report through its report_signal; 0, or an error
  * already explained on stderr. */
 int cli_request_stacks(pid_t pid, FILE *out);
+/* peek.c: the library's state in pid's memory: 0, -ENXIO if it does not
+ * run the library, -ENOENT if another version of it, else -errno. */
+int cli_peek_state(pid_t pid, struct nsp_ps_state *st);
 
 #endif

@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -127,4 +128,13 @@ enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **w
 	if (!resolve(cmd, path, cap))
 		return CLI_REACH_OK;
 	return judge(path, 0, why);
+}
+
+/* The tracer keeps a setuid program's privileges only when it may trace
+ * it without making the exec unsafe (CAP_SYS_PTRACE) and install its
+ * filter without no_new_privs (CAP_SYS_ADMIN); otherwise the kernel
+ * runs the program with the caller's own. */
+int cli_tracer_keeps_privileges(void)
+{
+	return nsp_proc_has_cap(CAP_SYS_PTRACE) == 1 && nsp_proc_has_cap(CAP_SYS_ADMIN) == 1;
 }

@@ -30,7 +30,8 @@ int cli_read_suppressions(const char *path, struct nsp_supp *rules)
 		return 0;
 	if ((e = nsp_supp_read(rules, path))) {
 		cli_err("cannot read suppressions file %s: %s", path,
-			e == -EFBIG ? "larger than 1 MiB" : strerror(-e));
+			e == -EFBIG ? "larger than 1 MiB" : e == -EINVAL ? "not a regular file" :
+			strerror(-e));
 		return -1;
 	}
 	return 0;

@@ -105,6 +105,10 @@ static char *string(struct parser *p)
 				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
 				p->s += 6;
 			}
+			/* A lone surrogate is no character: U+FFFD, as for a
+			 * byte that is not UTF-8 in the writer. */
+			if (c >= 0xd800 && c < 0xe000)
+				c = 0xfffd;
 			o += put_utf8(o, c ? c : '?');
 			break;
 		default:

@@ -8,19 +8,30 @@
 
 #include "cli.h"
 
+/* XML 1.0 text: markup escaped, valid UTF-8 kept, and what XML cannot
+ * carry (control characters, U+FFFE, U+FFFF, bytes that are not UTF-8)
+ * replaced, so the file is always well-formed. */
 static void xml(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+
+	while (p < end) {
+		size_t n = nsp_utf8_len(p, (size_t)(end - p));
+		switch (n ? *p : 0) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\n': case '\t': fputc(*p, f); break;
 		default:
-			/* XML 1.0 has no way to write other control characters. */
-			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+			if (n == 0 || (n == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe))
+				fputs("\xef\xbf\xbd", f); /* U+FFFD */
+			else if (*p < 0x20 || *p == 0x7f)
+				fputc('?', f);
+			else
+				fwrite(p, 1, n, f);
 		}
+		p += n ? n : 1;
 	}
 }
 
@@ -88,31 +99,48 @@ static void testcase(FILE *f, const struct proc *p)
 	fputs("    </testcase>\n", f);
 }
 
-int cli_write_junit(const char *path, const struct cli *c, const struct procs *ps)
+static void command(FILE *f, const struct cli *c)
 {
-	FILE *f = fopen(path, "we");
-	size_t failures = ps->spilled_procs, errors = ps->no_report + ps->errors;
-
-	if (!f) {
-		cli_err("--junit: cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-	fprintf(f, "<testsuites name=\"namspill\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
-		ps->n, failures, errors);
-	fputs("  <testsuite name=\"namspill: ", f);
 	for (size_t i = 0; c->cmd[i]; i++) {
 		fputs(i ? " " : "", f);
 		xml(f, c->cmd[i]);
 	}
-	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\">\n", ps->n,
-		failures, errors);
+}
+
+/* The command run as it is (c->unjudged): a skipped test case. */
+static void unjudged(FILE *f, const struct cli *c)
+{
+	char why[256];
+
+	cli_unjudged_why(c, why, sizeof(why));
+	fputs("    <testcase classname=\"namspill\" name=\"", f);
+	command(f, c);
+	fputs("\">\n      <skipped message=\"", f);
+	xml(f, why);
+	fprintf(f, "\"/>\n      <system-out>pid %d</system-out>\n    </testcase>\n", (int)c->pid);
+}
+
+int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *ps)
+{
+	FILE *f = cli_out_stream(o);
+	size_t failures = ps->spilled_procs, errors = ps->no_report + ps->errors;
+	size_t tests = ps->n + (c->unjudged != NULL);
+
+	if (!f) {
+		cli_out_drop(o);
+		return -1;
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fprintf(f, "<testsuites name=\"namspill\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
+		tests, failures, errors);
+	fputs("  <testsuite name=\"namspill: ", f);
+	command(f, c);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%d\">\n", tests,
+		failures, errors, c->unjudged != NULL);
+	if (c->unjudged)
+		unjudged(f, c);
 	for (size_t i = 0; i < ps->n; i++)
 		testcase(f, &ps->p[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);
-	if (fclose(f)) {
-		cli_err("--junit: cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return cli_out_commit(o, f);
 }

@@ -239,24 +239,16 @@ void cli_free_logs(struct procs *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-int cli_keep_logs(const struct procs *ps, const char *to)
+int cli_keep_logs(const struct procs *ps, int todir, const char *to)
 {
-	if (mkdir(to, 0777) && errno != EEXIST) {
-		cli_err("--keep-logs: cannot create %s: %s", to, strerror(errno));
-		return -1;
-	}
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct proc *p = &ps->p[i];
-		char path[CLI_PATH];
-		FILE *f;
-		int bad;
+		char name[32];
 		if (!p->raw)
 			continue;
-		snprintf(path, sizeof(path), "%s/r.%d", to, (int)p->pid);
-		f = fopen(path, "we");
-		bad = !f || fwrite(p->raw, 1, strlen(p->raw), f) != strlen(p->raw);
-		if ((f && fclose(f)) || bad) {
-			cli_err("--keep-logs: cannot write %s: %s", path, strerror(errno));
+		snprintf(name, sizeof(name), "r.%d", (int)p->pid);
+		if (cli_put_file(todir, name, p->raw, strlen(p->raw))) {
+			cli_err("--keep-logs: cannot write %s/%s: %s", to, name, strerror(errno));
 			return -1;
 		}
 	}

@@ -98,6 +98,16 @@ static int choose_mode(struct cli *c, const char **tracer)
 		cli_err("%s is %s: neither the preload nor the tracer can follow it", path, why);
 		return -1;
 	}
+	/* Never run a program with other privileges than it would have
+	 * without us: one we cannot judge without taking them (no_new_privs
+	 * for the supervisor's filter, ptrace for the tracer) runs as it is. */
+	if (!c->trace && r == CLI_REACH_SECURE && !cli_tracer_keeps_privileges()) {
+		cli_err("%s is %s: LD_PRELOAD cannot reach it, and watching it would take its "
+			"privileges away (namspill is not privileged); running it as it is, not "
+			"judged", path, why);
+		c->unjudged = why;
+		return 0;
+	}
 	if (!c->trace && !c->no_watch) {
 		if (can_watch()) {
 			c->key = new_key();
@@ -124,8 +134,9 @@ static int prepare(struct cli *c, const char **tracer)
 	static char opts[8192];
 	const char *lib = NULL;
 
-	if (choose_mode(c, tracer) || (!c->traced && !(lib = cli_find_library())) ||
-	    (!c->key && make_dir(c)) || cli_make_options(c, opts, sizeof(opts), &c->rules))
+	if (cli_outputs_open(c) || choose_mode(c, tracer) ||
+	    (!c->traced && !(lib = cli_find_library())) || (!c->key && make_dir(c)) ||
+	    cli_make_options(c, opts, sizeof(opts), &c->rules))
 		return -1;
 	if (setenv("NAMSPILL_OPTIONS", opts, 1) || (lib && cli_add_preload(lib)))
 		return -1;
@@ -167,13 +178,14 @@ static int report(struct cli *c)
 		return CLI_FAILED;
 	c->exit = verdict(c, &ps);
 	spilled = ps.spills > 0;
+	/* The files first: they do not depend on anyone reading stderr. */
+	if (c->keep_logs && cli_keep_logs(&ps, c->keep_fd, c->keep_logs))
+		failed = 1;
+	if (c->junit && cli_write_junit(&c->junit_out, c, &ps))
+		failed = 1;
+	if (c->json && cli_write_json(&c->json_out, c, &ps))
+		failed = 1;
 	cli_summary(stderr, c, &ps);
-	if (c->keep_logs && cli_keep_logs(&ps, c->keep_logs))
-		failed = 1;
-	if (c->junit && cli_write_junit(c->junit, c, &ps))
-		failed = 1;
-	if (c->json && cli_write_json(c->json, c, &ps))
-		failed = 1;
 	cli_free_logs(&ps);
 	/* A file asked for and not written fails the run, unless the command
 	 * failed on its own: its status says more. */
@@ -219,12 +231,14 @@ static int run(struct cli *c)
 	if (prepare(c, &tracer) ||
 	    (c->key && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock))) {
 		remove_dir(c->dir);
+		cli_outputs_close(c);
 		return CLI_FAILED;
 	}
 	argv = c->traced ? tracer_argv(tracer, c->cmd) : c->cmd;
-	c->status = cli_run(argv, c->traced, c->key ? &watch : NULL, &code);
+	c->status = cli_run(argv, c->traced, c->key ? &watch : NULL, &code, &c->pid);
 	rc = c->status < 0 ? code : report(c);
 	remove_dir(c->dir);
+	cli_outputs_close(c);
 	if (argv != c->cmd)
 		free(argv);
 	return rc;
@@ -238,6 +252,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "ps"))
 		return cli_ps(argc - 1, argv + 1);
 	memset(&c, 0, sizeof(c));
+	cli_ignore_sigpipe();
 	rc = cli_parse_args(&c, argc, argv);
 	return rc >= 0 ? rc : run(&c);
 }

@@ -46,12 +46,31 @@ static void no_report(FILE *f, const struct proc *p)
 	fputs(",\"majority\":null,\"suppressed\":0,\"spills\":[]}", f);
 }
 
-int cli_write_json(const char *path, const struct cli *c, const struct procs *ps)
+/* The command run as it is, unjudged (a setuid program we could only
+ * have traced without its privileges). */
+static void unjudged(FILE *f, const struct cli *c)
 {
-	FILE *f = fopen(path, "we");
+	char why[256];
+
+	cli_unjudged_why(c, why, sizeof(why));
+	fprintf(f, "\n{\"tool\":\"namspill\",\"version\":\"%s\",\"pid\":%d,\"comm\":null,\"argv\":[",
+		NAMSPILL_VERSION, (int)c->pid);
+	for (size_t i = 0; c->cmd[i]; i++) {
+		if (i)
+			fputc(',', f);
+		json_put_str(f, c->cmd[i]);
+	}
+	fputs("],\"trigger\":null,\"signal\":null,\"threads\":null,\"error\":", f);
+	json_put_str(f, why);
+	fputs(",\"majority\":null,\"suppressed\":0,\"spills\":[]}", f);
+}
+
+int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *ps)
+{
+	FILE *f = cli_out_stream(o);
 
 	if (!f) {
-		cli_err("--json: cannot write %s: %s", path, strerror(errno));
+		cli_out_drop(o);
 		return -1;
 	}
 	fputs("{\"command\":[", f);
@@ -62,10 +81,12 @@ int cli_write_json(const char *path, const struct cli *c, const struct procs *ps
 	}
 	fprintf(f, "],\"status\":%d,\"mode\":\"%s\",\"processes\":[", c->exit,
 		c->traced ? "trace" : "preload");
+	if (c->unjudged)
+		unjudged(f, c);
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct proc *p = &ps->p[i];
 		size_t len;
-		fputs(i ? ",\n" : "\n", f);
+		fputs(i || c->unjudged ? ",\n" : "\n", f);
 		if (!p->raw) {
 			no_report(f, p);
 			continue;
@@ -76,9 +97,5 @@ int cli_write_json(const char *path, const struct cli *c, const struct procs *ps
 		fwrite(p->raw, 1, len, f);
 	}
 	fputs("]}\n", f);
-	if (fclose(f)) {
-		cli_err("--json: cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return cli_out_commit(o, f);
 }

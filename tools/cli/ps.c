@@ -28,9 +28,32 @@ static pid_t parse_pid(const char *s)
 	return *s && !*end && v > 0 && v <= 0x3fffffff ? (pid_t)v : 0;
 }
 
+/* A zombie has ended: its parent has not collected its status yet, and
+ * it has no threads or namespaces left to read. */
+static int zombie(pid_t pid, uint64_t *ppid)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf) - 1);
+	const char *st;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	st = strstr(buf, "\nState:");
+	if (nsp_status_num(buf, (size_t)n, "PPid", 10, ppid))
+		*ppid = 0;
+	return st && st[strspn(st + 7, " \t") + 7] == 'Z';
+}
+
 static void why_not(pid_t pid, int err)
 {
-	if (err == -ENOENT || err == -ESRCH)
+	uint64_t ppid;
+
+	if ((err == -ENOENT || err == -ESRCH) && zombie(pid, &ppid))
+		cli_err("ps: %d is a zombie: it has ended, and its parent (pid %llu) has not "
+			"reaped it yet; nothing is left to inspect", (int)pid,
+			(unsigned long long)ppid);
+	else if (err == -ENOENT || err == -ESRCH)
 		cli_err("ps: no such process: %d", (int)pid);
 	else if (err == -EACCES || err == -EPERM)
 		cli_err("ps: %d: not allowed to read its namespaces (run as its user, or as root)",
@@ -39,24 +62,35 @@ static void why_not(pid_t pid, int err)
 		cli_err("ps: %d: cannot read /proc/%d/task: %s", (int)pid, (int)pid, strerror(-err));
 }
 
+/* "PID (NAME)": a name is whatever the process set, escaped for the
+ * terminal of whoever runs ps (root, often). */
+static void who(FILE *f, pid_t pid, const char *comm)
+{
+	fprintf(f, "%d (", (int)pid);
+	cli_put_safe(f, comm, strlen(comm), 0);
+	fputc(')', f);
+}
+
 static void text(FILE *f, const struct nsp_report *r)
 {
 	size_t threads = 0;
 
 	for (size_t i = 0; i < r->nspills; i++)
 		threads += i == 0 || r->spills[i].tid != r->spills[i - 1].tid;
+	who(f, r->pid, r->comm);
 	if (!r->nspills) {
-		fprintf(f, "%d (%s): %zu thread%s, all in the same namespaces\n", (int)r->pid,
-			r->comm, r->nthreads, r->nthreads == 1 ? "" : "s");
+		fprintf(f, ": %zu thread%s, all in the same namespaces\n", r->nthreads,
+			r->nthreads == 1 ? "" : "s");
 		return;
 	}
-	fprintf(f, "%d (%s): %zu of %zu threads in a foreign namespace\n", (int)r->pid, r->comm,
-		threads, r->nthreads);
+	fprintf(f, ": %zu of %zu threads in a foreign namespace\n", threads, r->nthreads);
 	for (size_t i = 0; i < r->nspills; i++) {
 		const struct nsp_spill *s = &r->spills[i];
 		int t = s->type;
-		fprintf(f, "  thread %d (%s): %s:[%llu], most threads in %s:[%llu] (%zu of %zu)\n",
-			(int)s->tid, s->comm, nsp_ns_names[t], (unsigned long long)s->ns.ino,
+		fputs("  thread ", f);
+		who(f, s->tid, s->comm);
+		fprintf(f, ": %s:[%llu], most threads in %s:[%llu] (%zu of %zu)\n",
+			nsp_ns_names[t], (unsigned long long)s->ns.ino,
 			nsp_ns_names[t], (unsigned long long)r->verdict.majority[t].ino,
 			r->verdict.count[t], r->nthreads);
 	}
@@ -164,7 +198,7 @@ int cli_ps(int argc, char **argv)
 			else if (json)
 				put_request(requests, pid, text, len, ftell(requests) == 0);
 			else
-				fwrite(text, 1, len, stdout);
+				cli_put_safe(stdout, text, len, 1);
 			free(text);
 		}
 		rc = rc == CLI_PS_ERROR || r == CLI_PS_ERROR ? CLI_PS_ERROR : rc | r;

@@ -47,6 +47,7 @@ static void start(char **argv, pid_t parent, const sigset_t *mask, int err, int 
 		;
 	close(go);
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	cli_restore_sigpipe();
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(err, &e, sizeof(e)) != (ssize_t)sizeof(e))
@@ -110,7 +111,8 @@ static void settle(int sig, const sigset_t *set)
 		;
 }
 
-int cli_run(char **argv, int traced, const struct run_setup *setup, int *code)
+int cli_run(char **argv, int traced, const struct run_setup *setup, int *code,
+	    pid_t *pid)
 {
 	sigset_t set, old;
 	pid_t child, parent = getpid();
@@ -154,6 +156,7 @@ int cli_run(char **argv, int traced, const struct run_setup *setup, int *code)
 		return -1;
 	}
 	close(pipefd[0]);
+	*pid = child;
 	for (;;) {
 		if (reap(child, &status, setup))
 			break;

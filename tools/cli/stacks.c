@@ -1,182 +1,283 @@
 /* namspill ps --stacks: ask a running process for its report.  A process
  * started with NAMSPILL_OPTIONS=report_signal=SIG:log_path=P writes, on
  * that signal, a report with trigger "request" to P.<pid>.request<N>
- * (N = 1, 2, ... per process).  We read its options from
- * /proc/PID/environ, make sure the shim is loaded and has a handler for
- * the signal (sent blind, it could kill the process), send it, and wait
- * a bounded time for the new file. */
-#include <dirent.h>
+ * (N = 1, 2, ... per process).
+ *
+ * The process is not trusted: ps may run as root on another user's
+ * process.  Before anything is sent, the library's own state, read from
+ * the process's memory (peek.c), must say that its handler is the one
+ * installed for the signal: sent to a handler of the program's, the
+ * signal would run the program's code (and, with none, end it).  The
+ * process is held by a pidfd from the start, so a pid reused meanwhile
+ * gets nothing.  The report is looked for where the library writes it
+ * (its log directory held from start-up, else log_path as it resolves in
+ * the process), under the one name this request makes, opened without
+ * following links, and taken only if it is a regular file of the
+ * process's user. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
-#define MAX_ENV ((size_t)4 << 20)
 #define WAIT_MS 10000
 #define POLL_MS 20
+#define MAX_REPORT ((size_t)64 << 20)
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 static const char setting[] = "NAMSPILL_OPTIONS=report_signal=SIGUSR2:log_path=/tmp/nsp";
 
-/* From /proc/PID/NAME, NUL-terminated; NULL after saying why. */
-static char *proc_file(pid_t pid, const char *name, size_t *len)
-{
-	char *buf = cli_alloc(MAX_ENV + 1);
-	ssize_t n = nsp_proc_read(pid, name, buf, MAX_ENV);
+struct target {
+	pid_t pid;
+	int pidfd;             /* -1 where the kernel has no pidfd_open */
+	uid_t fsuid;           /* whose files its reports are */
+	unsigned long long caught; /* SigCgt */
+	struct nsp_ps_state st;
+};
 
-	if (n < 0) {
-		cli_err("ps --stacks: %d: cannot read /proc/%d/%s: %s", (int)pid, (int)pid, name,
-			strerror((int)-n));
-		free(buf);
-		return NULL;
-	}
+/* The signal to the process the pidfd holds; sig 0: is it still there? */
+static int send_to(const struct target *t, int sig)
+{
+	if (t->pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0);
+	return kill(t->pid, sig);
+}
+
+/* Whose files the process creates (the fs uid of "Uid:") and which
+ * signals it catches; 0 or a negative errno. */
+static int read_status(struct target *t)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(t->pid, "status", buf, sizeof(buf) - 1);
+	unsigned long ids[4];
+	uint64_t cgt;
+	const char *u;
+
+	if (n < 0)
+		return (int)n;
 	buf[n] = 0;
-	*len = (size_t)n;
-	return buf;
+	u = strstr(buf, "\nUid:");
+	if (!u || sscanf(u + 5, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4 ||
+	    nsp_status_num(buf, (size_t)n, "SigCgt", 16, &cgt))
+		return -EINVAL;
+	t->fsuid = (uid_t)ids[3];
+	t->caught = cgt;
+	return 0;
 }
 
-static const char *env_value(const char *env, size_t len, const char *name)
+/* What stops a request, in words; NULL if nothing does. */
+static const char *refused(const struct target *t, char *why, size_t cap)
 {
-	size_t n = strlen(name);
+	const struct nsp_ps_state *st = &t->st;
+	int sig = atomic_load(&st->report_signal);
+	char name[NSP_SIGNAME_MAX];
 
-	for (const char *p = env; p < env + len; p += strlen(p) + 1)
-		if (!strncmp(p, name, n) && p[n] == '=')
-			return p + n + 1;
-	return NULL;
-}
-
-/* Is sig caught (SigCgt in /proc/PID/status)? */
-static int caught(pid_t pid, int sig)
-{
-	size_t len;
-	char *st = proc_file(pid, "status", &len), *p;
-	unsigned long long mask = 0;
-
-	p = st ? strstr(st, "\nSigCgt:") : NULL;
-	if (p)
-		mask = strtoull(p + 8, NULL, 16);
-	free(st);
-	return (mask >> (sig - 1)) & 1;
-}
-
-/* The directory and file-name prefix of the request reports, seen from
- * here: through /proc/PID/root or /proc/PID/cwd, so another mount
- * namespace or a relative log_path still resolves. */
-static void request_prefix(pid_t pid, const char *log_path, char *dir, size_t dcap,
-			   char *prefix, size_t pcap)
-{
-	const char *slash = strrchr(log_path, '/');
-	const char *base = slash ? slash + 1 : log_path;
-	int dn = slash ? (int)(slash - log_path) : 0;
-
-	if (log_path[0] == '/')
-		snprintf(dir, dcap, "/proc/%d/root%.*s", (int)pid, dn, log_path);
-	else
-		snprintf(dir, dcap, "/proc/%d/cwd/%.*s", (int)pid, dn, log_path);
-	snprintf(prefix, pcap, "%s.%d.request", base, (int)pid);
-}
-
-/* The highest N of DIR/PREFIX<N>, 0 if none. */
-static long last_request(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = strlen(prefix);
-	long best = 0;
-
-	while (d && (e = readdir(d))) {
-		char *end;
-		long v;
-		if (strncmp(e->d_name, prefix, n))
-			continue;
-		v = strtol(e->d_name + n, &end, 10);
-		if (!*end && v > best)
-			best = v;
+	if (!sig)
+		return "has no report_signal in its NAMSPILL_OPTIONS (a setuid program ignores them)";
+	nsp_sig_name(sig, name);
+	if (!atomic_load(&st->owned)) {
+		snprintf(why, cap, "handles or ignores %s itself, so the library cannot answer it; "
+			 "not sending it (the program's handler would run)", name);
+		return why;
 	}
-	if (d)
-		closedir(d);
-	return best;
-}
-
-static int wait_request(pid_t pid, const char *dir, const char *prefix, long before, FILE *out)
-{
-	struct timespec step = { 0, POLL_MS * 1000000L };
-	char path[CLI_PATH + NSP_MAX_PATH + 64];
-	size_t len;
-	char *text;
-	long n;
-
-	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
-		if ((n = last_request(dir, prefix)) > before) {
-			snprintf(path, sizeof(path), "%s/%s%ld", dir, prefix, n);
-			if (!(text = cli_slurp(path, &len)))
-				break;
-			fwrite(text, 1, len, out);
-			free(text);
-			return 0;
-		}
-		if (!cli_alive(pid)) {
-			cli_err("ps --stacks: %d ended before writing its report", (int)pid);
-			return -1;
-		}
-		nanosleep(&step, NULL);
+	if (!((t->caught >> (sig - 1)) & 1)) {
+		snprintf(why, cap, "has no handler for %s in the kernel (changed behind the "
+			 "library's back?); not sending it, it could end the process", name);
+		return why;
 	}
-	cli_err("ps --stacks: no report from %d within %d s (looked for %s/%s%ld)", (int)pid,
-		WAIT_MS / 1000, dir, prefix, before + 1);
-	return -1;
-}
-
-/* What stops a request, in words; NULL if nothing does.  The process's
- * options are read with the library's own parser. */
-static const char *missing(pid_t pid, const char *env, struct nsp_options *o)
-{
-	size_t len;
-	char *maps = proc_file(pid, "maps", &len);
-	int shim = maps && strstr(maps, "/libnamspill.so");
-
-	free(maps);
-	nsp_options_defaults(o);
-	nsp_options_parse(o, env, NULL);
-	if (!shim)
-		return "does not run with libnamspill";
-	if (!o->report_signal)
-		return "has no report_signal in its NAMSPILL_OPTIONS";
-	if (!o->log_path[0] || !strcmp(o->log_path, "stderr") || !strcmp(o->log_path, "stdout"))
+	if (!st->log_path[0] || !strcmp(st->log_path, "stderr") || !strcmp(st->log_path, "stdout"))
 		return "writes its reports to stderr, not to a log_path file";
 	return NULL;
 }
 
-int cli_request_stacks(pid_t pid, FILE *out)
+/* The log directory as the library writes into it: the one it holds
+ * open from start-up when that descriptor still holds it, else log_path
+ * as it resolves in the process (its root, its working directory). */
+static int open_log_dir(const struct target *t)
 {
-	char dir[CLI_PATH], prefix[NSP_MAX_PATH + 32], name[NSP_SIGNAME_MAX];
-	struct nsp_options o;
-	size_t len;
-	char *env = proc_file(pid, "environ", &len);
-	const char *why;
-	long before;
+	const struct nsp_ps_state *st = &t->st;
+	const char *slash = strrchr(st->log_path, '/');
+	int dn = slash ? (int)(slash - st->log_path) : 0;
+	char path[CLI_PATH];
+	struct stat s;
+	int fd;
 
-	if (!env)
+	if (st->log_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)t->pid, (int)st->log_fd);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &s) == 0 && (uint64_t)s.st_dev == st->log_dev &&
+		    (uint64_t)s.st_ino == st->log_ino)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (st->log_path[0] == '/')
+		snprintf(path, sizeof(path), "/proc/%d/root%.*s/", (int)t->pid, dn, st->log_path);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cwd/%.*s", (int)t->pid, dn, st->log_path);
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The file this request makes: base.PID.request<N>, N one more than the
+ * process has counted. */
+static void request_name(const struct target *t, char *name, size_t cap)
+{
+	const char *slash = strrchr(t->st.log_path, '/');
+	uint64_t r = atomic_load(&t->st.requests);
+	unsigned n = r >> 32 == (uint64_t)t->pid ? (unsigned)r + 1 : 1;
+
+	snprintf(name, cap, "%s.%d.request%u", slash ? slash + 1 : t->st.log_path, (int)t->pid, n);
+}
+
+/* The report, if it is a regular file of the process's user; NULL after
+ * saying why not. */
+static char *take(const struct target *t, int dir, const char *name, size_t *len)
+{
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat s;
+	char *text = NULL;
+
+	if (fd < 0) {
+		cli_err("ps --stacks: %d: cannot open its report %s: %s", (int)t->pid, name,
+			errno == ELOOP ? "a symbolic link, not read" : strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &s) || !S_ISREG(s.st_mode) || s.st_uid != t->fsuid ||
+	    (size_t)s.st_size > MAX_REPORT)
+		cli_err("ps --stacks: %d: %s is not a report file of its user (uid %u), not read",
+			(int)t->pid, name, (unsigned)t->fsuid);
+	else if (!(text = cli_slurp_fd(fd, len)))
+		cli_err("ps --stacks: %d: cannot read %s: %s", (int)t->pid, name, strerror(errno));
+	close(fd);
+	return text;
+}
+
+/* The file under name, if it is not the one that was there before. */
+static int appeared(int dir, const char *name, const struct stat *before)
+{
+	struct stat s;
+
+	return fstatat(dir, name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (s.st_dev != before->st_dev || s.st_ino != before->st_ino);
+}
+
+/* Waits a step; 1 if the process has ended meanwhile (a pidfd is
+ * readable once it has, zombie or not). */
+static int ended(const struct target *t, const struct timespec *step)
+{
+	struct pollfd p = { t->pidfd, POLLIN, 0 };
+
+	if (t->pidfd >= 0)
+		return poll(&p, 1, (int)(step->tv_nsec / 1000000)) > 0;
+	nanosleep(step, NULL);
+	return send_to(t, 0) && errno == ESRCH;
+}
+
+static int wait_request(const struct target *t, int dir, const char *name,
+			const struct stat *before, FILE *out)
+{
+	struct timespec step = { 0, POLL_MS * 1000000L };
+	size_t len;
+	char *text;
+
+	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+		if (appeared(dir, name, before)) {
+			if (!(text = take(t, dir, name, &len)))
+				return -1;
+			fwrite(text, 1, len, out);
+			free(text);
+			return 0;
+		}
+		if (ended(t, &step)) {
+			cli_err("ps --stacks: %d ended before writing its report", (int)t->pid);
+			return -1;
+		}
+	}
+	cli_err("ps --stacks: no report from %d within %d s (looked for %s)", (int)t->pid,
+		WAIT_MS / 1000, name);
+	return -1;
+}
+
+static int ask(struct target *t, FILE *out)
+{
+	char why[256], name[NSP_MAX_PATH + 48], sig[NSP_SIGNAME_MAX];
+	const char *no;
+	struct stat before = { 0 };
+	int e, dir;
+
+	if ((e = read_status(t))) {
+		cli_err("ps --stacks: %d: cannot read /proc/%d/status: %s", (int)t->pid, (int)t->pid,
+			strerror(-e));
 		return -1;
-	why = missing(pid, env_value(env, len, "NAMSPILL_OPTIONS"), &o);
-	free(env);
-	if (why) {
+	}
+	if ((e = cli_peek_state(t->pid, &t->st))) {
+		if (e == -ENXIO || e == -ENOENT)
+			cli_err("ps --stacks: %d %s; start it with LD_PRELOAD=libnamspill.so and %s "
+				"(report_signal: any signal the program leaves alone; log_path: "
+				"where report files go)", (int)t->pid,
+				e == -ENXIO ? "does not run with libnamspill" :
+					      "runs another version of libnamspill than this namspill",
+				setting);
+		else
+			cli_err("ps --stacks: %d: cannot read its memory to check that the library's "
+				"handler would get the signal: %s (reading another process's memory "
+				"needs the right to trace it); not sending anything", (int)t->pid,
+				strerror(-e));
+		return -1;
+	}
+	if ((no = refused(t, why, sizeof(why)))) {
 		cli_err("ps --stacks: %d %s; start it with LD_PRELOAD=libnamspill.so and %s "
 			"(report_signal: any signal the program leaves alone; log_path: where "
-			"report files go)", (int)pid, why, setting);
+			"report files go)", (int)t->pid, no, setting);
 		return -1;
 	}
-	if (!caught(pid, o.report_signal)) {
-		cli_err("ps --stacks: %d has no handler for %s yet; not sending it, it could end "
-			"the process", (int)pid, nsp_sig_name(o.report_signal, name));
+	if ((dir = open_log_dir(t)) < 0) {
+		cli_err("ps --stacks: %d: cannot open the directory of its log_path %s: %s",
+			(int)t->pid, t->st.log_path, strerror(errno));
 		return -1;
 	}
-	request_prefix(pid, o.log_path, dir, sizeof(dir), prefix, sizeof(prefix));
-	before = last_request(dir, prefix);
-	if (kill(pid, o.report_signal)) {
-		cli_err("ps --stacks: cannot signal %d: %s", (int)pid, strerror(errno));
+	request_name(t, name, sizeof(name));
+	fstatat(dir, name, &before, AT_SYMLINK_NOFOLLOW);
+	/* Every read above was of this process if it is still there: its
+	 * pid cannot have been reused while the pidfd holds it alive or a
+	 * zombie. */
+	if (send_to(t, atomic_load(&t->st.report_signal))) {
+		cli_err("ps --stacks: cannot send %s to %d: %s",
+			nsp_sig_name(atomic_load(&t->st.report_signal), sig), (int)t->pid,
+			strerror(errno));
+		close(dir);
 		return -1;
 	}
-	return wait_request(pid, dir, prefix, before, out);
+	e = wait_request(t, dir, name, &before, out);
+	close(dir);
+	return e;
+}
+
+int cli_request_stacks(pid_t pid, FILE *out)
+{
+	struct target t = { .pid = pid };
+	int r;
+
+	t.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t.pidfd < 0 && errno != ENOSYS) {
+		cli_err("ps --stacks: %d: %s", (int)pid, strerror(errno));
+		return -1;
+	}
+	r = ask(&t, out);
+	if (t.pidfd >= 0)
+		close(t.pidfd);
+	return r;
 }

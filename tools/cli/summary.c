@@ -7,8 +7,14 @@
 
 #include "cli.h"
 
-#define SHOWN_CMDLINE 120
 #define SHOWN_NO_REPORT 10
+/* Command lines go to CI logs, often public, and arguments can hold
+ * tokens: the summary shows the program (argv[0]) and the first three
+ * arguments, each argument cut at 40 bytes; --json and --keep-logs have
+ * them whole. */
+#define SHOWN_ARGS 4
+#define SHOWN_ARG_BYTES 40
+#define SHOWN_PROGRAM_BYTES 256
 
 struct member {
 	const struct proc *p;
@@ -144,12 +150,57 @@ static void types_str(char *buf, size_t cap, unsigned types)
 						nsp_ns_names[t]);
 }
 
-static void print_cmdline(FILE *f, const char *s)
+/* One argument for people: quoted where a shell would need it, cut
+ * (never inside a UTF-8 character), control bytes escaped. */
+static void show_arg(FILE *f, const char *a, size_t max)
 {
-	if (strlen(s) > SHOWN_CMDLINE)
-		fprintf(f, "%.*s...\n", SHOWN_CMDLINE, s);
-	else
-		fprintf(f, "%s\n", s[0] ? s : "(command line unknown)");
+	size_t n = strlen(a), k = n;
+	int quote = !*a || a[strcspn(a, " \t\n'\"\\$`!*?[]{}();&|<>#~")];
+
+	if (k > max) {
+		k = max;
+		while (k && ((unsigned char)a[k] & 0xc0) == 0x80)
+			k--;
+	}
+	if (quote)
+		fputc('\'', f);
+	for (size_t i = 0, j; i < k; i = j + 1) {
+		for (j = i; j < k && a[j] != '\''; j++)
+			;
+		cli_put_safe(f, a + i, j - i, 0);
+		if (j < k)
+			fputs("'\\''", f);
+	}
+	if (k < n)
+		fputs("...", f);
+	if (quote)
+		fputc('\'', f);
+}
+
+static void show_argv(FILE *f, const char *const *argv, size_t n)
+{
+	for (size_t i = 0; i < n && i < SHOWN_ARGS; i++) {
+		fputs(i ? " " : "", f);
+		show_arg(f, argv[i], i ? SHOWN_ARG_BYTES : SHOWN_PROGRAM_BYTES);
+	}
+	if (!n)
+		fputs("(command line unknown)", f);
+	if (n > SHOWN_ARGS)
+		fprintf(f, " (+%zu more argument%s: see --json)", n - SHOWN_ARGS,
+			n - SHOWN_ARGS == 1 ? "" : "s");
+}
+
+static void print_cmdline(FILE *f, const struct proc *p)
+{
+	const struct jv *argv = p->argv && p->argv->t == J_ARR ? p->argv : NULL;
+	size_t n = argv ? argv->n : 0;
+	const char **v = cli_alloc((n + 1) * sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = argv->v[i].t == J_STR ? argv->v[i].str : "";
+	show_argv(f, v, n);
+	fputc('\n', f);
+	free(v);
 }
 
 static void print_members(FILE *f, const struct group *g)
@@ -164,7 +215,7 @@ static void print_members(FILE *f, const struct group *g)
 		if (json_str(p->rep, "signal"))
 			fprintf(f, " (at %s)", json_str(p->rep, "signal"));
 		fputs(": ", f);
-		print_cmdline(f, p->cmdline);
+		print_cmdline(f, p);
 		i = j;
 	}
 }
@@ -215,7 +266,7 @@ static void print_unjudged(FILE *f, const struct procs *ps)
 			continue;
 		fprintf(f, "    pid %d%s%s: ", (int)p->pid, p->running ? " (still running)" : "",
 			p->forked ? " (forked, before any exec)" : "");
-		print_cmdline(f, p->cmdline);
+		print_cmdline(f, p);
 		shown++;
 	}
 	if (ps->no_report > shown)
@@ -224,6 +275,32 @@ static void print_unjudged(FILE *f, const struct procs *ps)
 		if (json_str(ps->p[i].rep, "error"))
 			fprintf(f, "namspill: warning: pid %d could not be judged: %s\n",
 				(int)ps->p[i].pid, json_str(ps->p[i].rep, "error"));
+}
+
+void cli_unjudged_why(const struct cli *c, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "not judged: %s: LD_PRELOAD cannot reach it, and the tracer would "
+		 "take its privileges away (namspill is not privileged; run it as root to judge "
+		 "this command)", c->unjudged);
+}
+
+static size_t argc_of(const struct cli *c)
+{
+	size_t n = 0;
+
+	while (c->cmd[n])
+		n++;
+	return n;
+}
+
+static void print_unjudged_command(FILE *f, const struct cli *c)
+{
+	char why[256];
+
+	cli_unjudged_why(c, why, sizeof(why));
+	fprintf(f, "namspill: warning: not judged: pid %d: ", (int)c->pid);
+	show_argv(f, (const char *const *)c->cmd, argc_of(c));
+	fprintf(f, " (%s)\n", why + strlen("not judged: "));
 }
 
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
@@ -238,9 +315,11 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 		threads += g[i].threads;
 		types |= g[i].types;
 	}
+	if (c->unjudged)
+		print_unjudged_command(f, c);
 	if (!c->quiet)
 		print_unjudged(f, ps);
-	if (!ps->n && !c->traced)
+	if (!ps->n && !c->traced && !c->unjudged)
 		cli_err("warning: no process ran with the shim: nothing was checked (a static "
 			"program started from a script? try --trace)");
 	types_str(t, sizeof(t), types);

@@ -6,9 +6,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 struct node {
 	pid_t pid, ppid;
@@ -54,6 +62,23 @@ static struct node *snapshot(size_t *n)
 	return v;
 }
 
+/* The signal to the process the snapshot saw, not to one that got its
+ * pid since: held by a pidfd, it must still have the parent it had then
+ * (or us, which adopts orphans of the tree). */
+static int send(const struct node *p, pid_t self, int sig)
+{
+	int fd = (int)syscall(SYS_pidfd_open, p->pid, 0), r;
+	pid_t ppid;
+
+	if (fd < 0)
+		return errno == ENOSYS ? kill(p->pid, sig) : -1;
+	ppid = ppid_of(p->pid);
+	r = ppid == p->ppid || ppid == self ? (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0)
+					    : -1;
+	close(fd);
+	return r;
+}
+
 int cli_signal_tree(int sig, pid_t skip)
 {
 	size_t n, sent = 0;
@@ -74,7 +99,7 @@ int cli_signal_tree(int sig, pid_t skip)
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (v[i].below && v[i].pid != skip && kill(v[i].pid, sig) == 0)
+		if (v[i].below && v[i].pid != skip && send(&v[i], self, sig) == 0)
 			sent++;
 	free(v);
 	return (int)sent;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "trace.h"
 
 #if defined(__x86_64__)
@@ -82,6 +84,20 @@ static void refuse(const char *what, int e)
 		what, strerror(e));
 }
 
+/* A program must not run with other privileges than it would untraced
+ * without a loud word: without CAP_SYS_PTRACE the kernel execs a setuid
+ * program under our ptrace with the caller's ids, and without
+ * CAP_SYS_ADMIN the filter needs no_new_privs, which does the same to the
+ * whole tree, for good. */
+static void warn_unprivileged(void)
+{
+	if (nsp_proc_has_cap(CAP_SYS_PTRACE) == 1 && nsp_proc_has_cap(CAP_SYS_ADMIN) == 1)
+		return;
+	fputs("namspill-trace: WARNING: not privileged: setuid, setgid and file-capability "
+	      "programs in the traced tree run WITHOUT their privileges (the kernel drops them "
+	      "under ptrace and no_new_privs); trace as root to keep them\n", stderr);
+}
+
 pid_t trace_spawn(char **argv, int *why)
 {
 	int go[2], err[2], e = 0;
@@ -91,6 +107,7 @@ pid_t trace_spawn(char **argv, int *why)
 	pid_t pid;
 
 	*why = NSP_TRACE_FAILED;
+	warn_unprivileged();
 	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
 		perror("namspill-trace: pipe");
 		return -1;
