@@ -22,6 +22,9 @@ long nsp_raw_syscall(long nr, long a, long b, long c, long d);
 /* A seccomp filter is installed (or /proc/self/status is unreadable):
  * no clone() the program did not ask for, its filter might kill for it. */
 int nsp_seccomp_filtered(void);
+/* At start-up: n filters installed are namspill's own, which let any
+ * clone through. */
+void nsp_seccomp_ours(int n);
 /* How many parts to cut `items` into, at least per_part items each: one
  * per CPU we may run on, up to NSP_MAX_PARTS. */
 int nsp_parts(size_t items, size_t per_part);

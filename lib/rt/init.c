@@ -103,6 +103,7 @@ void nsp_init(void)
 	 * whatever its size, so the cutting is exercised by small tests. */
 	parts = secure_getenv("NSP_TEST_PARTS");
 	nsp_helpers_init(parts ? atoi(parts) : 0);
+	nsp_seccomp_ours(nsp_opt.watch ? 1 : 0);
 	nsp_symext_init();
 	nsp_supp_load(&nsp_rules, nsp_opt.suppressions);
 	nsp_mark_start(0);

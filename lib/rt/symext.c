@@ -27,6 +27,7 @@
 #include "base/arena.h"
 #include "base/fmt.h"
 #include "base/sort.h"
+#include "base/watch.h"
 #include "base/helpers.h"
 #include "base/options.h"
 #include "base/pool.h"
@@ -226,7 +227,7 @@ static void helper_image(void *arg)
 	raw(SYS_dup3, s, 0, 0, 0);
 	raw(SYS_dup3, s, 1, 0, 0);
 	raw(SYS_execve, (long)sp->argv[0], (long)sp->argv, (long)envp, 0);
-	raw(SYS_exit_group, 127, 0, 0, 0);
+	raw(SYS_exit, 127, 0, 0, 0);
 }
 
 /* The child, started from a report that may run in a signal handler.  An
@@ -243,13 +244,16 @@ static void child(void *arg)
 
 	/* The helper must see the files the program was started with, even
 	 * from a thread in another mount namespace. */
-	if (sp->mnt >= 0)
-		raw(SYS_setns, sp->mnt, CLONE_NEWNS, 0, 0);
+	if (sp->mnt >= 0) /* with the watch key: ours, not the program's */
+		nsp_watch_syscall(SYS_setns, sp->mnt, CLONE_NEWNS, 0, nsp_opt.watch);
 	g = nsp_clone_run(CLONE_VM | CLONE_VFORK | SIGCHLD, sp->stack, SPAWN_STACK, helper_image,
 			  (void *)sp, NULL);
 	while (g > 0 && (r = raw(SYS_wait4, g, (long)&st, 0, 0)) == -EINTR)
 		;
-	raw(SYS_exit_group, g > 0 && r == g && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0);
+	/* exit, not exit_group: alone in its process, it ends it all the
+	 * same, and namspill's supervisor (which watches exit_group) does not
+	 * take this helper for a process of the program's. */
+	raw(SYS_exit, g > 0 && r == g && WIFEXITED(st) ? WEXITSTATUS(st) : 127, 0, 0, 0);
 }
 
 /* A helper at work on a question. */

@@ -83,7 +83,7 @@ C
 	LD_LIBRARY_PATH=$D/usr/local/lib run --separate-stderr "$D/usr/local/bin/namspill" -- "$T/leaky"
 	[ "$status" -eq 66 ]
 	[[ "$stderr" == *"1 thread in 1 process left in uts by park (leaky.c:"* ]]
-	run "$D/usr/local/bin/namspill" -- "$PROG/static_clean"
+	run "$D/usr/local/bin/namspill" --no-watch -- "$PROG/static_clean"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"running it under the tracer"* ]]
 }

@@ -154,7 +154,7 @@ print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"] if p["argv"][
 				threads=$(python3 -c 'import json, sys
 print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"] if p["argv"][1:2] == ["threads"]][0])' "$d/o.json")
 				regular "$k/r.$clean" '"tool":"namspill"'
-				regular "$k/r.$threads.threads" '"forked"'
+				regular "$k/r.$threads" '"tool":"namspill"'
 			done
 		done
 	done

@@ -62,7 +62,7 @@ load helper
 	[ "$(grep -c '^    pid [0-9]*, thread [0-9]*: .*cli_leak leak' <<<"$stderr")" -eq 2 ]
 	[ "$(grep -c 'setns(CLONE_NEWNET) at:' <<<"$stderr")" -eq 1 ]
 	[[ "$stderr" == *"SUMMARY: namspill: 2 threads in 2 of 3 processes"* ]]
-	json_check "$T/r.json" 'd["status"] == 66 and d["mode"] == "preload" and d["command"][0] == "sh"'
+	json_check "$T/r.json" 'd["status"] == 66 and d["mode"] == "watch" and d["command"][0] == "sh"'
 	json_check "$T/r.json" 'sorted(p["argv"][1:] for p in d["processes"] if p["threads"]) == [["clean"], ["leak"], ["leak", "x"]]'
 	json_check "$T/r.json" 'sum(len(p["spills"]) for p in d["processes"]) == 2'
 	json_check "$T/r.json" 'all(p["spills"][0]["cause"]["stack"][0]["function"] == "leaky_worker" for p in d["processes"] if p["spills"])'
@@ -99,12 +99,29 @@ assert all(c.find("error") is None for c in cases), ET.tostring(root)
 PY
 }
 
-@test "a process that started threads and wrote no report is named" {
+@test "a process that ends by _exit after starting threads is judged" {
 	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/cli_leak" threads 0
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"1 process started threads but wrote no report"* ]]
-	[[ "$stderr" == *"pid "*": $PROG/cli_leak threads 0"* ]]
-	json_check "$T/r.json" 'd["processes"][0]["error"].startswith("no report: the process started threads")'
+	[[ "$stderr" == *"no thread left in a foreign namespace (1 process checked)"* ]]
+	json_check "$T/r.json" 'd["processes"][0]["threads"] == 2 and d["processes"][0]["error"] is None'
+}
+
+@test "a process killed before it could be judged is named, with the reason" {
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- sh -c \
+		"'$PROG/cli_leak' threads-wait & sleep 0.3; kill -9 \$!; wait"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"1 process could not be judged:"* ]]
+	[[ "$stderr" == *"pid "*": $PROG/cli_leak threads-wait"* ]]
+	[[ "$stderr" == *"ended without calling exit_group"* ]]
+	json_check "$T/r.json" 'any((p["error"] or "").startswith("no report: ended without calling exit_group") for p in d["processes"])'
+}
+
+@test "in files mode (--no-watch) a process that started threads and wrote no report is named" {
+	run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- "$PROG/cli_leak" threads-kill
+	[ "$status" -eq 137 ]
+	[[ "$stderr" == *"1 process could not be judged:"* ]]
+	[[ "$stderr" == *"pid "*": $PROG/cli_leak threads-kill"* ]]
+	json_check "$T/r.json" 'd["processes"][0]["error"].startswith("no report: started threads")'
 }
 
 @test "--keep-logs keeps each process's report" {

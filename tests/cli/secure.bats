@@ -39,15 +39,15 @@ print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"]
 	[ -f "$T/out.json" ] && [ ! -L "$T/out.json" ]
 	json_check "$T/out.json" 'len(d["processes"]) >= 2'
 	grep -q '<testsuites' "$T/out.xml"
-	# The report and the marker copied onto the planted names, each a
-	# file of its own now.
+	# The reports copied onto the planted names, each a file of its own
+	# now.
 	local clean threads
 	clean=$(pid_of "$T/out.json" clean)
 	threads=$(pid_of "$T/out.json" threads)
 	[ -f "$T/keep/r.$clean" ] && [ ! -L "$T/keep/r.$clean" ]
 	grep -q '"tool":"namspill"' "$T/keep/r.$clean"
-	[ "$(stat -c %i "$T/keep/r.$threads.threads")" != "$(stat -c %i "$T/victim")" ]
-	grep -q '"forked"' "$T/keep/r.$threads.threads"
+	[ "$(stat -c %i "$T/keep/r.$threads")" != "$(stat -c %i "$T/victim")" ]
+	grep -q '"tool":"namspill"' "$T/keep/r.$threads"
 }
 
 @test "--keep-logs refuses a directory, or a link to one, that another user owns" {

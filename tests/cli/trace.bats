@@ -1,12 +1,24 @@
 #!/usr/bin/env bats
-# Commands a preload cannot reach: static and setuid ones go to the tracer
-# with a one-line notice; --trace asks for it; foreign ones are refused.
+# Commands a preload cannot reach: static and setuid ones are watched like
+# any other; with --no-watch they go to the tracer with a one-line notice;
+# --trace asks for it; foreign ones are refused.
 
 load helper
 
-@test "a static command switches to the tracer with a notice, and is judged" {
+@test "a static command is watched and judged, its raw calls named" {
 	need_root
 	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/static_leak"
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" != *"tracer"* ]]
+	[[ "$stderr" == *"2 threads in 1 process left in net by leak_here (static_leak.c:"* ]]
+	[[ "$stderr" == *"1 thread in 1 process left in uts by asm_unshare (static_leak.c:"* ]]
+	json_check "$T/r.json" 'd["mode"] == "watch" and d["processes"][0]["argv"] == ["'"$PROG/static_leak"'"]'
+}
+
+@test "with --no-watch a static command switches to the tracer with a notice, and is judged" {
+	need_root
+	run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- "$PROG/static_leak"
 	skip_if_no_ns
 	[ "$status" -eq 66 ]
 	[ "$(grep -c 'is statically linked: LD_PRELOAD cannot reach it; running it under the tracer' <<<"$stderr")" -eq 1 ]
@@ -37,7 +49,7 @@ load helper
 	json_check "$T/r.json" 'sorted(p["argv"][0].rsplit("/")[-1] for p in d["processes"] if p["spills"]) == ["cli_leak", "static_leak"]'
 }
 
-@test "a setuid command of another user switches to the tracer" {
+@test "a setuid command of another user is watched, with its privileges; --no-watch traces it" {
 	need_root
 	cp /bin/true "$T/suid_true"
 	chown nobody "$T/suid_true"
@@ -45,7 +57,11 @@ load helper
 	if [ -n "$(findmnt -no OPTIONS -T "$T" | grep -w nosuid)" ]; then
 		skip "$T is on a nosuid mount: setuid bits do nothing there"
 	fi
-	run --separate-stderr "$NAMSPILL" -- "$T/suid_true"
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$T/suid_true"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"tracer"* ]]
+	json_check "$T/r.json" 'd["mode"] == "watch"'
+	run --separate-stderr "$NAMSPILL" --no-watch -- "$T/suid_true"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"$T/suid_true is setuid or setgid: LD_PRELOAD cannot reach it; running it under the tracer"* ]]
 }
@@ -62,7 +78,7 @@ load helper
 	need_root
 	printf '#!%s\n' "$PROG/static_clean" > "$T/script"
 	chmod +x "$T/script"
-	run --separate-stderr "$NAMSPILL" -- "$T/script"
+	run --separate-stderr "$NAMSPILL" --no-watch -- "$T/script"
 	[[ "$stderr" == *"$T/script is a script whose interpreter is statically linked"* ]]
 	printf '#!/bin/sh\nexit 0\n' > "$T/script"
 	run --separate-stderr "$NAMSPILL" -- "$T/script"
@@ -93,7 +109,7 @@ as_nobody() {
 	run --separate-stderr as_nobody "$NAMSPILL" --json "$T/out/r.json" --junit "$T/out/r.xml" -- "$T/suid"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"euid=0(root)"* ]]
-	[ "$(grep -c "$T/suid is setuid or setgid: LD_PRELOAD cannot reach it, and the tracer would take its privileges away (namspill is not privileged); running it as it is, not judged" <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c "$T/suid is setuid or setgid: LD_PRELOAD cannot reach it, and watching it would take its privileges away (namspill is not privileged); running it as it is, not judged" <<<"$stderr")" -eq 1 ]
 	[[ "$stderr" == *"namspill: warning: not judged: pid "[0-9]*": $T/suid (setuid or setgid"* ]]
 	[[ "$stderr" != *"no process ran with the shim"* ]]
 	json_check "$T/out/r.json" 'd["processes"][0]["argv"] == ["'"$T/suid"'"] and d["processes"][0]["error"].startswith("not judged: setuid or setgid")'

@@ -57,8 +57,14 @@ int main(int argc, char **argv)
 	int status = argc > 2 ? atoi(argv[2]) : 0;
 	pthread_t t[3];
 
-	if (!strcmp(mode, "threads")) {
+	if (!strncmp(mode, "threads", 7)) {
+		/* threads: started one, ends by _exit; threads-wait: waits to be
+		 * killed; threads-kill: kills itself (SIGKILL leaves no report). */
 		pthread_create(&t[0], NULL, park_thread, NULL);
+		if (!strcmp(mode, "threads-wait"))
+			return park() != NULL;
+		if (!strcmp(mode, "threads-kill"))
+			raise(SIGKILL);
 		_exit(status);
 	}
 	need_namespaces();

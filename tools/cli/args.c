@@ -10,10 +10,10 @@ static void usage(FILE *f)
 	fputs("usage: namspill [OPTIONS] [--] COMMAND [ARGS...]\n"
 	      "       namspill ps [--json] [--stacks] PID...\n"
 	      "\n"
-	      "Runs COMMAND and every process it starts with libnamspill preloaded, then\n"
-	      "reports threads left in a namespace the rest of their process is not in,\n"
-	      "grouped by the call that moved them.  Static and setuid commands run under\n"
-	      "the tracer (namspill-trace) instead.\n"
+	      "Runs COMMAND and every process it starts, with libnamspill preloaded and\n"
+	      "every process watched at its end (static and Go programs too), then reports\n"
+	      "threads left in a namespace the rest of their process is not in, grouped by\n"
+	      "the call that moved them.\n"
 	      "\n"
 	      "  --json FILE          all reports as one JSON document\n"
 	      "  --junit FILE         JUnit XML, one test case per process\n"
@@ -21,7 +21,9 @@ static void usage(FILE *f)
 	      "  --options STR        NAMSPILL_OPTIONS entries for the processes (key=value:...)\n"
 	      "  --suppressions FILE  spills not to fail on (spill:GLOB, module:GLOB lines)\n"
 	      "  --exitcode N         exit status when a spill is found (default 66)\n"
-	      "  --trace              run COMMAND under the tracer, even if it is dynamic\n"
+	      "  --trace              run COMMAND under the ptrace tracer instead\n"
+	      "  --no-watch           the preload alone: processes write report files (static\n"
+	      "                       and Go programs below the command are not seen)\n"
 	      "  -q, --quiet          print only spills and errors\n"
 	      "  -h, --help           this text\n"
 	      "      --version        namspill's version\n"
@@ -85,6 +87,8 @@ int cli_parse_args(struct cli *c, int argc, char **argv)
 			c->quiet = 1;
 		} else if (!strcmp(a, "--trace")) {
 			c->trace = 1;
+		} else if (!strcmp(a, "--no-watch")) {
+			c->no_watch = 1;
 		} else if ((v = value_of("--json", argc, argv, &i, &missing))) {
 			c->json = v;
 		} else if ((v = value_of("--junit", argc, argv, &i, &missing))) {

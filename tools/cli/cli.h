@@ -158,6 +158,8 @@ const char *json_str(const struct jv *v, const char *key);
 long long json_int(const struct jv *v, const char *key, long long dflt);
 /* Writes s as a JSON string. */
 void json_put_str(FILE *f, const char *s);
+/* Writes v back as JSON text. */
+void json_write(FILE *f, const struct jv *v);
 
 /* ---- logs.c: what the processes of the tree left */
 struct proc {
@@ -171,6 +173,7 @@ struct proc {
 	char *cmdline;        /* argv as one line for people */
 	int running;          /* still running when the command ended */
 	char *why;            /* no report: why, where known (the supervisor) */
+	int counted;          /* judged by its count: one thread at its end */
 	int unprivileged;     /* a set-user-ID program that ran without its privileges */
 	size_t spills, suppressed;
 };
@@ -190,6 +193,9 @@ void cli_proc_argv(struct proc *p, const char *argv, size_t len);
 struct nsp_supp;
 void cli_suppress(struct proc *p, const struct nsp_supp *rules);
 void cli_free_logs(struct procs *ps);
+/* Why p could not be judged, for people; NULL if it was judged (a report,
+ * or no second thread ever). */
+const char *cli_why_unjudged(const struct proc *p);
 /* The reports of ps into the directory todir (to: its name). */
 int cli_keep_logs(const struct procs *ps, int todir, const char *to);
 

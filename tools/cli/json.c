@@ -273,8 +273,42 @@ void json_put_str(FILE *f, const char *s)
 {
 	struct nsp_out o;
 
-	fflush(f);
-	nsp_out_init(&o, fileno(f));
+	nsp_out_init_sink(&o, cli_to_file, f);
 	nsp_out_json_str(&o, s);
 	nsp_out_flush(&o);
+}
+
+void json_write(FILE *f, const struct jv *v)
+{
+	switch (v->t) {
+	case J_NULL:
+		fputs("null", f);
+		break;
+	case J_BOOL:
+		fputs(v->b ? "true" : "false", f);
+		break;
+	case J_NUM:
+		if (v->num == (double)(long long)v->num)
+			fprintf(f, "%lld", (long long)v->num);
+		else
+			fprintf(f, "%.17g", v->num);
+		break;
+	case J_STR:
+		json_put_str(f, v->str);
+		break;
+	case J_ARR:
+	case J_OBJ:
+		fputc(v->t == J_ARR ? '[' : '{', f);
+		for (size_t i = 0; i < v->n; i++) {
+			if (i)
+				fputc(',', f);
+			if (v->t == J_OBJ) {
+				json_put_str(f, v->k[i]);
+				fputc(':', f);
+			}
+			json_write(f, &v->v[i]);
+		}
+		fputc(v->t == J_ARR ? ']' : '}', f);
+		break;
+	}
 }

@@ -70,12 +70,9 @@ static void testcase(FILE *f, const struct proc *p)
 	fputs("    <testcase classname=\"namspill\" name=\"", f);
 	xml(f, p->cmdline[0] ? p->cmdline : "(command line unknown)");
 	fputs("\">\n", f);
-	if (!p->rep && (p->running || p->threaded)) {
-		fputs("      <error message=\"no report", f);
-		fputs(p->running ? ": still running when the command ended" :
-				   ": started threads, then ended by _exit() or SIGKILL, or exec'd "
-				   "a static or setuid program",
-		      f);
+	if (cli_why_unjudged(p)) {
+		fputs("      <error message=\"no report: ", f);
+		xml(f, cli_why_unjudged(p));
 		fputs("\"/>\n", f);
 	} else if (!p->rep) {
 		; /* single-threaded to its end: nothing to judge */
@@ -95,7 +92,8 @@ static void testcase(FILE *f, const struct proc *p)
 	}
 	fprintf(f, "      <system-out>pid %d%s</system-out>\n", (int)p->pid,
 		p->suppressed ? ", spills suppressed" :
-		!p->rep && !p->running && !p->threaded ? ", single-threaded, ended without a report" : "");
+		p->counted ? ", judged by its count: one thread at its end" :
+		!p->rep && !cli_why_unjudged(p) ? ", single-threaded, ended without a report" : "");
 	fputs("    </testcase>\n", f);
 }
 

@@ -149,6 +149,22 @@ void cli_suppress(struct proc *p, const struct nsp_supp *rules)
 		}
 	}
 	count_spills(p);
+	/* The report's own count says the same, and its text is written anew. */
+	struct jv *n = (struct jv *)json_get(p->rep, "suppressed");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	if (!p->suppressed)
+		return;
+	if (n && n->t == J_NUM)
+		n->num = (double)p->suppressed;
+	if ((f = open_memstream(&text, &len))) {
+		json_write(f, p->rep);
+		if (fclose(f) == 0) {
+			free(p->raw);
+			p->raw = text;
+		}
+	}
 }
 
 static void take_marker(struct proc *p, char *raw, size_t len, int kind)
@@ -224,6 +240,21 @@ int cli_read_logs(const char *dir, struct procs *ps)
 		ps->spilled_procs += p->spills > 0;
 	}
 	return 0;
+}
+
+const char *cli_why_unjudged(const struct proc *p)
+{
+	if (p->rep)
+		return NULL;
+	if (p->why)
+		return p->why;
+	if (p->running)
+		return "still running when the command ended";
+	if (p->threaded)
+		return "started threads, then ended by _exit() or a signal that leaves no "
+		       "report (SIGKILL), or exec'd a program the preload cannot reach (static "
+		       "or setuid)";
+	return NULL;
 }
 
 void cli_free_logs(struct procs *ps)

@@ -17,32 +17,27 @@ static void put_argv(FILE *f, const struct jv *argv)
 	fputc(']', f);
 }
 
-static const char *why_none(const struct proc *p)
-{
-	if (p->running)
-		return "no report: still running when the command ended";
-	if (p->threaded)
-		return "no report: the process started threads, then ended by _exit() or a "
-		       "signal that leaves none (SIGKILL), or exec'd a program the preload "
-		       "cannot reach (static or setuid)";
-	return NULL;
-}
-
 /* An entry of the report's shape; "error" is null for a process that
  * never started a thread: none of its threads can have been spilled. */
 static void no_report(FILE *f, const struct proc *p)
 {
-	const char *why = why_none(p);
+	const char *why = cli_why_unjudged(p);
 
 	fprintf(f, "{\"tool\":\"namspill\",\"version\":\"%s\",\"pid\":%d,\"comm\":null,\"argv\":",
 		NAMSPILL_VERSION, (int)p->pid);
 	put_argv(f, p->argv);
 	fputs(",\"trigger\":null,\"signal\":null,\"threads\":null,\"error\":", f);
-	if (why)
-		json_put_str(f, why);
-	else
+	if (why) {
+		char text[512];
+		snprintf(text, sizeof(text), "no report: %s", why);
+		json_put_str(f, text);
+	} else if (p->counted) {
+		fputs("null,\"note\":\"judged by its count: one thread at its end, its own "
+		      "majority\"", f);
+	} else {
 		fputs("null,\"note\":\"no report: ended without starting a thread (by _exit(), "
 		      "as shells do, or by exec of a program the preload cannot reach)\"", f);
+	}
 	fputs(",\"majority\":null,\"suppressed\":0,\"spills\":[]}", f);
 }
 
@@ -80,7 +75,7 @@ int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *p
 		json_put_str(f, c->cmd[i]);
 	}
 	fprintf(f, "],\"status\":%d,\"mode\":\"%s\",\"processes\":[", c->exit,
-		c->traced ? "trace" : "preload");
+		c->traced ? "trace" : c->key ? "watch" : "preload");
 	if (c->unjudged)
 		unjudged(f, c);
 	for (size_t i = 0; i < ps->n; i++) {

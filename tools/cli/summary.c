@@ -257,16 +257,17 @@ static void print_unjudged(FILE *f, const struct procs *ps)
 	size_t shown = 0;
 
 	if (ps->no_report)
-		fprintf(f, "namspill: warning: %zu process%s started threads but wrote no report "
-			   "(still running, ended by _exit() or SIGKILL, or exec'd a static or "
-			   "setuid program):\n", ps->no_report, ps->no_report == 1 ? "" : "es");
+		fprintf(f, "namspill: warning: %zu process%s could not be judged:\n", ps->no_report,
+			ps->no_report == 1 ? "" : "es");
 	for (size_t i = 0; i < ps->n && shown < SHOWN_NO_REPORT; i++) {
 		const struct proc *p = &ps->p[i];
-		if (p->rep || !(p->threaded || p->running))
+		const char *why = cli_why_unjudged(p);
+		if (!why)
 			continue;
-		fprintf(f, "    pid %d%s%s: ", (int)p->pid, p->running ? " (still running)" : "",
+		fprintf(f, "    pid %d%s: ", (int)p->pid,
 			p->forked ? " (forked, before any exec)" : "");
 		print_cmdline(f, p);
+		fprintf(f, "      %s\n", why);
 		shown++;
 	}
 	if (ps->no_report > shown)

@@ -251,8 +251,11 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	forget_image(p);
 	p->reported = 0;
 	exec_argv(p, tid, (uintptr_t)a[at + 1]);
-	if (!peek_str(tid, (uintptr_t)a[at], path, sizeof(path)) && getuid() &&
-	    privileged_program(tid, path)) {
+	if (peek_str(tid, (uintptr_t)a[at], path, sizeof(path)))
+		return;
+	/* The helper a report starts to name frames: ours, not the tree's. */
+	p->ours = !strcmp(nsp_base_name(path), "namspill-symbolize");
+	if (getuid() && privileged_program(tid, path)) {
 		p->unprivileged = 1;
 		if (!w->quiet)
 			cli_err("warning: %s is set-user-ID, set-group-ID or has file capabilities: "
@@ -589,7 +592,12 @@ void watch_finish(struct watch *w, struct procs *ps)
 	ps->p = cli_alloc((ps->n ? ps->n : 1) * sizeof(*ps->p));
 	ps->n = 0;
 	for (struct wproc *p = w->procs; p; p = p->next) {
-		struct proc *q = &ps->p[ps->n++];
+		struct proc *q;
+		if (p->ours) {
+			forget_image(p);
+			continue;
+		}
+		q = &ps->p[ps->n++];
 		q->pid = p->pid;
 		q->unprivileged = p->unprivileged;
 		if (p->report) {
@@ -604,6 +612,7 @@ void watch_finish(struct watch *w, struct procs *ps)
 			if (json_str(q->rep, "error"))
 				ps->errors++;
 		} else if (p->single) {
+			q->counted = 1;
 			ps->single++;
 		} else {
 			q->running = p->state == W_RUNNING && cli_alive(p->pid);

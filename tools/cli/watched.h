@@ -41,6 +41,7 @@ struct wproc {
 	size_t argv_len;
 	char *why;           /* no report: why (set when it ended) */
 	int unprivileged;    /* a set-user-ID program run without its privileges */
+	int ours;            /* namspill's own helper (namspill-symbolize): left out */
 	struct wthread *threads;
 	struct nsp_remote *remote;
 	struct wproc *next;  /* in order of first sight */
