@@ -399,5 +399,24 @@ def whichever_thread_exits_the_spill_sets_the_status():
         expect(r.rc == 66, "round %d of 4 concurrent exits: 66" % i, r)
 
 
+ODD_NAME = "\nSUMMARY:ok\x1b[8m"
+
+
+@test
+def names_from_the_process_cannot_forge_text_report_lines():
+    r = run("odd_names", options="format=text")
+    text = r.only_report()
+    expect(r.rc == 66 and isinstance(text, str), "a text report", r)
+    expect("\x1b" not in text, "no escape byte reaches the terminal", repr(text))
+    expect([l for l in text.splitlines() if l.startswith("SUMMARY")] ==
+           [text.splitlines()[-1]], "one SUMMARY line, the last", repr(text))
+    expect("thread %d (\\x0aSUMMARY:ok\\x1b[8m)" % r.tids["leaker"] in text,
+           "the thread name shown escaped", repr(text))
+    expect("odd\\x1b[8m\\x0aSUMMARY: forged.c:3" in text, "a file name from DWARF too",
+           repr(text))
+    rep = run("odd_names").only_report()
+    expect(rep["spills"][0]["comm"] == ODD_NAME, "JSON keeps the name as it is", rep)
+
+
 if __name__ == "__main__":
     main()
