@@ -185,6 +185,8 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 	str(&j, "comm", r->comm);
 	key(&j, "argv");
 	nsp_out_json_strv(o, r->argv, r->argv_len);
+	key(&j, "argv_truncated");
+	nsp_out_str(o, r->argv_truncated ? "true" : "false");
 	str(&j, "trigger", nsp_trigger_name(r->trigger));
 	str(&j, "signal", r->signo > 0 ? nsp_sig_name(r->signo, sig) : NULL);
 	num_or_null(&j, "threads", r->nthreads, 1);

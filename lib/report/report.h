@@ -62,6 +62,7 @@ struct nsp_report {
 	size_t nsuppressed;
 	const char *argv; /* /proc/PID/cmdline: NUL-separated, argv_len bytes */
 	size_t argv_len;
+	int argv_truncated; /* longer than the report keeps (64 KiB) */
 };
 
 /* "exit", "signal", "request", "inspect" */

@@ -18,16 +18,19 @@ const char *nsp_trigger_name(enum nsp_trigger t)
 	return (unsigned)t < NSP_ARRAY_LEN(names) ? names[t] : "?";
 }
 
+/* One byte more than is kept tells a cut command line from one that fits. */
 static void read_argv(struct nsp_report *r, pid_t at, struct nsp_arena *a)
 {
 	size_t avail;
 	char *buf = nsp_arena_rest(a, &avail);
-	ssize_t n = buf ? nsp_proc_read(at, "cmdline", buf, avail < MAX_ARGV ? avail : MAX_ARGV) : -1;
+	ssize_t n = buf ? nsp_proc_read(at, "cmdline", buf,
+					avail < MAX_ARGV + 1 ? avail : MAX_ARGV + 1) : -1;
 
 	if (n > 0) {
-		nsp_arena_keep(a, (size_t)n);
+		r->argv_truncated = (size_t)n > MAX_ARGV;
+		r->argv_len = r->argv_truncated ? MAX_ARGV : (size_t)n;
 		r->argv = buf;
-		r->argv_len = (size_t)n;
+		nsp_arena_keep(a, r->argv_len);
 	}
 }
 

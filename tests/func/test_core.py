@@ -6,7 +6,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, run, main, expect, spills_by, functions, WRAP,  # noqa: E402
-                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog, line_of)
+                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog, line_of,
+                     Live)
 
 
 @test
@@ -416,6 +417,29 @@ def names_from_the_process_cannot_forge_text_report_lines():
            repr(text))
     rep = run("odd_names").only_report()
     expect(rep["spills"][0]["comm"] == ODD_NAME, "JSON keeps the name as it is", rep)
+
+
+@test
+def long_command_lines_are_cut_with_a_marker():
+    a, b = "a" * 40000, "b" * 40000
+    rep = run("clean", a, b).only_report()
+    expect(rep.get("argv_truncated") is True, "the report says argv was cut", rep.keys())
+    expect(len("\0".join(rep["argv"])) == 64 << 10 and rep["argv"][1] == a and
+           b.startswith(rep["argv"][2]), "the first 64 KiB kept", [len(x) for x in rep["argv"]])
+    rep = run("clean", a).only_report()
+    expect(rep["argv_truncated"] is False and rep["argv"][1:] == [a], "whole argv", rep.keys())
+    # A process killed by SIGKILL leaves only its start marker, whose
+    # command line is cut at 4 KiB.
+    for arg, cut in (("c" * 10000, True), ("c" * 100, False)):
+        live = Live("cli_leak", "wait", arg, options="format=json:start_marker=1")
+        live.wait_for("ready")
+        live.p.kill()
+        r = live.finish()
+        mark = [v for k, v in r.reports.items() if str(k).endswith(".threads")]
+        expect(len(mark) == 1 and len(r.reports) == 1, "the marker alone", r.reports.keys())
+        expect(mark[0].get("argv_truncated") is cut, "the marker says whether argv was cut", mark)
+        expect(len("\0".join(mark[0]["argv"])) == 4 << 10 if cut else
+               mark[0]["argv"][1:] == ["wait", arg], "4 KiB of it, or all", mark)
 
 
 if __name__ == "__main__":
