@@ -198,6 +198,12 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 			    r->verdict.majority[t].ino != 0 &&
 				    r->verdict.majority[t].dev != NAMSPILL_NS_PENDING);
 	nsp_out_str(o, "}");
+	key(&j, "ties");
+	maj = open_obj(o, "{");
+	for (int t = 0; t < NAMSPILL_NS_COUNT; t++)
+		if (r->verdict.tie[t] != NSP_TIE_NONE)
+			str(&maj, nsp_ns_names[t], nsp_tie_name(r->verdict.tie[t]));
+	nsp_out_str(o, "}");
 	num_or_null(&j, "suppressed", r->nsuppressed, 1);
 	key(&j, "spills");
 	spills = open_obj(o, "[");

@@ -71,7 +71,7 @@ void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sy
 	}
 }
 
-/* "net:[X] here; net:[Y] in M of N threads" */
+/* "net:[X] here; net:[Y] in M of N threads", and the rule that settled a tie */
 void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
 		 const struct namspill_nsid *here)
 {
@@ -90,7 +90,19 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 	nsp_out_u64(o, v->count[type]);
 	nsp_out_str(o, " of ");
 	nsp_out_u64(o, nthreads);
-	nsp_out_str(o, " threads\n");
+	nsp_out_str(o, " threads");
+	switch (v->tie[type]) {
+	case NSP_TIE_UNMOVED:
+		nsp_out_str(o, " (a tie: taken as home where no thread has a recorded switch)");
+		break;
+	case NSP_TIE_MAIN:
+		nsp_out_str(o, " (a tie: taken as home where the main thread is)");
+		break;
+	case NSP_TIE_INODE:
+		nsp_out_str(o, " (a tie: taken as home by the lower inode)");
+		break;
+	}
+	nsp_out_str(o, "\n");
 }
 
 static int same_cause(const struct nsp_spill *a, const struct nsp_spill *b)
