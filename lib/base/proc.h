@@ -45,6 +45,7 @@ struct nsp_map {
 	uintptr_t lo, hi, base; /* base: load address of the file (offset 0) */
 	const char *path;       /* NULL: anonymous, [stack], [vdso], ... */
 	int exec;
+	int deleted; /* the file was removed: path no longer opens it */
 };
 
 /* Every well-formed line of buf[0..n), in order, allocated in a. */

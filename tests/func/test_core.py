@@ -2,12 +2,14 @@
 """Functional tests of the core shim: what programs did vs. what the
 report says."""
 import os
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, run, main, expect, spills_by, functions, WRAP,  # noqa: E402
                      own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog, line_of,
-                     Live)
+                     collect_reports, Live)
 
 
 @test
@@ -459,6 +461,42 @@ def a_tie_is_settled_by_the_records_and_says_so():
     text = r.only_report()
     expect("in 1 of 2 threads (a tie: taken as home where no thread has a recorded switch)"
            in text and " in main_moves " in text, "the text says so too", text)
+
+
+def lost_names(mode, options, copy=False):
+    """lost_names MODE with a suppression of its spill, the reports in a
+    directory anyone may write (the setuid mode writes as nobody); the
+    program itself is run from a copy there when copy is set."""
+    d = tempfile.mkdtemp(prefix="nsp-lost-")
+    os.chmod(d, 0o777)
+    with open(os.path.join(d, "supp"), "w") as f:
+        f.write("spill:leaky_*\n")
+    name = prog("lost_names")
+    if copy:
+        shutil.copy(name, d)
+        name = os.path.join(d, "lost_names")
+    r = run(name, mode, log=False, options="log_path=%s/r:suppressions=%s/supp:%s"
+            % (d, d, options))
+    os.unlink(os.path.join(d, "supp"))
+    reports = collect_reports(d)
+    expect(len(reports) == 1, "one report", r, reports)
+    return r, next(iter(reports.values()))
+
+
+def names_found(r, rep, options, argv):
+    s = one_spill(rep, r.tids["leaker"], "uts")
+    f = s["cause"]["stack"][0]
+    expect(f["function"] == "leaky_unshare" and f["file"].endswith("lost_names.c") and
+           os.path.basename(f["module"]) == "lost_names", "frame 0 named (%s)" % options, f)
+    expect(r.rc == 0 and rep["suppressed"] == 1, "so the suppression matched", r, rep)
+    expect(rep["argv"][1:] == [argv], "argv known", rep["argv"])
+
+
+@test
+def deleted_executable_still_gets_names():
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r, rep = lost_names("unlink", options, copy=True)
+        names_found(r, rep, options, "unlink")
 
 
 if __name__ == "__main__":
