@@ -190,15 +190,16 @@ static ssize_t recv_all(int fd, struct nsp_arena *a, char **out, const struct ti
 
 struct spawn {
 	int sock, mnt;
-	int exe; /* ours, for the helper as EXE_FD (-1: none) */
+	int maps, exe; /* ours, for the helper as MAPS_FD and EXE_FD (-1: none) */
 	char *const *argv;
 	char *stack; /* the grandchild's */
 };
 
-/* The helper reads a removed executable through a file we opened: it may
- * not open it itself (a process that changed its uid is no longer
- * dumpable; a zombie main thread shows no exe). */
-#define EXE_FD 3
+/* The helper reads our mappings, and a removed executable, through files
+ * we opened: it may not open them itself (a process that changed its uid
+ * is no longer dumpable; a zombie main thread shows no maps). */
+#define MAPS_FD 3
+#define EXE_FD 4
 #define STR(x) #x
 #define ARG(opt, fd) "--" opt "=" STR(fd)
 
@@ -208,8 +209,9 @@ static long raw(long nr, long a, long b, long c, long d)
 }
 
 /* The grandchild: leaves for a fresh image with the socket as stdin and
- * stdout.  The socket may itself be fd 0 or 1 (closed at start): a copy
- * above 2 first, then fresh copies without close-on-exec.  Signals stay
+ * stdout, our maps and executable as MAPS_FD and EXE_FD.  Any of them may
+ * itself be one of those fds (closed at start): copies above them all
+ * first, then fresh copies without close-on-exec.  Signals stay
  * blocked until the helper unblocks them: the program's handlers are
  * still installed here, in memory it shares. */
 static void helper_image(void *arg)
@@ -225,8 +227,8 @@ static void helper_image(void *arg)
 	static char *const envp[] = { NULL };
 #endif
 	const struct spawn *sp = arg;
-	/* Copies above every fd placed below, so none is overwritten. */
 	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, EXE_FD + 1, 0);
+	long m = sp->maps >= 0 ? raw(SYS_fcntl, sp->maps, F_DUPFD, EXE_FD + 1, 0) : -1;
 	long e = sp->exe >= 0 ? raw(SYS_fcntl, sp->exe, F_DUPFD, EXE_FD + 1, 0) : -1;
 
 	/* Ends with the child, which is what the report kills when it no
@@ -235,6 +237,8 @@ static void helper_image(void *arg)
 	raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	raw(SYS_dup3, s, 0, 0, 0);
 	raw(SYS_dup3, s, 1, 0, 0);
+	if (m >= 0)
+		raw(SYS_dup3, m, MAPS_FD, 0, 0);
 	if (e >= 0)
 		raw(SYS_dup3, e, EXE_FD, 0, 0);
 	raw(SYS_execve, (long)sp->argv[0], (long)sp->argv, (long)envp, 0);
@@ -278,10 +282,10 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	struct launch {
 		struct spawn sp;
 		char tid[16];
-		char *argv[4];
+		char *argv[5];
 	} *l;
 	struct timespec deadline;
-	int sv[2], exe;
+	int sv[2], maps, exe;
 	char **arg;
 	long pid;
 
@@ -299,14 +303,17 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	/* This thread, which lives until the answer is in: a main thread
 	 * that ended shows no files. */
 	l->tid[nsp_fmt_dec(l->tid, (uint64_t)gettid())] = 0;
+	maps = nsp_proc_open_maps(0);
 	exe = nsp_proc_open("thread-self/exe", O_RDONLY);
 	arg = l->argv;
 	*arg++ = helper;
+	if (maps >= 0)
+		*arg++ = ARG("maps-fd", MAPS_FD);
 	if (exe >= 0)
 		*arg++ = ARG("exe-fd", EXE_FD);
 	*arg++ = l->tid;
 	*arg = NULL;
-	l->sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), exe, l->argv,
+	l->sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), maps, exe, l->argv,
 				stacks + SPAWN_STACK };
 	/* No SIGCHLD and no place in the program's wait(): exit signal 0
 	 * makes it a "clone" child, seen only with __WCLONE. */
@@ -315,6 +322,8 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 			    &l->sp, NULL);
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, sizeof(old));
 	close(sv[1]); /* the child has copies of these */
+	if (maps >= 0)
+		close(maps);
 	if (exe >= 0)
 		close(exe);
 	if (pid <= 0) {

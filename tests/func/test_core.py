@@ -499,5 +499,21 @@ def deleted_executable_still_gets_names():
         names_found(r, rep, options, "unlink")
 
 
+@test
+def names_and_argv_with_the_main_thread_a_zombie():
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r, rep = lost_names("zombie-main", options)
+        names_found(r, rep, options, "zombie-main")
+
+
+@test
+def names_after_the_process_dropped_root():
+    if os.geteuid() != 0:
+        raise Skip("needs root to setuid")
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r, rep = lost_names("setuid", options)
+        names_found(r, rep, options, "setuid")
+
+
 if __name__ == "__main__":
     main()

@@ -1,9 +1,11 @@
-/* namspill-symbolize [--exe-fd=N] PID: names return addresses of process
- * PID (or of its live thread PID) for a report written in that process's
- * signal handler, where it cannot do so itself.  Reads the addresses on
- * stdin, answers on stdout; the format is in lib/report/symproto.c.
- * Started by the library, not by people, which hands over its executable
- * as an open descriptor: a removed one may not open otherwise. */
+/* namspill-symbolize [--maps-fd=N] [--exe-fd=N] PID: names return
+ * addresses of process PID (or of its live thread PID) for a report
+ * written in that process's signal handler, where it cannot do so itself.
+ * Reads the addresses on stdin, answers on stdout; the format is in
+ * lib/report/symproto.c.  Started by the library, not by people, which
+ * hands over its own maps file and executable as open descriptors: after
+ * it changed its uid (no longer dumpable) /proc/PID/maps is closed to us,
+ * and a removed executable opens only through them. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/fmt.h"
+#include "base/proc.h"
 #include "dw/dw.h"
 
 static char *slurp(int fd, size_t *len)
@@ -63,24 +66,29 @@ int main(int argc, char **argv)
 	const char *p;
 	sigset_t none;
 	long pid = 0;
-	int fd, i;
+	int maps_fd = -1, fd, i;
 
 	/* Started with every signal blocked (see lib/rt/symext.c). */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (i = 1; i < argc - 1; i++) {
-		if ((fd = fd_option(argv[i], "exe-fd")) >= 0)
+		if ((fd = fd_option(argv[i], "maps-fd")) >= 0)
+			maps_fd = fd;
+		else if ((fd = fd_option(argv[i], "exe-fd")) >= 0)
 			snprintf(exe, sizeof(exe), "/proc/self/fd/%d", fd);
 		else
 			break;
 	}
 	if (i != argc - 1 || (pid = strtol(argv[i], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: namspill-symbolize [--exe-fd=N] PID < addresses\n");
+		fprintf(stderr, "usage: namspill-symbolize [--maps-fd=N] [--exe-fd=N] PID "
+				"< addresses\n");
 		return 2;
 	}
 	if (!(in = slurp(0, &len)) || nsp_arena_init(&a, (size_t)1 << 30))
 		return 1;
 	s = nsp_sym_open_dw_exe(&a, (pid_t)pid, exe[0] ? exe : NULL);
+	if (maps_fd >= 0)
+		nsp_sym_set_maps(s, nsp_proc_maps_fd(maps_fd, &a));
 	nsp_out_init(&o, 1);
 	for (p = in, end = in + len; p < end; p++) {
 		uint64_t ip;
