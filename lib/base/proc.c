@@ -211,23 +211,44 @@ static int query_maps(int fd, struct nsp_arena *a, struct nsp_map **out)
 	return 0;
 }
 
-struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
+struct nsp_map *nsp_proc_maps_fd(int fd, struct nsp_arena *a)
+{
+	struct nsp_map *maps = NULL;
+	size_t avail;
+	char *text;
+	ssize_t n;
+
+	if (query_maps(fd, a, &maps) == 0)
+		return maps;
+	if (!(text = nsp_arena_rest(a, &avail)) || (n = nsp_read_all(fd, text, avail)) <= 0)
+		return NULL;
+	nsp_arena_keep(a, (size_t)n);
+	return nsp_maps_parse(text, (size_t)n, a);
+}
+
+int nsp_proc_open_maps(pid_t pid)
 {
 	char path[48];
-	struct nsp_map *maps = NULL;
-	char *text;
-	long n;
-	int fd = proc_path(path, sizeof(path), pid, 0, "maps") ? -1 : nsp_proc_open(path, O_RDONLY);
+
+	/* Our own through this thread: once the main thread has ended (a
+	 * zombie), /proc/PID/maps reads empty. */
+	if (!pid)
+		return nsp_proc_open("thread-self/maps", O_RDONLY);
+	if (proc_path(path, sizeof(path), pid, 0, "maps"))
+		return -1;
+	return nsp_proc_open(path, O_RDONLY);
+}
+
+struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
+{
+	struct nsp_map *maps;
+	int fd = nsp_proc_open_maps(pid);
 
 	if (fd < 0)
 		return NULL;
-	if (query_maps(fd, a, &maps) == 0) {
-		close(fd);
-		return maps;
-	}
+	maps = nsp_proc_maps_fd(fd, a);
 	close(fd);
-	n = nsp_proc_slurp(pid, "maps", a, &text);
-	return n > 0 ? nsp_maps_parse(text, (size_t)n, a) : NULL;
+	return maps;
 }
 
 /* Types every thread of a process shares, read once: the pid namespace is

@@ -45,6 +45,7 @@ struct nsp_map {
 	uintptr_t lo, hi, base; /* base: load address of the file (offset 0) */
 	const char *path;       /* NULL: anonymous, [stack], [vdso], ... */
 	int exec;
+	int deleted; /* the file was removed: path no longer opens it */
 };
 
 /* Every well-formed line of buf[0..n), in order, allocated in a. */
@@ -56,6 +57,12 @@ struct nsp_map *nsp_map_new(struct nsp_arena *a, uintptr_t lo, uintptr_t hi, uin
  * of the kernel one by one where it can (PROCMAP_QUERY), else parsed from
  * the text.  NULL if there are none or maps cannot be read. */
 struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a);
+/* The same in two steps: /proc/PID/maps opened (0: ours, through this
+ * thread), an fd or -1 with errno; then read from the open file, which
+ * reads the same for whoever holds it (a helper the process handed it
+ * to, when that could not open it itself). */
+int nsp_proc_open_maps(pid_t pid);
+struct nsp_map *nsp_proc_maps_fd(int fd, struct nsp_arena *a);
 /* The number after "key:" in /proc/PID/status text, base 10 or 16;
  * 0, or -1 if missing or not a number. */
 int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);

@@ -94,12 +94,13 @@ static int markers_on(void)
  * the child of fork(). */
 void nsp_mark_start(int forked)
 {
-	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64], argv[4096];
+	/* The command line, up to 4 KiB; one byte more tells a cut one. */
+	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64], argv[4096 + 1];
 	const char *name;
 	pid_t pid = getpid();
 	struct nsp_out o;
 	ssize_t n;
-	int dfd, fd, saved = errno;
+	int dfd, fd, cut, saved = errno;
 
 	atomic_store(&threads_marked, 0); /* a fork child has one thread */
 	if (!markers_on() || (dfd = log_file(pid, ".start", 0, path, sizeof(path), &name)) == -1 ||
@@ -108,14 +109,15 @@ void nsp_mark_start(int forked)
 		return; /* the report, if any, will say why it cannot be written */
 	}
 	n = nsp_proc_read(pid, "cmdline", argv, sizeof(argv));
+	cut = n == (ssize_t)sizeof(argv);
 	nsp_out_init(&o, fd);
 	nsp_out_str(&o, "{\"pid\":");
 	nsp_out_i64(&o, pid);
 	nsp_out_str(&o, ",\"ppid\":");
 	nsp_out_i64(&o, getppid());
 	nsp_out_str(&o, forked ? ",\"forked\":true,\"argv\":" : ",\"forked\":false,\"argv\":");
-	nsp_out_json_strv(&o, argv, n > 0 ? (size_t)n : 0);
-	nsp_out_str(&o, "}\n");
+	nsp_out_json_strv(&o, argv, n <= 0 ? 0 : cut ? sizeof(argv) - 1 : (size_t)n);
+	nsp_out_str(&o, cut ? ",\"argv_truncated\":true}\n" : ",\"argv_truncated\":false}\n");
 	if (nsp_out_flush(&o) || close(fd) || renameat(dfd, tmp, dfd, name))
 		unlinkat(dfd, tmp, 0);
 	errno = saved;

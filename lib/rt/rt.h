@@ -20,8 +20,11 @@
  * its pthread_create interceptor hands ours its own start function, so
  * our trampoline runs first on the new thread.  ThreadSanitizer's
  * per-function hooks would run there without a thread state and crash;
- * code marked so has none. */
-#define NSP_RUNTIME_SAFE __attribute__((no_sanitize("thread")))
+ * code marked so has none.  AddressSanitizer asks dlsym for its real
+ * functions before it has mapped its shadow memory, which every
+ * instrumented load and store reads: the way to the real dlsym is not
+ * instrumented either. */
+#define NSP_RUNTIME_SAFE __attribute__((no_sanitize("thread", "address", "undefined")))
 
 /* ---- init.c */
 

@@ -191,9 +191,18 @@ static ssize_t recv_all(int fd, struct nsp_arena *a, char **out, const struct ti
 
 struct spawn {
 	int sock, mnt;
+	int maps, exe; /* ours, for the helper as MAPS_FD and EXE_FD (-1: none) */
 	char *const *argv;
 	char *stack; /* the grandchild's */
 };
+
+/* The helper reads our mappings, and a removed executable, through files
+ * we opened: it may not open them itself (a process that changed its uid
+ * is no longer dumpable; a zombie main thread shows no maps). */
+#define MAPS_FD 3
+#define EXE_FD 4
+#define STR(x) #x
+#define ARG(opt, fd) "--" opt "=" STR(fd)
 
 static long raw(long nr, long a, long b, long c, long d)
 {
@@ -201,8 +210,9 @@ static long raw(long nr, long a, long b, long c, long d)
 }
 
 /* The grandchild: leaves for a fresh image with the socket as stdin and
- * stdout.  The socket may itself be fd 0 or 1 (closed at start): a copy
- * above 2 first, then fresh copies without close-on-exec.  Signals stay
+ * stdout, our maps and executable as MAPS_FD and EXE_FD.  Any of them may
+ * itself be one of those fds (closed at start): copies above them all
+ * first, then fresh copies without close-on-exec.  Signals stay
  * blocked until the helper unblocks them: the program's handlers are
  * still installed here, in memory it shares. */
 static void helper_image(void *arg)
@@ -218,7 +228,9 @@ static void helper_image(void *arg)
 	static char *const envp[] = { NULL };
 #endif
 	const struct spawn *sp = arg;
-	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, 3, 0);
+	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, EXE_FD + 1, 0);
+	long m = sp->maps >= 0 ? raw(SYS_fcntl, sp->maps, F_DUPFD, EXE_FD + 1, 0) : -1;
+	long e = sp->exe >= 0 ? raw(SYS_fcntl, sp->exe, F_DUPFD, EXE_FD + 1, 0) : -1;
 
 	/* Ends with the child, which is what the report kills when it no
 	 * longer wants the answer.  (The child waits for the exec, so it is
@@ -226,6 +238,10 @@ static void helper_image(void *arg)
 	raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	raw(SYS_dup3, s, 0, 0, 0);
 	raw(SYS_dup3, s, 1, 0, 0);
+	if (m >= 0)
+		raw(SYS_dup3, m, MAPS_FD, 0, 0);
+	if (e >= 0)
+		raw(SYS_dup3, e, EXE_FD, 0, 0);
 	raw(SYS_execve, (long)sp->argv[0], (long)sp->argv, (long)envp, 0);
 	raw(SYS_exit, 127, 0, 0, 0);
 }
@@ -269,11 +285,12 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	 * the helper after this function has returned. */
 	struct launch {
 		struct spawn sp;
-		char pid[16];
-		char *argv[3];
+		char tid[16];
+		char *argv[5];
 	} *l;
 	struct timespec deadline;
-	int sv[2];
+	int sv[2], maps, exe;
+	char **arg;
 	long pid;
 
 	k->pid = 0;
@@ -287,18 +304,32 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	l = nsp_arena_alloc(a, sizeof(*l));
 	if (!stacks || !l || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
-	l->pid[nsp_fmt_dec(l->pid, (uint64_t)getpid())] = 0;
-	l->argv[0] = helper;
-	l->argv[1] = l->pid;
-	l->argv[2] = NULL;
-	l->sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), l->argv, stacks + SPAWN_STACK };
+	/* This thread, which lives until the answer is in: a main thread
+	 * that ended shows no files. */
+	l->tid[nsp_fmt_dec(l->tid, (uint64_t)gettid())] = 0;
+	maps = nsp_proc_open_maps(0);
+	exe = nsp_proc_open("thread-self/exe", O_RDONLY);
+	arg = l->argv;
+	*arg++ = helper;
+	if (maps >= 0)
+		*arg++ = ARG("maps-fd", MAPS_FD);
+	if (exe >= 0)
+		*arg++ = ARG("exe-fd", EXE_FD);
+	*arg++ = l->tid;
+	*arg = NULL;
+	l->sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), maps, exe, l->argv,
+				stacks + SPAWN_STACK };
 	/* No SIGCHLD and no place in the program's wait(): exit signal 0
 	 * makes it a "clone" child, seen only with __WCLONE. */
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, sizeof(all));
 	pid = nsp_clone_run(nsp_may_share_memory() ? CLONE_VM : 0, stacks, SPAWN_STACK, child,
 			    &l->sp, NULL);
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, sizeof(old));
-	close(sv[1]);
+	close(sv[1]); /* the child has copies of these */
+	if (maps >= 0)
+		close(maps);
+	if (exe >= 0)
+		close(exe);
 	if (pid <= 0) {
 		close(sv[0]);
 		return -1;
