@@ -12,7 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "base/anchor.h"
 #include "base/arena.h"
 #include "base/fmt.h"
 #include "base/io.h"
@@ -42,28 +41,41 @@ static int proc_path(char *buf, size_t cap, pid_t pid, pid_t tid, const char *na
 	return 0;
 }
 
-static struct nsp_anchor proc_root = { .fd = -1 };
-
-void nsp_proc_anchor(void)
-{
-	nsp_anchor_open(&proc_root, "/proc", O_PATH | O_DIRECTORY);
-}
-
-/* /proc/REL, through the /proc of start-up while we hold it: a thread in
- * another mount namespace may see another /proc there, or none. */
+/* /proc/REL.  No descriptor is kept between calls (the program may list
+ * or close its descriptors): a report from a thread that moved to another
+ * mount namespace is taken at home instead (lib/rt/home.c). */
 int nsp_proc_open(const char *rel, int flags)
 {
 	char path[96] = "/proc/";
-	int root = nsp_anchor_fd(&proc_root);
 
-	if (root >= 0)
-		return openat(root, rel, flags | O_CLOEXEC);
 	if (strlen(rel) + 7 > sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	strcat(path, rel);
 	return open(path, flags | O_CLOEXEC);
+}
+
+/* A task of ours that is no thread of the program's (lib/rt/home.c):
+ * left out of every list of threads. */
+static _Atomic pid_t hidden;
+
+void nsp_proc_hide(pid_t tid)
+{
+	atomic_store(&hidden, tid);
+}
+
+static size_t drop_hidden(pid_t *tids, size_t n)
+{
+	pid_t h = atomic_load_explicit(&hidden, memory_order_relaxed);
+	size_t k = 0;
+
+	if (!h)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (tids[i] != h)
+			tids[k++] = tids[i];
+	return k;
 }
 
 ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap)
@@ -467,7 +479,7 @@ int nsp_proc_alone(pid_t pid)
 	if (fd < 0)
 		return -errno;
 	while (live < 2 && (got = getdents64(fd, dents, sizeof(dents))) > 0) {
-		n = nsp_dents_tids(dents, (size_t)got, tids, NSP_ARRAY_LEN(tids));
+		n = drop_hidden(tids, nsp_dents_tids(dents, (size_t)got, tids, NSP_ARRAY_LEN(tids)));
 		for (size_t i = 0; i < n && live < 2; i++)
 			live += !zombie(pid, tids[i]);
 	}
@@ -554,7 +566,7 @@ static long list_tids(pid_t pid, int fd, struct nsp_arena *a, pid_t **out)
 			n += nsp_dents_tids(dents, (size_t)got, tids + n, avail - n);
 		if (got < 0)
 			return -errno;
-		n = sort_unique(tids, n);
+		n = drop_hidden(tids, sort_unique(tids, n));
 		if (pass > 0 && n == seen)
 			break;
 		seen = n;

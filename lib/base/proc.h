@@ -11,10 +11,10 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
 /* The same without the names (comm left empty): one read less per thread. */
 long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
-/* Holds /proc open from start-up; nsp_proc_open() then works from any
- * mount namespace.  rel is relative to /proc ("self/maps"). */
-void nsp_proc_anchor(void);
+/* /proc/REL ("self/maps"), as this thread sees /proc. */
 int nsp_proc_open(const char *rel, int flags);
+/* A task of ours to leave out of the threads listed (0: none). */
+void nsp_proc_hide(pid_t tid);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 /* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
  * same with ten threads or ten thousand, unlike stat); 0 if unknown. */

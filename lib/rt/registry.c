@@ -10,11 +10,13 @@
  * creator, before it runs); reporters copy records and validate the copy. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/nstype.h"
 #include "base/pool.h"
+#include "rt/home.h"
 #include "rt/registry.h"
 #include "rt/rt.h"
 #include "rt/signals.h"
@@ -230,6 +232,19 @@ struct nsp_thread *nsp_self(void)
 	return t;
 }
 
+unsigned nsp_self_kinds(void)
+{
+	struct nsp_thread *t = self;
+	unsigned kinds = 0;
+
+	if (!t || atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+		return 0;
+	for (int k = 0; k < NSP_NKINDS; k++)
+		if (atomic_load_explicit(&t->cause[k], memory_order_relaxed))
+			kinds |= 1u << k;
+	return kinds;
+}
+
 void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();
@@ -239,6 +254,9 @@ void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 
 	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed))
 		return;
+	nsp_arm();
+	if (kinds & nsp_kinds_of_flags(CLONE_NEWNS))
+		nsp_home_note_move();
 	own = !was && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed);
 	recording = 1;
 	__asm__ volatile("" ::: "memory"); /* flagged before the spare is looked at */
@@ -274,6 +292,7 @@ struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, cons
 
 	if (atomic_load_explicit(&nsp_passive, memory_order_relaxed))
 		return NULL;
+	nsp_arm();
 	parent = nsp_self();
 	t = thread_alloc(NULL);
 	if (!t)

@@ -32,14 +32,15 @@ extern struct nsp_options nsp_opt; /* as NAMSPILL_OPTIONS set them */
 extern _Atomic int nsp_passive;    /* another copy of the library is in charge */
 const char *nsp_version(void);
 void nsp_init(void);
+/* Signal handlers, signal stacks and the unwinder, once the process can
+ * have something to report (its first thread or switch); idempotent. */
+void nsp_arm(void);
 void nsp_init_ready(void); /* libc is initialised: environ can be read */
 
 /* ---- published.c: what `namspill ps --stacks` reads from our memory */
 
-struct nsp_anchor;
 extern struct nsp_ps_state nsp_ps_state;
 void nsp_ps_publish_options(void);
-void nsp_ps_publish_log_dir(const struct nsp_anchor *dir);
 /* Whether our handler is the one installed for sig (report_signal). */
 void nsp_ps_publish_owner(int sig, int ours);
 

@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/anchor.h"
 #include "base/arena.h"
 #include "base/fmt.h"
 #include "base/sort.h"
@@ -41,9 +40,10 @@
 #define TIMEOUT_MS 10000
 #define HELPER "namspill-symbolize"
 
-static char helper[PATH_MAX];
-static struct nsp_anchor home_mnt = { .fd = -1 };
+static char helper[PATH_MAX], lib_dir[PATH_MAX];
+static _Atomic int helper_state; /* 0 not looked for, 1 found, -1 none */
 
+/* dir/rel into helper if it is there to run. */
 static int try_helper(const char *dir, size_t len, const char *rel)
 {
 	size_t rl = strlen(rel);
@@ -53,19 +53,19 @@ static int try_helper(const char *dir, size_t len, const char *rel)
 	memcpy(helper, dir, len);
 	helper[len] = '/';
 	memcpy(helper + len + 1, rel, rl + 1);
-	if (access(helper, X_OK) == 0)
-		return 0;
-	helper[0] = 0;
-	return -1;
+	return access(helper, X_OK);
 }
 
-/* The helper runs from the root of the start-up mount namespace, so
- * its path is made absolute now. */
+/* Where the helper would be, made absolute now (a report may come after a
+ * chdir); whether it is there is seen when a report first needs it.  Only
+ * a path the library was loaded by relative to the working directory, or
+ * a symbolizer option, costs a system call here. */
 void nsp_symext_init(void)
 {
-	char lib[PATH_MAX];
+	char cwd[PATH_MAX];
+	const char *from = NULL;
+	size_t c = 0, n;
 	Dl_info di;
-	const char *slash;
 
 	/* The option is never read in a setuid (AT_SECURE) process, and a
 	 * helper named by the caller would run with the program's
@@ -73,13 +73,43 @@ void nsp_symext_init(void)
 	if (nsp_opt.symbolizer[0] && !getauxval(AT_SECURE)) {
 		if (!realpath(nsp_opt.symbolizer, helper))
 			strcpy(helper, nsp_opt.symbolizer);
-	} else if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname &&
-		   realpath(di.dli_fname, lib) && (slash = strrchr(lib, '/'))) {
-		size_t len = (size_t)(slash - lib);
-		if (try_helper(lib, len, HELPER))
-			try_helper(lib, len, "namspill/" HELPER);
+		atomic_store(&helper_state, 1);
+		return;
 	}
-	nsp_anchor_open(&home_mnt, "/proc/thread-self/ns/mnt", O_RDONLY);
+	if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname && strchr(di.dli_fname, '/'))
+		from = di.dli_fname;
+	if (!from || (from[0] != '/' && !getcwd(cwd, sizeof(cwd)))) {
+		atomic_store(&helper_state, -1);
+		return;
+	}
+	if (from[0] != '/')
+		c = strlen(cwd);
+	n = (size_t)(strrchr(from, '/') - from);
+	if (c + 1 + n + 1 > sizeof(lib_dir)) {
+		atomic_store(&helper_state, -1);
+		return;
+	}
+	if (c) {
+		memcpy(lib_dir, cwd, c);
+		lib_dir[c++] = '/';
+	}
+	memcpy(lib_dir + c, from, n);
+	lib_dir[c + n] = 0;
+}
+
+/* The helper next to the library (or in namspill/ there), looked for at
+ * the first report that needs it; "" if there is none. */
+static const char *helper_path(void)
+{
+	int st = atomic_load(&helper_state);
+
+	if (st == 0) {
+		size_t len = strlen(lib_dir);
+		st = try_helper(lib_dir, len, HELPER) == 0 ||
+				     try_helper(lib_dir, len, "namspill/" HELPER) == 0 ? 1 : -1;
+		atomic_store(&helper_state, st);
+	}
+	return st > 0 ? helper : "";
 }
 
 /* ---- the addresses to name, ascending and unique */
@@ -190,7 +220,7 @@ static ssize_t recv_all(int fd, struct nsp_arena *a, char **out, const struct ti
 #define SPAWN_STACK (32 << 10)
 
 struct spawn {
-	int sock, mnt;
+	int sock;
 	int maps, exe; /* ours, for the helper as MAPS_FD and EXE_FD (-1: none) */
 	char *const *argv;
 	char *stack; /* the grandchild's */
@@ -258,10 +288,6 @@ static void child(void *arg)
 	long g, r = 0;
 	int st = 0;
 
-	/* The helper must see the files the program was started with, even
-	 * from a thread in another mount namespace. */
-	if (sp->mnt >= 0) /* with the watch key: ours, not the program's */
-		nsp_watch_syscall(SYS_setns, sp->mnt, CLONE_NEWNS, 0, nsp_opt.watch);
 	g = nsp_clone_run(CLONE_VM | CLONE_VFORK | SIGCHLD, sp->stack, SPAWN_STACK, helper_image,
 			  (void *)sp, NULL);
 	while (g > 0 && (r = raw(SYS_wait4, g, (long)&st, 0, 0)) == -EINTR)
@@ -310,14 +336,14 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	maps = nsp_proc_open_maps(0);
 	exe = nsp_proc_open("thread-self/exe", O_RDONLY);
 	arg = l->argv;
-	*arg++ = helper;
+	*arg++ = (char *)helper_path();
 	if (maps >= 0)
 		*arg++ = ARG("maps-fd", MAPS_FD);
 	if (exe >= 0)
 		*arg++ = ARG("exe-fd", EXE_FD);
 	*arg++ = l->tid;
 	*arg = NULL;
-	l->sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), maps, exe, l->argv,
+	l->sp = (struct spawn){ sv[1], maps, exe, l->argv,
 				stacks + SPAWN_STACK };
 	/* No SIGCHLD and no place in the program's wait(): exit signal 0
 	 * makes it a "clone" child, seen only with __WCLONE. */
@@ -465,7 +491,7 @@ struct nsp_symext_early *nsp_symext_early(struct nsp_arena *a)
 	size_t k = 0, qlen;
 	char *q;
 
-	if (!helper[0] || nsp_proc_thread_count(getpid()) < EARLY_THREADS)
+	if (!*helper_path() || nsp_proc_thread_count(getpid()) < EARLY_THREADS)
 		return NULL;
 	e = nsp_arena_alloc(a, sizeof(*e));
 	rec = nsp_arena_alloc(a, sizeof(*rec));
@@ -533,7 +559,7 @@ struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r,
 	char *q, *answer;
 	ssize_t len = -1;
 
-	if (!s || !t || !helper[0]) {
+	if (!s || !t || !*helper_path()) {
 		nsp_symext_cancel(early);
 		return NULL;
 	}
@@ -557,5 +583,5 @@ struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r,
 
 const char *nsp_symext_helper(void)
 {
-	return helper[0] ? helper : "namspill-symbolize (not found next to the library)";
+	return *helper_path() ? helper : "namspill-symbolize (not found next to the library)";
 }

@@ -128,7 +128,7 @@ PY
 
 @test "a daemon the command leaves can still exec and end once namspill has" {
 	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- sh -c \
-		"(sleep 1; /bin/true && echo exec-ok > '$T/daemon') >/dev/null 2>&1 &"
+		"(sleep 3; /bin/true && echo exec-ok > '$T/daemon') >/dev/null 2>&1 &"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"could not be judged"*"still running when the command ended"* ]]
 	wait_for "$T/daemon"
