@@ -468,17 +468,20 @@ def lost_names(mode, options, copy=False):
     directory anyone may write (the setuid mode writes as nobody); the
     program itself is run from a copy there when copy is set."""
     d = tempfile.mkdtemp(prefix="nsp-lost-")
-    os.chmod(d, 0o777)
-    with open(os.path.join(d, "supp"), "w") as f:
-        f.write("spill:leaky_*\n")
-    name = prog("lost_names")
-    if copy:
-        shutil.copy(name, d)
-        name = os.path.join(d, "lost_names")
-    r = run(name, mode, log=False, options="log_path=%s/r:suppressions=%s/supp:%s"
-            % (d, d, options))
-    os.unlink(os.path.join(d, "supp"))
-    reports = collect_reports(d)
+    try:
+        os.chmod(d, 0o777)
+        with open(os.path.join(d, "supp"), "w") as f:
+            f.write("spill:leaky_*\n")
+        name = prog("lost_names")
+        if copy:
+            shutil.copy(name, d)
+            name = os.path.join(d, "lost_names")
+        r = run(name, mode, log=False, options="log_path=%s/r:suppressions=%s/supp:%s"
+                % (d, d, options))
+        os.unlink(os.path.join(d, "supp"))
+        reports = collect_reports(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
     expect(len(reports) == 1, "one report", r, reports)
     return r, next(iter(reports.values()))
 
