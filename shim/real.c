@@ -1,7 +1,8 @@
-/* Real functions, resolved once with dlsym(RTLD_NEXT).  The unversioned
- * lookup gives the default version (pthread_create@@GLIBC_2.34 on 2.34+).
- * All are resolved together in the constructor, before the program runs,
- * so no wrapper ever calls dlsym (which may allocate) on a hot path. */
+/* Real functions, resolved once, as dlsym(RTLD_NEXT) would (the default
+ * version: pthread_create@@GLIBC_2.34 on 2.34+), from the loader's list
+ * of objects (libc.c) and by dlsym where that cannot say.  All are
+ * resolved together in the constructor at the latest, before the program
+ * runs, so no wrapper ever calls dlsym (which may allocate) on a hot path. */
 #include <dlfcn.h>
 
 #include "real.h"
@@ -10,13 +11,24 @@ struct nsp_real nsp_real;
 static _Atomic int resolved;
 
 #define RESOLVE(field, name)                                                           \
-	(*(void **)&nsp_real.field =                                                   \
-		 nsp_real.field ? (void *)nsp_real.field : nsp_real_dlsym(RTLD_NEXT, name))
+	(*(void **)&nsp_real.field = nsp_real.field ? (void *)nsp_real.field : next(&sc, name))
+
+/* Before any dlopen (at start-up) the loader's list gives it directly. */
+NSP_RUNTIME_SAFE static void *next(const struct nsp_scope *sc, const char *name)
+{
+	void *p = nsp_scope_next(sc, name);
+
+	return p ? p : nsp_real_dlsym(RTLD_NEXT, name);
+}
 
 NSP_RUNTIME_SAFE void nsp_real_resolve(void)
 {
+	struct nsp_scope sc;
+	int before;
+
 	if (atomic_load_explicit(&resolved, memory_order_acquire))
 		return;
+	nsp_scope_read(&sc);
 	nsp_real_resolve_dl();
 	RESOLVE(setns, "setns");
 	RESOLVE(unshare, "unshare");
@@ -39,7 +51,9 @@ NSP_RUNTIME_SAFE void nsp_real_resolve(void)
 	/* A second copy of the library (LD_PRELOAD naming it twice under two
 	 * paths, or a dlopen) only passes calls on: the first one records
 	 * and reports, so there is one report per process. */
-	if (dlsym(RTLD_DEFAULT, "namspill_version") != (void *)nsp_version)
+	before = nsp_scope_before(&sc, "namspill_version");
+	if (before > 0 ||
+	    (before < 0 && dlsym(RTLD_DEFAULT, "namspill_version") != (void *)nsp_version))
 		atomic_store(&nsp_passive, 1);
 	atomic_store_explicit(&resolved, 1, memory_order_release);
 }

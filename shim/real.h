@@ -2,6 +2,7 @@
 #ifndef NSP_REAL_H
 #define NSP_REAL_H
 
+#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -39,6 +40,29 @@ extern struct nsp_real nsp_real;
 /* libc.c: the C library's default definition of name, from its own
  * symbol table; NULL if not found. */
 void *nsp_libc_symbol(const char *name);
+/* The objects of start-up and their symbol tables, for lookups without
+ * the loader (libc.c). */
+#define NSP_SCOPE_MAX 32
+struct nsp_symtab {
+	const ElfW(Sym) *sym;
+	const char *str;
+	const uint32_t *gh;
+	const ElfW(Half) *versym;
+	uintptr_t base;
+};
+struct nsp_scope {
+	struct nsp_symtab t[NSP_SCOPE_MAX];
+	size_t n;
+	int ours;  /* this library's index, -1 if not found */
+	int whole; /* every object was read */
+};
+void nsp_scope_read(struct nsp_scope *sc);
+/* The definition dlsym(RTLD_NEXT, name) would give us while only the
+ * objects of start-up are loaded; NULL if that cannot be said. */
+void *nsp_scope_next(const struct nsp_scope *sc, const char *name);
+/* 1 if an object before this library defines name, 0 if none, -1 if
+ * that cannot be said. */
+int nsp_scope_before(const struct nsp_scope *sc, const char *name);
 /* dl.c: the real dlsym and dlvsym, which everything else is found with. */
 extern void *(*nsp_real_dlsym)(void *, const char *);
 void nsp_real_resolve_dl(void);

@@ -349,15 +349,19 @@ static int append(char *buf, size_t cap, size_t *len, const char *s)
 int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap)
 {
 	size_t len = 0;
-	struct nsp_out tmp;
+	struct nsp_options defaults;
+	struct nsp_out tmp, dtmp;
 
 	if (!cap)
 		return -ENOSPC;
 	buf[0] = 0;
+	nsp_options_defaults(&defaults);
 	for (size_t i = 0; i < NSP_ARRAY_LEN(table); i++) {
 		const struct opt *d = &table[i];
 		const char *v = value_str(d, o, &tmp), *q = "";
-		if (!*v)
+		/* Only what differs from the default: every process parses
+		 * this at start-up. */
+		if (!*v || !strcmp(v, value_str(d, &defaults, &dtmp)))
 			continue;
 		if (strpbrk(v, ":, \n\t=\"'"))
 			q = strchr(v, '"') ? "'" : "\"";

@@ -28,8 +28,9 @@ void nsp_options_defaults(struct nsp_options *o);
 /* Parse NAMSPILL_OPTIONS syntax; calls warn once per bad key or value. */
 void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn);
 void nsp_options_print(int fd, const struct nsp_options *o);
-/* Every set entry as a NAMSPILL_OPTIONS string that parses back to o;
- * -1 if it does not fit or a value holds both kinds of quote. */
+/* The entries that differ from the defaults, as a NAMSPILL_OPTIONS
+ * string that parses back to o; -1 if it does not fit or a value holds
+ * both kinds of quote. */
 int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h> /* renameat */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,8 +20,24 @@
 #include "rt/home.h"
 #include "rt/symext.h"
 
-#define ARENA_SIZE ((size_t)256 << 20)
-#define HANDED_MAX ((size_t)256 << 20) /* the JSON text handed over, at most */
+/* A report's memory is mapped for what it needs, not for the worst case,
+ * so it is had under a tight ulimit -v or strict overcommit: measured
+ * (verbosity=2) at 2 KiB a thread for few spills and 8 KiB a thread where
+ * a third of a thousand threads spilled with their causes, it is given
+ * 16 KiB a thread and a floor (a thread's own stack is 500 times that),
+ * and four times as much again if it ran out. */
+#define ARENA_MIN ((size_t)1 << 20)
+#define ARENA_MAX ((size_t)256 << 20)
+#define ARENA_BASE ((size_t)4 << 20)
+#define ARENA_PER_THREAD ((size_t)16 << 10)
+#define NAMES_BASE ((size_t)2 << 20) /* naming the frames of the spills */
+#define NAMES_PER_SPILL ((size_t)32 << 10)
+#define TEXT_BASE ((size_t)64 << 10) /* the JSON text handed over */
+#define TEXT_PER_SPILL ((size_t)32 << 10)
+
+/* A test hook (tests/func/test_harden.py): the first arena of every
+ * report this size, so running out and trying again is exercised. */
+static size_t test_arena;
 
 /* The number of this process's next on-demand report; a fork child
  * counts from 1 again.  The count is published: `namspill ps --stacks`
@@ -44,7 +61,10 @@ void nsp_emit_init(void)
 {
 	char cwd[NSP_MAX_PATH];
 	size_t c, l = strlen(nsp_opt.log_path);
+	const char *t = secure_getenv("NSP_TEST_ARENA_KIB");
 
+	if (t)
+		test_arena = (size_t)strtoul(t, NULL, 10) << 10;
 	if (!l || nsp_opt.log_path[0] == '/' || nsp_log_stream(&nsp_opt) >= 0 ||
 	    !getcwd(cwd, sizeof(cwd)) || (c = strlen(cwd)) + 1 + l + 1 > sizeof(nsp_opt.log_path))
 		return;
@@ -198,20 +218,27 @@ static void to_mem(void *ctx, const char *s, size_t n)
  * nothing goes into the program's own output. */
 static void hand_over(const struct nsp_report *r, struct nsp_sym *s)
 {
-	struct mem m = { NULL, 0, 0, 0 };
-	struct nsp_arena text; /* its own: naming frames still allocates */
-	struct nsp_out o;
+	size_t want = TEXT_BASE + r->nspills * TEXT_PER_SPILL;
 
-	if (!r->nspills || nsp_arena_init(&text, HANDED_MAX) ||
-	    !(m.buf = nsp_arena_rest(&text, &m.cap)))
-		return;
-	nsp_out_init_sink(&o, to_mem, &m);
-	nsp_write_json(&o, r, s);
-	nsp_out_flush(&o);
-	if (!m.full)
-		nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_REPORT, (long)m.buf, (long)m.len,
-				  nsp_opt.watch);
-	nsp_arena_fini(&text);
+	for (; r->nspills && want <= ARENA_MAX; want *= 4) {
+		struct mem m = { NULL, 0, 0, 0 };
+		struct nsp_arena text; /* its own: naming frames still allocates */
+		struct nsp_out o;
+
+		if (nsp_arena_init(&text, want))
+			return;
+		if ((m.buf = nsp_arena_rest(&text, &m.cap))) {
+			nsp_out_init_sink(&o, to_mem, &m);
+			nsp_write_json(&o, r, s);
+			nsp_out_flush(&o);
+			if (!m.full)
+				nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_REPORT, (long)m.buf,
+						  (long)m.len, nsp_opt.watch);
+		}
+		nsp_arena_fini(&text);
+		if (!m.full)
+			return;
+	}
 }
 
 /* Where log_path says, else on stderr; but a report with nothing to say
@@ -284,6 +311,32 @@ static void say_times(const struct nsp_report *r, const struct timespec t[4])
 	nsp_out_flush(&o);
 }
 
+/* An arena of want bytes, or less where the address space or the commit
+ * limit has no room for that much. */
+static int arena_get(struct nsp_arena *a, size_t want)
+{
+	for (size_t n = want; n >= ARENA_MIN; n /= 2)
+		if (!nsp_arena_init(a, n))
+			return 0;
+	return -ENOMEM;
+}
+
+/* verbosity=2: how much of its memory the report used. */
+static void say_memory(const char *what, const struct nsp_arena *a)
+{
+	struct nsp_out o;
+
+	nsp_out_init(&o, 2);
+	nsp_out_str(&o, "namspill: ");
+	nsp_out_str(&o, what);
+	nsp_out_str(&o, " memory: ");
+	nsp_out_u64(&o, (uint64_t)(a->used >> 10));
+	nsp_out_str(&o, " KiB used of ");
+	nsp_out_u64(&o, (uint64_t)(a->cap >> 10));
+	nsp_out_str(&o, " KiB\n");
+	nsp_out_flush(&o);
+}
+
 struct job {
 	enum nsp_trigger trigger;
 	int signo;
@@ -295,25 +348,41 @@ static void report(void *arg)
 {
 	struct job *j = arg;
 	struct timespec t[4];
-	struct nsp_arena a;
+	struct nsp_arena a, names;
 	struct nsp_report r;
 	struct nsp_symext_early *early;
 	struct nsp_sym *s;
+	int names_ok;
 	/* In a signal handler nothing that may take a lock or allocate can
 	 * run here: frames are named by another process. */
 	int async = j->trigger == NSP_TRIGGER_SIGNAL || j->trigger == NSP_TRIGGER_REQUEST;
 	unsigned request = j->trigger == NSP_TRIGGER_REQUEST ? next_request() : 0;
 
-	if (nsp_arena_init(&a, ARENA_SIZE)) {
-		nsp_msg("cannot map memory for the report", NULL, NULL);
-		j->result = -ENOMEM;
-		return;
-	}
+	size_t want = test_arena ? test_arena :
+			       ARENA_BASE + nsp_proc_thread_count(getpid()) * ARENA_PER_THREAD;
+
 	clock_gettime(CLOCK_MONOTONIC, &t[0]);
-	early = nsp_symext_early(&a);
-	nsp_report_collect(&r, &a, j->tid, j->trigger, j->signo);
+	for (;;) {
+		if (arena_get(&a, want > ARENA_MAX ? ARENA_MAX : want)) {
+			nsp_msg("cannot map memory for the report", NULL, NULL);
+			j->result = -ENOMEM;
+			return;
+		}
+		early = nsp_symext_early(&a);
+		nsp_report_collect(&r, &a, j->tid, j->trigger, j->signo);
+		if (r.proc_err != -ENOMEM || a.cap >= ARENA_MAX)
+			break;
+		want = a.cap * 4;
+		nsp_symext_cancel(early);
+		nsp_arena_fini(&a);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t[1]);
-	s = symbolizer(&a, &r, async, early);
+	/* Naming needs memory by the spills (their stacks), not the threads:
+	 * an arena of its own, or what is left of this one. */
+	names_ok = !r.proc_err && r.nspills &&
+		   !arena_get(&names, NAMES_BASE + r.nspills * NAMES_PER_SPILL > ARENA_MAX ?
+					      ARENA_MAX : NAMES_BASE + r.nspills * NAMES_PER_SPILL);
+	s = symbolizer(names_ok ? &names : &a, &r, async, early);
 	clock_gettime(CLOCK_MONOTONIC, &t[2]);
 	j->result = r.proc_err ? r.proc_err : (int)nsp_report_suppress(&r, s, &nsp_rules);
 	if (nsp_opt.watch && !request)
@@ -326,8 +395,13 @@ static void report(void *arg)
 			nsp_msg("symbolizer started before the threads were read: ",
 				nsp_symext_outcome(early), NULL);
 		say_times(&r, t);
+		say_memory("report", &a);
+		if (names_ok)
+			say_memory("naming", &names);
 	}
 	nsp_sym_close(s);
+	if (names_ok)
+		nsp_arena_fini(&names);
 	nsp_arena_fini(&a);
 }
 

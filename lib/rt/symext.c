@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <stdlib.h>
 #include <poll.h>
 #include <sched.h>
@@ -56,6 +57,18 @@ static int try_helper(const char *dir, size_t len, const char *rel)
 	return access(helper, X_OK);
 }
 
+/* This library's path as the loader has it (as LD_PRELOAD gave it, say),
+ * from the loader's list: dladdr() would search every object for it. */
+extern ElfW(Dyn) _DYNAMIC[] __attribute__((weak));
+
+static const char *own_path(void)
+{
+	for (const struct link_map *m = _r_debug.r_map; m && _DYNAMIC; m = m->l_next)
+		if (m->l_ld == _DYNAMIC)
+			return m->l_name;
+	return NULL;
+}
+
 /* Where the helper would be, made absolute now (a report may come after a
  * chdir); whether it is there is seen when a report first needs it.  Only
  * a path the library was loaded by relative to the working directory, or
@@ -63,9 +76,8 @@ static int try_helper(const char *dir, size_t len, const char *rel)
 void nsp_symext_init(void)
 {
 	char cwd[PATH_MAX];
-	const char *from = NULL;
+	const char *from;
 	size_t c = 0, n;
-	Dl_info di;
 
 	/* The option is never read in a setuid (AT_SECURE) process, and a
 	 * helper named by the caller would run with the program's
@@ -76,8 +88,8 @@ void nsp_symext_init(void)
 		atomic_store(&helper_state, 1);
 		return;
 	}
-	if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname && strchr(di.dli_fname, '/'))
-		from = di.dli_fname;
+	if ((from = own_path()) && !strchr(from, '/'))
+		from = NULL;
 	if (!from || (from[0] != '/' && !getcwd(cwd, sizeof(cwd)))) {
 		atomic_store(&helper_state, -1);
 		return;

@@ -4,6 +4,7 @@ say, and the program is otherwise unaffected (same stdout, same exit status
 except the spill status)."""
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -545,6 +546,100 @@ def without_proc_the_report_cannot_judge_and_status_is_kept():
     expect(rep["error"] and "ENOENT" in rep["error"] and rep["spills"] == [], "says why", rep)
     expect(p.returncode == 0 and p.stderr == "", "quiet, status kept", p)
 
+
+
+def leak_with(preexec=None, env=None, options="format=json"):
+    """leak_unshare with the library, its report in a fresh directory:
+    (status, stderr, reports)."""
+    d = tempfile.mkdtemp(prefix="nsp-mem-")
+    e = clean_env()
+    e.update(LD_PRELOAD=PRELOAD, NAMSPILL_OPTIONS="log_path=%s/r:%s" % (d, options))
+    e.update(env or {})
+    try:
+        p = subprocess.run([prog("leak_unshare")], env=e, preexec_fn=preexec,
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode == 77:
+            raise Skip(p.stderr.strip().splitlines()[-1])
+        reports = [json.load(open(os.path.join(d, f))) for f in os.listdir(d)]
+    finally:
+        shutil.rmtree(d)
+    return p.returncode, p.stderr, reports
+
+
+def one_uts_spill(rc, err, reports):
+    expect(rc == 66 and len(reports) == 1 and "cannot map" not in err, "a report", rc, err)
+    spills = reports[0]["spills"]
+    expect(len(spills) == 1 and spills[0]["type"] == "uts" and spills[0]["cause"],
+           "the spill and its cause", reports[0])
+
+
+@test
+def a_report_is_written_under_ulimit_v_128m():
+    """The report's memory is sized to what it needs: a process limited to
+    128 MiB of address space still gets its report (the whole worst case
+    once was mapped at once)."""
+    if PRELOAD_FIRST:
+        raise Skip("a sanitizer runtime cannot start under ulimit -v")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (128 << 20, 128 << 20))
+    one_uts_spill(*leak_with(limit))
+
+
+def meminfo(key):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise AssertionError("no %s in /proc/meminfo" % key)
+
+
+@test
+def a_report_is_written_under_strict_overcommit():
+    """vm.overcommit_memory=2 counts every writable private mapping,
+    MAP_NORESERVE or not: with 192 MiB left to commit on the whole machine
+    (set for the moment of one run, then put back), the report still gets
+    its memory."""
+    need_root("to set vm.overcommit_memory")
+    if PRELOAD_FIRST:
+        raise Skip("a sanitizer runtime reserves terabytes of shadow memory")
+    knobs = ["overcommit_memory", "overcommit_ratio", "overcommit_kbytes"]
+    old = {k: open("/proc/sys/vm/" + k).read().strip() for k in knobs}
+    limit_kb = meminfo("Committed_AS") + (192 << 10) - meminfo("SwapTotal")
+    if limit_kb <= 0:
+        raise Skip("swap larger than what is committed: no way to leave 192 MiB")
+
+    def put(k, v):
+        with open("/proc/sys/vm/" + k, "w") as f:
+            f.write(str(v))
+    try:
+        put("overcommit_kbytes", limit_kb)
+        put("overcommit_memory", 2)
+        got = leak_with()
+    finally:
+        put("overcommit_memory", old["overcommit_memory"])
+        if old["overcommit_kbytes"] != "0":
+            put("overcommit_kbytes", old["overcommit_kbytes"])
+        else:
+            put("overcommit_ratio", old["overcommit_ratio"])
+    one_uts_spill(*got)
+
+
+@test
+def a_report_that_runs_out_of_memory_tries_again_with_more():
+    """NSP_TEST_ARENA_KIB=1024: the first try of a 2000-thread report gets
+    1 MiB, runs out, and the report is taken again with 4 MiB."""
+    bench = os.path.join(BUILD, "bench", "nsp-bench")
+    e = clean_env()
+    e.update(LD_PRELOAD=PRELOAD, NAMSPILL_OPTIONS="verbosity=2:exitcode=0",
+             NSP_TEST_ARENA_KIB="1024")
+    p = subprocess.run([bench, "report", "2000", "100", "0"], env=e, capture_output=True,
+                       text=True, timeout=120)
+    if p.returncode == 77:
+        raise Skip(p.stderr.strip().splitlines()[-1])
+    expect("SUMMARY: namspill: 100 threads of 2001 left" in p.stderr, "the whole report", p.stderr[-2000:])
+    expect("used of 4096 KiB" in p.stderr, "taken again with four times the memory",
+           [l for l in p.stderr.splitlines() if "memory" in l])
 
 if __name__ == "__main__":
     main()

@@ -126,6 +126,13 @@ static void format_round_trip(void **state)
 	assert_int_equal(back.start_marker, 1);
 	assert_int_equal(back.stack_depth, 7);
 	assert_int_equal(nsp_options_format(&o, buf, 20), -ENOSPC); /* does not fit */
+	/* Only what differs from the defaults: every process parses it. */
+	o = parse("");
+	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	o = parse("stack_depth=7:signals=SIGTERM");
+	assert_int_equal(nsp_options_format(&o, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "stack_depth=7:signals=SIGTERM");
 }
 
 static void format_refuses_both_quotes(void **state)

@@ -139,6 +139,8 @@ int cli_run(char **argv, int traced, const struct run_setup *setup, int *code,
 /* ---- tree.c */
 /* Sends sig to every process below us except skip; returns how many. */
 int cli_signal_tree(int sig, pid_t skip);
+/* The processes below namspill now (count in *n), to free. */
+pid_t *cli_tree_pids(size_t *n);
 int cli_alive(pid_t pid);
 
 /* ---- json.c: a small JSON reader for the reports */

@@ -60,6 +60,28 @@ static void keep(int listener, int parent, struct keeper_shared *shared, size_t 
 	}
 }
 
+/* Descriptors first..last; -1 where the kernel has no close_range. */
+static int close_fds(unsigned first, unsigned last)
+{
+	if (first > last)
+		return 0;
+	return syscall(SYS_close_range, first, last, 0) && errno == ENOSYS ? -1 : 0;
+}
+
+/* Every descriptor but a and b: three close_range calls, not a thousand
+ * closes. */
+static void close_all_but(int a, int b)
+{
+	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+	if ((lo && close_fds(0, lo - 1)) || close_fds(lo + 1, hi - 1) ||
+	    close_fds(hi + 1, ~0u)) {
+		for (int fd = 0; fd < 1024; fd++)
+			if (fd != a && fd != b)
+				close(fd);
+	}
+}
+
 /* Twice forked, before namspill becomes a subreaper: not namspill's
  * child, so namspill never waits for it. */
 int keeper_start(int listener, struct keeper_shared *shared, size_t notif_size, size_t resp_size)
@@ -82,9 +104,7 @@ int keeper_start(int listener, struct keeper_shared *shared, size_t notif_size, 
 		prctl(PR_SET_NAME, "namspill-keep");
 		sigfillset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		for (int fd = 0; fd < 1024; fd++)
-			if (fd != listener && fd != parent)
-				close(fd);
+		close_all_but(listener, parent);
 		keep(listener, parent, shared, notif_size, resp_size);
 		_exit(0);
 	}

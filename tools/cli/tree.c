@@ -79,14 +79,12 @@ static int send(const struct node *p, pid_t self, int sig)
 	return r;
 }
 
-int cli_signal_tree(int sig, pid_t skip)
+/* Marks the processes below self, by generations until none is added:
+ * depth passes at most. */
+static void mark_below(struct node *v, size_t n, pid_t self)
 {
-	size_t n, sent = 0;
-	struct node *v = snapshot(&n);
-	pid_t self = getpid();
 	int grew = 1;
 
-	/* Mark by generations until none is added: depth passes at most. */
 	while (grew) {
 		grew = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -98,11 +96,35 @@ int cli_signal_tree(int sig, pid_t skip)
 			grew |= v[i].below;
 		}
 	}
+}
+
+int cli_signal_tree(int sig, pid_t skip)
+{
+	size_t n, sent = 0;
+	struct node *v = snapshot(&n);
+	pid_t self = getpid();
+
+	mark_below(v, n, self);
 	for (size_t i = 0; i < n; i++)
 		if (v[i].below && v[i].pid != skip && send(&v[i], self, sig) == 0)
 			sent++;
 	free(v);
 	return (int)sent;
+}
+
+pid_t *cli_tree_pids(size_t *count)
+{
+	size_t n, k = 0;
+	struct node *v = snapshot(&n);
+	pid_t *out = cli_alloc((n ? n : 1) * sizeof(*out));
+
+	mark_below(v, n, getpid());
+	for (size_t i = 0; i < n; i++)
+		if (v[i].below)
+			out[k++] = v[i].pid;
+	free(v);
+	*count = k;
+	return out;
 }
 
 int cli_alive(pid_t pid)

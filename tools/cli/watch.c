@@ -27,7 +27,6 @@
 #include "report/supp.h"
 #include "watched.h"
 
-#define QUEUE 1024
 #define MAX_REPORT ((size_t)256 << 20) /* a report handed over, at most */
 #define MAX_ARGV 4096
 
@@ -41,13 +40,10 @@ struct watch {
 	int quiet;
 	size_t nsize, rsize; /* the kernel's sizes of a stop and of an answer */
 	struct keeper_shared *shared;
-	pthread_t receiver, worker;
-	/* The queue between the two threads. */
+	pthread_t receiver;
+	/* Held while a stop is handled: the process table is also written
+	 * by the main thread (watch_reaped, watch_finish). */
 	pthread_mutex_t lock;
-	pthread_cond_t more, drained;
-	char *queue;         /* QUEUE stops of nsize bytes */
-	size_t head, count;
-	int closing, busy;
 	/* What was seen. */
 	struct wproc *procs, *last;
 	pid_t root;
@@ -164,20 +160,58 @@ static int peek_str(pid_t tid, uintptr_t addr, char *buf, size_t cap)
 	return n ? 0 : -EFAULT;
 }
 
-/* The argument vector of an execve, as a command line (NUL-separated). */
+/* The argument vector of an execve, as a command line (NUL-separated):
+ * the pointers in one read up to the end of their page (and more pages
+ * while they last), then every argument's first bytes in one read, and
+ * only an argument longer than that read on its own. */
+#define ARG_CHUNK 128
+
 static void exec_argv(struct wproc *p, pid_t tid, uintptr_t argvp)
 {
-	char buf[MAX_ARGV];
-	size_t len = 0;
+	uintptr_t ptr[256];
+	char buf[MAX_ARGV], first[256][ARG_CHUNK];
+	struct iovec local[256], remote[256];
+	size_t nptr = 0, len = 0, got, k;
+	ssize_t r;
 
-	for (int i = 0; i < 256 && len < sizeof(buf) - 1; i++) {
-		uintptr_t a;
-		if (peek(tid, argvp + (uintptr_t)i * sizeof(a), &a, sizeof(a)) || !a)
+	while (nptr < 256) {
+		size_t room = (4096 - ((argvp + nptr * sizeof(*ptr)) & 4095)) / sizeof(*ptr);
+		if (room > 256 - nptr)
+			room = 256 - nptr;
+		if (peek(tid, argvp + nptr * sizeof(*ptr), ptr + nptr, room * sizeof(*ptr)))
 			break;
-		if (peek_str(tid, a, buf + len, sizeof(buf) - len))
+		for (k = 0; k < room && ptr[nptr + k]; k++)
+			;
+		nptr += k;
+		if (k < room)
 			break;
-		len += strlen(buf + len) + 1;
 	}
+	for (k = 0; k < nptr; k++) {
+		size_t chunk = 4096 - (ptr[k] & 4095);
+		local[k] = (struct iovec){ first[k], chunk < ARG_CHUNK ? chunk : ARG_CHUNK };
+		remote[k] = (struct iovec){ (void *)ptr[k], local[k].iov_len };
+	}
+	r = nptr ? process_vm_readv(tid, local, nptr, remote, nptr, 0) : 0;
+	got = r > 0 ? (size_t)r : 0;
+	for (k = 0; k < nptr && len < sizeof(buf) - 1; k++) {
+		size_t n = local[k].iov_len;
+		char *nul;
+		if (got >= n && (nul = memchr(first[k], 0, n))) {
+			size_t l = (size_t)(nul - first[k]) + 1;
+			if (l > sizeof(buf) - len)
+				l = sizeof(buf) - len;
+			memcpy(buf + len, first[k], l);
+			buf[len + l - 1] = 0;
+			len += l;
+		} else if (!peek_str(tid, ptr[k], buf + len, sizeof(buf) - len)) {
+			len += strlen(buf + len) + 1;
+		} else {
+			break;
+		}
+		got = got > n ? got - n : 0;
+	}
+	if (len > sizeof(buf))
+		len = sizeof(buf);
 	free(p->argv);
 	p->argv = len ? memcpy(cli_alloc(len), buf, len) : NULL;
 	p->argv_len = len;
@@ -265,11 +299,27 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	}
 }
 
+/* The command line of a process seen first at its end (a fork that never
+ * exec'd), as /proc has it. */
+static void argv_of(struct wproc *p)
+{
+	char argv[MAX_ARGV];
+	ssize_t len = nsp_proc_read(p->pid, "cmdline", argv, sizeof(argv));
+
+	if (len > 0) {
+		p->argv = memcpy(cli_alloc((size_t)len), argv, (size_t)len);
+		p->argv_len = (size_t)len;
+	}
+}
+
 static void on_exit_group(struct watch *w, const struct seccomp_notif *n)
 {
 	pid_t tid = (pid_t)n->pid;
 	size_t threads;
 	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
+
+	if (!p->argv)
+		argv_of(p);
 
 	if (p->state == W_RUNNING)
 		judge(w, p, tid, threads);
@@ -444,32 +494,6 @@ static void handle(struct watch *w, const struct seccomp_notif *n)
 	answer(w, n, val);
 }
 
-static void *worker(void *arg)
-{
-	struct watch *w = arg;
-	struct seccomp_notif *n = cli_alloc(w->nsize);
-
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (!w->count && !w->closing)
-			pthread_cond_wait(&w->more, &w->lock);
-		if (!w->count)
-			break;
-		memcpy(n, w->queue + w->head * w->nsize, w->nsize);
-		w->head = (w->head + 1) % QUEUE;
-		w->count--;
-		w->busy = 1;
-		pthread_mutex_unlock(&w->lock);
-		handle(w, n);
-		pthread_mutex_lock(&w->lock);
-		w->busy = 0;
-		pthread_cond_broadcast(&w->drained);
-	}
-	pthread_mutex_unlock(&w->lock);
-	free(n);
-	return NULL;
-}
-
 static void remember(struct watch *w, uint64_t id)
 {
 	for (int i = 0; i < KEEPER_PENDING; i++) {
@@ -498,12 +522,10 @@ static void *receiver(void *arg)
 		if (ioctl(w->listener, SECCOMP_IOCTL_NOTIF_RECV, n))
 			continue; /* ENOENT: the task went away before we took it */
 		remember(w, n->id);
+		/* One at a time, in the order received: each stop is answered
+		 * before the next is taken (no hand-over to another thread). */
 		pthread_mutex_lock(&w->lock);
-		while (w->count == QUEUE)
-			pthread_cond_wait(&w->drained, &w->lock);
-		memcpy(w->queue + ((w->head + w->count) % QUEUE) * w->nsize, n, w->nsize);
-		w->count++;
-		pthread_cond_signal(&w->more);
+		handle(w, n);
 		pthread_mutex_unlock(&w->lock);
 	}
 	free(n);
@@ -536,22 +558,17 @@ struct watch *watch_start(int sock, uint64_t key, int quiet, const struct nsp_su
 								     sizeof(struct seccomp_notif);
 	w->rsize = sz.seccomp_notif_resp > sizeof(struct seccomp_notif_resp) ?
 			   sz.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
-	w->queue = cli_alloc(QUEUE * w->nsize);
 	w->shared = mmap(NULL, sizeof(*w->shared), PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (w->shared == MAP_FAILED || pipe2(w->stop, O_CLOEXEC) ||
 	    keeper_start(listener, w->shared, w->nsize, w->rsize)) {
 		cli_err("cannot watch the tree: %s", strerror(errno));
 		close(listener);
-		free(w->queue);
 		free(w);
 		return NULL;
 	}
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->more, NULL);
-	pthread_cond_init(&w->drained, NULL);
 	pthread_create(&w->receiver, NULL, receiver, w);
-	pthread_create(&w->worker, NULL, worker, w);
 	return w;
 }
 
@@ -582,13 +599,37 @@ void watch_reaped(struct watch *w, pid_t pid, int status)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Waits (bounded) until the stops already received are answered. */
+/* Waits until the stop being handled, if any, is answered. */
 static void drain(struct watch *w)
 {
 	pthread_mutex_lock(&w->lock);
-	while (w->count || w->busy)
-		pthread_cond_wait(&w->drained, &w->lock);
 	pthread_mutex_unlock(&w->lock);
+}
+
+/* Processes of the tree still there that never made an execve namspill
+ * saw (a shell's subshell, a fork that has not exec'd yet): known now, so
+ * they are listed as still running, not left out. */
+static void add_unseen(struct watch *w)
+{
+	size_t n;
+	pid_t *pids = cli_tree_pids(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct wproc *p = proc_find(w, pids[i]);
+		char st[512], *close;
+		ssize_t len = nsp_proc_read(pids[i], "stat", st, sizeof(st) - 1);
+
+		if (p && p->state != W_ENDED)
+			continue;
+		/* Zombies have ended: waiting to be reaped, judged or not. */
+		st[len > 0 ? len : 0] = 0;
+		if (len <= 0 || !(close = strrchr(st, ')')) || close[1] != ' ' || close[2] == 'Z' ||
+		    close[2] == 'X')
+			continue;
+		p = proc_new(w, pids[i]);
+		argv_of(p);
+	}
+	free(pids);
 }
 
 void watch_finish(struct watch *w, struct procs *ps)
@@ -601,13 +642,9 @@ void watch_finish(struct watch *w, struct procs *ps)
 	if (write(w->stop[1], &b, 1) < 0)
 		b = 1;
 	pthread_join(w->receiver, NULL);
-	pthread_mutex_lock(&w->lock);
-	w->closing = 1;
-	pthread_cond_broadcast(&w->more);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->worker, NULL);
 	/* Received after the last look, not handled: the keeper answers them. */
 	close(w->listener);
+	add_unseen(w);
 	memset(ps, 0, sizeof(*ps));
 	for (struct wproc *p = w->procs; p; p = p->next)
 		ps->n++;
