@@ -138,17 +138,21 @@ class Results:
                    "to a CPU: %s; %s size, %d runs per mode." % (
                        self.date, m["cpus"], m["cpu"], m["kernel"], m["glibc"], m["load"],
                        m.get("load_after", "?"), m["pinned"], self.size, self.reps))
-        out += ["", "Each workload runs natively and under the shim in turn (order alternating "
-                "run by run); times are medians, ratios the median of run-by-run ratios (their "
-                "middle half in brackets); noise is the interquartile range / median of the "
-                "native runs.  Instructions added: user-space instructions per operation under "
-                "callgrind, exact where timings are not (kernel time not included).  The "
-                "namspill-trace and `strace -f -k -e trace=setns,unshare` columns are ratios "
-                "to native, from fewer operations."]
-        out += ["", "### Cost per call", ""] + self.calls_table()
-        out += ["", "### setns round trip: native, floor, shim", ""] + self.setns_table()
-        out += ["", "### Report at exit and memory", ""] + self.report_table()
-        out += ["", "### Memory", ""] + self.memory_table()
+        if self.calls or self.reports or self.memory:  # sections --only left out are not shown
+            out += ["", "Each workload runs natively and under the shim in turn (order "
+                    "alternating run by run); times are medians, ratios the median of run-by-run "
+                    "ratios (their middle half in brackets); noise is the interquartile range / "
+                    "median of the native runs.  Instructions added: user-space instructions per "
+                    "operation under callgrind, exact where timings are not (kernel time not "
+                    "included).  The namspill-trace and `strace -f -k -e trace=setns,unshare` "
+                    "columns are ratios to native, from fewer operations."]
+        if self.calls:
+            out += ["", "### Cost per call", ""] + self.calls_table()
+            out += ["", "### setns round trip: native, floor, shim", ""] + self.setns_table()
+        if self.reports:
+            out += ["", "### Report at exit and memory", ""] + self.report_table()
+        if self.memory:
+            out += ["", "### Memory", ""] + self.memory_table()
         out += ["", "### Targets", ""] + self.targets()
         return "\n".join(out) + "\n"
 

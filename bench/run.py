@@ -4,7 +4,7 @@ shim and under the tracers, alternating the order run by run, and writes
 medians and ratios to BUILD/bench/results.md, the plot data and the plot.
 
     bench/run.py [--build DIR] [--quick | --smoke] [--reps N] [--cpu LIST]
-                 [--publish] [--tap]
+                 [--publish] [--tap] [--only SECTIONS]
 
 Ratios are medians of ratios taken run by run (each shim run against the
 native run next to it), so a busy machine slows both sides of a pair.
@@ -268,6 +268,8 @@ def main():
     ap.add_argument("--only", help="comma-separated sections: calls, report, memory; "
                     "workloads of calls by name (setns, create, ...)")
     a = ap.parse_args()
+    if a.publish and a.only:
+        ap.error("--publish replaces every published section: not with --only")
     size = "smoke" if a.smoke else "quick" if a.quick else "full"
     reps = a.reps or {"full": 11, "quick": 5, "smoke": 1}[size]
     out = a.out or os.path.join(a.build, "bench")
