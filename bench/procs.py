@@ -33,7 +33,8 @@ GOROUTINES = 1000
 
 
 def loop(n, cmd):
-    return ["sh", "-c", 'i=0; while [ $i -lt %d ]; do %s; i=$((i+1)); done' % (n, cmd)]
+    """A shell running cmd n times, failing with it."""
+    return ["sh", "-c", 'i=0; while [ $i -lt %d ]; do %s || exit; i=$((i+1)); done' % (n, cmd)]
 
 
 class Workload:
@@ -309,7 +310,7 @@ def count_calls(lines, namspill):
 
 def run(b, size, reps, out, which=None):
     """The process rows and the /bin/true figures (results.Procs)."""
-    tmp = tempfile.mkdtemp(prefix="procs.", dir=out)
+    tmp = tempfile.mkdtemp(prefix="procs.", dir=os.path.abspath(out))
     try:
         r = Runner(b)
         if not os.path.exists(r.empty):
