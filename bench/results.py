@@ -194,16 +194,17 @@ def proc_calls(r, mode):
     if not r.syscalls:
         return "-"
     sc = r.syscalls[mode]
-    s = "%.1f" % sc["work"]["total"]
+    s = "%.1f" % (round(sc["work"]["total"], 1) + 0.0)  # + 0.0: no "-0.0"
     if mode == "cli":
-        s += " + %.1f in namspill" % sc["namspill"]["total"]
+        s += " + %.1f in namspill" % (round(sc["namspill"]["total"], 1) + 0.0)
     return s
 
 
 def by_name(per, top=6):
     """'+12.0: openat +4.0, mmap +3.0, ...': the total and the largest."""
     big = sorted(((v, k) for k, v in per.items() if v >= 0.05), reverse=True)[:top]
-    return "%+.1f: %s" % (sum(per.values()), ", ".join("%s %+.1f" % (k, v) for v, k in big))
+    total = "%+.1f" % (round(sum(per.values()), 1) + 0.0)
+    return total + (": " + ", ".join("%s %+.1f" % (k, v) for v, k in big) if big else "")
 
 
 class Results:
