@@ -121,10 +121,97 @@ class Memory:
         return marks[-1][1] - start[0][1], start[0][0]
 
 
+def spans(xs, fmt):
+    """Median and, with more than one run, (min–max)."""
+    if not xs:
+        return "-"
+    m = fmt % median(xs)
+    return m if len(xs) == 1 else "%s (%s–%s)" % (m, fmt % min(xs), fmt % max(xs))
+
+
+# CPU time / native of a short process may exceed the floor's by this much.
+PROC_TARGET = {"shim": 0.05, "cli": 0.15}
+PROC_MODES = (("native", "native"), ("floor", "floor: empty library in LD_PRELOAD"),
+              ("shim", "shim: LD_PRELOAD=libnamspill.so"), ("cli", "cli: namspill --"))
+
+
+class ProcRow:
+    """A process tree in the four modes; per-rep lists line up (rep i of
+    every mode ran in the same round)."""
+
+    def __init__(self, name, label, unit, short, got, units, syscalls):
+        self.name, self.label, self.unit, self.short = name, label, unit, short
+        self.units, self.syscalls = units, syscalls  # syscalls: mode -> side -> per unit
+        self.cpu = {m: vals(v, "cpu") for m, v in got.items()}
+        self.wall = {m: vals(v, "wall") for m, v in got.items()}
+        self.minflt = {m: vals(v, "minflt") for m, v in got.items()}
+
+    def ratios(self, mode, base):
+        """CPU time of mode / base, round by round."""
+        return [x / y for x, y in zip(self.cpu[mode], self.cpu[base]) if y]
+
+    def excess(self, mode):
+        """Round by round: mode's CPU ratio to native minus the floor's."""
+        return [x / n - f / n for x, f, n in zip(self.cpu[mode], self.cpu["floor"],
+                                                   self.cpu["native"]) if n]
+
+    def above_floor_us(self, mode):
+        if not self.units:
+            return []
+        return [(x - f) * 1e6 / self.units for x, f in zip(self.cpu[mode], self.cpu["floor"])]
+
+    def target(self, mode):
+        """(excess over the floor, allowed, met) or None."""
+        if not self.short or mode not in PROC_TARGET or not self.excess(mode):
+            return None
+        e = median(self.excess(mode))
+        return e, PROC_TARGET[mode], e <= PROC_TARGET[mode]
+
+
+class Procs:
+    def __init__(self, rows, one):
+        self.rows, self.one = rows, one  # one: mode -> {instructions, minflt}
+
+
+def ms_fmt(secs):
+    return "%.0f ms" if secs and median(secs) >= 0.1 else "%.1f ms"
+
+
+def us_fmt(us):
+    return "%+.0f µs" if us and abs(median(us)) >= 10 else "%+.2f µs"
+
+
+def proc_target(r, mode):
+    tg = r.target(mode)
+    if not tg:
+        return ""
+    e, allowed, met = tg
+    return "%s, target ≤ %+.2f: **%s**" % (spans(r.excess(mode), "%+.2f"), allowed,
+                                          "met" if met else "missed")
+
+
+def proc_calls(r, mode):
+    if not r.syscalls:
+        return "-"
+    sc = r.syscalls[mode]
+    s = "%.1f" % (round(sc["work"]["total"], 1) + 0.0)  # + 0.0: no "-0.0"
+    if mode == "cli":
+        s += " + %.1f in namspill" % (round(sc["namspill"]["total"], 1) + 0.0)
+    return s
+
+
+def by_name(per, top=6):
+    """'+12.0: openat +4.0, mmap +3.0, ...': the total and the largest."""
+    big = sorted(((v, k) for k, v in per.items() if v >= 0.05), reverse=True)[:top]
+    total = "%+.1f" % (round(sum(per.values()), 1) + 0.0)
+    return total + (": " + ", ".join("%s %+.1f" % (k, v) for v, k in big) if big else "")
+
+
 class Results:
     def __init__(self, machine, size, reps):
         self.machine, self.size, self.reps = machine, size, reps
         self.calls, self.reports, self.memory = [], [], None
+        self.procs = None
         self.date = time.strftime("%Y-%m-%d")
 
     def call(self, name):
@@ -138,17 +225,23 @@ class Results:
                    "to a CPU: %s; %s size, %d runs per mode." % (
                        self.date, m["cpus"], m["cpu"], m["kernel"], m["glibc"], m["load"],
                        m.get("load_after", "?"), m["pinned"], self.size, self.reps))
-        out += ["", "Each workload runs natively and under the shim in turn (order alternating "
-                "run by run); times are medians, ratios the median of run-by-run ratios (their "
-                "middle half in brackets); noise is the interquartile range / median of the "
-                "native runs.  Instructions added: user-space instructions per operation under "
-                "callgrind, exact where timings are not (kernel time not included).  The "
-                "namspill-trace and `strace -f -k -e trace=setns,unshare` columns are ratios "
-                "to native, from fewer operations."]
-        out += ["", "### Cost per call", ""] + self.calls_table()
-        out += ["", "### setns round trip: native, floor, shim", ""] + self.setns_table()
-        out += ["", "### Report at exit and memory", ""] + self.report_table()
-        out += ["", "### Memory", ""] + self.memory_table()
+        if self.calls or self.reports or self.memory:  # sections --only left out are not shown
+            out += ["", "Each workload runs natively and under the shim in turn (order "
+                    "alternating run by run); times are medians, ratios the median of run-by-run "
+                    "ratios (their middle half in brackets); noise is the interquartile range / "
+                    "median of the native runs.  Instructions added: user-space instructions per "
+                    "operation under callgrind, exact where timings are not (kernel time not "
+                    "included).  The namspill-trace and `strace -f -k -e trace=setns,unshare` "
+                    "columns are ratios to native, from fewer operations."]
+        if self.calls:
+            out += ["", "### Cost per call", ""] + self.calls_table()
+            out += ["", "### setns round trip: native, floor, shim", ""] + self.setns_table()
+        if self.reports:
+            out += ["", "### Report at exit and memory", ""] + self.report_table()
+        if self.memory:
+            out += ["", "### Memory", ""] + self.memory_table()
+        if self.procs:
+            out += ["", "### Cost per process", ""] + self.procs_text()
         out += ["", "### Targets", ""] + self.targets()
         return "\n".join(out) + "\n"
 
@@ -224,6 +317,80 @@ class Results:
                                                 for n, kb in marks)))
         return t
 
+    def procs_text(self):
+        out = ["Each row is a whole process tree, run in four modes, the order rotated "
+               "round by round: *native*; *floor*, an empty library in `LD_PRELOAD` (what any "
+               "preload costs); *shim*, `LD_PRELOAD=libnamspill.so`; *cli*, `namspill --`, "
+               "which watches the tree (its own time, and its keeper's, included).  CPU time "
+               "is user + system of the whole tree, wall time from start to exit: medians, "
+               "min–max in brackets.  CPU / native and CPU / floor: ratios of the runs of "
+               "one round, then their median (min–max).  Above the floor: CPU time per unit "
+               "(the workload names it) over the floor run of the same round.  Target: CPU / "
+               "native minus the floor's, round by round, against the targets of issue 17 "
+               "(shim at most floor + 0.05, cli at most floor + 0.15, for short processes); "
+               "reported, never a test.  Minor faults: of the tree, per unit.  System calls "
+               "per unit: `strace -f` at two sizes, the difference per unit (start-up "
+               "cancels); under the cli, those namspill made itself are counted apart.", ""]
+        out += self.procs_table()
+        out += ["", "System calls above the floor per unit, by name (the largest):", ""]
+        out += self.procs_calls_table()
+        out += ["", "One `/bin/true` in each mode: user-space instructions under callgrind "
+                "(under the cli, valgrind runs inside namspill, so only the child is counted) "
+                "and minor faults of the process alone (`/usr/bin/time -f %R`).", ""]
+        out += self.one_true_table()
+        return out
+
+    def procs_table(self):
+        t = ["| workload | mode | CPU time | wall time | CPU / native | CPU / floor "
+             "| CPU above the floor, per unit | target: CPU / native over the floor's "
+             "| minor faults per unit | system calls per unit |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
+        for r in self.procs.rows:
+            for i, (mode, label) in enumerate(PROC_MODES):
+                t.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    "%s (unit: %s)" % (r.label, r.unit) if i == 0 else "", label,
+                    spans([x * 1e3 for x in r.cpu[mode]], ms_fmt(r.cpu[mode])),
+                    spans([x * 1e3 for x in r.wall[mode]], ms_fmt(r.wall[mode])),
+                    spans(r.ratios(mode, "native"), "%.2fx") if mode != "native" else "",
+                    spans(r.ratios(mode, "floor"), "%.2fx") if mode in ("shim", "cli") else "",
+                    spans(r.above_floor_us(mode), us_fmt(r.above_floor_us(mode)))
+                    if mode in ("shim", "cli") else "",
+                    proc_target(r, mode),
+                    "%.0f" % (median(r.minflt[mode]) / r.units) if r.units else "-",
+                    proc_calls(r, mode)))
+        return t
+
+    def procs_calls_table(self):
+        t = ["| workload | mode | in the workload's processes | in namspill |",
+             "| --- | --- | --- | --- |"]
+        for r in self.procs.rows:
+            if not r.syscalls:
+                continue
+            floor = r.syscalls["floor"]["work"]["names"]
+            for mode in ("shim", "cli"):
+                sc = r.syscalls[mode]
+                work = {k: v - floor.get(k, 0) for k, v in sc["work"]["names"].items()}
+                t.append("| %s | %s | %s | %s |" % (
+                    r.label if mode == "shim" else "", mode, by_name(work),
+                    by_name(sc["namspill"]["names"]) if mode == "cli" else ""))
+        return t
+
+    def one_true_table(self):
+        one = self.procs.one
+        t = ["| mode | instructions | above the floor | minor faults | above the floor |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+        for mode, label in PROC_MODES:
+            v, f = one.get(mode, {}), one.get("floor", {})
+
+            def cell(k):
+                if k not in v:
+                    return "-", ""
+                return "{:,}".format(v[k]), ("{:+,}".format(v[k] - f[k])
+                                              if k in f and mode != "floor" else "")
+            t.append("| %s | %s | %s | %s | %s |" % ((label,) + cell("instructions") +
+                                                      cell("minflt")))
+        return t
+
     def targets(self):
         t = []
 
@@ -266,6 +433,15 @@ class Results:
             line("RSS growth from %d to %d threads come and gone" % (from_n, me.churn_n),
                  "shim %+.1f MB, native %+.1f MB" % (gs / MB, gn / MB),
                  "bounded (within 1 MB of native)", gs - gn <= 1024)
+        for r in self.procs.rows if self.procs else []:
+            for mode in ("shim", "cli"):
+                tg = r.target(mode)
+                if tg:
+                    line("%s, %s: CPU / native" % (r.label, mode),
+                         "%.2fx, the floor's %.2fx (round by round %+.2f)" % (
+                             median(r.ratios(mode, "native")),
+                             median(r.ratios("floor", "native")), tg[0]),
+                         "<= floor %+.2f" % tg[1], tg[2])
         return t
 
     def write(self, out):

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """namspill benchmarks: runs each nsp-bench workload natively, under the
-shim and under the tracers, alternating the order run by run, and writes
-medians and ratios to BUILD/bench/results.md, the plot data and the plot.
+shim and under the tracers, alternating the order run by run, and whole
+process trees natively, under an empty preload, the shim and namspill
+(bench/procs.py); writes medians and ratios to BUILD/bench/results.md, the
+plot data and the plot.
 
     bench/run.py [--build DIR] [--quick | --smoke] [--reps N] [--cpu LIST]
-                 [--publish] [--tap]
+                 [--publish] [--tap] [--only SECTIONS]
 
 Ratios are medians of ratios taken run by run (each shim run against the
 native run next to it), so a busy machine slows both sides of a pair.
@@ -18,6 +20,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import procs  # noqa: E402
 import results  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -265,9 +268,12 @@ def main():
     ap.add_argument("--publish", action="store_true",
                     help="also copy results to bench/results/ and README.md")
     ap.add_argument("--tap", action="store_true", help="TAP lines for tests/run")
-    ap.add_argument("--only", help="comma-separated sections: calls, report, memory; "
-                    "workloads of calls by name (setns, create, ...)")
+    ap.add_argument("--only", help="comma-separated sections: calls, report, memory, "
+                    "processes; workloads of calls by name (setns, create, ...) and of "
+                    "processes (true, make, threads, go)")
     a = ap.parse_args()
+    if a.publish and a.only:
+        ap.error("--publish replaces every published section: not with --only")
     size = "smoke" if a.smoke else "quick" if a.quick else "full"
     reps = a.reps or {"full": 11, "quick": 5, "smoke": 1}[size]
     out = a.out or os.path.join(a.build, "bench")
@@ -284,6 +290,10 @@ def main():
         res.reports = report_runs(b, size, max(reps // 2, 1))
     if not only or "memory" in only:
         res.memory = memory_runs(b, size, reps)
+    rows = set(procs.NAMES)
+    if not only or "processes" in only or only & rows:
+        res.procs = procs.run(b, size, reps, out, None if not only or "processes" in only
+                              else only & rows)
     res.machine["load_after"] = load()
     text = res.markdown()
     for line in text.splitlines():

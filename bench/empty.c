@@ -1,0 +1,2 @@
+/* The floor of the process benchmarks: a preloaded library that does nothing. */
+void nsp_bench_empty(void) {}
