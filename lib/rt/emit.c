@@ -102,7 +102,18 @@ static int markers_on(void)
 
 /* Plain syscalls and a stack buffer: this runs in the constructor and in
  * the child of fork(). */
+static void write_marker(int forked);
+
 void nsp_mark_start(int forked)
+{
+	atomic_store(&threads_marked, 0); /* a fork child has one thread */
+	if (markers_on())
+		write_marker(forked);
+}
+
+/* Its own frame: the 12 KiB of it touch stack pages a process without
+ * markers never needs. */
+__attribute__((noinline)) static void write_marker(int forked)
 {
 	/* The command line, up to 4 KiB; one byte more tells a cut one. */
 	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64], argv[4096 + 1];
@@ -112,8 +123,7 @@ void nsp_mark_start(int forked)
 	ssize_t n;
 	int dfd, fd, cut, bad, saved = errno;
 
-	atomic_store(&threads_marked, 0); /* a fork child has one thread */
-	if (!markers_on() || (dfd = log_file(pid, ".start", 0, path, sizeof(path), &name)) == -1 ||
+	if ((dfd = log_file(pid, ".start", 0, path, sizeof(path), &name)) == -1 ||
 	    (fd = nsp_file_create(dfd, name, tmp, sizeof(tmp))) < 0) {
 		errno = saved;
 		return; /* the report, if any, will say why it cannot be written */

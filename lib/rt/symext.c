@@ -42,6 +42,9 @@
 #define HELPER "namspill-symbolize"
 
 static char helper[PATH_MAX], lib_dir[PATH_MAX];
+/* The library's own path, absolute: the loader's name for it, or lib_dir
+ * (the working directory and a relative name) made at start-up. */
+static const char *lib_path;
 static _Atomic int helper_state; /* 0 not looked for, 1 found, -1 none */
 
 /* dir/rel into helper if it is there to run. */
@@ -77,7 +80,7 @@ void nsp_symext_init(void)
 {
 	char cwd[PATH_MAX];
 	const char *from;
-	size_t c = 0, n;
+	size_t c;
 
 	/* The option is never read in a setuid (AT_SECURE) process, and a
 	 * helper named by the caller would run with the program's
@@ -90,23 +93,20 @@ void nsp_symext_init(void)
 	}
 	if ((from = own_path()) && !strchr(from, '/'))
 		from = NULL;
-	if (!from || (from[0] != '/' && !getcwd(cwd, sizeof(cwd)))) {
+	if (from && from[0] == '/') {
+		/* The loader keeps the name for good: nothing to copy. */
+		lib_path = from;
+		return;
+	}
+	if (!from || !getcwd(cwd, sizeof(cwd)) ||
+	    (c = strlen(cwd)) + 1 + strlen(from) + 1 > sizeof(lib_dir)) {
 		atomic_store(&helper_state, -1);
 		return;
 	}
-	if (from[0] != '/')
-		c = strlen(cwd);
-	n = (size_t)(strrchr(from, '/') - from);
-	if (c + 1 + n + 1 > sizeof(lib_dir)) {
-		atomic_store(&helper_state, -1);
-		return;
-	}
-	if (c) {
-		memcpy(lib_dir, cwd, c);
-		lib_dir[c++] = '/';
-	}
-	memcpy(lib_dir + c, from, n);
-	lib_dir[c + n] = 0;
+	memcpy(lib_dir, cwd, c);
+	lib_dir[c] = '/';
+	strcpy(lib_dir + c + 1, from);
+	lib_path = lib_dir;
 }
 
 /* The helper next to the library (or in namspill/ there), looked for at
@@ -116,9 +116,9 @@ static const char *helper_path(void)
 	int st = atomic_load(&helper_state);
 
 	if (st == 0) {
-		size_t len = strlen(lib_dir);
-		st = try_helper(lib_dir, len, HELPER) == 0 ||
-				     try_helper(lib_dir, len, "namspill/" HELPER) == 0 ? 1 : -1;
+		size_t len = (size_t)(strrchr(lib_path, '/') - lib_path);
+		st = try_helper(lib_path, len, HELPER) == 0 ||
+				     try_helper(lib_path, len, "namspill/" HELPER) == 0 ? 1 : -1;
 		atomic_store(&helper_state, st);
 	}
 	return st > 0 ? helper : "";

@@ -3,6 +3,8 @@
  * below us and still reached. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,17 +114,74 @@ int cli_signal_tree(int sig, pid_t skip)
 	return (int)sent;
 }
 
+/* Appends the children of every thread of pid (0: namspill) to *v, as
+ * /proc/PID/task/TID/children has them; -1 if the kernel has no such
+ * file (CONFIG_PROC_CHILDREN). */
+static int children_of(pid_t pid, pid_t **v, size_t *n, size_t *cap)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	snprintf(path, sizeof(path), pid ? "/proc/%d/task" : "/proc/self/task", (int)pid);
+	if (!(dir = opendir(path)))
+		return 0; /* gone meanwhile */
+	while ((d = readdir(dir))) {
+		char file[400], buf[4096], *p, *end;
+		ssize_t len;
+		int fd;
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/children", path, d->d_name);
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+			if (errno == ENOENT && !found)
+				found = -1;
+			continue;
+		}
+		found = 1;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[len > 0 ? len : 0] = 0;
+		for (p = buf; *p; p = end) {
+			long c = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (*n == *cap) {
+				*cap = *cap ? 2 * *cap : 64;
+				if (!(*v = realloc(*v, *cap * sizeof(**v))))
+					abort();
+			}
+			(*v)[(*n)++] = (pid_t)c;
+		}
+	}
+	closedir(dir);
+	return found < 0 ? -1 : 0;
+}
+
 pid_t *cli_tree_pids(size_t *count)
 {
-	size_t n, k = 0;
-	struct node *v = snapshot(&n);
-	pid_t *out = cli_alloc((n ? n : 1) * sizeof(*out));
+	size_t n = 0, cap = 0, k = 0;
+	pid_t *v = NULL, *out;
 
-	mark_below(v, n, getpid());
-	for (size_t i = 0; i < n; i++)
-		if (v[i].below)
-			out[k++] = v[i].pid;
+	/* From namspill down, generation by generation: only the tree's
+	 * processes are read, not every process of the machine. */
+	if (children_of(0, &v, &n, &cap) == 0) {
+		for (size_t i = 0; i < n; i++)
+			children_of(v[i], &v, &n, &cap);
+		*count = n;
+		return v ? v : cli_alloc(sizeof(*v));
+	}
 	free(v);
+	{
+		struct node *all = snapshot(&n);
+		out = cli_alloc((n ? n : 1) * sizeof(*out));
+		mark_below(all, n, getpid());
+		for (size_t i = 0; i < n; i++)
+			if (all[i].below)
+				out[k++] = all[i].pid;
+		free(all);
+	}
 	*count = k;
 	return out;
 }

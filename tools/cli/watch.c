@@ -27,6 +27,7 @@
 #include "report/supp.h"
 #include "watched.h"
 
+#define BUCKETS 4096
 #define MAX_REPORT ((size_t)256 << 20) /* a report handed over, at most */
 #define MAX_ARGV 4096
 
@@ -46,6 +47,7 @@ struct watch {
 	pthread_mutex_t lock;
 	/* What was seen. */
 	struct wproc *procs, *last;
+	struct wproc *bucket[BUCKETS]; /* by pid, newest first */
 	pid_t root;
 	uint64_t seq;
 	struct nsp_supp rules;
@@ -54,21 +56,21 @@ struct watch {
 
 /* ---- the process table */
 
+/* The newest entry of a pid (a pid freed by an ended process may be
+ * reused by another): a table by pid, so a stop costs the same with ten
+ * processes seen or a hundred thousand. */
 static struct wproc *proc_find(struct watch *w, pid_t pid)
 {
-	struct wproc *found = NULL;
-
-	/* The newest entry of a pid: a pid freed by an ended process may be
-	 * reused by another. */
-	for (struct wproc *p = w->procs; p; p = p->next)
+	for (struct wproc *p = w->bucket[(unsigned)pid % BUCKETS]; p; p = p->same)
 		if (p->pid == pid)
-			found = p;
-	return found;
+			return p;
+	return NULL;
 }
 
 static struct wproc *proc_new(struct watch *w, pid_t pid)
 {
 	struct wproc *p = cli_alloc(sizeof(*p));
+	struct wproc **b = &w->bucket[(unsigned)pid % BUCKETS];
 
 	p->pid = pid;
 	if (w->last)
@@ -76,6 +78,8 @@ static struct wproc *proc_new(struct watch *w, pid_t pid)
 	else
 		w->procs = p;
 	w->last = p;
+	p->same = *b;
+	*b = p;
 	return p;
 }
 
@@ -128,9 +132,19 @@ static int peek(pid_t tid, uintptr_t addr, void *buf, size_t n)
 /* Tgid and Threads of /proc/TID/status: one read for both. */
 static pid_t tgid_of(pid_t tid, size_t *threads)
 {
-	char buf[4096];
-	ssize_t n = nsp_proc_read(tid, "status", buf, sizeof(buf));
+	char buf[4096], path[32];
 	uint64_t tgid = 0, count = 0;
+	ssize_t n = -1;
+	int fd;
+
+	/* One read: the kernel makes the whole file at once, and it is far
+	 * below 4 KiB (a second read to see its end costs a system call a
+	 * stop). */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
 
 	if (n <= 0 || nsp_status_num(buf, (size_t)n, "Tgid", 10, &tgid))
 		tgid = (uint64_t)tid;
@@ -551,6 +565,7 @@ struct watch *watch_start(int sock, uint64_t key, int quiet, const struct nsp_su
 	}
 	w = cli_alloc(sizeof(*w));
 	w->listener = listener;
+
 	w->key = key;
 	w->rules = *rules;
 	w->quiet = quiet;

@@ -45,6 +45,7 @@ struct wproc {
 	struct wthread *threads;
 	struct nsp_remote *remote;
 	struct wproc *next;  /* in order of first sight */
+	struct wproc *same;  /* the next older entry of the same pid bucket */
 };
 
 /* judge.c: the report of a process from /proc (read through a live
