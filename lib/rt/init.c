@@ -88,6 +88,7 @@ void nsp_arm(void)
 	    !atomic_compare_exchange_strong(&armed, &zero, 1))
 		return; /* armed, or being armed by this or another thread */
 	nsp_under_valgrind();
+	nsp_registry_arm();
 	nsp_sanrt_init();
 	nsp_unwind_init();
 	nsp_sig_install();

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/nstype.h"
@@ -323,9 +324,33 @@ void nsp_thread_abandon(struct nsp_thread *t)
 	thread_release(t->me);
 }
 
+/* This thread's tid without a system call: the CPU clock of a thread
+ * names its tid (~tid << 3 | 6, the kernel's encoding), and glibc makes it
+ * from the tid the kernel wrote for it before it ran.  Checked against
+ * gettid() once, when the process is armed; a C library that encodes it
+ * otherwise is asked by gettid(). */
+static _Atomic int clock_tid_ok = -1;
+
+NSP_RUNTIME_SAFE static pid_t clock_tid(void)
+{
+	clockid_t c;
+
+	return pthread_getcpuclockid(pthread_self(), &c) ? 0 : (pid_t) ~((long)c >> 3);
+}
+
+void nsp_registry_arm(void)
+{
+	atomic_store(&clock_tid_ok, clock_tid() == gettid());
+}
+
+NSP_RUNTIME_SAFE static pid_t my_tid(void)
+{
+	return atomic_load_explicit(&clock_tid_ok, memory_order_relaxed) > 0 ? clock_tid() : gettid();
+}
+
 NSP_RUNTIME_SAFE void nsp_thread_begin(struct nsp_thread *t)
 {
-	t->tid = gettid();
+	t->tid = my_tid();
 	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
 	self = t;
 	nsp_altstack_thread_begin();

@@ -56,5 +56,7 @@ void nsp_thread_abandon(struct nsp_thread *t);
 void nsp_thread_begin(struct nsp_thread *t);
 void nsp_thread_end(void);
 void nsp_registry_atfork_child(void);
+/* When the process is armed: how a new thread learns its tid. */
+void nsp_registry_arm(void);
 
 #endif
