@@ -12,6 +12,7 @@
 
 #include "namspill.h"
 #include "base/out.h"
+#include "rt/emit.h"
 
 /* The calling thread's last message, replaced by its next call and freed
  * when the thread ends. */
@@ -129,5 +130,9 @@ void namspill_fail(const char *msg, const char *file, int line)
 	nsp_out_str(&o, ": namspill assertion failed\n");
 	nsp_out_str(&o, msg ? msg : "");
 	nsp_out_flush(&o);
+	/* The report is out: the abort that follows is not another failure
+	 * to report (one failure, one report). */
+	if (nsp_final_claim() == NSP_CLAIMED)
+		nsp_final_done();
 	abort();
 }

@@ -231,6 +231,8 @@ def example_plain_assert_passes_and_aborts_with_the_report():
            "file:line, then the report on stderr", r)
     expect(re.search(r"#0 0x[0-9a-f]+ in worker .*examples/api_assert.c:\d+", r.err),
            "with the call that moved it", r)
+    expect(r.err.count("ERROR: namspill") == 1,
+           "one failure, one report (the abort that follows adds none)", r)
 
 
 @test
