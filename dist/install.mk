@@ -41,6 +41,13 @@ install: all
 	install -m 644 $(BUILD)/namspill.pc $(DESTDIR)$(PKGCONFIGDIR)/namspill.pc
 	install -m 644 man/namspill.1 $(DESTDIR)$(MANDIR)/man1/namspill.1
 	install -m 644 man/libnamspill.7 $(DESTDIR)$(MANDIR)/man7/libnamspill.7
+	$(LDCONFIG_RUN)
+
+# The loader's cache, so a program linked with -lnamspill finds the
+# library at run time: for an install into the system, as root, not into
+# a staging tree (DESTDIR) nor by a user into a prefix of their own.
+LDCONFIG_RUN = if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		ldconfig $(LIBDIR) 2>/dev/null || ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/namspill $(DESTDIR)$(LIBDIR)/libnamspill.so \
@@ -49,5 +56,6 @@ uninstall:
 		$(DESTDIR)$(INCLUDEDIR)/namspill.h $(DESTDIR)$(PKGCONFIGDIR)/namspill.pc \
 		$(DESTDIR)$(MANDIR)/man1/namspill.1 $(DESTDIR)$(MANDIR)/man7/libnamspill.7
 	-rmdir $(DESTDIR)$(HELPERDIR) 2>/dev/null
+	$(LDCONFIG_RUN)
 
 .PHONY: install uninstall

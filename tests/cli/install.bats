@@ -93,3 +93,20 @@ C
 		PREFIX=/usr/local DESTDIR="$D"
 	[ -z "$(find "$D" -type f -o -type l)" ]
 }
+
+@test "installed into the system by root, a program linked with -lnamspill runs as built (ldconfig)" {
+	[ "$(id -u)" = 0 ] || skip "installing into the system needs root"
+	command -v ldconfig >/dev/null || skip "ldconfig not installed"
+	P=$(mktemp -d "${TMPDIR:-/tmp}/nsp-prefix.XXXXXX")
+	make -C "$ROOT" --no-print-directory -s install BUILD="${NSP_BUILD:-build}" PREFIX="$P"
+	printf '#include <namspill.h>\n#include <stdio.h>\nint main(void) { puts(namspill_version()); return 0; }\n' > "$T/v.c"
+	cc -o "$T/v" "$T/v.c" -I"$P/include" -L"$P/lib" -lnamspill
+	# No LD_LIBRARY_PATH, no rpath: the loader's cache has it.
+	run env -u LD_LIBRARY_PATH "$T/v"
+	make -C "$ROOT" --no-print-directory -s uninstall BUILD="${NSP_BUILD:-build}" PREFIX="$P"
+	rm -rf "$P"
+	[ "$status" -eq 0 ]
+	[ "$output" = "0.1.0" ]
+	# Gone again from the cache once uninstalled.
+	! ldconfig -p | grep -q "$P"
+}
