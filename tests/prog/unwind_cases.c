@@ -5,10 +5,11 @@
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "common.h"
 
-#define CASES 5
+#define CASES 6
 
 static int nsfd;
 static int (*unw_bt)(void **, int);
@@ -67,6 +68,36 @@ static void switch_odd(void *unused)
 
 #include "odd_frame.h"
 
+/* Code with no CFI at all, as a JIT writes it: a frame that keeps the
+ * frame pointer chain (push rbp; mov rbp, rsp) and calls fn(arg).  The
+ * frames past it are found by that chain. */
+static void jit_frame(void (*fn)(void *), void *arg)
+{
+	static const unsigned char code[] = {
+		0x55,             /* push %rbp */
+		0x48, 0x89, 0xe5, /* mov %rsp, %rbp */
+		0x48, 0x89, 0xf8, /* mov %rdi, %rax */
+		0x48, 0x89, 0xf7, /* mov %rsi, %rdi */
+		0xff, 0xd0,       /* call *%rax */
+		0x5d,             /* pop %rbp */
+		0xc3,             /* ret */
+	};
+	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		abort();
+	memcpy(m, code, sizeof(code));
+	if (mprotect(m, 4096, PROT_READ | PROT_EXEC))
+		abort();
+	((void (*)(void (*)(void *), void *))m)(fn, arg);
+}
+
+static void switch_jit(void *unused)
+{
+	(void)unused;
+	switch_here("jit");
+}
+
 static void *run_case(void *p)
 {
 	switch ((int)(intptr_t)p) {
@@ -75,6 +106,7 @@ static void *run_case(void *p)
 	case 2: with_vla(500); break;
 	case 3: pthread_kill(pthread_self(), SIGUSR1); break;
 	case 4: odd_frame(switch_odd, NULL); break;
+	case 5: jit_frame(switch_jit, NULL); break;
 	}
 	pthread_barrier_wait(&ready);
 	return park();
