@@ -141,11 +141,8 @@ static int peek(uintptr_t addr, uintptr_t link[2])
 {
 	struct iovec local = { link, 2 * sizeof(uintptr_t) };
 	struct iovec remote = { (void *)addr, 2 * sizeof(uintptr_t) };
-	register long r10 __asm__("r10") = (long)&remote;
-	register long r8 __asm__("r8") = 1;
-	register long r9 __asm__("r9") = 0;
 	int ok = atomic_load_explicit(&peek_ok, memory_order_relaxed);
-	long ret;
+	long pid, ret;
 
 	if (ok < 0) {
 		ok = nsp_seccomp_state() == 0;
@@ -153,11 +150,19 @@ static int peek(uintptr_t addr, uintptr_t link[2])
 	}
 	if (!ok || !addr || (addr & 7))
 		return -1;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "0"(SYS_process_vm_readv), "D"(getpid()), "S"(&local), "d"(1), "r"(r10),
-			   "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
+	pid = getpid();
+	{
+		/* Bound after the last call: a call may use these registers. */
+		register long r10 __asm__("r10") = (long)&remote;
+		register long r8 __asm__("r8") = 1;
+		register long r9 __asm__("r9") = 0;
+
+		__asm__ volatile("syscall"
+				 : "=a"(ret)
+				 : "0"(SYS_process_vm_readv), "D"(pid), "S"(&local), "d"(1),
+				   "r"(r10), "r"(r8), "r"(r9)
+				 : "rcx", "r11", "memory");
+	}
 	return ret == (long)(2 * sizeof(uintptr_t)) ? 0 : -1;
 }
 
