@@ -286,6 +286,17 @@ def the_programs_sigterm_handler_set_before_or_after_arming_runs():
         main_spill(r, rep)
 
 
+@test
+def a_vfork_childs_switch_leaves_the_parent_armed():
+    # The child shares the parent's memory, not its signal handlers.
+    r = run("arming", "vfork")
+    expect(r.rc == -signal.SIGTERM, "killed by SIGTERM", r)
+    got = [v for v in r.reports.values() if isinstance(v, dict) and v["trigger"] == "signal"]
+    expect(len(got) == 1 and got[0]["signal"] == "SIGTERM", "the parent's report of its death",
+           r.reports, r)
+    main_spill(r, got[0])
+
+
 def away_from_home(*how):
     live = Live("away", "{logdir}", *how)
     if how:
