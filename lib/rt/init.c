@@ -77,22 +77,24 @@ static void atfork_child(void)
  * signal stack and no unwinder of ours, and pays nothing for them (most
  * processes of a build or a test run never get here: shells, compilers).
  * A fatal signal in a process not armed has nothing to report: its one
- * thread is its own majority and made no switch. */
-static _Atomic int armed; /* 0 no, 1 being armed, 2 yes */
+ * thread is its own majority and made no switch.  Armed is said of a pid:
+ * a vfork child shares our memory but not our signal handlers, so its
+ * switch arms it, not us (a fork child inherits them: arming again there
+ * changes nothing). */
+static _Atomic uint64_t armed; /* (pid << 2) | 0 no, 1 being armed, 2 yes */
 
 void nsp_arm(void)
 {
-	int zero = 0;
+	uint64_t pid = (uint64_t)getpid(), cur = atomic_load_explicit(&armed, memory_order_acquire);
 
-	if (atomic_load_explicit(&armed, memory_order_acquire) == 2 ||
-	    !atomic_compare_exchange_strong(&armed, &zero, 1))
+	if (cur >> 2 == pid || !atomic_compare_exchange_strong(&armed, &cur, pid << 2 | 1))
 		return; /* armed, or being armed by this or another thread */
 	nsp_under_valgrind();
 	nsp_sanrt_init();
 	nsp_unwind_init();
 	nsp_sig_install();
 	nsp_altstack_init();
-	atomic_store_explicit(&armed, 2, memory_order_release);
+	atomic_store_explicit(&armed, pid << 2 | 2, memory_order_release);
 }
 
 /* Start-up proper: options, and what must be taken now (the working
