@@ -287,6 +287,15 @@ def the_programs_sigterm_handler_set_before_or_after_arming_runs():
 
 
 @test
+def sigaction_answers_as_without_the_shim_before_and_after_arming():
+    native = run("arming", "query", preload=False, log=False)
+    r = run("arming", "query")
+    lines = [l for l in r.out.splitlines() if not l.startswith("tid")]
+    want = [l for l in native.out.splitlines() if not l.startswith("tid")]
+    expect(len(want) == 4 and lines == want, "the same answers at each point", want, lines)
+
+
+@test
 def a_vfork_childs_switch_leaves_the_parent_armed():
     # The child shares the parent's memory, not its signal handlers.
     r = run("arming", "vfork")
