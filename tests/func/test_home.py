@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Reports asked on a thread that moved to a mount namespace of its own are
+taken from home (lib/rt/home.c): /proc and the log directory as the
+process's threads at home see them, whichever thread moved and however
+many ask at once.  tests/prog/home_away hides /proc and the log directory
+in the namespaces it moves to; a report written there would be lost."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import test, main, expect, spills_by, Live  # noqa: E402
+
+
+def home_away(*args, options="format=json"):
+    live = Live("home_away", args[0], "{logdir}", *args[1:], options=options)
+    return live.finish()
+
+
+def judged_from_home(r, threads, spilled):
+    """The one final report: trigger exit, `threads` threads, and a mnt
+    spill for exactly the tids in `spilled`."""
+    finals = [v for k, v in r.reports.items() if isinstance(k, int)]
+    expect(len(finals) == 1, "one final report, in the real log directory", r.reports, r)
+    rep = finals[0]
+    expect(rep["trigger"] == "exit" and rep["error"] is None and rep["threads"] == threads,
+           "an exit report read from the real /proc", rep)
+    got = sorted(s["tid"] for s in rep["spills"] if s["type"] == "mnt")
+    expect(got == sorted(spilled) and len(rep["spills"]) == len(spilled),
+           "the threads away, and only they, spilled in mnt", rep)
+    return rep
+
+
+@test
+def main_thread_away_exit_reports_from_home():
+    r = home_away("main")
+    expect(r.rc == 66, "the spill decides the status", r)
+    judged_from_home(r, 3, [r.tids["main"]])
+
+
+main()
