@@ -103,7 +103,7 @@ static int is_tid(const char *name, pid_t *tid)
 	const char *p = name, *end = name + strlen(name);
 	uint64_t v;
 
-	if (nsp_parse_dec(&p, end, &v) || p != end || !v || v > INT32_MAX)
+	if (nsp_parse_dec(&p, end, &v) <= 0 || p != end || !v || v > INT32_MAX)
 		return 0;
 	*tid = (pid_t)v;
 	return 1;
