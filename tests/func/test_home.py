@@ -37,4 +37,13 @@ def main_thread_away_exit_reports_from_home():
     judged_from_home(r, 3, [r.tids["main"]])
 
 
+@test
+def main_thread_away_with_proc_hidden_exit_reports_from_home():
+    # Main's namespace shows no /proc: home is found through a thread
+    # that never moved.
+    r = home_away("main", "proc")
+    expect(r.rc == 66, "the spill decides the status", r)
+    judged_from_home(r, 3, [r.tids["main"]])
+
+
 main()
