@@ -8,8 +8,9 @@
  * The helper is a bare clone() in the thread group: it shares our memory,
  * descriptors and thread pointer (the waiting thread's, unused while it
  * waits), not the filesystem context, which setns() needs unshared.  It
- * first joins the main thread's mount namespace through a pidfd (no /proc
- * needed), then, reading /proc there, the one most threads are in.  It
+ * first joins, through a pidfd (no /proc needed), the mount namespace of
+ * a thread that never moved its mounts, or of the main thread, then,
+ * reading /proc there, the one most threads are in.  It
  * is left out of the report's list of threads (nsp_proc_hide), blocks
  * every signal, and its setns calls carry the watch key, so namspill's
  * supervisor takes none of this for the program's.  Where it cannot be
@@ -37,6 +38,9 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9 */
 #endif
 
 #define STACK_SIZE (256 << 10)
@@ -155,14 +159,29 @@ static int majority(int taskdir, char tid[NSP_NUM_MAX], uint64_t *ino)
 	return 0;
 }
 
+/* A pidfd of a thread at home: one that never moved its mounts (as far as
+ * the records say), else the main thread. */
+static long pidfd_of_home(void)
+{
+	uint32_t pos = 0;
+	pid_t t;
+	long fd;
+
+	while ((t = nsp_thread_unmoved(nsp_kinds_of_flags(CLONE_NEWNS), &pos)) > 0)
+		if ((fd = raw(SYS_pidfd_open, t, PIDFD_THREAD, 0)) >= 0)
+			return fd;
+	return raw(SYS_pidfd_open, getpid(), 0, 0);
+}
+
 static void go_home(void)
 {
 	char tid[NSP_NUM_MAX + 8], me[NSP_NUM_MAX];
 	uint64_t home, here;
-	long fd = raw(SYS_pidfd_open, getpid(), 0, 0);
+	long fd = pidfd_of_home();
 	int taskdir;
 
-	/* The main thread's namespace first: /proc may be hidden here. */
+	/* That thread's namespace first: /proc may be hidden here.  (A
+	 * kernel before 6.9 has no pidfd of a thread: the main thread's.) */
 	if (fd >= 0) {
 		enter((int)fd);
 		close((int)fd);

@@ -245,6 +245,24 @@ unsigned nsp_self_kinds(void)
 	return kinds;
 }
 
+pid_t nsp_thread_unmoved(unsigned kinds, uint32_t *pos)
+{
+	uint32_t high = nsp_pool_high(&nsp_threads);
+	struct nsp_thread t;
+
+	while (++*pos <= high) {
+		unsigned moved = 0;
+		if (nsp_pool_copy(&nsp_threads, *pos, 0, &t) || t.state != NSP_T_ALIVE || t.tid <= 0)
+			continue;
+		for (int k = 0; k < NSP_NKINDS; k++)
+			if (atomic_load_explicit(&t.cause[k], memory_order_relaxed))
+				moved |= 1u << k;
+		if (!(moved & kinds))
+			return t.tid;
+	}
+	return 0;
+}
+
 void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();
