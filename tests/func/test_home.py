@@ -46,4 +46,22 @@ def main_thread_away_with_proc_hidden_exit_reports_from_home():
     judged_from_home(r, 3, [r.tids["main"]])
 
 
+@test
+def requests_on_threads_away_at_once_list_no_helper():
+    # Each report's helper is left out of every list of threads, also of
+    # the lists another report takes while it runs.
+    n = 4
+    r = home_away("requests", str(n), options="format=json:report_signal=SIGUSR1")
+    expect(r.rc == 66 and "requests %d" % n in r.out, "every request written", r)
+    reqs = [v for k, v in r.reports.items() if not isinstance(k, int)]
+    finals = [v for k, v in r.reports.items() if isinstance(k, int)]
+    expect(len(reqs) == n and len(finals) == 1, "a report per request, one final", r.reports)
+    for rep in reqs + finals:
+        expect(rep["error"] is None and rep["threads"] == n + 3, "main, 2 home, %d away" % n,
+               rep)
+        expect(len(rep["spills"]) == n and all(s["type"] == "mnt" and s["cause"]
+                                                for s in rep["spills"]),
+               "the threads away, each with its cause, and no task of ours", rep)
+
+
 main()
