@@ -67,10 +67,10 @@ static void helper_main(void *arg)
 /* clone() onto a stack holding fn and its argument: the new task pops
  * them, runs fn and exits (that task only) without returning here. */
 long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
-		   _Atomic pid_t *tid)
+		   _Atomic pid_t *ptid, _Atomic pid_t *ctid)
 {
 	void **sp = (void **)((uintptr_t)(stack + size) & ~(uintptr_t)15);
-	register long r10 __asm__("r10") = (long)tid;
+	register long r10 __asm__("r10") = (long)ctid;
 	register long r8 __asm__("r8") = 0;
 	long ret;
 
@@ -89,7 +89,7 @@ long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(voi
 			 "ud2\n"
 			 "1:"
 			 : "=a"(ret)
-			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(tid), "r"(r10), "r"(r8),
+			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(ptid), "r"(r10), "r"(r8),
 			   [exit] "i"(SYS_exit)
 			 : "rcx", "r11", "memory");
 	return ret;
@@ -99,7 +99,7 @@ static long start(struct helper *h, char *stack)
 {
 	return nsp_clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				     CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-			     stack, STACK_SIZE, helper_main, h, &h->tid);
+			     stack, STACK_SIZE, helper_main, h, &h->tid, &h->tid);
 }
 
 static void wait_for(struct helper *h)

@@ -8,9 +8,10 @@
 #define NSP_MAX_PARTS 4
 
 /* clone(flags) onto stack, running fn(arg) there; the new task ends when
- * fn returns.  tid: CLONE_PARENT_SETTID / CLONE_CHILD_CLEARTID word. */
+ * fn returns.  ptid: the CLONE_PARENT_SETTID word, ctid: the
+ * CLONE_CHILD_CLEARTID one. */
 long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
-		   _Atomic pid_t *tid);
+		   _Atomic pid_t *ptid, _Atomic pid_t *ctid);
 /* At start-up; forced: cut every piece of work into that many parts
  * (a test mode, NSP_TEST_PARTS), 0 to cut by size. */
 void nsp_helpers_init(int forced);

@@ -11,7 +11,7 @@
  * first joins, through a pidfd (no /proc needed), the mount namespace of
  * a thread that never moved its mounts, or of the main thread, then,
  * reading /proc there, the one most threads are in.  It
- * is left out of the report's list of threads (nsp_proc_hide), blocks
+ * is left out of every list of threads (nsp_proc_hide_slot), blocks
  * every signal, and its setns calls carry the watch key, so namspill's
  * supervisor takes none of this for the program's.  Where it cannot be
  * started (valgrind, a seccomp filter that is not ours, no memory) the
@@ -49,7 +49,7 @@
 struct job {
 	void (*fn)(void *);
 	void *arg;
-	_Atomic pid_t tid; /* cleared by the kernel when the helper ends */
+	_Atomic pid_t running; /* cleared by the kernel when the helper ends */
 };
 
 int nsp_home_away(void)
@@ -205,36 +205,41 @@ static void helper_main(void *p)
 {
 	struct job *j = p;
 
-	nsp_proc_hide(gettid());
 	go_home();
 	j->fn(j->arg);
-	nsp_proc_hide(0);
 }
 
+/* Other reports may run at once (each thread away takes its own report
+ * signal): each helper is hidden in a slot of its own; with none free,
+ * the report is taken in place. */
 int nsp_home_run(void (*fn)(void *), void *arg)
 {
-	struct job j = { fn, arg, 0 };
+	struct job j = { fn, arg, -1 };
+	_Atomic pid_t *slot;
 	sigset_t all, old;
 	char *stack;
 	long t;
 
-	if (nsp_under_valgrind() || seccomp_in_the_way())
+	if (nsp_under_valgrind() || seccomp_in_the_way() || !(slot = nsp_proc_hide_slot()))
 		return -1;
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
+	if (stack == MAP_FAILED) {
+		nsp_proc_unhide(slot);
 		return -1;
+	}
 	sigfillset(&all);
 	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, _NSIG / 8);
 	t = nsp_clone_run(CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
 				  CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-			  stack, STACK_SIZE, helper_main, &j, &j.tid);
+			  stack, STACK_SIZE, helper_main, &j, slot, &j.running);
 	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8);
 	if (t > 0) {
 		pid_t cur;
-		while ((cur = atomic_load_explicit(&j.tid, memory_order_acquire)) != 0)
-			nsp_raw_syscall(SYS_futex, (long)&j.tid, FUTEX_WAIT, cur, 0);
+		while ((cur = atomic_load_explicit(&j.running, memory_order_acquire)) != 0)
+			nsp_raw_syscall(SYS_futex, (long)&j.running, FUTEX_WAIT, cur, 0);
 	}
+	nsp_proc_unhide(slot);
 	munmap(stack, STACK_SIZE);
 	return t > 0 ? 0 : -1;
 }
