@@ -64,4 +64,12 @@ def requests_on_threads_away_at_once_list_no_helper():
                "the threads away, each with its cause, and no task of ours", rep)
 
 
+@test
+def after_a_clone_sharing_its_thread_pointer_a_thread_away_reports_from_home():
+    # Once such a clone was seen, `self` is no longer trusted as it is.
+    r = home_away("shared-tls")
+    expect(r.rc == 66, "the spill decides the status", r)
+    judged_from_home(r, 5, [r.tids["away"]])
+
+
 main()
