@@ -189,7 +189,7 @@ static void watch_end(struct nsp_thread *t)
  * own, found by tid.  Their end goes unnoticed: each keeps one record. */
 _Atomic int nsp_shared_tls;
 
-static struct nsp_thread *borrowed_self(pid_t tid)
+static struct nsp_thread *find_borrowed(pid_t tid)
 {
 	uint32_t high = nsp_pool_high(&nsp_threads);
 	struct nsp_thread *t;
@@ -200,6 +200,15 @@ static struct nsp_thread *borrowed_self(pid_t tid)
 		    atomic_load(&t->state) == NSP_T_ALIVE)
 			return t;
 	}
+	return NULL;
+}
+
+static struct nsp_thread *borrowed_self(pid_t tid)
+{
+	struct nsp_thread *t = find_borrowed(tid);
+
+	if (t)
+		return t;
 	t = thread_alloc(NULL);
 	if (!t)
 		return NULL;
@@ -237,7 +246,14 @@ unsigned nsp_self_kinds(void)
 	struct nsp_thread *t = self;
 	unsigned kinds = 0;
 
-	if (!t || atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+	/* With clones about that share their creator's thread pointer,
+	 * `self` may be another thread's: the record of this tid, if any. */
+	if (atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed)) {
+		pid_t tid = gettid();
+		if (!t || t->tid != tid)
+			t = find_borrowed(tid);
+	}
+	if (!t)
 		return 0;
 	for (int k = 0; k < NSP_NKINDS; k++)
 		if (atomic_load_explicit(&t->cause[k], memory_order_relaxed))
