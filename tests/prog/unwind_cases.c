@@ -5,7 +5,6 @@
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/mman.h>
 
 #include "common.h"
 
@@ -68,29 +67,7 @@ static void switch_odd(void *unused)
 
 #include "odd_frame.h"
 
-/* Code with no CFI at all, as a JIT writes it: a frame that keeps the
- * frame pointer chain (push rbp; mov rbp, rsp) and calls fn(arg).  The
- * frames past it are found by that chain. */
-static void jit_frame(void (*fn)(void *), void *arg)
-{
-	static const unsigned char code[] = {
-		0x55,             /* push %rbp */
-		0x48, 0x89, 0xe5, /* mov %rsp, %rbp */
-		0x48, 0x89, 0xf8, /* mov %rdi, %rax */
-		0x48, 0x89, 0xf7, /* mov %rsi, %rdi */
-		0xff, 0xd0,       /* call *%rax */
-		0x5d,             /* pop %rbp */
-		0xc3,             /* ret */
-	};
-	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (m == MAP_FAILED)
-		abort();
-	memcpy(m, code, sizeof(code));
-	if (mprotect(m, 4096, PROT_READ | PROT_EXEC))
-		abort();
-	((void (*)(void (*)(void *), void *))m)(fn, arg);
-}
+#include "jit_frame.h"
 
 static void switch_jit(void *unused)
 {
