@@ -118,13 +118,14 @@ void nsp_seccomp_ours(int n)
 	ours = n;
 }
 
-/* "Seccomp:" of /proc/self/status is not 0: a filter is installed, and
+/* "Seccomp:" of the thread's status is not 0: a filter is installed, and
  * "Seccomp_filters:" says it is not only ours (1); 0 if none or only ours;
  * -1 if unreadable, or cut short before the line. */
 int nsp_seccomp_state(void)
 {
 	char buf[4096];
-	ssize_t n = nsp_proc_read(0, "status", buf, sizeof(buf));
+	/* Filters belong to threads: this one's, not the main thread's. */
+	ssize_t n = nsp_proc_read_task(0, gettid(), "status", buf, sizeof(buf));
 	uint64_t mode, filters;
 
 	if (n <= 0)
