@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import test, run, main, expect, spills_by  # noqa: E402
 
-CASES = ["plain", "deep", "vla", "signal", "odd", "jit"]
+CASES = ["plain", "deep", "vla", "signal", "odd", "jit", "deep_state"]
 
 
 def refs(out):

@@ -8,7 +8,7 @@
 
 #include "common.h"
 
-#define CASES 6
+#define CASES 7
 
 static int nsfd;
 static int (*unw_bt)(void **, int);
@@ -68,11 +68,18 @@ static void switch_odd(void *unused)
 #include "odd_frame.h"
 
 #include "jit_frame.h"
+#include "deep_state_frame.h"
 
 static void switch_jit(void *unused)
 {
 	(void)unused;
 	switch_here("jit");
+}
+
+static void switch_deep_state(void *unused)
+{
+	(void)unused;
+	switch_here("deep_state");
 }
 
 static void *run_case(void *p)
@@ -84,6 +91,7 @@ static void *run_case(void *p)
 	case 3: pthread_kill(pthread_self(), SIGUSR1); break;
 	case 4: odd_frame(switch_odd, NULL); break;
 	case 5: jit_frame(switch_jit, NULL); break;
+	case 6: deep_state_frame(switch_deep_state, NULL); break;
 	}
 	pthread_barrier_wait(&ready);
 	return park();
