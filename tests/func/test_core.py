@@ -346,6 +346,16 @@ def every_exit_path_gets_the_report_and_the_status_rule():
 
 
 @test
+def exit_on_a_thread_with_a_cancellation_pending_still_ends_the_process():
+    # The report opens and reads files, cancellation points: a pending
+    # cancellation must not end the thread there instead of the process.
+    r = run("exit_paths", "cancel_pending", timeout=90)
+    expect("only its thread" not in r.out and r.rc == 66, "exit(0) ended the process", r)
+    rep = r.only_report()
+    expect([s["tid"] for s in rep["spills"]] == [r.tids["leaker"]], "the leaker", rep)
+
+
+@test
 def exit_of_the_last_thread_gets_the_report():
     # main has ended (pthread_exit); the worker's syscall(SYS_exit) ends the
     # process: alone by then, it is its own majority, but the report comes.
