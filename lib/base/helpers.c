@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -124,9 +125,16 @@ void nsp_seccomp_ours(int n)
 int nsp_seccomp_state(void)
 {
 	char buf[4096];
-	/* Filters belong to threads: this one's, not the main thread's. */
-	ssize_t n = nsp_proc_read_task(0, gettid(), "status", buf, sizeof(buf));
 	uint64_t mode, filters;
+	ssize_t n;
+	int cancel;
+
+	/* Asked from inside the program's calls (setns, pthread_create): the
+	 * reading must be no cancellation point of theirs.  Filters belong
+	 * to threads: this one's status, not the main thread's. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	n = nsp_proc_read_task(0, gettid(), "status", buf, sizeof(buf));
+	pthread_setcancelstate(cancel, NULL);
 
 	if (n <= 0)
 		return -1;
