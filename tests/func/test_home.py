@@ -12,7 +12,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, main, expect, known_failure, Live, Skip, BUILD,  # noqa: E402
-                     PRELOAD_FIRST, SKIP_RC, prog)
+                     PRELOAD_FIRST, RUNTIME_THREADS, SKIP_RC, prog)
 
 NAMSPILL = os.path.join(BUILD, "namspill")
 
@@ -23,8 +23,9 @@ def home_away(*args, options="format=json"):
 
 
 def judged_from_home(r, threads, spilled):
-    """The one final report: trigger exit, `threads` threads, and a mnt
-    spill for exactly the tids in `spilled`."""
+    """The one final report: trigger exit, `threads` threads (and a
+    sanitizer's own), and a mnt spill for exactly the tids in `spilled`."""
+    threads += RUNTIME_THREADS
     finals = [v for k, v in r.reports.items() if isinstance(k, int)]
     expect(len(finals) == 1, "one final report, in the real log directory", r.reports, r)
     rep = finals[0]
@@ -63,8 +64,8 @@ def requests_on_threads_away_at_once_list_no_helper():
     finals = [v for k, v in r.reports.items() if isinstance(k, int)]
     expect(len(reqs) == n and len(finals) == 1, "a report per request, one final", r.reports)
     for rep in reqs + finals:
-        expect(rep["error"] is None and rep["threads"] == n + 3, "main, 2 home, %d away" % n,
-               rep)
+        expect(rep["error"] is None and rep["threads"] == n + 3 + RUNTIME_THREADS,
+               "main, 2 home, %d away" % n, rep)
         expect(len(rep["spills"]) == n and all(s["type"] == "mnt" and s["cause"]
                                                 for s in rep["spills"]),
                "the threads away, each with its cause, and no task of ours", rep)
