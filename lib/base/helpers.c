@@ -71,12 +71,14 @@ long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(voi
 		   _Atomic pid_t *ptid, _Atomic pid_t *ctid)
 {
 	void **sp = (void **)((uintptr_t)(stack + size) & ~(uintptr_t)15);
-	register long r10 __asm__("r10") = (long)ctid;
-	register long r8 __asm__("r8") = 0;
 	long ret;
 
 	*--sp = arg;
 	*--sp = (void *)fn;
+	/* Bound after those stores: instrumented (ThreadSanitizer), each is
+	 * a call, which may use these registers. */
+	register long r10 __asm__("r10") = (long)ctid;
+	register long r8 __asm__("r8") = 0;
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jnz 1f\n\t"
