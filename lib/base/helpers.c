@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -67,15 +68,17 @@ static void helper_main(void *arg)
 /* clone() onto a stack holding fn and its argument: the new task pops
  * them, runs fn and exits (that task only) without returning here. */
 long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
-		   _Atomic pid_t *tid)
+		   _Atomic pid_t *ptid, _Atomic pid_t *ctid)
 {
 	void **sp = (void **)((uintptr_t)(stack + size) & ~(uintptr_t)15);
-	register long r10 __asm__("r10") = (long)tid;
-	register long r8 __asm__("r8") = 0;
 	long ret;
 
 	*--sp = arg;
 	*--sp = (void *)fn;
+	/* Bound after those stores: instrumented (ThreadSanitizer), each is
+	 * a call, which may use these registers. */
+	register long r10 __asm__("r10") = (long)ctid;
+	register long r8 __asm__("r8") = 0;
 	__asm__ volatile("syscall\n\t"
 			 "test %%rax, %%rax\n\t"
 			 "jnz 1f\n\t"
@@ -89,7 +92,7 @@ long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(voi
 			 "ud2\n"
 			 "1:"
 			 : "=a"(ret)
-			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(tid), "r"(r10), "r"(r8),
+			 : "0"(SYS_clone), "D"(flags), "S"(sp), "d"(ptid), "r"(r10), "r"(r8),
 			   [exit] "i"(SYS_exit)
 			 : "rcx", "r11", "memory");
 	return ret;
@@ -99,7 +102,7 @@ static long start(struct helper *h, char *stack)
 {
 	return nsp_clone_run(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				     CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-			     stack, STACK_SIZE, helper_main, h, &h->tid);
+			     stack, STACK_SIZE, helper_main, h, &h->tid, &h->tid);
 }
 
 static void wait_for(struct helper *h)
@@ -118,14 +121,22 @@ void nsp_seccomp_ours(int n)
 	ours = n;
 }
 
-/* "Seccomp:" of /proc/self/status is not 0: a filter is installed, and
+/* "Seccomp:" of the thread's status is not 0: a filter is installed, and
  * "Seccomp_filters:" says it is not only ours (1); 0 if none or only ours;
  * -1 if unreadable, or cut short before the line. */
 int nsp_seccomp_state(void)
 {
 	char buf[4096];
-	ssize_t n = nsp_proc_read(0, "status", buf, sizeof(buf));
 	uint64_t mode, filters;
+	ssize_t n;
+	int cancel;
+
+	/* Asked from inside the program's calls (setns, pthread_create): the
+	 * reading must be no cancellation point of theirs.  Filters belong
+	 * to threads: this one's status, not the main thread's. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	n = nsp_proc_read_task(0, gettid(), "status", buf, sizeof(buf));
+	pthread_setcancelstate(cancel, NULL);
 
 	if (n <= 0)
 		return -1;

@@ -8,9 +8,10 @@
 #define NSP_MAX_PARTS 4
 
 /* clone(flags) onto stack, running fn(arg) there; the new task ends when
- * fn returns.  tid: CLONE_PARENT_SETTID / CLONE_CHILD_CLEARTID word. */
+ * fn returns.  ptid: the CLONE_PARENT_SETTID word, ctid: the
+ * CLONE_CHILD_CLEARTID one. */
 long nsp_clone_run(unsigned long flags, char *stack, size_t size, void (*fn)(void *), void *arg,
-		   _Atomic pid_t *tid);
+		   _Atomic pid_t *ptid, _Atomic pid_t *ctid);
 /* At start-up; forced: cut every piece of work into that many parts
  * (a test mode, NSP_TEST_PARTS), 0 to cut by size. */
 void nsp_helpers_init(int forced);
@@ -21,11 +22,11 @@ int nsp_may_share_memory(void);
 int nsp_under_valgrind(void);
 /* A system call that leaves errno alone: a negative errno on failure. */
 long nsp_raw_syscall(long nr, long a, long b, long c, long d);
-/* A seccomp filter not ours is installed (or /proc/self/status is
- * unreadable): no clone() the program did not ask for, its filter might
- * kill for it. */
+/* A seccomp filter not ours is installed on the calling thread (or its
+ * status is unreadable): no clone() the program did not ask for, its
+ * filter might kill for it. */
 int nsp_seccomp_filtered(void);
-/* The same, 1 or 0, or -1 where /proc/self/status cannot be read. */
+/* The same, 1 or 0, or -1 where the thread's status cannot be read. */
 int nsp_seccomp_state(void);
 /* At start-up: n filters installed are namspill's own, which let any
  * clone through. */

@@ -56,24 +56,40 @@ int nsp_proc_open(const char *rel, int flags)
 	return open(path, flags | O_CLOEXEC);
 }
 
-/* A task of ours that is no thread of the program's (lib/rt/home.c):
- * left out of every list of threads. */
-static _Atomic pid_t hidden;
+/* Tasks of ours that are no threads of the program's (lib/rt/home.c),
+ * one a slot: 0 free, -1 reserved, else the tid. */
+#define HIDDEN_MAX 8
+static _Atomic pid_t hidden[HIDDEN_MAX];
 
-void nsp_proc_hide(pid_t tid)
+_Atomic pid_t *nsp_proc_hide_slot(void)
 {
-	atomic_store(&hidden, tid);
+	for (int i = 0; i < HIDDEN_MAX; i++) {
+		pid_t free_slot = 0;
+		if (atomic_compare_exchange_strong(&hidden[i], &free_slot, -1))
+			return &hidden[i];
+	}
+	return NULL;
+}
+
+void nsp_proc_unhide(_Atomic pid_t *slot)
+{
+	atomic_store(slot, 0);
+}
+
+static int is_hidden(pid_t tid)
+{
+	for (int i = 0; i < HIDDEN_MAX; i++)
+		if (atomic_load_explicit(&hidden[i], memory_order_acquire) == tid)
+			return 1;
+	return 0;
 }
 
 static size_t drop_hidden(pid_t *tids, size_t n)
 {
-	pid_t h = atomic_load_explicit(&hidden, memory_order_relaxed);
 	size_t k = 0;
 
-	if (!h)
-		return n;
 	for (size_t i = 0; i < n; i++)
-		if (tids[i] != h)
+		if (!is_hidden(tids[i]))
 			tids[k++] = tids[i];
 	return k;
 }

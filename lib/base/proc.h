@@ -13,8 +13,12 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
 /* /proc/REL ("self/maps"), as this thread sees /proc. */
 int nsp_proc_open(const char *rel, int flags);
-/* A task of ours to leave out of the threads listed (0: none). */
-void nsp_proc_hide(pid_t tid);
+/* Tasks of ours that are no threads of the program's are left out of
+ * every list of threads: each is hidden by a slot, reserved here (NULL
+ * if all are taken) and given the task's tid by clone() itself
+ * (CLONE_PARENT_SETTID), so no list ever has it; freed once it ended. */
+_Atomic pid_t *nsp_proc_hide_slot(void);
+void nsp_proc_unhide(_Atomic pid_t *slot);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 /* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
  * same with ten threads or ten thousand, unlike stat); 0 if unknown. */

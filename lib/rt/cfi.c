@@ -340,27 +340,32 @@ int nsp_cfi_rule(uintptr_t pc, struct nsp_rule *out)
 	dl_iterate_phdr(find_fde, &f);
 	if (!f.fde || !(p = record(f.fde, &end)))
 		return -ENOENT;
+	/* From here on the module has CFI for this code (the lookup table
+	 * says so): what this reader cannot follow is for libunwind, not for
+	 * a walk by frame pointers. */
+	out->kind = NSP_RULE_OTHER;
 	/* The CIE pointer counts back from its own field. */
 	if (parse_cie(p - u32(p), &c))
-		return -ENOENT;
+		return 0;
 	p += 4;
 	if (read_enc(&p, end, c.fde_enc, 0, &begin) ||
-	    read_enc(&p, end, c.fde_enc & 0x0f, 0, &range) || pc < begin || pc >= begin + range)
-		return -ENOENT;
+	    read_enc(&p, end, c.fde_enc & 0x0f, 0, &range))
+		return 0;
+	if (pc < begin || pc >= begin + range)
+		return -ENOENT; /* in a gap between functions */
 	if (c.signal) {
 		out->kind = NSP_RULE_SIGNAL;
 		return 0;
 	}
 	if (execute(&c, c.insns, c.end, begin, pc, &r, &r))
-		return -ENOENT;
+		return 0;
 	initial = r;
 	if (c.z) {
 		uint64_t n = uleb(&p, end);
 		p += n; /* augmentation data (the LSDA): nothing we need */
 	}
 	if (execute(&c, p, end, begin, pc, &r, &initial))
-		return -ENOENT;
-	out->kind = NSP_RULE_OTHER;
+		return 0;
 	if (r.ra.how == R_UNDEF) {
 		out->kind = NSP_RULE_END;
 		return 0;

@@ -4,6 +4,7 @@
  * process, so none overwrites another. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h> /* renameat */
 #include <stdlib.h>
 #include <string.h>
@@ -418,11 +419,18 @@ static void report(void *arg)
 int nsp_self_report(enum nsp_trigger trigger, int signo)
 {
 	struct job j = { trigger, signo, gettid(), 0 };
-	int saved = errno;
+	int saved = errno, cancel;
 
+	/* The report opens, reads and writes files: cancellation points.  A
+	 * cancellation pending on this thread is for the program's own next
+	 * one, not for ours (it would end the thread mid-report, or a thread
+	 * calling exit() instead of the process); a helper at home shares
+	 * this thread's state, so it is held off there too. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* A thread away from home has it taken at home (home.c). */
 	if (!nsp_home_away() || nsp_home_run(report, &j))
 		report(&j);
+	pthread_setcancelstate(cancel, NULL);
 	errno = saved;
 	return j.result;
 }

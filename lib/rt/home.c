@@ -8,9 +8,10 @@
  * The helper is a bare clone() in the thread group: it shares our memory,
  * descriptors and thread pointer (the waiting thread's, unused while it
  * waits), not the filesystem context, which setns() needs unshared.  It
- * first joins the main thread's mount namespace through a pidfd (no /proc
- * needed), then, reading /proc there, the one most threads are in.  It
- * is left out of the report's list of threads (nsp_proc_hide), blocks
+ * first joins, through a pidfd (no /proc needed), the mount namespace of
+ * a thread that never moved its mounts, or of the main thread, then,
+ * reading /proc there, the one most threads are in.  It
+ * is left out of every list of threads (nsp_proc_hide_slot), blocks
  * every signal, and its setns calls carry the watch key, so namspill's
  * supervisor takes none of this for the program's.  Where it cannot be
  * started (valgrind, a seccomp filter that is not ours, no memory) the
@@ -38,6 +39,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9 */
+#endif
 
 #define STACK_SIZE (256 << 10)
 #define MAX_SEEN 8 /* distinct mount namespaces counted */
@@ -45,7 +49,7 @@
 struct job {
 	void (*fn)(void *);
 	void *arg;
-	_Atomic pid_t tid; /* cleared by the kernel when the helper ends */
+	_Atomic pid_t running; /* cleared by the kernel when the helper ends */
 };
 
 int nsp_home_away(void)
@@ -103,7 +107,7 @@ static int is_tid(const char *name, pid_t *tid)
 	const char *p = name, *end = name + strlen(name);
 	uint64_t v;
 
-	if (nsp_parse_dec(&p, end, &v) || p != end || !v || v > INT32_MAX)
+	if (nsp_parse_dec(&p, end, &v) <= 0 || p != end || !v || v > INT32_MAX)
 		return 0;
 	*tid = (pid_t)v;
 	return 1;
@@ -155,14 +159,29 @@ static int majority(int taskdir, char tid[NSP_NUM_MAX], uint64_t *ino)
 	return 0;
 }
 
+/* A pidfd of a thread at home: one that never moved its mounts (as far as
+ * the records say), else the main thread. */
+static long pidfd_of_home(void)
+{
+	uint32_t pos = 0;
+	pid_t t;
+	long fd;
+
+	while ((t = nsp_thread_unmoved(nsp_kinds_of_flags(CLONE_NEWNS), &pos)) > 0)
+		if ((fd = raw(SYS_pidfd_open, t, PIDFD_THREAD, 0)) >= 0)
+			return fd;
+	return raw(SYS_pidfd_open, getpid(), 0, 0);
+}
+
 static void go_home(void)
 {
 	char tid[NSP_NUM_MAX + 8], me[NSP_NUM_MAX];
 	uint64_t home, here;
-	long fd = raw(SYS_pidfd_open, getpid(), 0, 0);
+	long fd = pidfd_of_home();
 	int taskdir;
 
-	/* The main thread's namespace first: /proc may be hidden here. */
+	/* That thread's namespace first: /proc may be hidden here.  (A
+	 * kernel before 6.9 has no pidfd of a thread: the main thread's.) */
 	if (fd >= 0) {
 		enter((int)fd);
 		close((int)fd);
@@ -186,36 +205,41 @@ static void helper_main(void *p)
 {
 	struct job *j = p;
 
-	nsp_proc_hide(gettid());
 	go_home();
 	j->fn(j->arg);
-	nsp_proc_hide(0);
 }
 
+/* Other reports may run at once (each thread away takes its own report
+ * signal): each helper is hidden in a slot of its own; with none free,
+ * the report is taken in place. */
 int nsp_home_run(void (*fn)(void *), void *arg)
 {
-	struct job j = { fn, arg, 0 };
+	struct job j = { fn, arg, -1 };
+	_Atomic pid_t *slot;
 	sigset_t all, old;
 	char *stack;
 	long t;
 
-	if (nsp_under_valgrind() || seccomp_in_the_way())
+	if (nsp_under_valgrind() || seccomp_in_the_way() || !(slot = nsp_proc_hide_slot()))
 		return -1;
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
+	if (stack == MAP_FAILED) {
+		nsp_proc_unhide(slot);
 		return -1;
+	}
 	sigfillset(&all);
 	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, _NSIG / 8);
 	t = nsp_clone_run(CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
 				  CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-			  stack, STACK_SIZE, helper_main, &j, &j.tid);
+			  stack, STACK_SIZE, helper_main, &j, slot, &j.running);
 	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8);
 	if (t > 0) {
 		pid_t cur;
-		while ((cur = atomic_load_explicit(&j.tid, memory_order_acquire)) != 0)
-			nsp_raw_syscall(SYS_futex, (long)&j.tid, FUTEX_WAIT, cur, 0);
+		while ((cur = atomic_load_explicit(&j.running, memory_order_acquire)) != 0)
+			nsp_raw_syscall(SYS_futex, (long)&j.running, FUTEX_WAIT, cur, 0);
 	}
+	nsp_proc_unhide(slot);
 	munmap(stack, STACK_SIZE);
 	return t > 0 ? 0 : -1;
 }

@@ -77,15 +77,28 @@ static void atfork_child(void)
  * signal stack and no unwinder of ours, and pays nothing for them (most
  * processes of a build or a test run never get here: shells, compilers).
  * A fatal signal in a process not armed has nothing to report: its one
- * thread is its own majority and made no switch. */
-static _Atomic int armed; /* 0 no, 1 being armed, 2 yes */
+ * thread is its own majority and made no switch.  Armed is said of a pid:
+ * a vfork child shares our memory but not our signal handlers, so its
+ * switch arms it, not us (a fork child inherits them: arming again there
+ * changes nothing).  Before the options are read (a switch made from a
+ * preinit_array function) there is nothing to take over yet: the process
+ * is armed once they are. */
+static _Atomic uint64_t armed; /* (pid << 2) | 0 no, 1 being armed, 2 yes */
+static _Atomic int arm_wanted;
 
 void nsp_arm(void)
 {
-	int zero = 0;
+	uint64_t pid, cur;
 
-	if (atomic_load_explicit(&armed, memory_order_acquire) == 2 ||
-	    !atomic_compare_exchange_strong(&armed, &zero, 1))
+	/* Sequentially consistent with nsp_init's store of state and load
+	 * of arm_wanted: one of the two arms. */
+	if (atomic_load(&state) != 2) {
+		atomic_store(&arm_wanted, 1);
+		return;
+	}
+	pid = (uint64_t)getpid();
+	cur = atomic_load_explicit(&armed, memory_order_acquire);
+	if (cur >> 2 == pid || !atomic_compare_exchange_strong(&armed, &cur, pid << 2 | 1))
 		return; /* armed, or being armed by this or another thread */
 	nsp_under_valgrind();
 	nsp_registry_arm();
@@ -93,7 +106,7 @@ void nsp_arm(void)
 	nsp_unwind_init();
 	nsp_sig_install();
 	nsp_altstack_init();
-	atomic_store_explicit(&armed, 2, memory_order_release);
+	atomic_store_explicit(&armed, pid << 2 | 2, memory_order_release);
 }
 
 /* Start-up proper: options, and what must be taken now (the working
@@ -137,8 +150,9 @@ void nsp_init(void)
 	nsp_supp_load(&nsp_rules, nsp_opt.suppressions);
 	nsp_mark_start(0);
 	pthread_atfork(NULL, NULL, atfork_child);
-	/* A report on request can come at any time. */
-	if (nsp_opt.report_signal)
+	atomic_store(&state, 2);
+	/* A report on request can come at any time; a thread or a switch
+	 * seen before the options were read asked to be armed too. */
+	if (nsp_opt.report_signal || atomic_load(&arm_wanted))
 		nsp_arm();
-	atomic_store_explicit(&state, 2, memory_order_release);
 }

@@ -190,7 +190,7 @@ static void watch_end(struct nsp_thread *t)
  * own, found by tid.  Their end goes unnoticed: each keeps one record. */
 _Atomic int nsp_shared_tls;
 
-static struct nsp_thread *borrowed_self(pid_t tid)
+static struct nsp_thread *find_borrowed(pid_t tid)
 {
 	uint32_t high = nsp_pool_high(&nsp_threads);
 	struct nsp_thread *t;
@@ -201,6 +201,15 @@ static struct nsp_thread *borrowed_self(pid_t tid)
 		    atomic_load(&t->state) == NSP_T_ALIVE)
 			return t;
 	}
+	return NULL;
+}
+
+static struct nsp_thread *borrowed_self(pid_t tid)
+{
+	struct nsp_thread *t = find_borrowed(tid);
+
+	if (t)
+		return t;
 	t = thread_alloc(NULL);
 	if (!t)
 		return NULL;
@@ -238,12 +247,37 @@ unsigned nsp_self_kinds(void)
 	struct nsp_thread *t = self;
 	unsigned kinds = 0;
 
-	if (!t || atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+	/* With clones about that share their creator's thread pointer,
+	 * `self` may be another thread's: the record of this tid, if any. */
+	if (atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed)) {
+		pid_t tid = gettid();
+		if (!t || t->tid != tid)
+			t = find_borrowed(tid);
+	}
+	if (!t)
 		return 0;
 	for (int k = 0; k < NSP_NKINDS; k++)
 		if (atomic_load_explicit(&t->cause[k], memory_order_relaxed))
 			kinds |= 1u << k;
 	return kinds;
+}
+
+pid_t nsp_thread_unmoved(unsigned kinds, uint32_t *pos)
+{
+	uint32_t high = nsp_pool_high(&nsp_threads);
+	struct nsp_thread t;
+
+	while (++*pos <= high) {
+		unsigned moved = 0;
+		if (nsp_pool_copy(&nsp_threads, *pos, 0, &t) || t.state != NSP_T_ALIVE || t.tid <= 0)
+			continue;
+		for (int k = 0; k < NSP_NKINDS; k++)
+			if (atomic_load_explicit(&t.cause[k], memory_order_relaxed))
+				moved |= 1u << k;
+		if (!(moved & kinds))
+			return t.tid;
+	}
+	return 0;
 }
 
 void nsp_record_switch_at(int call, unsigned kinds, const void *frame)

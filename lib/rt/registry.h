@@ -47,6 +47,10 @@ struct nsp_thread *nsp_self(void);
 /* The kinds this thread has a recorded switch for (its own or inherited
  * from its creator), without making a record: 0 if it has none. */
 unsigned nsp_self_kinds(void);
+/* The next live thread from record *pos on with no recorded switch of
+ * these kinds (its own or its creator's), as far as we know still where
+ * the process started: its tid, 0 when there is none left. */
+pid_t nsp_thread_unmoved(unsigned kinds, uint32_t *pos);
 /* A switch with the stack read from frame on: __builtin_frame_address(0)
  * of the wrapper the program called, so the walk starts at the caller. */
 void nsp_record_switch_at(int call, unsigned kinds, const void *frame);

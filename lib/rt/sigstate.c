@@ -49,26 +49,41 @@ static void unlock(int sig, const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* The default as the kernel would hold it had the program's act gone
+ * there: with what the C library adds to every action it installs (on
+ * x86_64 glibc, SA_RESTORER and its restorer), read back from ours. */
+NSP_RUNTIME_SAFE static void as_installed(int sig, const struct sigaction *act,
+					 struct sigaction *view)
+{
+	struct sigaction k;
+
+	*view = *act;
+	if (nsp_libc.sigaction(sig, NULL, &k) == 0) {
+		view->sa_flags |= k.sa_flags & ~ours.sa_flags;
+		view->sa_restorer = k.sa_restorer;
+	}
+}
+
 NSP_RUNTIME_SAFE int nsp_sig_action(int sig, const struct sigaction *act,
 				    struct sigaction *old)
 {
 	struct sigaction prev, seen;
 	sigset_t mask;
-	int r, e;
+	int r, e, dfl = act && act->sa_handler == SIG_DFL;
 
 	if (!nsp_sig_managed(sig))
 		return nsp_libc.sigaction ? nsp_libc.sigaction(sig, act, old) : (errno = ENOSYS, -1);
 	lock(sig, &mask);
-	if (act && act->sa_handler == SIG_DFL)
-		r = nsp_libc.sigaction(sig, &ours, &prev);
-	else
-		r = nsp_libc.sigaction(sig, act, &prev);
+	r = nsp_libc.sigaction(sig, dfl ? &ours : act, &prev);
 	e = errno;
 	if (r == 0) {
 		seen = vs[sig].owned ? vs[sig].view : prev;
 		if (act) {
-			vs[sig].owned = act->sa_handler == SIG_DFL;
-			vs[sig].view = *act;
+			vs[sig].owned = dfl;
+			if (dfl)
+				as_installed(sig, act, &vs[sig].view);
+			else
+				vs[sig].view = *act;
 			nsp_ps_publish_owner(sig, vs[sig].owned);
 		}
 	}

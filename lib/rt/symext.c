@@ -301,7 +301,7 @@ static void child(void *arg)
 	int st = 0;
 
 	g = nsp_clone_run(CLONE_VM | CLONE_VFORK | SIGCHLD, sp->stack, SPAWN_STACK, helper_image,
-			  (void *)sp, NULL);
+			  (void *)sp, NULL, NULL);
 	while (g > 0 && (r = raw(SYS_wait4, g, (long)&st, 0, 0)) == -EINTR)
 		;
 	/* exit, not exit_group: alone in its process, it ends it all the
@@ -361,7 +361,7 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	 * makes it a "clone" child, seen only with __WCLONE. */
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, sizeof(all));
 	pid = nsp_clone_run(nsp_may_share_memory() ? CLONE_VM : 0, stacks, SPAWN_STACK, child,
-			    &l->sp, NULL);
+			    &l->sp, NULL, NULL);
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, sizeof(old));
 	close(sv[1]); /* the child has copies of these */
 	if (maps >= 0)

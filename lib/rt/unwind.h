@@ -34,7 +34,8 @@ struct nsp_rule {
 	int64_t ra_off; /* the return address is at CFA + ra_off */
 };
 
-/* The rule of the frame stopped at pc: 0, or -ENOENT when pc has no CFI. */
+/* The rule of the frame stopped at pc: 0, or -ENOENT when pc has no CFI
+ * (CFI this reader cannot follow is NSP_RULE_OTHER). */
 int nsp_cfi_rule(uintptr_t pc, struct nsp_rule *r);
 
 /* ---- walk.c: the stack walker and its table of rules */

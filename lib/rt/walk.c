@@ -7,6 +7,7 @@
  * tables; frames whose rule needs more are left to libunwind whole. */
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <ucontext.h>
@@ -134,30 +135,37 @@ __attribute__((noinline, cold)) static uint64_t rule_slow(uintptr_t pc, uint64_t
  * frame pointers, as libunwind does, each link read through the kernel
  * (process_vm_readv on ourselves), so a register that holds no frame
  * pointer makes the walk stop, not fault.  A seccomp filter not ours
- * might kill us for that call: then the walk stops at such a frame. */
-static _Atomic int peek_ok = -1;
+ * might kill us for that call: then the walk stops at such a frame.
+ * Filters belong to threads and come at any time (one a thread installs
+ * for itself alone, one put on every thread later): asked at each walk
+ * that needs it, for the thread walking (no filter at all costs a prctl). */
+static int may_peek(void)
+{
+	return nsp_raw_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0) == 0 ||
+	       nsp_seccomp_state() == 0;
+}
 
 static int peek(uintptr_t addr, uintptr_t link[2])
 {
 	struct iovec local = { link, 2 * sizeof(uintptr_t) };
 	struct iovec remote = { (void *)addr, 2 * sizeof(uintptr_t) };
-	register long r10 __asm__("r10") = (long)&remote;
-	register long r8 __asm__("r8") = 1;
-	register long r9 __asm__("r9") = 0;
-	int ok = atomic_load_explicit(&peek_ok, memory_order_relaxed);
-	long ret;
+	long pid, ret;
 
-	if (ok < 0) {
-		ok = nsp_seccomp_state() == 0;
-		atomic_store_explicit(&peek_ok, ok, memory_order_relaxed);
-	}
-	if (!ok || !addr || (addr & 7))
+	if (!addr || (addr & 7))
 		return -1;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "0"(SYS_process_vm_readv), "D"(getpid()), "S"(&local), "d"(1), "r"(r10),
-			   "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
+	pid = getpid();
+	{
+		/* Bound after the last call: a call may use these registers. */
+		register long r10 __asm__("r10") = (long)&remote;
+		register long r8 __asm__("r8") = 1;
+		register long r9 __asm__("r9") = 0;
+
+		__asm__ volatile("syscall"
+				 : "=a"(ret)
+				 : "0"(SYS_process_vm_readv), "D"(pid), "S"(&local), "d"(1),
+				   "r"(r10), "r"(r8), "r"(r9)
+				 : "rcx", "r11", "memory");
+	}
 	return ret == (long)(2 * sizeof(uintptr_t)) ? 0 : -1;
 }
 
@@ -170,7 +178,7 @@ __attribute__((noinline)) int nsp_walk(uintptr_t *out, int max, uint64_t gen, in
 {
 	uintptr_t ip, sp, bp, cfa, lo = skip_lo, span = skip_hi - skip_lo, link[2];
 	uint64_t tag = gen == NSP_WALK_NOCACHE ? 0 : gen << GEN_SHIFT | VALID;
-	int n = 0, exact = 1, in_handler = 0;
+	int n = 0, exact = 1, in_handler = 0, peek_ok = -1;
 
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
 			 : "=r"(ip), "=r"(sp), "=r"(bp));
@@ -227,7 +235,9 @@ __attribute__((noinline)) int nsp_walk(uintptr_t *out, int max, uint64_t gen, in
 		case NSP_RULE_NONE:
 			/* rbp points at the caller's rbp, the return address
 			 * above it, and the caller's stack above that. */
-			if (peek(bp, link))
+			if (peek_ok < 0)
+				peek_ok = may_peek();
+			if (!peek_ok || peek(bp, link))
 				return n;
 			sp = bp + 2 * sizeof(uintptr_t);
 			bp = link[0];

@@ -77,4 +77,17 @@ def a_stderr_the_program_replaced_gets_nothing_of_ours():
     expect("namspill" not in got, "nothing written into the program's own log", got)
 
 
+@test
+def reports_leave_no_descriptor_behind():
+    # Requests on main and on a thread away (taken from home by a helper),
+    # then the exit report, seen from an atexit handler.
+    r = run("fds_reports", options="format=json:report_signal=SIGUSR1")
+    lines = [l.split(":", 1) for l in r.out.splitlines() if not l.startswith("tid")]
+    expect(r.rc == 66 and lines and lines[0][0] == "start" and lines[-1][0] == "atexit",
+           "every point reached", r)
+    expect(all(fds == lines[0][1] for _, fds in lines), "the descriptors of start-up", r.out)
+    expect(sum(not isinstance(k, int) for k in r.reports) == len(lines) - 2,
+           "a report per request", list(r.reports))
+
+
 main()

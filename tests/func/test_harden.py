@@ -426,6 +426,19 @@ def options_are_read_when_the_program_calls_us_before_libc_is_set_up():
     expect(r.rc == 66, "status", r)
 
 
+@test
+def a_switch_before_the_library_started_still_leaves_fatal_signals_reported():
+    # Recorded from a preinit_array function, before the options are read:
+    # arming then would take over no signal, for good.
+    r = run("h_preinit_switch")
+    expect(r.rc == -signal.SIGTERM, "killed by SIGTERM", r)
+    rep = r.only_report()
+    expect(rep["trigger"] == "signal" and rep["signal"] == "SIGTERM", "the report of that death",
+           rep)
+    expect([(s["tid"], s["type"]) for s in rep["spills"]] == [(r.tids["leaker"], "uts")],
+           "the leaker", rep)
+
+
 def sanitizer_runtime(name):
     cc = os.environ.get("CC", "cc")
     p = subprocess.run([cc, "-print-file-name=%s.so" % name], capture_output=True, text=True)

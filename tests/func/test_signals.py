@@ -257,6 +257,55 @@ def without_the_symbolizer_frames_keep_module_and_offset():
            "module+offset kept", f)
 
 
+def main_spill(r, rep):
+    """The uts spill of thread "leaker" (tests/prog/arming.c)."""
+    got = spills_by(rep, r.tids["leaker"], "uts")
+    expect(len(got) == 1 and len(rep["spills"]) == 1, "only the leaker's uts spill", rep)
+    return got[0]
+
+
+@test
+def a_single_thread_that_switched_reports_its_death():
+    # Armed at its one switch: no thread ever came.
+    for how, sig in (("segv", signal.SIGSEGV), ("abrt", signal.SIGABRT),
+                     ("term", signal.SIGTERM)):
+        r = run("arming", "single", how, env=OWN_SEGV)
+        expect(r.rc == -sig, "%s: dies of it, as without the shim" % how, r)
+        rep = r.only_report()
+        expect(rep["trigger"] == "signal" and rep["signal"] == signal.Signals(sig).name and
+               rep["threads"] == 1, "%s: the report of that death" % how, rep)
+
+
+@test
+def the_programs_sigterm_handler_set_before_or_after_arming_runs():
+    for when in ("before", "after"):
+        r = run("arming", when)
+        expect("handled" in r.out and r.rc == 3, "%s: its handler ran and chose 3" % when, r)
+        rep = r.only_report()
+        expect(rep["trigger"] == "exit", "%s: exit report" % when, rep)
+        main_spill(r, rep)
+
+
+@test
+def sigaction_answers_as_without_the_shim_before_and_after_arming():
+    native = run("arming", "query", preload=False, log=False)
+    r = run("arming", "query")
+    lines = [l for l in r.out.splitlines() if not l.startswith("tid")]
+    want = [l for l in native.out.splitlines() if not l.startswith("tid")]
+    expect(len(want) == 4 and lines == want, "the same answers at each point", want, lines)
+
+
+@test
+def a_vfork_childs_switch_leaves_the_parent_armed():
+    # The child shares the parent's memory, not its signal handlers.
+    r = run("arming", "vfork")
+    expect(r.rc == -signal.SIGTERM, "killed by SIGTERM", r)
+    got = [v for v in r.reports.values() if isinstance(v, dict) and v["trigger"] == "signal"]
+    expect(len(got) == 1 and got[0]["signal"] == "SIGTERM", "the parent's report of its death",
+           r.reports, r)
+    main_spill(r, got[0])
+
+
 def away_from_home(*how):
     live = Live("away", "{logdir}", *how)
     if how:

@@ -7,9 +7,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import test, run, main, expect  # noqa: E402
+from harness import test, run, main, expect, spills_by  # noqa: E402
 
-CASES = ["plain", "deep", "vla", "signal", "odd"]
+CASES = ["plain", "deep", "vla", "signal", "odd", "jit", "deep_state"]
 
 
 def refs(out):
@@ -40,6 +40,18 @@ def every_case_has_libunwinds_stack():
         expect(got[1:1 + n] == want[:n] and len(got) == n + 1,
                "%s: same frames as libunwind" % name,
                [hex(x) for x in got], [hex(x) for x in want])
+
+
+@test
+def a_filter_against_reading_our_own_memory_does_not_kill_the_program():
+    # Frame pointer chains are read with process_vm_readv: a filter the
+    # calling thread has (its own, or installed after a first walk) must
+    # stop the walk there, never let the call kill the program.
+    for mode in ("thread", "later"):
+        r = run("jit_filtered", mode)
+        expect(r.rc == 66 and "switched" in r.out, "%s: the program lived on" % mode, r)
+        got = spills_by(r.only_report(), r.tids["leaker"], "uts")
+        expect(len(got) == 1 and got[0]["cause"], "%s: the spill and its cause" % mode, r)
 
 
 main()

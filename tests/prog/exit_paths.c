@@ -3,7 +3,11 @@
  *   _exit, _Exit, exit_group (syscall(SYS_exit_group)),
  *   last_thread (main ends by pthread_exit, then the worker, the last
  *   thread, by syscall(SYS_exit), which ends the process: alone by then,
- *   it has nothing spilled, but the process still gets its report). */
+ *   it has nothing spilled, but the process still gets its report),
+ *   cancel_pending (a thread with a cancellation pending on it calls
+ *   exit(0): it ends the process, as without the library, whatever
+ *   cancellation points the report passes; main joins it, and says
+ *   "exit ended only its thread" if it ever can). */
 #include "common.h"
 
 static const char *how;
@@ -24,6 +28,13 @@ static void *worker(void *p)
 	return NULL;
 }
 
+static void *exits_canceled(void *p)
+{
+	(void)p;
+	pthread_cancel(pthread_self());
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	how = argc > 1 ? argv[1] : "_exit";
@@ -41,6 +52,13 @@ int main(int argc, char **argv)
 		_Exit(0);
 	if (!strcmp(how, "exit_group"))
 		syscall(SYS_exit_group, 0);
+	if (!strcmp(how, "cancel_pending")) {
+		pthread_t t;
+		pthread_create(&t, NULL, exits_canceled, NULL);
+		pthread_join(t, NULL);
+		printf("exit ended only its thread\n");
+		return 1;
+	}
 	pthread_barrier_wait(&last);
 	pthread_exit(NULL);
 }

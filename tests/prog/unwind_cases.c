@@ -8,7 +8,7 @@
 
 #include "common.h"
 
-#define CASES 5
+#define CASES 7
 
 static int nsfd;
 static int (*unw_bt)(void **, int);
@@ -67,6 +67,21 @@ static void switch_odd(void *unused)
 
 #include "odd_frame.h"
 
+#include "jit_frame.h"
+#include "deep_state_frame.h"
+
+static void switch_jit(void *unused)
+{
+	(void)unused;
+	switch_here("jit");
+}
+
+static void switch_deep_state(void *unused)
+{
+	(void)unused;
+	switch_here("deep_state");
+}
+
 static void *run_case(void *p)
 {
 	switch ((int)(intptr_t)p) {
@@ -75,6 +90,8 @@ static void *run_case(void *p)
 	case 2: with_vla(500); break;
 	case 3: pthread_kill(pthread_self(), SIGUSR1); break;
 	case 4: odd_frame(switch_odd, NULL); break;
+	case 5: jit_frame(switch_jit, NULL); break;
+	case 6: deep_state_frame(switch_deep_state, NULL); break;
 	}
 	pthread_barrier_wait(&ready);
 	return park();
