@@ -66,6 +66,26 @@ int nsp_proc_open(const char *rel, int flags)
 	return open(path, flags | O_CLOEXEC);
 }
 
+static uint64_t link_ino(const char *s, ssize_t n);
+
+int nsp_proc_thread_ns(int type, uint64_t *ino)
+{
+	char path[64] = "/proc/thread-self/ns/", link[64];
+	int root = nsp_anchor_fd(&proc_root);
+	long n;
+
+	if (type < 0 || type >= NAMSPILL_NS_COUNT)
+		return -EINVAL;
+	strcat(path, nsp_ns_names[type]);
+	/* Through the /proc of start-up while we hold it (nsp_proc_open). */
+	n = nsp_raw_syscall(SYS_readlinkat, root >= 0 ? root : AT_FDCWD,
+			    (long)(root >= 0 ? path + 6 : path), (long)link, sizeof(link));
+	if (n < 0)
+		return (int)n;
+	*ino = link_ino(link, n);
+	return *ino ? 0 : -EINVAL;
+}
+
 ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap)
 {
 	char path[96];

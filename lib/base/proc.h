@@ -15,6 +15,9 @@ int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
  * mount namespace.  rel is relative to /proc ("self/maps"). */
 void nsp_proc_anchor(void);
 int nsp_proc_open(const char *rel, int flags);
+/* The calling thread's namespace of type (its inode), from the link
+ * /proc/thread-self/ns/TYPE: 0 or a negative errno. */
+int nsp_proc_thread_ns(int type, uint64_t *ino);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 /* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
  * same with ten threads or ten thousand, unlike stat); 0 if unknown. */

@@ -52,6 +52,8 @@ static void explain(struct nsp_spill *s, const struct nsp_records *src, struct n
 
 void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
 {
-	for (size_t i = 0; !r->proc_err && i < r->nspills; i++)
+	for (size_t i = 0; !r->proc_err && i < r->nspills; i++) {
 		explain(&r->spills[i], src, a);
+		nsp_explain_path(r, &r->spills[i], src, a);
+	}
 }

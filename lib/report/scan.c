@@ -120,6 +120,7 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 			r->nspills++;
 		}
 	}
+	nsp_report_name(r, a, at);
 	return 0;
 }
 

@@ -153,15 +153,21 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 		if (!same_cause(sp, x))
 			continue;
 		nsp_out_str(o, "    ");
-		nsp_text_ns(o, &r->verdict, r->nthreads, x->type, &x->ns);
+		nsp_text_ns_named(o, r, x->type, &x->ns);
 	}
 	if (!c) {
 		nsp_out_str(o, "  no recorded setns/unshare explains it: the thread was moved by a\n"
 			       "  raw system call or before namspill was loaded, or the rest of the\n"
-			       "  process moved away from it\n\n");
+			       "  process moved away from it\n");
+		nsp_text_failed(o, r, sp, s);
+		nsp_out_str(o, "\n");
 		return;
 	}
 	nsp_text_cause(o, c, s);
+	nsp_text_failed(o, r, sp, s);
+	for (size_t k = i; k < r->nspills && r->spills[k].tid == sp->tid; k++)
+		if (same_cause(sp, &r->spills[k]))
+			nsp_text_path(o, r, &r->spills[k], s);
 	if (!sp->nhops && sp->creation) {
 		nsp_out_str(o, "  thread ");
 		nsp_out_i64(o, sp->tid);
