@@ -207,6 +207,13 @@ void cli_culprit(char *buf, size_t cap, const struct jv *stack);
 /* "setns(CLONE_NEWNET)" */
 void cli_call(char *buf, size_t cap, const struct jv *cause);
 
+/* ---- path.c: how a spilled thread got there, for people */
+/* "net:[4026532177] (ip netns sandbox)"; ino not a number: "net:[?]". */
+void cli_print_nsid(FILE *f, const char *type, const struct jv *ino, const char *name);
+/* Its failed calls ("tried to go back by ...") and its path, one line
+ * per switch. */
+void cli_print_path(FILE *f, const struct jv *spill);
+
 /* ---- summary.c, out_json.c, junit.c: the outputs */
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
 /* "not judged: ..." for the command that runs as it is (c->unjudged). */

@@ -239,6 +239,7 @@ static void print_group(FILE *f, const struct group *g)
 				g->inherited);
 		fprintf(f, "  %s at:\n", call);
 		cli_print_stack(f, json_get(cause, "stack"));
+		cli_print_path(f, g->spill);
 	} else {
 		fputs(" with no recorded cause\n", f);
 		print_members(f, g);
@@ -248,6 +249,7 @@ static void print_group(FILE *f, const struct group *g)
 			fprintf(f, "  created by thread %lld at:\n", json_int(creation, "parent_tid", 0));
 			cli_print_stack(f, json_get(creation, "stack"));
 		}
+		cli_print_path(f, g->spill);
 	}
 	fputc('\n', f);
 }
