@@ -47,18 +47,19 @@ static const char *field(const char **p, const char *end, size_t *len)
 	return s;
 }
 
-/* A mount point as the kernel escapes it (\040 for a space, \011, \012,
- * \134), decoded into the arena. */
-static char *unescape(struct nsp_arena *a, const char *s, size_t n)
+/* prefix, then a mount point as the kernel escapes it (\040 for a
+ * space, \011, \012, \134) decoded, into the arena. */
+static char *unescape(struct nsp_arena *a, const char *prefix, const char *s, size_t n)
 {
-	char *out = nsp_arena_alloc(a, n + 1), *o = out;
+	size_t pl = strlen(prefix);
+	char *out = nsp_arena_alloc(a, pl + n + 1), *o = out + pl;
 
 	if (!out)
 		return NULL;
+	memcpy(out, prefix, pl);
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' &&
-		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' &&
-		    s[i + 3] <= '7') {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
 			*o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
 			i += 3;
 		} else {
@@ -81,17 +82,17 @@ static uint64_t root_ino(const char *s, size_t n)
 	return nsp_parse_dec(&b, end - 1, &v) > 0 && b == end - 1 ? v : 0;
 }
 
-/* The name ip(8) gives a namespace mounted at mp, or NULL. */
-static const char *netns_name(const char *mp)
+/* Whether mp (after "mount ") is where ip(8) keeps a named namespace. */
+static int netns_dir(const char *mp)
 {
 	static const char *const dirs[] = { "/run/netns/", "/var/run/netns/" };
 
 	for (size_t i = 0; i < NSP_ARRAY_LEN(dirs); i++) {
 		size_t k = strlen(dirs[i]);
 		if (!strncmp(mp, dirs[i], k) && mp[k] && !strchr(mp + k, '/'))
-			return mp + k;
+			return (int)k;
 	}
-	return NULL;
+	return 0;
 }
 
 /* One line of mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS
@@ -101,8 +102,8 @@ static int line(struct nsp_nsnames *n, struct nsp_arena *a, const char *s, const
 	const char *root, *mp, *f;
 	size_t rl, ml, fl;
 	uint64_t ino;
-	char *point;
-	const char *name;
+	char *text;
+	int dir;
 
 	field(&s, end, &fl);
 	field(&s, end, &fl);
@@ -115,10 +116,14 @@ static int line(struct nsp_nsnames *n, struct nsp_arena *a, const char *s, const
 	f = field(&s, end, &fl);
 	if (fl != 4 || memcmp(f, "nsfs", 4) || !(ino = root_ino(root, rl)))
 		return 0;
-	if (!(point = unescape(a, mp, ml)))
+	if (!(text = unescape(a, "mount ", mp, ml)))
 		return -ENOMEM;
-	name = netns_name(point);
-	return add(n, a, ino, name ? NSP_NAME_NETNS : NSP_NAME_MOUNT, name ? name : point);
+	if ((dir = netns_dir(text + 6))) {
+		/* "ip netns NAME", in place: the name is shorter than the path */
+		memmove(text + 9, text + 6 + dir, strlen(text + 6 + dir) + 1);
+		memcpy(text, "ip netns ", 9);
+	}
+	return add(n, a, ino, dir ? NSP_NAME_NETNS : NSP_NAME_MOUNT, text);
 }
 
 int nsp_nsnames_mounts(struct nsp_nsnames *n, struct nsp_arena *a, pid_t pid)

@@ -64,7 +64,8 @@ enum nsp_name_kind { NSP_NAME_NETNS, NSP_NAME_MOUNT, NSP_NAME_PROC };
 struct nsp_nsname {
 	uint64_t ino;
 	enum nsp_name_kind kind;
-	const char *text; /* the netns name, the mount point, "pid N (comm)" */
+	/* "ip netns NAME", "mount /PATH", "pid N (COMM)" */
+	const char *text;
 };
 
 struct nsp_nsnames {

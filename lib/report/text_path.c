@@ -24,9 +24,9 @@ void nsp_text_nsid(struct nsp_out *o, const struct nsp_nsnames *names, int type,
 	nsp_out_str(o, "]");
 	if (!n)
 		return;
-	nsp_out_str(o, n->kind == NSP_NAME_NETNS ? " (ip netns " :
+	nsp_out_str(o, n->kind == NSP_NAME_NETNS ? " (" :
 		       n->kind == NSP_NAME_MOUNT ? " (mounted at " : " (that of ");
-	nsp_out_str(o, n->text);
+	nsp_out_str(o, n->kind == NSP_NAME_MOUNT ? n->text + 6 : n->text);
 	nsp_out_str(o, ")");
 }
 

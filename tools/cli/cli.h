@@ -176,6 +176,8 @@ struct proc {
 	int counted;          /* judged by its count: one thread at its end */
 	int unprivileged;     /* a set-user-ID program that ran without its privileges */
 	size_t spills, suppressed;
+	uint64_t ns[NAMSPILL_NS_COUNT]; /* what it lived in (0: not known) */
+	char comm[16];
 };
 struct procs {
 	struct proc *p;
@@ -207,6 +209,28 @@ void cli_culprit(char *buf, size_t cap, const struct jv *stack);
 /* "setns(CLONE_NEWNET)" */
 void cli_call(char *buf, size_t cap, const struct jv *cause);
 
+/* ---- names.c: the tree's spills named by the tree's processes */
+void cli_name_tree(struct procs *ps);
+
+/* ---- nsproc.c: namespaces named by the processes that live in them */
+struct cli_nswant {
+	int type;
+	uint64_t ino;
+	pid_t skip;      /* the process it is wanted for (another names it) */
+	pid_t pid;       /* found: the first other process in it, 0: none */
+	char comm[16];
+};
+/* /proc/PID/ns/TYPE's inode, 0 if it cannot be read. */
+uint64_t cli_proc_ns(pid_t pid, int type);
+/* Appends to w[0..n) the namespaces of r's spills (theirs and their
+ * majority's) that nothing names yet, up to cap; returns the new n. */
+size_t cli_report_wants(const struct nsp_report *r, struct cli_nswant *w, size_t n, size_t cap);
+/* Finds each one's first process on the host, in one pass over /proc. */
+void cli_find_dwellers(struct cli_nswant *w, size_t n);
+/* Adds what was found for r to r's names. */
+void cli_report_name(struct nsp_report *r, struct nsp_arena *a, const struct cli_nswant *w,
+		     size_t n);
+
 /* ---- path.c: how a spilled thread got there, for people */
 /* "net:[4026532177] (ip netns sandbox)"; ino not a number: "net:[?]". */
 void cli_print_nsid(FILE *f, const char *type, const struct jv *ino, const char *name);
@@ -223,6 +247,13 @@ int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *
 
 /* ---- ps.c, stacks.c */
 int cli_ps(int argc, char **argv);
+/* The namespaces of r's spills nothing names, named by the first other
+ * process of the host in them. */
+void cli_ps_name(struct nsp_report *r, struct nsp_arena *a);
+/* "net:[4026532180] (ip netns blue)", with r's names. */
+void cli_ps_ns(FILE *f, const struct nsp_report *r, int type, uint64_t ino);
+/* psall.c: every process of the host whose threads disagree. */
+int cli_ps_all(int json, FILE *out);
 /* Asks pid for a report through its report_signal; 0, or an error
  * already explained on stderr. */
 int cli_request_stacks(pid_t pid, FILE *out);

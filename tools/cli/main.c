@@ -178,6 +178,8 @@ static int report(struct cli *c)
 		return CLI_FAILED;
 	c->exit = verdict(c, &ps);
 	spilled = ps.spills > 0;
+	if (spilled)
+		cli_name_tree(&ps);
 	/* The files first: they do not depend on anyone reading stderr. */
 	if (c->keep_logs && cli_keep_logs(&ps, c->keep_fd, c->keep_logs))
 		failed = 1;

@@ -5,9 +5,9 @@
 
 #include "cli.h"
 
-/* "net:[4026532177] (ip netns sandbox)" from a number and a name. */
-static void nsid(FILE *f, const char *type, const struct jv *ino, const char *name,
-		 const char *kind)
+/* "net:[4026532177] (ip netns sandbox)" from a number and a name as the
+ * report has it ("ip netns NAME", "mount PATH", "pid N (COMM)"). */
+void cli_print_nsid(FILE *f, const char *type, const struct jv *ino, const char *name)
 {
 	fprintf(f, "%s:[", type);
 	if (ino && ino->t == J_NUM)
@@ -15,23 +15,16 @@ static void nsid(FILE *f, const char *type, const struct jv *ino, const char *na
 	else
 		fputc('?', f);
 	fputc(']', f);
-	if (name) {
-		fprintf(f, " (%s", kind);
-		cli_put_safe(f, name, strlen(name), 0);
-		fputc(')', f);
+	if (!name)
+		return;
+	if (!strncmp(name, "mount ", 6)) {
+		fputs(" (mounted at ", f);
+		name += 6;
+	} else {
+		fputs(!strncmp(name, "pid ", 4) ? " (that of " : " (", f);
 	}
-}
-
-/* ip netns names are bare, mount points are paths, processes "pid N". */
-static const char *name_kind(const char *name)
-{
-	return !name ? "" : name[0] == '/' ? "mounted at " :
-	       !strncmp(name, "pid ", 4) ? "that of " : "ip netns ";
-}
-
-void cli_print_nsid(FILE *f, const char *type, const struct jv *ino, const char *name)
-{
-	nsid(f, type, ino, name, name_kind(name));
+	cli_put_safe(f, name, strlen(name), 0);
+	fputc(')', f);
 }
 
 static void failed(FILE *f, const struct jv *a, int back)

@@ -220,6 +220,20 @@ static void print_members(FILE *f, const struct group *g)
 	}
 }
 
+/* "  in net:[X] (name); most of its process in net:[Y] (name)" */
+static void print_where(FILE *f, const struct jv *spill)
+{
+	const char *type = json_str(spill, "type");
+
+	if (!type)
+		return;
+	fputs("  in ", f);
+	cli_print_nsid(f, type, json_get(spill, "inode"), json_str(spill, "name"));
+	fputs("; most of its process in ", f);
+	cli_print_nsid(f, type, json_get(spill, "majority_inode"), json_str(spill, "majority_name"));
+	fputc('\n', f);
+}
+
 static void print_group(FILE *f, const struct group *g)
 {
 	const struct jv *cause = json_get(g->spill, "cause");
@@ -234,6 +248,7 @@ static void print_group(FILE *f, const struct group *g)
 		cli_call(call, sizeof(call), cause);
 		fprintf(f, " by %s\n", who);
 		print_members(f, g);
+		print_where(f, g->spill);
 		if (g->inherited)
 			fprintf(f, "  (%zu of them inherited it from the thread that created them)\n",
 				g->inherited);
@@ -243,6 +258,7 @@ static void print_group(FILE *f, const struct group *g)
 	} else {
 		fputs(" with no recorded cause\n", f);
 		print_members(f, g);
+		print_where(f, g->spill);
 		fputs("  (moved by a raw system call, or before namspill was loaded, or the rest\n"
 		      "  of its process moved away from it; `namspill --trace` sees raw calls)\n", f);
 		if (creation && creation->t == J_OBJ) {
