@@ -9,7 +9,8 @@
 #   tests/api/A.c          programs using the public API, linked with
 #                          -lnamspill as a user's test suite would be
 #   tests/fuzz/fuzz_T.c    libFuzzer targets (tests/fuzz.mk)
-#   tests/cli/*.bats       the namspill command (bats)
+#   tests/cli/*.bats       the namspill command (bats); sarif_check.py checks
+#                          a SARIF file against GitHub's code scanning
 #
 # Tools the tests use are found in the top Makefile (CLANG, GO, CRITERION);
 # tests that need a missing one are skipped with the reason.

@@ -27,6 +27,8 @@
 
 #define CLI_PATH 4352 /* a path and a file name in it */
 
+enum { CLI_ANNOTATE_AUTO, CLI_ANNOTATE_NONE, CLI_ANNOTATE_GITHUB };
+
 #define CLI_PS_SPILL 1
 #define CLI_PS_ERROR 2
 
@@ -53,12 +55,13 @@ int cli_put_file(int dirfd, const char *name, const char *data, size_t len);
 
 struct cli {
 	char **cmd;           /* the command and its arguments */
-	const char *json, *junit, *keep_logs, *options, *suppressions;
+	const char *json, *junit, *keep_logs, *options, *suppressions, *sarif;
+	int annotate;         /* CLI_ANNOTATE_*: workflow commands on stdout */
 	int exitcode;         /* when a spill is found and the command succeeded */
 	int quiet, trace, no_watch;
 	/* Set while running. */
 	char dir[256];        /* private report directory (files mode) */
-	struct cli_out json_out, junit_out;
+	struct cli_out json_out, junit_out, sarif_out;
 	int keep_fd;          /* the --keep-logs directory */
 	int traced;           /* ran under namspill-trace */
 	const char *unjudged; /* why the command itself runs as it is, unjudged */
@@ -240,6 +243,39 @@ void cli_print_path(FILE *f, const struct jv *spill);
 
 /* ---- summary.c, out_json.c, junit.c: the outputs */
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
+/* Spills of the tree grouped by the call that caused them (by frames'
+ * names and places, not addresses), suppressed ones left out. */
+struct cli_member {
+	const struct proc *p;
+	long long tid;
+	int inherited;
+};
+struct cli_group {
+	char *key;
+	const struct jv *spill; /* the first, for its stacks */
+	unsigned types;
+	struct cli_member *m;
+	size_t n, threads, procs, inherited;
+};
+struct cli_group *cli_groups(const struct procs *ps, size_t *ng);
+void cli_groups_free(struct cli_group *g, size_t ng);
+/* "net, uts" */
+void cli_types_str(char *buf, size_t cap, unsigned types);
+
+/* ---- ci.c, sarif.c: CI annotations and SARIF */
+/* GITHUB_WORKSPACE, else the current directory, resolved. */
+const char *cli_checkout_root(void);
+/* file relative to root if it is a file there: 0, else -1. */
+int cli_checkout_path(const char *root, const char *file, char *out, size_t cap);
+/* A group's cause stack (its creation stack when it has no cause). */
+const struct jv *cli_group_stack(const struct cli_group *g);
+/* Its first frame with a file in the checkout (path there in out). */
+const struct jv *cli_group_place(const struct cli_group *g, char *out, size_t cap);
+/* What it says, malloc'd: for type, or all its types (-1). */
+char *cli_group_message(const struct cli_group *g, int type);
+/* One ::error workflow command per group. */
+void cli_annotate_github(FILE *f, const struct procs *ps);
+int cli_write_sarif(struct cli_out *o, const struct procs *ps);
 /* "not judged: ..." for the command that runs as it is (c->unjudged). */
 void cli_unjudged_why(const struct cli *c, char *buf, size_t cap);
 int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *ps);

@@ -187,7 +187,13 @@ static int report(struct cli *c)
 		failed = 1;
 	if (c->json && cli_write_json(&c->json_out, c, &ps))
 		failed = 1;
+	if (c->sarif && cli_write_sarif(&c->sarif_out, &ps))
+		failed = 1;
 	cli_summary(stderr, c, &ps);
+	if (c->annotate == CLI_ANNOTATE_GITHUB ||
+	    (c->annotate == CLI_ANNOTATE_AUTO && getenv("GITHUB_ACTIONS") &&
+	     !strcmp(getenv("GITHUB_ACTIONS"), "true")))
+		cli_annotate_github(stdout, &ps);
 	cli_free_logs(&ps);
 	/* A file asked for and not written fails the run, unless the command
 	 * failed on its own: its status says more. */
