@@ -140,16 +140,25 @@ static size_t last_sorted(struct nsp_step *out, size_t k, size_t cap)
 	return k;
 }
 
+/* The path of the live thread tid, copied: 0, or -1 if it has none. */
+static int path_copy(const struct nsp_records *src, pid_t tid, struct nsp_path *p)
+{
+	const struct nsp_thread *t = nsp_recmap_find(src->ctx, tid);
+	nsp_ref r = t ? atomic_load_explicit(&t->path, memory_order_relaxed) : 0;
+
+	return r && !nsp_pool_copy(&nsp_paths, NSP_REF_IDX(r), NSP_REF_GEN(r), p) ? 0 : -1;
+}
+
 static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct nsp_step *out,
 		      size_t cap, size_t *dropped)
 {
-	const struct nsp_thread *t = nsp_recmap_find(src->ctx, tid);
+	struct nsp_path pc, *t = &pc;
 	struct nsp_step *all = out;
 	struct nsp_hist h;
 	size_t k = 0;
 
 	*dropped = 0;
-	if (!t || cap < NSP_HISTORY)
+	if (cap < NSP_HISTORY || path_copy(src, tid, &pc))
 		return 0;
 	for (int i = 0; i < NSP_HISTORY; i++) {
 		nsp_ref r = atomic_load_explicit(&t->hist[i], memory_order_relaxed);
@@ -160,7 +169,7 @@ static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct
 		memset(st, 0, sizeof(*st));
 		st->call = h.call;
 		st->kinds = h.kinds;
-		st->tid = t->tid;
+		st->tid = tid;
 		st->seq = h.seq;
 		st->target_type = -1;
 		/* h.to holds the namespaces of its first kinds, in order. */
@@ -179,12 +188,12 @@ static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct
 static size_t failures_of(const struct nsp_records *src, pid_t tid, int kind,
 			  struct nsp_step *out, size_t cap, size_t *dropped)
 {
-	const struct nsp_thread *t = nsp_recmap_find(src->ctx, tid);
+	struct nsp_path pc, *t = &pc;
 	uint32_t n;
 	size_t k = 0;
 
 	*dropped = 0;
-	if (!t || cap < NSP_FAILED_MAX)
+	if (cap < NSP_FAILED_MAX || path_copy(src, tid, &pc))
 		return 0;
 	for (int i = 0; i < NSP_FAILED_MAX; i++) {
 		nsp_ref r = atomic_load_explicit(&t->failed[i], memory_order_relaxed);

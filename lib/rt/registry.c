@@ -26,6 +26,7 @@
 struct nsp_pool nsp_threads = NSP_POOL_INIT(struct nsp_thread);
 struct nsp_pool nsp_events = NSP_POOL_INIT(struct nsp_event);
 struct nsp_pool nsp_hists = NSP_POOL_INIT(struct nsp_hist);
+struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path);
 
 /* A thread's record outlives the thread by NSP_QUARANTINE thread ends.
  * The record is let go in the thread's cleanup, before the kernel thread
@@ -113,33 +114,49 @@ static void event_acquire(nsp_ref r)
 
 /* ---- a thread's path: its last switches and failed calls */
 
-static void path_clear(struct nsp_thread *t)
+/* The thread's path, made at its first use; NULL if the pool is full. */
+static struct nsp_path *path_of(struct nsp_thread *t)
 {
-	atomic_store_explicit(&t->nhist, 0, memory_order_relaxed);
-	atomic_store_explicit(&t->nfailed, 0, memory_order_relaxed);
-	memset(t->nkind, 0, sizeof(t->nkind));
+	nsp_ref r = atomic_load_explicit(&t->path, memory_order_relaxed);
+	struct nsp_path *p;
+	uint32_t idx;
+
+	if (r)
+		return nsp_pool_at(&nsp_paths, NSP_REF_IDX(r));
+	if (!(idx = nsp_pool_get(&nsp_paths)))
+		return NULL;
+	p = nsp_pool_at(&nsp_paths, idx);
+	atomic_store_explicit(&p->nhist, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->nfailed, 0, memory_order_relaxed);
+	memset(p->nkind, 0, sizeof(p->nkind));
 	for (int i = 0; i < NSP_HISTORY; i++)
-		atomic_store_explicit(&t->hist[i], 0, memory_order_relaxed);
+		atomic_store_explicit(&p->hist[i], 0, memory_order_relaxed);
 	for (int i = 0; i < NSP_FAILED_MAX; i++)
-		atomic_store_explicit(&t->failed[i], 0, memory_order_relaxed);
+		atomic_store_explicit(&p->failed[i], 0, memory_order_relaxed);
+	atomic_store_explicit(&t->path,
+			      NSP_REF(idx, atomic_load_explicit(&p->obj.gen, memory_order_relaxed)),
+			      memory_order_release);
+	return p;
 }
 
-/* What a released record held of its path goes back.  During a report
- * nothing does (as with events): the report may still copy it. */
+/* What a released record held of its path goes back, as its causes do (a
+ * report that still copies it sees new generations). */
 static void path_release(struct nsp_thread *t)
 {
-	int keep = atomic_load(&nsp_reporting) != 0;
+	nsp_ref r = atomic_exchange_explicit(&t->path, 0, memory_order_relaxed);
+	struct nsp_path *p;
 
+	if (!r)
+		return;
+	p = nsp_pool_at(&nsp_paths, NSP_REF_IDX(r));
 	for (int i = 0; i < NSP_HISTORY; i++) {
-		nsp_ref h = atomic_exchange_explicit(&t->hist[i], 0, memory_order_relaxed);
-		if (h && !keep)
+		nsp_ref h = atomic_exchange_explicit(&p->hist[i], 0, memory_order_relaxed);
+		if (h)
 			nsp_pool_put(&nsp_hists, NSP_REF_IDX(h));
 	}
-	for (int i = 0; i < NSP_FAILED_MAX; i++) {
-		nsp_ref f = atomic_exchange_explicit(&t->failed[i], 0, memory_order_relaxed);
-		if (f && !keep)
-			event_release(f, 0);
-	}
+	for (int i = 0; i < NSP_FAILED_MAX; i++)
+		event_release(atomic_exchange_explicit(&p->failed[i], 0, memory_order_relaxed), 0);
+	nsp_pool_put(&nsp_paths, NSP_REF_IDX(r));
 }
 
 static void thread_release(nsp_ref r)
@@ -188,7 +205,7 @@ static struct nsp_thread *thread_alloc(uint32_t *idx_out)
 	t->seq = next_seq();
 	for (int k = 0; k < NSP_NKINDS; k++)
 		atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
-	path_clear(t);
+	atomic_store_explicit(&t->path, 0, memory_order_relaxed);
 	t->start = NULL;
 	t->arg = NULL;
 	t->stack.depth = 0;
@@ -317,10 +334,10 @@ static void led_to(uint64_t to[NSP_HIST_TO], int call, unsigned kinds, int fd)
 /* Appends the switch e to t's path: the slot of its n-th switch, whose
  * object it rewrites in place once the ring has gone round (a report
  * that copies it meanwhile sees a new generation and drops that step). */
-static void hist_push(struct nsp_thread *t, const struct nsp_event *e, int fd)
+static void hist_push(struct nsp_path *p, const struct nsp_event *e, int fd)
 {
-	uint32_t n = atomic_load_explicit(&t->nhist, memory_order_relaxed), idx, gen;
-	_Atomic nsp_ref *slot = &t->hist[n % NSP_HISTORY];
+	uint32_t n = atomic_load_explicit(&p->nhist, memory_order_relaxed), idx, gen;
+	_Atomic nsp_ref *slot = &p->hist[n % NSP_HISTORY];
 	nsp_ref old = atomic_load_explicit(slot, memory_order_relaxed);
 	struct nsp_hist *h;
 
@@ -340,19 +357,23 @@ static void hist_push(struct nsp_thread *t, const struct nsp_event *e, int fd)
 	h->kinds = e->kinds;
 	h->seq = e->seq;
 	h->depth = e->stack.depth < NSP_SITE_DEPTH ? e->stack.depth : NSP_SITE_DEPTH;
-	memcpy(h->ip, e->stack.ip, h->depth * sizeof(h->ip[0]));
-	memset(h->to, 0, sizeof(h->to));
+	/* Whole, whatever the depth: fixed moves, no calls. */
+	for (int i = 0; i < NSP_SITE_DEPTH; i++)
+		h->ip[i] = e->stack.ip[i];
+	for (int i = 0; i < NSP_HIST_TO; i++)
+		h->to[i] = 0;
 	if (nsp_opt.history_ns)
 		led_to(h->to, e->call, e->kinds, fd);
 	atomic_store_explicit(&h->obj.gen, gen, memory_order_release);
 	atomic_store_explicit(slot, NSP_REF(idx, gen), memory_order_release);
-	atomic_store_explicit(&t->nhist, n + 1, memory_order_relaxed);
+	atomic_store_explicit(&p->nhist, n + 1, memory_order_relaxed);
 }
 
 void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();
 	struct nsp_event *e;
+	struct nsp_path *p;
 	nsp_ref r;
 	int was = recording, own;
 
@@ -375,14 +396,16 @@ void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 		atomic_store_explicit(&e->obj.gen, NSP_REF_GEN(r), memory_order_release);
 		/* A switch made by a signal handler in the middle of this one
 		 * is counted, not kept in the path: the two would share a slot. */
-		if (!was)
-			hist_push(t, e, fd);
+		p = path_of(t);
+		if (p && !was)
+			hist_push(p, e, fd);
 		/* Exchanged, not stored: a signal handler may switch in between. */
 		for (int k = 0; k < NSP_NKINDS; k++) {
 			nsp_ref old;
 			if (!(kinds & (1u << k)))
 				continue;
-			t->nkind[k]++;
+			if (p)
+				p->nkind[k]++;
 			old = atomic_exchange_explicit(&t->cause[k], r, memory_order_acq_rel);
 			if (!atomic_load(&nsp_reporting))
 				event_release(old, own);
@@ -398,13 +421,14 @@ void nsp_record_failure_at(int call, unsigned long flags, int fd, int err, const
 {
 	struct nsp_thread *t = nsp_self();
 	unsigned kinds = nsp_kinds_of_flags(flags), fdkinds = 0, at;
+	struct nsp_path *p;
 	struct nsp_event *e;
 	uint32_t idx, n;
 	nsp_ref r, old;
 	int was = recording;
 
 	if (!t || atomic_load_explicit(&nsp_passive, memory_order_relaxed) ||
-	    !(idx = nsp_pool_get(&nsp_events)))
+	    !(p = path_of(t)) || !(idx = nsp_pool_get(&nsp_events)))
 		return;
 	recording = 1;
 	__asm__ volatile("" ::: "memory");
@@ -425,9 +449,9 @@ void nsp_record_failure_at(int call, unsigned long flags, int fd, int err, const
 	e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
 	atomic_store_explicit(&e->refs, 1, memory_order_relaxed);
 	atomic_store_explicit(&e->obj.gen, NSP_REF_GEN(r), memory_order_release);
-	n = atomic_load_explicit(&t->nfailed, memory_order_relaxed);
-	old = atomic_exchange_explicit(&t->failed[n % NSP_FAILED_MAX], r, memory_order_acq_rel);
-	atomic_store_explicit(&t->nfailed, n + 1, memory_order_relaxed);
+	n = atomic_load_explicit(&p->nfailed, memory_order_relaxed);
+	old = atomic_exchange_explicit(&p->failed[n % NSP_FAILED_MAX], r, memory_order_acq_rel);
+	atomic_store_explicit(&p->nfailed, n + 1, memory_order_relaxed);
 	if (!atomic_load(&nsp_reporting))
 		event_release(old, 0);
 	__asm__ volatile("" ::: "memory");

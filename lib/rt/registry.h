@@ -42,6 +42,19 @@ struct nsp_hist {
 	uintptr_t ip[NSP_SITE_DEPTH];
 };
 
+/* A thread's path: its last NSP_HISTORY switches (slot n % NSP_HISTORY is
+ * the n-th), how many of each kind it ever made, and its last failed
+ * calls.  Made at the thread's first switch or failed call, so a thread
+ * that never makes one costs a slot; its record owns it, and only the
+ * thread writes it. */
+struct nsp_path {
+	struct nsp_obj obj;
+	_Atomic uint32_t nhist, nfailed;
+	uint32_t nkind[NSP_NKINDS];
+	_Atomic nsp_ref hist[NSP_HISTORY];
+	_Atomic nsp_ref failed[NSP_FAILED_MAX];
+};
+
 enum nsp_tstate { NSP_T_NEW, NSP_T_ALIVE, NSP_T_ENDED };
 
 struct nsp_thread {
@@ -56,13 +69,7 @@ struct nsp_thread {
 	uint64_t seq;     /* creation sequence */
 	unsigned home;    /* kinds it was born in where the process started */
 	_Atomic nsp_ref cause[NSP_NKINDS]; /* last switch of each kind */
-	/* Its path: the last NSP_HISTORY switches (slot n % NSP_HISTORY is
-	 * the n-th), how many of each kind it ever made, and its last failed
-	 * calls.  Written by the thread alone. */
-	_Atomic uint32_t nhist, nfailed;
-	uint32_t nkind[NSP_NKINDS];
-	_Atomic nsp_ref hist[NSP_HISTORY];
-	_Atomic nsp_ref failed[NSP_FAILED_MAX];
+	_Atomic nsp_ref path; /* its nsp_path, made at its first switch (0: none) */
 	void *(*start)(void *);
 	void *arg;
 	struct nsp_stack stack; /* creation stack */
@@ -71,6 +78,7 @@ struct nsp_thread {
 extern struct nsp_pool nsp_threads;
 extern struct nsp_pool nsp_events;
 extern struct nsp_pool nsp_hists;
+extern struct nsp_pool nsp_paths;
 
 extern _Atomic int nsp_shared_tls; /* a clone() shares its creator's TLS */
 extern _Atomic int nsp_reporting;  /* reports in progress: release nothing */

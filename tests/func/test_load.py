@@ -101,9 +101,9 @@ def a_million_threads_keep_the_pools_bounded():
     alive = int(re.search(r"^alive (\d+)$", r.out, re.M).group(1))
     early, late = map(int, re.search(r"^rss (\d+) (\d+)$", r.out, re.M).groups())
     m = re.search(r"pools: thread records (\d+) \(\d+ bytes\), events (\d+) \(\d+ bytes\), "
-                  r"path entries (\d+)", r.err)
+                  r"path entries (\d+) \(\d+ bytes\) in paths (\d+)", r.err)
     expect(m, "pool sizes printed", r)
-    records, events, paths = map(int, m.groups())
+    records, events, paths, owners = map(int, m.groups())
     # Each live thread holds one record and at most one event; a creator
     # is held by its inheriting child; the last QUARANTINE ended threads
     # keep theirs (lib/registry.c).  A leak grows with the count.
@@ -112,11 +112,12 @@ def a_million_threads_keep_the_pools_bounded():
     expect(events <= bound, "events bounded", events, bound)
     # Each record holds the last HISTORY switches of its thread, no more.
     expect(paths <= HISTORY * bound, "path entries bounded", paths, HISTORY * bound)
+    expect(owners <= bound, "paths bounded: one per record at most", owners, bound)
     # A sanitizer runtime keeps memory per ended thread of its own.
     expect(PRELOAD_FIRST or late - early < 16 * 1024,
            "RSS grew less than 16 MB after the first tenth", early, late)
-    print("# %d threads: records %d, events %d, path entries %d, RSS %d -> %d kB" % (
-        MILLION, records, events, paths, early, late))
+    print("# %d threads: records %d, events %d, path entries %d in %d paths, RSS %d -> %d kB" % (
+        MILLION, records, events, paths, owners, early, late))
 
 
 if __name__ == "__main__":
