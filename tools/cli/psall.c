@@ -127,6 +127,7 @@ static void output(FILE *out, int json, struct kept **kept, size_t n, const stru
 	}
 	for (size_t i = 0; i < n; i++)
 		line(out, &kept[i]->r);
+	fflush(out);
 	summary(t, n, secs);
 }
 
