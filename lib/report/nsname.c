@@ -126,21 +126,25 @@ static int line(struct nsp_nsnames *n, struct nsp_arena *a, const char *s, const
 	return add(n, a, ino, dir ? NSP_NAME_NETNS : NSP_NAME_MOUNT, text);
 }
 
-int nsp_nsnames_mounts(struct nsp_nsnames *n, struct nsp_arena *a, pid_t pid)
+int nsp_nsnames_parse(struct nsp_nsnames *n, struct nsp_arena *a, const char *text, size_t len)
 {
-	char *text;
-	long len = nsp_proc_slurp(pid, "mountinfo", a, &text);
 	const char *s, *end;
 	int e = 0;
 
-	if (len < 0)
-		return (int)len;
 	for (s = text, end = text + len; s < end && !e;) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		e = line(n, a, s, nl ? nl : end);
 		s = nl ? nl + 1 : end;
 	}
 	return e;
+}
+
+int nsp_nsnames_mounts(struct nsp_nsnames *n, struct nsp_arena *a, pid_t pid)
+{
+	char *text;
+	long len = nsp_proc_slurp(pid, "mountinfo", a, &text);
+
+	return len < 0 ? (int)len : nsp_nsnames_parse(n, a, text, (size_t)len);
 }
 
 int nsp_nsnames_add_proc(struct nsp_nsnames *n, struct nsp_arena *a, uint64_t ino, pid_t pid,

@@ -172,6 +172,8 @@ void nsp_explain_path(const struct nsp_report *r, struct nsp_spill *s,
 /* The nsfs bind mounts of /proc/PID/mountinfo (0: this process) added to
  * n, in memory from a; 0 or a negative errno. */
 int nsp_nsnames_mounts(struct nsp_nsnames *n, struct nsp_arena *a, pid_t pid);
+/* The same from mountinfo text (pure, for tests and fuzzing). */
+int nsp_nsnames_parse(struct nsp_nsnames *n, struct nsp_arena *a, const char *text, size_t len);
 /* Namespace ino named as the one process pid (comm) lives in, unless it
  * has a name already; 0 or -ENOMEM. */
 int nsp_nsnames_add_proc(struct nsp_nsnames *n, struct nsp_arena *a, uint64_t ino, pid_t pid,
