@@ -122,7 +122,7 @@ static struct nsp_path *path_of(struct nsp_thread *t)
 	uint32_t idx;
 
 	if (r)
-		return nsp_pool_at(&nsp_paths, NSP_REF_IDX(r));
+		return nsp_pool_obj(&nsp_paths, NSP_REF_IDX(r));
 	if (!(idx = nsp_pool_get(&nsp_paths)))
 		return NULL;
 	p = nsp_pool_at(&nsp_paths, idx);
@@ -343,7 +343,7 @@ static void hist_push(struct nsp_path *p, const struct nsp_event *e, int fd)
 
 	if (old) {
 		idx = NSP_REF_IDX(old);
-		h = nsp_pool_at(&nsp_hists, idx);
+		h = nsp_pool_obj(&nsp_hists, idx);
 		gen = atomic_load_explicit(&h->obj.gen, memory_order_relaxed) + 2;
 		atomic_store_explicit(&h->obj.gen, gen - 1, memory_order_relaxed);
 		atomic_thread_fence(memory_order_release);
