@@ -9,6 +9,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: namspill [OPTIONS] [--] COMMAND [ARGS...]\n"
 	      "       namspill ps [--json] [--stacks] PID...\n"
+	      "       namspill ps [--json] [--all]      (every process of the host)\n"
 	      "\n"
 	      "Runs COMMAND and every process it starts, with libnamspill preloaded and\n"
 	      "every process watched at its end (static and Go programs too), then reports\n"
