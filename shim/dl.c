@@ -4,8 +4,8 @@
  * CDLL("libc.so.6"), cffi's ABI mode, JNA and Rust's libloading do) is
  * the library's, not ours: a handle's lookup never reaches a preload.  So
  * a lookup that finds the real setns, unshare, syscall, pthread_create,
- * pthread_exit, exit, _exit or _Exit gives our wrapper instead, and such
- * callers are recorded like any other.
+ * pthread_exit, exit, _exit, _Exit or abort gives our wrapper instead, and
+ * such callers are recorded like any other.
  *
  * RTLD_NEXT and RTLD_DEFAULT lookups depend on who asks (the caller's
  * return address): those jump straight to the real function, so it sees
@@ -57,6 +57,8 @@ static void *ours(void *found)
 		return (void *)_exit;
 	if (found == (void *)nsp_real._Exit)
 		return (void *)_Exit;
+	if (found == (void *)nsp_real.abort)
+		return (void *)abort;
 	return found;
 }
 

@@ -12,7 +12,7 @@
 
 #include "real.h"
 
-static int same(const char *a, const char *b)
+NSP_RUNTIME_SAFE static int same(const char *a, const char *b)
 {
 	while (*a && *a == *b)
 		a++, b++;
@@ -20,7 +20,7 @@ static int same(const char *a, const char *b)
 }
 
 /* Whether path's last part starts with "libc.so.". */
-static int is_libc(const char *path)
+NSP_RUNTIME_SAFE static int is_libc(const char *path)
 {
 	const char *base = path, *want = "libc.so.";
 
@@ -32,7 +32,7 @@ static int is_libc(const char *path)
 	return path && !*want;
 }
 
-static uint32_t gnu_hash(const char *s)
+NSP_RUNTIME_SAFE static uint32_t gnu_hash(const char *s)
 {
 	uint32_t h = 5381;
 
@@ -43,12 +43,12 @@ static uint32_t gnu_hash(const char *s)
 
 /* A dynamic entry's address: the loader relocates most of them in place,
  * but not on every architecture. */
-static uintptr_t at(uintptr_t base, ElfW(Addr) v)
+NSP_RUNTIME_SAFE static uintptr_t at(uintptr_t base, ElfW(Addr) v)
 {
 	return v < base ? base + v : v;
 }
 
-static void *lookup(const struct link_map *m, const char *name)
+NSP_RUNTIME_SAFE static void *lookup(const struct link_map *m, const char *name)
 {
 	const ElfW(Dyn) *dyn = m->l_ld;
 	const ElfW(Sym) *sym = NULL;
@@ -88,7 +88,7 @@ static void *lookup(const struct link_map *m, const char *name)
 	}
 }
 
-void *nsp_libc_symbol(const char *name)
+NSP_RUNTIME_SAFE void *nsp_libc_symbol(const char *name)
 {
 	for (const struct link_map *m = _r_debug.r_map; m; m = m->l_next)
 		if (is_libc(m->l_name))

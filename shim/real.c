@@ -26,6 +26,7 @@ NSP_RUNTIME_SAFE void nsp_real_resolve(void)
 	RESOLVE(exit, "exit");
 	RESOLVE(_exit, "_exit");
 	RESOLVE(_Exit, "_Exit");
+	RESOLVE(abort, "abort");
 	RESOLVE(clone, "clone");
 	RESOLVE(dlclose, "dlclose");
 	RESOLVE(libc_start_main, "__libc_start_main");

@@ -23,6 +23,7 @@ struct nsp_real {
 	void (*exit)(int) __attribute__((noreturn));
 	void (*_exit)(int) __attribute__((noreturn));
 	void (*_Exit)(int) __attribute__((noreturn));
+	void (*abort)(void) __attribute__((noreturn));
 	int (*clone)(int (*)(void *), void *, int, void *, ...);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int (*sigaltstack)(const stack_t *, stack_t *);

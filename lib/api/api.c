@@ -67,7 +67,7 @@ static int request(int fd, int json, int always)
 
 	if (nsp_arena_init(&a, NSP_API_ARENA))
 		return -ENOMEM;
-	nsp_report_collect(&r, &a, NSP_TRIGGER_REQUEST, 0);
+	nsp_report_collect(&r, &a, gettid(), NSP_TRIGGER_REQUEST, 0);
 	rc = r.proc_err ? r.proc_err : (int)r.nspills;
 	if (rc > 0 && nsp_rules.n) {
 		s = nsp_sym_open_dw(&a, 0);

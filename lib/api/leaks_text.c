@@ -63,7 +63,7 @@ static void block(struct nsp_out *o, const struct nsp_leaks *l, const struct nsp
 	nsp_out_i64(o, k->task.tid);
 	if (k->task.comm[0]) {
 		nsp_out_str(o, " (");
-		nsp_out_str(o, k->task.comm);
+		nsp_out_text(o, k->task.comm);
 		nsp_out_str(o, ")");
 	}
 	nsp_out_str(o, " leaked: started after the baseline, still running\n");

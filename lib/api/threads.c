@@ -96,6 +96,19 @@ static int scan(struct scan *sc, struct nsp_arena *a)
 	return 0;
 }
 
+/* For the verdict's ties: the types thread t has a recorded switch of. */
+static unsigned recorded_types(const struct nsp_moved *m, const struct namspill_task *t)
+{
+	const struct scan *sc = m->ctx;
+	const struct nsp_thread *rec = sc->rec[t - sc->task];
+	unsigned types = 0;
+
+	for (int type = 0; rec && type < NAMSPILL_NS_COUNT; type++)
+		if (atomic_load_explicit(&rec->cause[nsp_kind_of_type(type)], memory_order_relaxed))
+			types |= 1u << type;
+	return types;
+}
+
 struct namspill_threads *namspill_threads_snapshot(void)
 {
 	struct nsp_arena a;
@@ -189,6 +202,7 @@ static int find_leaks(struct nsp_leaks *l, const struct namspill_threads *base,
 {
 	pid_t me = gettid();
 	struct scan sc;
+	const struct nsp_moved moved = { recorded_types, &sc };
 	void *work;
 	int err = scan(&sc, a);
 
@@ -202,7 +216,7 @@ static int find_leaks(struct nsp_leaks *l, const struct namspill_threads *base,
 	work = nsp_arena_alloc(a, nsp_majority_work(sc.n));
 	if (!l->v || !work)
 		return -ENOMEM;
-	nsp_majority(sc.task, sc.n, l->pid, &l->verdict, work);
+	nsp_majority(sc.task, sc.n, l->pid, &moved, &l->verdict, work);
 	for (size_t i = 0; i < sc.n; i++) {
 		if (sc.id[i].tid == me || nsp_tident_known(base, &sc.id[i]))
 			continue;

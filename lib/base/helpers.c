@@ -119,22 +119,27 @@ void nsp_seccomp_ours(int n)
 }
 
 /* "Seccomp:" of /proc/self/status is not 0: a filter is installed, and
- * "Seccomp_filters:" says it is not only ours.  Unreadable, or cut short
- * before the line, counts as filtered. */
-int nsp_seccomp_filtered(void)
+ * "Seccomp_filters:" says it is not only ours (1); 0 if none or only ours;
+ * -1 if unreadable, or cut short before the line. */
+int nsp_seccomp_state(void)
 {
 	char buf[4096];
 	ssize_t n = nsp_proc_read(0, "status", buf, sizeof(buf));
 	uint64_t mode, filters;
 
 	if (n <= 0)
-		return 1;
+		return -1;
 	if (nsp_status_num(buf, (size_t)n, "Seccomp", 10, &mode))
-		return n == (ssize_t)sizeof(buf); /* a kernel without seccomp */
+		return n == (ssize_t)sizeof(buf) ? -1 : 0; /* a kernel without seccomp */
 	if (!mode)
 		return 0;
 	return nsp_status_num(buf, (size_t)n, "Seccomp_filters", 10, &filters) ||
 	       filters > (uint64_t)ours;
+}
+
+int nsp_seccomp_filtered(void)
+{
+	return nsp_seccomp_state() != 0;
 }
 
 static int find_valgrind(struct dl_phdr_info *info, size_t size, void *found)
@@ -147,8 +152,9 @@ static int find_valgrind(struct dl_phdr_info *info, size_t size, void *found)
 
 /* Valgrind runs a clone that shares memory only as a thread or a vfork
  * (and ends the program for any other); a sanitizer runtime keeps state
- * per thread that such a task would share.  Checked once, at start-up. */
-static int share_ok = -1;
+ * per thread that such a task would share.  Looked at on first use: most
+ * processes never need a helper. */
+static _Atomic int valgrind = -1;
 /* Test mode: every cut into this many parts, whatever the size, so the
  * code that cuts and joins parts runs in small tests too.  Where helpers
  * may not run (sanitizers, valgrind, a seccomp filter) the parts then run
@@ -157,16 +163,24 @@ static int forced_parts;
 
 void nsp_helpers_init(int forced)
 {
-	int valgrind = 0;
-
-	dl_iterate_phdr(find_valgrind, &valgrind);
-	share_ok = !SANITIZED && !valgrind;
 	forced_parts = forced < 0 ? 0 : forced > NSP_MAX_PARTS ? NSP_MAX_PARTS : forced;
+}
+
+int nsp_under_valgrind(void)
+{
+	int v = atomic_load_explicit(&valgrind, memory_order_relaxed);
+
+	if (v < 0) {
+		v = 0;
+		dl_iterate_phdr(find_valgrind, &v);
+		atomic_store(&valgrind, v);
+	}
+	return v;
 }
 
 int nsp_may_share_memory(void)
 {
-	return share_ok > 0;
+	return !SANITIZED && !nsp_under_valgrind();
 }
 
 int nsp_parts(size_t items, size_t per_part)

@@ -17,11 +17,16 @@ void nsp_helpers_init(int forced);
 /* May a task share our memory without being a thread (CLONE_VM alone)?
  * Not under valgrind nor in sanitizer builds. */
 int nsp_may_share_memory(void);
+/* Runs under valgrind, which takes no clone() but a thread's or a fork's. */
+int nsp_under_valgrind(void);
 /* A system call that leaves errno alone: a negative errno on failure. */
 long nsp_raw_syscall(long nr, long a, long b, long c, long d);
-/* A seccomp filter is installed (or /proc/self/status is unreadable):
- * no clone() the program did not ask for, its filter might kill for it. */
+/* A seccomp filter not ours is installed (or /proc/self/status is
+ * unreadable): no clone() the program did not ask for, its filter might
+ * kill for it. */
 int nsp_seccomp_filtered(void);
+/* The same, 1 or 0, or -1 where /proc/self/status cannot be read. */
+int nsp_seccomp_state(void);
 /* At start-up: n filters installed are namspill's own, which let any
  * clone through. */
 void nsp_seccomp_ours(int n);

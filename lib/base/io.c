@@ -4,18 +4,51 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/io.h"
 
-static _Atomic unsigned std_closed; /* bit fd: fd 1 or 2 was closed at start */
+/* What fds 1 and 2 were at start-up (st_dev, st_ino; closed: 0, 0).  A
+ * standard descriptor that now holds something else (the program closed
+ * it and opened a file of its own under the number, or put another file
+ * there) is not ours to write to. */
+static struct {
+	_Atomic uint64_t dev, ino;
+} std_at_start[3];
+static _Atomic int std_checked;
+
+static int identity(int fd, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -1;
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
 
 void nsp_out_check_std(void)
 {
-	for (int fd = 1; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
-			atomic_fetch_or(&std_closed, 1u << fd);
+	for (int fd = 1; fd <= 2; fd++) {
+		uint64_t dev = 0, ino = 0;
+		identity(fd, &dev, &ino);
+		atomic_store(&std_at_start[fd].dev, dev);
+		atomic_store(&std_at_start[fd].ino, ino);
+	}
+	atomic_store(&std_checked, 1);
+}
+
+static int std_still_ours(int fd)
+{
+	uint64_t dev, ino;
+
+	if (fd < 1 || fd > 2 || !atomic_load(&std_checked))
+		return 1;
+	return !identity(fd, &dev, &ino) && dev == atomic_load(&std_at_start[fd].dev) &&
+	       ino == atomic_load(&std_at_start[fd].ino) && (dev || ino);
 }
 
 /* A reader that went away must not kill the program with SIGPIPE because
@@ -43,9 +76,7 @@ static ssize_t write_quiet(int fd, const char *s, size_t n)
 
 int nsp_write_all(int fd, const char *s, size_t n)
 {
-	/* A standard fd closed when the program started is not ours to
-	 * write: the program may have opened a file of its own under it. */
-	if (fd >= 1 && fd <= 2 && (atomic_load(&std_closed) >> fd) & 1)
+	if (!std_still_ours(fd))
 		return -EBADF;
 	while (n) {
 		ssize_t w = write_quiet(fd, s, n);

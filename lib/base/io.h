@@ -9,8 +9,8 @@
 ssize_t nsp_read_all(int fd, char *buf, size_t cap);
 /* All of s, SIGPIPE kept from the program: 0 or a negative errno. */
 int nsp_write_all(int fd, const char *s, size_t n);
-/* At start-up: which of fds 1 and 2 were closed, and so are not ours to
- * write to later (the program may reuse the number). */
+/* At start-up: what fds 1 and 2 hold.  Later writes to either go through
+ * only while it holds the same file (not closed, not replaced since). */
 void nsp_out_check_std(void);
 
 #endif

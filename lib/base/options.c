@@ -46,8 +46,8 @@ static const struct opt {
 	  "disposition is the default: names joined by '+' (or quoted, with commas), "
 	  "or none" },
 	{ "report_signal", OPT_SIGNAL, offsetof(struct nsp_options, report_signal), 0, 0, 0,
-	  "a signal that asks for a report while the program runs on (e.g. SIGUSR2); "
-	  "0: off" },
+	  "a signal that asks for a report while the program runs on (e.g. SIGUSR2; "
+	  "not KILL, STOP or a fault: SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS); 0: off" },
 	{ "symbolizer", OPT_STR, offsetof(struct nsp_options, symbolizer), 0, 0, 0,
 	  "the namspill-symbolize program that names frames for reports written "
 	  "in a signal handler; default: next to the library" },
@@ -82,6 +82,20 @@ void nsp_options_defaults(struct nsp_options *o)
 static int catchable(int sig)
 {
 	return sig > 0 && sig != SIGKILL && sig != SIGSTOP;
+}
+
+/* A report signal's handler writes a request and returns.  After a fault
+ * (SEGV, BUS, FPE, ILL, TRAP, SYS) that re-runs the faulting instruction
+ * for ever, and abort() raises SIGABRT again until it kills: these can only
+ * end the process, never ask for a report while it runs on. */
+#define FAULT_SIGNALS                                                                \
+	(NSP_SIGBIT(SIGSEGV) | NSP_SIGBIT(SIGBUS) | NSP_SIGBIT(SIGFPE) |             \
+	 NSP_SIGBIT(SIGILL) | NSP_SIGBIT(SIGABRT) | NSP_SIGBIT(SIGTRAP) |            \
+	 NSP_SIGBIT(SIGSYS))
+
+static int report_signal_ok(int sig)
+{
+	return catchable(sig) && sig <= NSP_SIG_MAX && !(FAULT_SIGNALS & NSP_SIGBIT(sig));
 }
 
 /* "none", or names joined by '+', '|', ',' or spaces; each one must be a
@@ -152,7 +166,7 @@ static int set(struct nsp_options *o, const struct opt *d, const char *v, size_t
 	case OPT_SIGNAL:
 		if ((n == 1 && *v == '0') || (n == 4 && !memcmp(v, "none", 4)))
 			x = 0;
-		else if (!catchable((int)(x = nsp_sig_parse(v, n))))
+		else if (!report_signal_ok((int)(x = nsp_sig_parse(v, n))))
 			return -1;
 		break;
 	case OPT_FORMAT:

@@ -109,6 +109,36 @@ size_t nsp_utf8_len(const unsigned char *s, size_t left)
 	return n;
 }
 
+/* Text from the program (thread, function, file and module names) in a
+ * report people read: printable ASCII and UTF-8 characters as they are;
+ * control bytes (newline and ESC included), C1 controls and bytes that
+ * are not UTF-8 as \xHH, so no name can start a report line of its own or
+ * send the terminal an escape sequence.  The same rule as the namspill
+ * command's output (tools/cli/util.c). */
+void nsp_out_text_mem(struct nsp_out *o, const char *s, size_t len)
+{
+	static const char dig[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		size_t k = nsp_utf8_len(p, (size_t)(end - p));
+		if (k == 0 || (k == 1 && (*p < 0x20 || *p == 0x7f)) ||
+		    (k == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+			char esc[4] = { '\\', 'x', dig[*p >> 4], dig[*p & 15] };
+			nsp_out_mem(o, esc, 4);
+			k = 1;
+		} else {
+			nsp_out_mem(o, (const char *)p, k);
+		}
+		p += k;
+	}
+}
+
+void nsp_out_text(struct nsp_out *o, const char *s)
+{
+	nsp_out_text_mem(o, s, strlen(s));
+}
+
 /* JSON string per RFC 8259 from n bytes.  Valid UTF-8 passes through; a
  * byte that is not part of a valid sequence (a path or an argument is just
  * bytes) becomes U+FFFD, so the document stays UTF-8 and such a byte is

@@ -26,6 +26,10 @@ void nsp_out_hex(struct nsp_out *o, uint64_t v);
 /* Length of the valid UTF-8 sequence at s (of at most left bytes; 1 for
  * ASCII), 0 if there is none: the one UTF-8 check of every writer. */
 size_t nsp_utf8_len(const unsigned char *s, size_t left);
+/* A name from the program for people: UTF-8 kept, control bytes (C0,
+ * DEL, C1) and bytes that are not UTF-8 as \xHH. */
+void nsp_out_text(struct nsp_out *o, const char *s);
+void nsp_out_text_mem(struct nsp_out *o, const char *s, size_t n);
 void nsp_out_json_str(struct nsp_out *o, const char *s); /* quoted, or null */
 void nsp_out_json_mem(struct nsp_out *o, const char *s, size_t n);
 void nsp_out_json_strv(struct nsp_out *o, const char *buf, size_t len);

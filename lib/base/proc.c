@@ -12,7 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "base/anchor.h"
 #include "base/arena.h"
 #include "base/fmt.h"
 #include "base/io.h"
@@ -42,22 +41,13 @@ static int proc_path(char *buf, size_t cap, pid_t pid, pid_t tid, const char *na
 	return 0;
 }
 
-static struct nsp_anchor proc_root = { .fd = -1 };
-
-void nsp_proc_anchor(void)
-{
-	nsp_anchor_open(&proc_root, "/proc", O_PATH | O_DIRECTORY);
-}
-
-/* /proc/REL, through the /proc of start-up while we hold it: a thread in
- * another mount namespace may see another /proc there, or none. */
+/* /proc/REL.  No descriptor is kept between calls (the program may list
+ * or close its descriptors): a report from a thread that moved to another
+ * mount namespace is taken at home instead (lib/rt/home.c). */
 int nsp_proc_open(const char *rel, int flags)
 {
 	char path[96] = "/proc/";
-	int root = nsp_anchor_fd(&proc_root);
 
-	if (root >= 0)
-		return openat(root, rel, flags | O_CLOEXEC);
 	if (strlen(rel) + 7 > sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -71,19 +61,38 @@ static uint64_t link_ino(const char *s, ssize_t n);
 int nsp_proc_thread_ns(int type, uint64_t *ino)
 {
 	char path[64] = "/proc/thread-self/ns/", link[64];
-	int root = nsp_anchor_fd(&proc_root);
 	long n;
 
 	if (type < 0 || type >= NAMSPILL_NS_COUNT)
 		return -EINVAL;
 	strcat(path, nsp_ns_names[type]);
-	/* Through the /proc of start-up while we hold it (nsp_proc_open). */
-	n = nsp_raw_syscall(SYS_readlinkat, root >= 0 ? root : AT_FDCWD,
-			    (long)(root >= 0 ? path + 6 : path), (long)link, sizeof(link));
+	n = nsp_raw_syscall(SYS_readlinkat, AT_FDCWD, (long)path, (long)link, sizeof(link));
 	if (n < 0)
 		return (int)n;
 	*ino = link_ino(link, n);
 	return *ino ? 0 : -EINVAL;
+}
+
+/* A task of ours that is no thread of the program's (lib/rt/home.c):
+ * left out of every list of threads. */
+static _Atomic pid_t hidden;
+
+void nsp_proc_hide(pid_t tid)
+{
+	atomic_store(&hidden, tid);
+}
+
+static size_t drop_hidden(pid_t *tids, size_t n)
+{
+	pid_t h = atomic_load_explicit(&hidden, memory_order_relaxed);
+	size_t k = 0;
+
+	if (!h)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (tids[i] != h)
+			tids[k++] = tids[i];
+	return k;
 }
 
 ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap)
@@ -231,23 +240,44 @@ static int query_maps(int fd, struct nsp_arena *a, struct nsp_map **out)
 	return 0;
 }
 
-struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
+struct nsp_map *nsp_proc_maps_fd(int fd, struct nsp_arena *a)
+{
+	struct nsp_map *maps = NULL;
+	size_t avail;
+	char *text;
+	ssize_t n;
+
+	if (query_maps(fd, a, &maps) == 0)
+		return maps;
+	if (!(text = nsp_arena_rest(a, &avail)) || (n = nsp_read_all(fd, text, avail)) <= 0)
+		return NULL;
+	nsp_arena_keep(a, (size_t)n);
+	return nsp_maps_parse(text, (size_t)n, a);
+}
+
+int nsp_proc_open_maps(pid_t pid)
 {
 	char path[48];
-	struct nsp_map *maps = NULL;
-	char *text;
-	long n;
-	int fd = proc_path(path, sizeof(path), pid, 0, "maps") ? -1 : nsp_proc_open(path, O_RDONLY);
+
+	/* Our own through this thread: once the main thread has ended (a
+	 * zombie), /proc/PID/maps reads empty. */
+	if (!pid)
+		return nsp_proc_open("thread-self/maps", O_RDONLY);
+	if (proc_path(path, sizeof(path), pid, 0, "maps"))
+		return -1;
+	return nsp_proc_open(path, O_RDONLY);
+}
+
+struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
+{
+	struct nsp_map *maps;
+	int fd = nsp_proc_open_maps(pid);
 
 	if (fd < 0)
 		return NULL;
-	if (query_maps(fd, a, &maps) == 0) {
-		close(fd);
-		return maps;
-	}
+	maps = nsp_proc_maps_fd(fd, a);
 	close(fd);
-	n = nsp_proc_slurp(pid, "maps", a, &text);
-	return n > 0 ? nsp_maps_parse(text, (size_t)n, a) : NULL;
+	return maps;
 }
 
 /* Types every thread of a process shares, read once: the pid namespace is
@@ -466,7 +496,7 @@ int nsp_proc_alone(pid_t pid)
 	if (fd < 0)
 		return -errno;
 	while (live < 2 && (got = getdents64(fd, dents, sizeof(dents))) > 0) {
-		n = nsp_dents_tids(dents, (size_t)got, tids, NSP_ARRAY_LEN(tids));
+		n = drop_hidden(tids, nsp_dents_tids(dents, (size_t)got, tids, NSP_ARRAY_LEN(tids)));
 		for (size_t i = 0; i < n && live < 2; i++)
 			live += !zombie(pid, tids[i]);
 	}
@@ -553,7 +583,7 @@ static long list_tids(pid_t pid, int fd, struct nsp_arena *a, pid_t **out)
 			n += nsp_dents_tids(dents, (size_t)got, tids + n, avail - n);
 		if (got < 0)
 			return -errno;
-		n = sort_unique(tids, n);
+		n = drop_hidden(tids, sort_unique(tids, n));
 		if (pass > 0 && n == seen)
 			break;
 		seen = n;

@@ -11,13 +11,13 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
 /* The same without the names (comm left empty): one read less per thread. */
 long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
-/* Holds /proc open from start-up; nsp_proc_open() then works from any
- * mount namespace.  rel is relative to /proc ("self/maps"). */
-void nsp_proc_anchor(void);
+/* /proc/REL ("self/maps"), as this thread sees /proc. */
 int nsp_proc_open(const char *rel, int flags);
 /* The calling thread's namespace of type (its inode), from the link
  * /proc/thread-self/ns/TYPE: 0 or a negative errno. */
 int nsp_proc_thread_ns(int type, uint64_t *ino);
+/* A task of ours to leave out of the threads listed (0: none). */
+void nsp_proc_hide(pid_t tid);
 int nsp_proc_start_time(pid_t pid, pid_t tid, uint64_t *ticks);
 /* "Threads:" of /proc/PID/status, which the kernel keeps (so it costs the
  * same with ten threads or ten thousand, unlike stat); 0 if unknown. */
@@ -48,6 +48,7 @@ struct nsp_map {
 	uintptr_t lo, hi, base; /* base: load address of the file (offset 0) */
 	const char *path;       /* NULL: anonymous, [stack], [vdso], ... */
 	int exec;
+	int deleted; /* the file was removed: path no longer opens it */
 };
 
 /* Every well-formed line of buf[0..n), in order, allocated in a. */
@@ -59,6 +60,12 @@ struct nsp_map *nsp_map_new(struct nsp_arena *a, uintptr_t lo, uintptr_t hi, uin
  * of the kernel one by one where it can (PROCMAP_QUERY), else parsed from
  * the text.  NULL if there are none or maps cannot be read. */
 struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a);
+/* The same in two steps: /proc/PID/maps opened (0: ours, through this
+ * thread), an fd or -1 with errno; then read from the open file, which
+ * reads the same for whoever holds it (a helper the process handed it
+ * to, when that could not open it itself). */
+int nsp_proc_open_maps(pid_t pid);
+struct nsp_map *nsp_proc_maps_fd(int fd, struct nsp_arena *a);
 /* The number after "key:" in /proc/PID/status text, base 10 or 16;
  * 0, or -1 if missing or not a number. */
 int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);

@@ -25,20 +25,29 @@ static const char *skip_field(const char *p, const char *end)
 	return p;
 }
 
+#define DELETED " (deleted)" /* what the kernel adds to the path of a removed file */
+
 /* A mapping of path[0..plen) (NULL: none); the module base is where its
  * first mapping (file offset 0) starts, as in "(module+0x1234)", which
- * the previous mapping of the same file already knows. */
+ * the previous mapping of the same file already knows.  A removed file
+ * keeps its name, without the kernel's " (deleted)": it is still the
+ * module it was (a binary rebuilt while it ran), read some other way. */
 struct nsp_map *nsp_map_new(struct nsp_arena *a, uintptr_t lo, uintptr_t hi, uintptr_t off,
 			    int exec, const char *path, size_t plen, const struct nsp_map *prev)
 {
-	struct nsp_map *m = nsp_arena_alloc(a, sizeof(*m) + plen + 1);
+	const size_t dl = sizeof(DELETED) - 1;
+	int deleted = path && plen > dl && !memcmp(path + plen - dl, DELETED, dl);
+	struct nsp_map *m;
 
-	if (!m)
+	if (deleted)
+		plen -= dl;
+	if (!(m = nsp_arena_alloc(a, sizeof(*m) + plen + 1)))
 		return NULL;
 	m->next = NULL;
 	m->lo = lo;
 	m->hi = hi;
 	m->exec = exec;
+	m->deleted = deleted;
 	m->path = NULL;
 	m->base = lo - off;
 	if (path) {

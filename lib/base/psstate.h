@@ -11,17 +11,14 @@
 #include "base/base.h"
 #include "base/options.h"
 
-#define NSP_PS_MAGIC "namspill:ps:v1\n" /* 16 bytes with its NUL */
+#define NSP_PS_MAGIC "namspill:ps:v2\n" /* 16 bytes with its NUL */
 
 struct nsp_ps_state {
 	char magic[16];
 	_Atomic int32_t report_signal; /* the option, 0 if unset */
 	_Atomic int32_t owned;         /* 1 while our handler is the one installed */
 	_Atomic uint64_t requests;     /* (pid << 32) | reports requested so far */
-	int32_t log_fd;                /* the log directory held from start-up, or -1 */
-	int32_t reserved;
-	uint64_t log_dev, log_ino;     /* what log_fd held when it was opened */
-	char log_path[NSP_MAX_PATH];   /* the log_path option */
+	char log_path[NSP_MAX_PATH];   /* the log_path option, made absolute */
 };
 
 #endif

@@ -5,9 +5,11 @@
  *     spill:FUNCTION_GLOB    a function of the cause (or creation) stack
  *     module:GLOB            a module path (or its base name)
  *     # comment
+ *     spill:GLOB   # a comment after a rule: '#' after a blank
  *
  * '*' matches any run of bytes, '?' one byte; a pattern matches a whole
- * name.  A bad line is reported and skipped; the others still apply. */
+ * name.  A bad line is reported and skipped; the others still apply, and
+ * so is a pattern that no name could match. */
 #include <string.h>
 
 #include "base/fmt.h"
@@ -63,12 +65,40 @@ static int kind_of(const char *s, size_t n)
 	return 0;
 }
 
+/* The end of the pattern in s..e: before a '#' that follows a blank (a
+ * '#' within a word stays: C++ lambdas are named "{lambda()#1}"). */
+static const char *before_comment(const char *s, const char *e)
+{
+	for (const char *p = s; p < e; p++)
+		if (*p == '#' && (p == s || blank(p[-1])))
+			return p;
+	return e;
+}
+
+/* Why pattern s..e can never match a name of its kind, or NULL.  No name
+ * holds a tab or DEL.  A demangled function name holds a blank only
+ * within a C++ signature: parameter or template lists, "(anonymous
+ * namespace)", "[clone .cold]", "operator new"; a module path may hold
+ * any. */
+static const char *never_matches(int kind, const char *s, const char *e)
+{
+	size_t n = (size_t)(e - s);
+
+	if (memchr(s, '\t', n) || memchr(s, 0x7f, n))
+		return "pattern can never match (no name holds a tab or DEL):";
+	if (kind == NSP_SUPP_SPILL && memchr(s, ' ', n) && !memchr(s, '(', n) &&
+	    !memchr(s, '<', n) && !memchr(s, '[', n) && !memmem(s, n, "operator", 8))
+		return "pattern can never match (a function name holds a blank only in a C++ "
+		       "signature; a comment starts with a blank and '#'):";
+	return NULL;
+}
+
 /* One line (without its newline): NULL if used or empty, else the reason
  * it is bad, with item and in set to the part to quote. */
 static const char *line_rule(struct nsp_supp *set, const char *s, const char *e,
 			     const char **item, size_t *in)
 {
-	const char *colon, *p;
+	const char *colon, *p, *why;
 	int kind;
 
 	trim(&s, &e);
@@ -90,9 +120,15 @@ static const char *line_rule(struct nsp_supp *set, const char *s, const char *e,
 		return "unknown suppression type (not spill or module):";
 	}
 	s = colon + 1;
+	e = before_comment(s, e);
 	trim(&s, &e);
 	if (s == e)
 		return "empty pattern:";
+	if ((why = never_matches(kind, s, e))) {
+		*item = s;
+		*in = (size_t)(e - s);
+		return why;
+	}
 	if ((size_t)(e - s) > 0xffff)
 		return "pattern longer than 64 KiB:";
 	if (set->n == NSP_SUPP_MAX || (size_t)(e - s) + 1 > sizeof(set->text) - set->used)

@@ -1,6 +1,14 @@
 /* The verdict: per namespace type, the namespace most threads are in.
- * A tie goes to the main thread's namespace.  Pure: no I/O, caller's
- * scratch, so it is unit-tested directly and usable in a signal handler. */
+ * Pure: no I/O, caller's scratch, so it is unit-tested directly and usable
+ * in a signal handler.
+ *
+ * A tie for the most threads has no majority to go by, so it is settled
+ * by what is known of how threads got where they are.  A side where no
+ * thread has a recorded switch of the type is where the process started:
+ * threads there never moved, while the other side's were moved there by
+ * a call the records name.  When that does not decide (records on both
+ * sides, or on neither), the main thread's side wins, then the lower
+ * inode, so the verdict never depends on the order threads are read in. */
 #include <string.h>
 
 #include "base/verdict.h"
@@ -8,6 +16,7 @@
 struct cell {
 	struct namspill_nsid id;
 	size_t count;
+	int moved; /* a thread here has a recorded switch of the type */
 };
 
 static size_t table_size(size_t n)
@@ -33,8 +42,46 @@ static struct cell *slot(struct cell *tab, size_t cap, const struct namspill_nsi
 	return &tab[h];
 }
 
+static int same(const struct namspill_nsid *a, const struct namspill_nsid *b)
+{
+	return a && b && a->ino == b->ino && a->dev == b->dev;
+}
+
+static int lower(const struct namspill_nsid *a, const struct namspill_nsid *b)
+{
+	return a->dev != b->dev ? a->dev < b->dev : a->ino < b->ino;
+}
+
+/* Of the cells with top threads each, the one the rules pick. */
+static struct cell *settle(struct cell *tab, size_t cap, size_t top,
+			   const struct namspill_nsid *main_id, int *rule)
+{
+	struct cell *best = NULL;
+	size_t tied = 0, unmoved = 0;
+
+	for (size_t h = 0; h < cap; h++)
+		if (tab[h].count == top) {
+			tied++;
+			unmoved += !tab[h].moved;
+		}
+	/* Only the unmoved compete, when some moved and some did not. */
+	for (size_t h = 0; h < cap; h++) {
+		struct cell *c = &tab[h];
+		if (c->count != top || (unmoved && unmoved < tied && c->moved))
+			continue;
+		if (!best || same(&c->id, main_id) ||
+		    (!same(&best->id, main_id) && lower(&c->id, &best->id)))
+			best = c;
+	}
+	if (unmoved == 1 && tied > 1)
+		*rule = NSP_TIE_UNMOVED;
+	else
+		*rule = same(&best->id, main_id) ? NSP_TIE_MAIN : NSP_TIE_INODE;
+	return best;
+}
+
 void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
-		  struct nsp_verdict *v, void *work)
+		  const struct nsp_moved *moved, struct nsp_verdict *v, void *work)
 {
 	size_t cap = table_size(n);
 	struct cell *tab = work;
@@ -43,6 +90,8 @@ void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
 	for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
 		const struct namspill_nsid *main_id = NULL;
 		struct cell *best = NULL;
+		size_t top = 0, tied = 0;
+		int rule = NSP_TIE_NONE;
 
 		memset(tab, 0, cap * sizeof(*tab));
 		for (size_t i = 0; i < n; i++) {
@@ -57,17 +106,23 @@ void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
 				main_id = id;
 		}
 		for (size_t h = 0; h < cap; h++) {
-			struct cell *c = &tab[h];
-			if (!c->count)
-				continue;
-			if (!best || c->count > best->count ||
-			    (c->count == best->count && main_id &&
-			     c->id.ino == main_id->ino && c->id.dev == main_id->dev))
-				best = c;
+			if (tab[h].count > top)
+				top = tab[h].count, tied = 0, best = &tab[h];
+			tied += tab[h].count && tab[h].count == top;
+		}
+		if (tied > 1) {
+			for (size_t i = 0; moved && i < n; i++) {
+				struct cell *c = t[i].ns[type].ino ? slot(tab, cap, &t[i].ns[type]) : NULL;
+				if (c && c->count == top && !c->moved &&
+				    (moved->types(moved, &t[i]) & (1u << type)))
+					c->moved = 1;
+			}
+			best = settle(tab, cap, top, main_id, &rule);
 		}
 		if (best) {
 			v->majority[type] = best->id;
 			v->count[type] = best->count;
+			v->tie[type] = (unsigned char)rule;
 		}
 	}
 }
@@ -77,4 +132,11 @@ int nsp_spilled(const struct namspill_task *t, const struct nsp_verdict *v, int 
 	const struct namspill_nsid *id = &t->ns[type], *m = &v->majority[type];
 
 	return id->ino && m->ino && (id->ino != m->ino || id->dev != m->dev);
+}
+
+const char *nsp_tie_name(int tie)
+{
+	static const char *const names[] = { NULL, "unmoved", "main_thread", "lower_inode" };
+
+	return tie > 0 && (size_t)tie < NSP_ARRAY_LEN(names) ? names[tie] : NULL;
 }

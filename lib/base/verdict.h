@@ -5,15 +5,36 @@
 #include "namspill.h"
 #include "base/base.h"
 
+/* How a tie for the most threads was settled (the rules in order). */
+enum nsp_tie {
+	NSP_TIE_NONE,    /* no tie */
+	NSP_TIE_UNMOVED, /* the side where no thread has a recorded switch */
+	NSP_TIE_MAIN,    /* the main thread's side */
+	NSP_TIE_INODE,   /* the lower inode: neither rule decided */
+};
+
 struct nsp_verdict {
 	struct namspill_nsid majority[NAMSPILL_NS_COUNT];
 	size_t count[NAMSPILL_NS_COUNT]; /* threads in the majority namespace */
+	unsigned char tie[NAMSPILL_NS_COUNT]; /* enum nsp_tie */
+};
+
+/* What the records say of a thread: the namespace types (bit per type) it
+ * has a recorded switch of, its own setns/unshare or its creator's that it
+ * was born with.  Asked only of the threads of a tie. */
+struct nsp_moved {
+	unsigned (*types)(const struct nsp_moved *m, const struct namspill_task *t);
+	const void *ctx;
 };
 
 /* Bytes of scratch nsp_majority() needs for n threads. */
 size_t nsp_majority_work(size_t n);
+/* moved: NULL where no records are known (ties then go to the main
+ * thread's side). */
 void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
-		  struct nsp_verdict *v, void *work);
+		  const struct nsp_moved *moved, struct nsp_verdict *v, void *work);
 int nsp_spilled(const struct namspill_task *t, const struct nsp_verdict *v, int type);
+/* "unmoved", "main_thread", "lower_inode"; NULL for no tie. */
+const char *nsp_tie_name(int tie);
 
 #endif

@@ -12,6 +12,8 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -104,6 +106,8 @@ struct nsp_dw {
 	Dwfl *dwfl;
 	int self; /* our own process: dladdr can name what libdw cannot */
 	struct nsp_go *go; /* Go binaries, named from their own table */
+	char proc[32]; /* "/proc/N" of a live thread of the process */
+	const char *exe; /* its executable, if not at PROC/exe */
 };
 
 static void dw_close(void *ctx)
@@ -115,6 +119,33 @@ static void dw_close(void *ctx)
 	nsp_go_close(d->go);
 }
 
+/* A path that opens the removed file of mapping m, or NULL: the
+ * executable when the mapping is of it (its link reads "PATH (deleted)"),
+ * else the mapping itself through PROC/map_files, which needs
+ * CAP_SYS_ADMIN.  Never m->path: whatever has that name now (the binary
+ * rebuilt) is another file. */
+static const char *removed_file(struct nsp_dw *d, const struct nsp_map *m)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dl = sizeof(deleted) - 1, n = strlen(m->path);
+	char link[PATH_MAX + sizeof(deleted)], *path = nsp_arena_alloc(d->a, PATH_MAX);
+	ssize_t len;
+
+	if (!path)
+		return NULL;
+	if (d->exe)
+		snprintf(path, PATH_MAX, "%s", d->exe);
+	else
+		snprintf(path, PATH_MAX, "%s/exe", d->proc);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len > 0 && (size_t)len == n + dl && !memcmp(link, m->path, n) &&
+	    !memcmp(link + n, deleted, dl))
+		return path;
+	snprintf(path, PATH_MAX, "%s/map_files/%lx-%lx", d->proc, (unsigned long)m->lo,
+		 (unsigned long)m->hi);
+	return access(path, R_OK) == 0 ? path : NULL;
+}
+
 /* The module pc falls in, told to libdwfl the first time: the file's
  * mappings from the first (its base) to the last, as libdwfl's own
  * reading of maps would report it.  NULL if pc is in no file. */
@@ -122,6 +153,7 @@ static Dwfl_Module *module_at(struct nsp_dw *d, const struct nsp_map *maps, cons
 {
 	const struct nsp_map *first = NULL, *m;
 	uintptr_t lo = 0, hi = 0;
+	const char *file;
 	Dwfl_Module *mod;
 
 	for (m = maps; m; m = m->next) {
@@ -132,10 +164,11 @@ static Dwfl_Module *module_at(struct nsp_dw *d, const struct nsp_map *maps, cons
 		if (m->hi > hi)
 			hi = m->hi;
 	}
-	if (!first)
+	if (!first || !(file = first->deleted ? removed_file(d, first) : first->path))
 		return NULL;
+	/* libdwfl opens the module by this name. */
 	d->fn.report_begin_add(d->dwfl);
-	mod = d->fn.report_module(d->dwfl, first->path, lo, hi);
+	mod = d->fn.report_module(d->dwfl, file, lo, hi);
 	if (d->fn.report_end(d->dwfl, NULL, NULL) != 0)
 		return NULL;
 	return mod;
@@ -366,6 +399,11 @@ static int dw_frames(void *ctx, const struct nsp_map *maps, const struct nsp_map
 
 struct nsp_sym *nsp_sym_open_dw(struct nsp_arena *a, pid_t pid)
 {
+	return nsp_sym_open_dw_exe(a, pid, NULL);
+}
+
+struct nsp_sym *nsp_sym_open_dw_exe(struct nsp_arena *a, pid_t pid, const char *exe)
+{
 	struct nsp_sym *s = nsp_sym_open_pid(a, pid);
 	struct nsp_dw *d = s ? nsp_arena_alloc(a, sizeof(*d)) : NULL;
 	struct nsp_namer n = { dw_frames, dw_close, d };
@@ -379,6 +417,10 @@ struct nsp_sym *nsp_sym_open_dw(struct nsp_arena *a, pid_t pid)
 	d->a = a;
 	d->self = pid == 0 || pid == getpid();
 	d->go = nsp_go_open(a, pid);
+	/* This thread, for our own process: the main thread may have ended
+	 * (a zombie has no files to show). */
+	snprintf(d->proc, sizeof(d->proc), "/proc/%d", d->self ? (int)gettid() : (int)pid);
+	d->exe = exe;
 	load_dw(&d->fn);
 	if (d->fn.begin)
 		d->dwfl = d->fn.begin(&d->fn.cb);

@@ -39,11 +39,12 @@ struct nsp_go *nsp_go_open(struct nsp_arena *a, pid_t pid)
 }
 
 /* The module's file: by its path, else (deleted, or another mount
- * namespace) the mapping itself through /proc. */
+ * namespace) the mapping itself through /proc.  A removed file's path may
+ * name another file by now (the binary rebuilt): never opened. */
 static int open_module(const struct nsp_go *g, const struct nsp_map *m)
 {
 	char path[96];
-	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	int fd = m->deleted ? -1 : open(m->path, O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0)
 		return fd;

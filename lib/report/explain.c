@@ -50,8 +50,38 @@ static void explain(struct nsp_spill *s, const struct nsp_records *src, struct n
 	}
 }
 
+/* The types thread t has a recorded switch of: a cause of their kind. */
+static unsigned recorded_types(const struct nsp_moved *m, const struct namspill_task *t)
+{
+	const struct nsp_records *src = m->ctx;
+	struct nsp_rec_thread rec;
+	unsigned types = 0;
+
+	if (src->thread(src, t->tid, &rec))
+		return 0;
+	for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
+		if (rec.cause[nsp_kind_of_type(type)])
+			types |= 1u << type;
+	return types;
+}
+
+/* The scan took the verdict without records: a tie went to the main
+ * thread's side.  Now the records may say which side moved. */
+static void settle_ties(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
+{
+	const struct nsp_moved moved = { recorded_types, src };
+
+	for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
+		if (r->verdict.tie[type] != NSP_TIE_NONE) {
+			nsp_report_judge(r, a, &moved);
+			return;
+		}
+}
+
 void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
 {
+	if (!r->proc_err)
+		settle_ties(r, src, a);
 	for (size_t i = 0; !r->proc_err && i < r->nspills; i++) {
 		explain(&r->spills[i], src, a);
 		nsp_explain_path(r, &r->spills[i], src, a);

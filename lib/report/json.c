@@ -282,6 +282,8 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 	str(&j, "comm", r->comm);
 	key(&j, "argv");
 	nsp_out_json_strv(o, r->argv, r->argv_len);
+	key(&j, "argv_truncated");
+	nsp_out_str(o, r->argv_truncated ? "true" : "false");
 	str(&j, "trigger", nsp_trigger_name(r->trigger));
 	str(&j, "signal", r->signo > 0 ? nsp_sig_name(r->signo, sig) : NULL);
 	num_or_null(&j, "threads", r->nthreads, 1);
@@ -292,6 +294,12 @@ void nsp_write_json(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 		num_or_null(&maj, nsp_ns_names[t], r->verdict.majority[t].ino,
 			    r->verdict.majority[t].ino != 0 &&
 				    r->verdict.majority[t].dev != NAMSPILL_NS_PENDING);
+	nsp_out_str(o, "}");
+	key(&j, "ties");
+	maj = open_obj(o, "{");
+	for (int t = 0; t < NAMSPILL_NS_COUNT; t++)
+		if (r->verdict.tie[t] != NSP_TIE_NONE)
+			str(&maj, nsp_ns_names[t], nsp_tie_name(r->verdict.tie[t]));
 	nsp_out_str(o, "}");
 	num_or_null(&j, "suppressed", r->nsuppressed, 1);
 	key(&j, "spills");

@@ -95,17 +95,20 @@ enum nsp_trigger { NSP_TRIGGER_EXIT, NSP_TRIGGER_SIGNAL, NSP_TRIGGER_REQUEST, NS
 
 struct nsp_report {
 	pid_t pid;
+	pid_t at; /* /proc/AT is read: pid, or a live thread of it */
 	char comm[16];
 	enum nsp_trigger trigger;
 	int signo;
 	int proc_err; /* negative errno: /proc unreadable, no verdict */
 	size_t nthreads;
+	struct namspill_task *tasks; /* nthreads, their namespaces (no names) */
 	struct nsp_verdict verdict;
 	size_t nspills;
 	struct nsp_spill *spills;
 	size_t nsuppressed;
 	const char *argv; /* /proc/PID/cmdline: NUL-separated, argv_len bytes */
 	size_t argv_len;
+	int argv_truncated; /* longer than the report keeps (64 KiB) */
 	const struct nsp_nsnames *names; /* NULL: none looked up */
 };
 
@@ -118,6 +121,9 @@ const char *nsp_trigger_name(enum nsp_trigger t);
  * negative errno also left in r->proc_err. */
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo);
+/* The verdict and the spills again, from the threads the scan read, with
+ * what records say (moved; NULL: nothing) to settle ties. */
+int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved);
 
 /* ---- explain.c: causes from whoever kept records.  Ids are the
  * source's own (0: none); a copy is taken of each record, which the source
@@ -156,8 +162,10 @@ struct nsp_records {
 			   struct nsp_step *out, size_t cap, size_t *dropped);
 };
 
-/* Fills in the cause, creation and inherited_via of every spill of r,
- * and its failed calls and path (path.c). */
+/* Settles the verdict's ties by the records (a side where no thread has a
+ * recorded switch is home: see verdict.c), then fills in the cause,
+ * creation and inherited_via of every spill of r, and its failed calls
+ * and path (path.c). */
 void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a);
 
 /* ---- path.c */

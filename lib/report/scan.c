@@ -18,16 +18,19 @@ const char *nsp_trigger_name(enum nsp_trigger t)
 	return (unsigned)t < NSP_ARRAY_LEN(names) ? names[t] : "?";
 }
 
+/* One byte more than is kept tells a cut command line from one that fits. */
 static void read_argv(struct nsp_report *r, pid_t at, struct nsp_arena *a)
 {
 	size_t avail;
 	char *buf = nsp_arena_rest(a, &avail);
-	ssize_t n = buf ? nsp_proc_read(at, "cmdline", buf, avail < MAX_ARGV ? avail : MAX_ARGV) : -1;
+	ssize_t n = buf ? nsp_proc_read(at, "cmdline", buf,
+					avail < MAX_ARGV + 1 ? avail : MAX_ARGV + 1) : -1;
 
 	if (n > 0) {
-		nsp_arena_keep(a, (size_t)n);
+		r->argv_truncated = (size_t)n > MAX_ARGV;
+		r->argv_len = r->argv_truncated ? MAX_ARGV : (size_t)n;
 		r->argv = buf;
-		r->argv_len = (size_t)n;
+		nsp_arena_keep(a, r->argv_len);
 	}
 }
 
@@ -58,52 +61,49 @@ static size_t drop_io_workers(pid_t at, struct namspill_task *t, size_t n)
 	return k;
 }
 
-static int any_spilled(const struct namspill_task *t, size_t n, const struct nsp_verdict *v)
-{
-	for (size_t i = 0; i < n; i++)
-		for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
-			if (nsp_spilled(&t[i], v, type))
-				return 1;
-	return 0;
-}
-
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo)
 {
-	struct namspill_task *t = NULL;
-	void *work;
 	long n;
+	size_t k;
+	int e;
 
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
+	r->at = at = at ? at : pid;
 	r->trigger = trigger;
 	r->signo = signo;
-	if (!at)
-		at = pid;
 	nsp_proc_comm(at, pid, r->comm);
 	read_argv(r, at, a);
-	n = nsp_proc_namespaces(at, a, &t);
+	n = nsp_proc_namespaces(at, a, &r->tasks);
 	if (n <= 0) {
 		r->proc_err = n < 0 ? (int)n : -ESRCH;
 		return r->proc_err;
-	}
-	work = nsp_arena_alloc(a, nsp_majority_work((size_t)n));
-	if (!work)
-		return r->proc_err = -ENOMEM;
-	nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
-	if (any_spilled(t, (size_t)n, &r->verdict)) {
-		size_t k = drop_io_workers(at, t, (size_t)n);
-		if (k != (size_t)n && k) {
-			n = (long)k;
-			nsp_majority(t, (size_t)n, r->pid, &r->verdict, work);
-		}
 	}
 	r->nthreads = (size_t)n;
 	/* Room for the worst case; untouched pages of the arena cost nothing. */
 	r->spills = nsp_arena_alloc(a, (size_t)n * NAMSPILL_NS_COUNT * sizeof(*r->spills));
 	if (!r->spills)
 		return r->proc_err = -ENOMEM;
-	for (long i = 0; i < n; i++) {
+	if ((e = nsp_report_judge(r, a, NULL)) || !r->nspills)
+		return e;
+	k = drop_io_workers(at, r->tasks, r->nthreads);
+	if (k == r->nthreads || !k)
+		return 0;
+	r->nthreads = k;
+	return nsp_report_judge(r, a, NULL);
+}
+
+int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
+{
+	const struct namspill_task *t = r->tasks;
+	void *work = nsp_arena_alloc(a, nsp_majority_work(r->nthreads));
+
+	if (!work)
+		return r->proc_err = -ENOMEM;
+	nsp_majority(t, r->nthreads, r->pid, moved, &r->verdict, work);
+	r->nspills = 0;
+	for (size_t i = 0; i < r->nthreads; i++) {
 		for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
 			struct nsp_spill *s = &r->spills[r->nspills];
 			if (!nsp_spilled(&t[i], &r->verdict, type))
@@ -114,13 +114,13 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 			if (r->nspills && s[-1].tid == s->tid)
 				memcpy(s->comm, s[-1].comm, sizeof(s->comm));
 			else
-				nsp_proc_comm(at, s->tid, s->comm);
+				nsp_proc_comm(r->at, s->tid, s->comm);
 			s->type = type;
 			s->ns = t[i].ns[type];
 			r->nspills++;
 		}
 	}
-	nsp_report_name(r, a, at);
+	if (!r->names) /* once: what mountinfo names does not change with the verdict */
+		nsp_report_name(r, a, r->at);
 	return 0;
 }
-

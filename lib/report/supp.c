@@ -21,12 +21,8 @@ static void bad_line(void *ctx, size_t line, const char *why, const char *item, 
 {
 	const struct where *w = ctx;
 	struct nsp_out o;
-	char shown[80];
-	size_t k = n < sizeof(shown) ? n : sizeof(shown);
+	size_t k = n < 80 ? n : 80;
 
-	/* The message stays one printable line whatever the file holds. */
-	for (size_t i = 0; i < k; i++)
-		shown[i] = (unsigned char)item[i] < 0x20 || item[i] == 0x7f ? '?' : item[i];
 	nsp_out_init(&o, 2);
 	nsp_out_str(&o, "namspill: ");
 	nsp_out_str(&o, w->path);
@@ -35,7 +31,7 @@ static void bad_line(void *ctx, size_t line, const char *why, const char *item, 
 	nsp_out_str(&o, ": ");
 	nsp_out_str(&o, why);
 	nsp_out_str(&o, " '");
-	nsp_out_mem(&o, shown, k);
+	nsp_out_text_mem(&o, item, k); /* one printable line, whatever the file holds */
 	nsp_out_str(&o, n > k ? "...'" : "'");
 	nsp_out_str(&o, "; line ignored\n");
 	nsp_out_flush(&o);

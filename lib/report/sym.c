@@ -62,6 +62,14 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid)
 	return s;
 }
 
+void nsp_sym_set_maps(struct nsp_sym *s, struct nsp_map *maps)
+{
+	if (s) {
+		s->maps = maps;
+		s->maps_read = 1;
+	}
+}
+
 const struct nsp_map *nsp_sym_maps(struct nsp_sym *s)
 {
 	if (!s->maps_read) {

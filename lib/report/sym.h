@@ -24,6 +24,8 @@ struct nsp_sym *nsp_sym_open(struct nsp_arena *a);
 struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid);
 /* The mappings of files the addresses are looked up in, read on first need. */
 const struct nsp_map *nsp_sym_maps(struct nsp_sym *s);
+/* Mappings read elsewhere (from a maps file the process handed over). */
+void nsp_sym_set_maps(struct nsp_sym *s, struct nsp_map *maps);
 
 /* Names what the mappings alone cannot: f[0] holds module and offset of
  * pc (a call's address, in mapping m of maps, NULL if none) on entry;

@@ -1,5 +1,6 @@
 /* The text report, for people: one block per spilled thread and cause,
- * culprit first, then how the thread inherited it, then one SUMMARY line. */
+ * culprit first, then how the thread inherited it, then one SUMMARY line.
+ * Every name that comes from the process goes through nsp_out_text. */
 #include <string.h>
 
 #include "base/fmt.h"
@@ -20,11 +21,11 @@ void nsp_text_where(struct nsp_out *o, const struct nsp_frame *f)
 {
 	if (f->function) {
 		nsp_out_str(o, " in ");
-		nsp_out_str(o, f->function);
+		nsp_out_text(o, f->function);
 	}
 	if (f->file) {
 		nsp_out_str(o, " ");
-		nsp_out_str(o, f->file);
+		nsp_out_text(o, f->file);
 		if (f->line > 0) {
 			nsp_out_str(o, ":");
 			nsp_out_i64(o, f->line);
@@ -41,7 +42,7 @@ void nsp_text_frame(struct nsp_out *o, uint64_t n, const struct nsp_frame *f)
 	nsp_text_where(o, f);
 	if (f->module) {
 		nsp_out_str(o, " (");
-		nsp_out_str(o, nsp_base_name(f->module));
+		nsp_out_text(o, nsp_base_name(f->module));
 		nsp_out_str(o, "+");
 		nsp_out_hex(o, f->offset);
 		nsp_out_str(o, ")");
@@ -70,7 +71,7 @@ void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sy
 	}
 }
 
-/* "net:[X] here; net:[Y] in M of N threads" */
+/* "net:[X] here; net:[Y] in M of N threads", and the rule that settled a tie */
 void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
 		 const struct namspill_nsid *here)
 {
@@ -89,7 +90,19 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 	nsp_out_u64(o, v->count[type]);
 	nsp_out_str(o, " of ");
 	nsp_out_u64(o, nthreads);
-	nsp_out_str(o, " threads\n");
+	nsp_out_str(o, " threads");
+	switch (v->tie[type]) {
+	case NSP_TIE_UNMOVED:
+		nsp_out_str(o, " (a tie: taken as home where no thread has a recorded switch)");
+		break;
+	case NSP_TIE_MAIN:
+		nsp_out_str(o, " (a tie: taken as home where the main thread is)");
+		break;
+	case NSP_TIE_INODE:
+		nsp_out_str(o, " (a tie: taken as home by the lower inode)");
+		break;
+	}
+	nsp_out_str(o, "\n");
 }
 
 static int same_cause(const struct nsp_spill *a, const struct nsp_spill *b)
@@ -107,7 +120,7 @@ static void thread_name(struct nsp_out *o, pid_t tid, const char *comm)
 	nsp_out_i64(o, tid);
 	if (comm && *comm) {
 		nsp_out_str(o, " (");
-		nsp_out_str(o, comm);
+		nsp_out_text(o, comm);
 		nsp_out_str(o, ")");
 	}
 }

@@ -26,7 +26,7 @@ void nsp_text_nsid(struct nsp_out *o, const struct nsp_nsnames *names, int type,
 		return;
 	nsp_out_str(o, n->kind == NSP_NAME_NETNS ? " (" :
 		       n->kind == NSP_NAME_MOUNT ? " (mounted at " : " (that of ");
-	nsp_out_str(o, n->kind == NSP_NAME_MOUNT ? n->text + 6 : n->text);
+	nsp_out_text(o, n->kind == NSP_NAME_MOUNT ? n->text + 6 : n->text);
 	nsp_out_str(o, ")");
 }
 
@@ -58,18 +58,18 @@ static void site(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sym *
 	nsp_out_str(o, " at");
 	if (f.function) {
 		nsp_out_str(o, " ");
-		nsp_out_str(o, f.function);
+		nsp_out_text(o, f.function);
 	}
 	if (f.file) {
 		nsp_out_str(o, " ");
-		nsp_out_str(o, f.file);
+		nsp_out_text(o, f.file);
 		if (f.line > 0) {
 			nsp_out_str(o, ":");
 			nsp_out_i64(o, f.line);
 		}
 	} else if (f.module) {
 		nsp_out_str(o, " (");
-		nsp_out_str(o, nsp_base_name(f.module));
+		nsp_out_text(o, nsp_base_name(f.module));
 		nsp_out_str(o, "+");
 		nsp_out_hex(o, f.offset);
 		nsp_out_str(o, ")");

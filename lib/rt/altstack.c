@@ -1,7 +1,7 @@
 /* Alternate signal stacks.  A thread that overflows its stack gets
  * SIGSEGV with nowhere to run a handler unless it has an alternate stack;
  * threads start without one.  So each thread we create gets one of ours
- * (and the main thread, at start-up) while SIGSEGV is ours to report.
+ * (and the thread that arms the process) while SIGSEGV is ours to report.
  * Blocks are reused through a lock-free free list and never unmapped, so
  * a thread costs two sigaltstack calls, not an mmap.  The program never
  * sees our stack: sigaltstack() answers as if there were none, and one
@@ -89,7 +89,8 @@ NSP_RUNTIME_SAFE static int give(struct alt *b)
 	return nsp_libc.sigaltstack(&ss, NULL);
 }
 
-/* Once, on the thread that starts us (the main thread, as a rule). */
+/* Once, when the process is armed, on the thread that arms it (the main
+ * thread, as a rule: its first pthread_create or switch). */
 void nsp_altstack_init(void)
 {
 	stack_t cur;

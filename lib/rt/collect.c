@@ -235,14 +235,14 @@ int nsp_event_cause(nsp_ref r, struct nsp_cause *c)
 	return 0;
 }
 
-int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, enum nsp_trigger trigger,
-		       int signo)
+int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
+		       enum nsp_trigger trigger, int signo)
 {
 	struct nsp_recmap m;
 	struct nsp_records src = { thread_of, thread_at, event_at, &m, path_of, failures_of };
 
 	atomic_fetch_add(&nsp_reporting, 1);
-	if (nsp_report_scan(r, a, getpid(), gettid(), trigger, signo) == 0) {
+	if (nsp_report_scan(r, a, getpid(), tid, trigger, signo) == 0) {
 		if (nsp_recmap_build(&m, a))
 			r->proc_err = -ENOMEM;
 		nsp_report_explain(r, &src, a);

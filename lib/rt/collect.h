@@ -20,9 +20,9 @@ const struct nsp_thread *nsp_recmap_find(const struct nsp_recmap *m, pid_t tid);
 /* The recorded call r as a cause; 0, or -ESRCH if it is gone. */
 int nsp_event_cause(nsp_ref r, struct nsp_cause *c);
 
-/* This process's report, causes included: 0 or a negative errno (also in
- * r->proc_err). */
-int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, enum nsp_trigger trigger,
-		       int signo);
+/* This process's report, causes included, asked on thread tid (alive
+ * while it is taken): 0 or a negative errno (also in r->proc_err). */
+int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
+		       enum nsp_trigger trigger, int signo);
 
 #endif

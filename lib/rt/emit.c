@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/anchor.h"
 #include "base/fmt.h"
 #include "base/proc.h"
 #include "base/watch.h"
@@ -17,6 +16,7 @@
 #include "report/supp.h"
 #include "rt/collect.h"
 #include "rt/emit.h"
+#include "rt/home.h"
 #include "rt/symext.h"
 
 #define ARENA_SIZE ((size_t)256 << 20)
@@ -36,41 +36,31 @@ static unsigned next_request(void)
 	return (unsigned)n;
 }
 
-/* The log directory as found at start-up, so a report written from a
- * thread in another mount namespace (or after a chdir) still lands where
- * log_path pointed when the program started. */
-static struct nsp_anchor log_dir = { .fd = -1 };
-
+/* log_path made absolute at start-up, so a report written after a chdir
+ * still lands where log_path pointed when the program started.  Nothing
+ * is held open for it: a thread in another mount namespace has its report
+ * written from home (home.c). */
 void nsp_emit_init(void)
 {
-	char dir[NSP_MAX_PATH];
-	const char *slash = strrchr(nsp_opt.log_path, '/');
+	char cwd[NSP_MAX_PATH];
+	size_t c, l = strlen(nsp_opt.log_path);
 
-	if (nsp_log_stream(&nsp_opt) >= 0)
+	if (!l || nsp_opt.log_path[0] == '/' || nsp_log_stream(&nsp_opt) >= 0 ||
+	    !getcwd(cwd, sizeof(cwd)) || (c = strlen(cwd)) + 1 + l + 1 > sizeof(nsp_opt.log_path))
 		return;
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = slash == nsp_opt.log_path ? 1 : (size_t)(slash - nsp_opt.log_path);
-		memcpy(dir, nsp_opt.log_path, n);
-		dir[n] = 0;
-	}
-	nsp_anchor_open(&log_dir, dir, O_PATH | O_DIRECTORY);
-	nsp_ps_publish_log_dir(&log_dir);
+	memmove(nsp_opt.log_path + c + 1, nsp_opt.log_path, l + 1);
+	memcpy(nsp_opt.log_path, cwd, c);
+	nsp_opt.log_path[c] = '/';
 }
 
-/* The file log_path.<pid><suffix><n>, as a directory to open it in and a
- * name there (the directory held from start-up, else the path as it is);
- * -1 if the name does not fit. */
+/* The file log_path.<pid><suffix><n>; -1 if the name does not fit. */
 static int log_file(pid_t pid, const char *suffix, unsigned n, char *path, size_t cap,
 		    const char **name)
 {
-	int dfd = nsp_anchor_fd(&log_dir);
-
 	if (nsp_log_name(&nsp_opt, pid, suffix, n, path, cap))
 		return -1;
-	*name = dfd >= 0 ? nsp_base_name(path) : path;
-	return dfd >= 0 ? dfd : AT_FDCWD;
+	*name = path;
+	return AT_FDCWD;
 }
 
 /* Whether this process ever started a second thread: the flag is reset
@@ -94,12 +84,13 @@ static int markers_on(void)
  * the child of fork(). */
 void nsp_mark_start(int forked)
 {
-	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64], argv[4096];
+	/* The command line, up to 4 KiB; one byte more tells a cut one. */
+	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64], argv[4096 + 1];
 	const char *name;
 	pid_t pid = getpid();
 	struct nsp_out o;
 	ssize_t n;
-	int dfd, fd, saved = errno;
+	int dfd, fd, cut, bad, saved = errno;
 
 	atomic_store(&threads_marked, 0); /* a fork child has one thread */
 	if (!markers_on() || (dfd = log_file(pid, ".start", 0, path, sizeof(path), &name)) == -1 ||
@@ -108,15 +99,18 @@ void nsp_mark_start(int forked)
 		return; /* the report, if any, will say why it cannot be written */
 	}
 	n = nsp_proc_read(pid, "cmdline", argv, sizeof(argv));
+	cut = n == (ssize_t)sizeof(argv);
 	nsp_out_init(&o, fd);
 	nsp_out_str(&o, "{\"pid\":");
 	nsp_out_i64(&o, pid);
 	nsp_out_str(&o, ",\"ppid\":");
 	nsp_out_i64(&o, getppid());
 	nsp_out_str(&o, forked ? ",\"forked\":true,\"argv\":" : ",\"forked\":false,\"argv\":");
-	nsp_out_json_strv(&o, argv, n > 0 ? (size_t)n : 0);
-	nsp_out_str(&o, "}\n");
-	if (nsp_out_flush(&o) || close(fd) || renameat(dfd, tmp, dfd, name))
+	nsp_out_json_strv(&o, argv, n <= 0 ? 0 : cut ? sizeof(argv) - 1 : (size_t)n);
+	nsp_out_str(&o, cut ? ",\"argv_truncated\":true}\n" : ",\"argv_truncated\":false}\n");
+	bad = nsp_out_flush(&o) != 0;
+	bad |= close(fd) != 0; /* closed whatever the flush did */
+	if (bad || renameat(dfd, tmp, dfd, name))
 		unlinkat(dfd, tmp, 0);
 	errno = saved;
 }
@@ -134,6 +128,7 @@ void nsp_mark_threads(void)
 	if (atomic_load_explicit(&threads_marked, memory_order_relaxed) ||
 	    atomic_exchange(&threads_marked, 1))
 		return;
+	nsp_arm();
 	saved = errno;
 	pid = getpid();
 	atomic_store(&threads_pid, pid);
@@ -161,24 +156,20 @@ static void unmark(pid_t pid)
 }
 
 /* 0 if written where log_path says; otherwise the caller falls back to
- * stderr. */
-static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
+ * stderr (path: the file it could not write). */
+static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned request,
+		     char path[NSP_MAX_PATH + 32])
 {
-	char path[NSP_MAX_PATH + 32];
 	const char *name;
-	int fd = nsp_log_stream(&nsp_opt), dfd, err;
+	int fd = nsp_log_stream(&nsp_opt), dfd;
 
+	path[0] = 0;
 	if (fd >= 0) {
 		nsp_write_report(fd, r, s, nsp_opt.json);
 		return 0;
 	}
-	dfd = log_file(r->pid, request ? ".request" : "", request, path, sizeof(path), &name);
-	err = dfd == -1 ? -ENAMETOOLONG : nsp_report_to_file(dfd, name, r, s, nsp_opt.json);
-	if (err) {
-		nsp_msg("cannot write report to ", path, "; writing it to stderr instead");
-		return err;
-	}
-	return 0;
+	dfd = log_file(r->pid, request ? ".request" : "", request, path, NSP_MAX_PATH + 32, &name);
+	return dfd == -1 ? -ENAMETOOLONG : nsp_report_to_file(dfd, name, r, s, nsp_opt.json);
 }
 
 struct mem {
@@ -223,14 +214,25 @@ static void hand_over(const struct nsp_report *r, struct nsp_sym *s)
 	nsp_arena_fini(&text);
 }
 
+/* Where log_path says, else on stderr; but a report with nothing to say
+ * (no spill, nothing unjudged, not asked for) never goes into the
+ * program's stderr, nor does a word about a file it could not have. */
 static void emit_report(const struct nsp_report *r, struct nsp_sym *s, unsigned request)
 {
-	if (!nsp_opt.log_path[0] || write_log(r, s, request)) {
-		if (request || r->proc_err || r->nspills > r->nsuppressed || nsp_opt.verbosity > 0)
-			nsp_write_report(2, r, s, nsp_opt.json);
-	} else if (markers_on() && !request) {
-		unmark(r->pid);
+	char path[NSP_MAX_PATH + 32];
+	int worth = request || r->proc_err || r->nspills > r->nsuppressed || nsp_opt.verbosity > 0;
+
+	if (nsp_opt.log_path[0] && !write_log(r, s, request, path)) {
+		if (markers_on() && !request)
+			unmark(r->pid);
+		return;
 	}
+	if (!worth)
+		return;
+	if (nsp_opt.log_path[0])
+		nsp_msg("cannot write report to ", path[0] ? path : nsp_opt.log_path,
+			"; writing it to stderr instead");
+	nsp_write_report(2, r, s, nsp_opt.json);
 }
 
 /* Frames are named by namspill-symbolize, so nothing here allocates or
@@ -282,30 +284,38 @@ static void say_times(const struct nsp_report *r, const struct timespec t[4])
 	nsp_out_flush(&o);
 }
 
-int nsp_self_report(enum nsp_trigger trigger, int signo)
+struct job {
+	enum nsp_trigger trigger;
+	int signo;
+	pid_t tid; /* the thread the report is asked on */
+	int result;
+};
+
+static void report(void *arg)
 {
+	struct job *j = arg;
 	struct timespec t[4];
 	struct nsp_arena a;
 	struct nsp_report r;
 	struct nsp_symext_early *early;
 	struct nsp_sym *s;
-	int saved = errno, n;
 	/* In a signal handler nothing that may take a lock or allocate can
 	 * run here: frames are named by another process. */
-	int async = trigger == NSP_TRIGGER_SIGNAL || trigger == NSP_TRIGGER_REQUEST;
-	unsigned request = trigger == NSP_TRIGGER_REQUEST ? next_request() : 0;
+	int async = j->trigger == NSP_TRIGGER_SIGNAL || j->trigger == NSP_TRIGGER_REQUEST;
+	unsigned request = j->trigger == NSP_TRIGGER_REQUEST ? next_request() : 0;
 
 	if (nsp_arena_init(&a, ARENA_SIZE)) {
 		nsp_msg("cannot map memory for the report", NULL, NULL);
-		return -ENOMEM;
+		j->result = -ENOMEM;
+		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t[0]);
 	early = nsp_symext_early(&a);
-	nsp_report_collect(&r, &a, trigger, signo);
+	nsp_report_collect(&r, &a, j->tid, j->trigger, j->signo);
 	clock_gettime(CLOCK_MONOTONIC, &t[1]);
 	s = symbolizer(&a, &r, async, early);
 	clock_gettime(CLOCK_MONOTONIC, &t[2]);
-	n = r.proc_err ? r.proc_err : (int)nsp_report_suppress(&r, s, &nsp_rules);
+	j->result = r.proc_err ? r.proc_err : (int)nsp_report_suppress(&r, s, &nsp_rules);
 	if (nsp_opt.watch && !request)
 		hand_over(&r, s);
 	else
@@ -319,8 +329,18 @@ int nsp_self_report(enum nsp_trigger trigger, int signo)
 	}
 	nsp_sym_close(s);
 	nsp_arena_fini(&a);
+}
+
+int nsp_self_report(enum nsp_trigger trigger, int signo)
+{
+	struct job j = { trigger, signo, gettid(), 0 };
+	int saved = errno;
+
+	/* A thread away from home has it taken at home (home.c). */
+	if (!nsp_home_away() || nsp_home_run(report, &j))
+		report(&j);
 	errno = saved;
-	return n;
+	return j.result;
 }
 
 /* verbosity=2: how big the pools grew.  Their high-water marks are the

@@ -8,8 +8,8 @@
 #include "base/helpers.h"
 #include "base/io.h"
 #include "base/options.h"
+#include "base/signame.h"
 #include "base/out.h"
-#include "base/proc.h"
 #include "report/supp.h"
 #include "rt/emit.h"
 #include "rt/registry.h"
@@ -71,6 +71,33 @@ static void atfork_child(void)
 	nsp_mark_start(1);
 }
 
+/* What a process needs only once it can have something to report: its
+ * first thread (which may end up in another namespace than the rest) or
+ * its first recorded switch.  Until then it has no signal handler, no
+ * signal stack and no unwinder of ours, and pays nothing for them (most
+ * processes of a build or a test run never get here: shells, compilers).
+ * A fatal signal in a process not armed has nothing to report: its one
+ * thread is its own majority and made no switch. */
+static _Atomic int armed; /* 0 no, 1 being armed, 2 yes */
+
+void nsp_arm(void)
+{
+	int zero = 0;
+
+	if (atomic_load_explicit(&armed, memory_order_acquire) == 2 ||
+	    !atomic_compare_exchange_strong(&armed, &zero, 1))
+		return; /* armed, or being armed by this or another thread */
+	nsp_under_valgrind();
+	nsp_sanrt_init();
+	nsp_unwind_init();
+	nsp_sig_install();
+	nsp_altstack_init();
+	atomic_store_explicit(&armed, 2, memory_order_release);
+}
+
+/* Start-up proper: options, and what must be taken now (the working
+ * directory for a relative log_path or library path, start markers).
+ * No descriptor stays open, no signal disposition changes. */
 void nsp_init(void)
 {
 	const char *parts;
@@ -94,11 +121,12 @@ void nsp_init(void)
 	nsp_out_check_std();
 	nsp_options_defaults(&nsp_opt);
 	nsp_options_parse(&nsp_opt, secure_getenv("NAMSPILL_OPTIONS"), warn);
+	if (nsp_opt.report_signal)
+		nsp_opt.signals &= ~NSP_SIGBIT(nsp_opt.report_signal);
 	if (nsp_opt.help)
 		nsp_options_print(2, &nsp_opt);
-	nsp_ps_publish_options();
-	nsp_proc_anchor();
 	nsp_emit_init();
+	nsp_ps_publish_options();
 	/* A test hook (tests/func/test_scale.py): work cut into parts
 	 * whatever its size, so the cutting is exercised by small tests. */
 	parts = secure_getenv("NSP_TEST_PARTS");
@@ -107,11 +135,9 @@ void nsp_init(void)
 	nsp_symext_init();
 	nsp_supp_load(&nsp_rules, nsp_opt.suppressions);
 	nsp_mark_start(0);
-	nsp_sanrt_init();
-	nsp_unwind_init();
-	nsp_sig_install();
-	nsp_altstack_init();
 	pthread_atfork(NULL, NULL, atfork_child);
-	nsp_self();
+	/* A report on request can come at any time. */
+	if (nsp_opt.report_signal)
+		nsp_arm();
 	atomic_store_explicit(&state, 2, memory_order_release);
 }

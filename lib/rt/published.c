@@ -2,13 +2,11 @@
  * (base/psstate.h).  Only written here; ps finds it by the magic. */
 #include <string.h>
 
-#include "base/anchor.h"
 #include "base/psstate.h"
 #include "rt/rt.h"
 
 __attribute__((used)) struct nsp_ps_state nsp_ps_state = {
 	.magic = NSP_PS_MAGIC,
-	.log_fd = -1,
 };
 
 void nsp_ps_publish_options(void)
@@ -16,13 +14,6 @@ void nsp_ps_publish_options(void)
 	memcpy(nsp_ps_state.log_path, nsp_opt.log_path, sizeof(nsp_ps_state.log_path));
 	nsp_ps_state.log_path[sizeof(nsp_ps_state.log_path) - 1] = 0;
 	atomic_store(&nsp_ps_state.report_signal, nsp_opt.report_signal);
-}
-
-void nsp_ps_publish_log_dir(const struct nsp_anchor *dir)
-{
-	nsp_ps_state.log_dev = dir->dev;
-	nsp_ps_state.log_ino = dir->ino;
-	nsp_ps_state.log_fd = dir->fd;
 }
 
 NSP_RUNTIME_SAFE void nsp_ps_publish_owner(int sig, int ours)

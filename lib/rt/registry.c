@@ -10,6 +10,7 @@
  * creator, before it runs); reporters copy records and validate the copy. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "base/nstype.h"
 #include "base/pool.h"
 #include "base/proc.h"
+#include "rt/home.h"
 #include "rt/registry.h"
 #include "rt/rt.h"
 #include "rt/signals.h"
@@ -369,6 +371,19 @@ static void hist_push(struct nsp_path *p, const struct nsp_event *e, int fd)
 	atomic_store_explicit(&p->nhist, n + 1, memory_order_relaxed);
 }
 
+unsigned nsp_self_kinds(void)
+{
+	struct nsp_thread *t = self;
+	unsigned kinds = 0;
+
+	if (!t || atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+		return 0;
+	for (int k = 0; k < NSP_NKINDS; k++)
+		if (atomic_load_explicit(&t->cause[k], memory_order_relaxed))
+			kinds |= 1u << k;
+	return kinds;
+}
+
 void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();
@@ -379,6 +394,9 @@ void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 
 	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed))
 		return;
+	nsp_arm();
+	if (kinds & nsp_kinds_of_flags(CLONE_NEWNS))
+		nsp_home_note_move();
 	own = !was && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed);
 	recording = 1;
 	__asm__ volatile("" ::: "memory"); /* flagged before the spare is looked at */
@@ -430,6 +448,7 @@ void nsp_record_failure_at(int call, unsigned long flags, int fd, int err, const
 	if (!t || atomic_load_explicit(&nsp_passive, memory_order_relaxed) ||
 	    !(p = path_of(t)) || !(idx = nsp_pool_get(&nsp_events)))
 		return;
+	nsp_arm(); /* the unwinder, as for a switch */
 	recording = 1;
 	__asm__ volatile("" ::: "memory");
 	e = nsp_pool_at(&nsp_events, idx);
@@ -465,6 +484,7 @@ struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, cons
 
 	if (atomic_load_explicit(&nsp_passive, memory_order_relaxed))
 		return NULL;
+	nsp_arm();
 	parent = nsp_self();
 	t = thread_alloc(NULL);
 	if (!t)

@@ -84,6 +84,9 @@ extern _Atomic int nsp_shared_tls; /* a clone() shares its creator's TLS */
 extern _Atomic int nsp_reporting;  /* reports in progress: release nothing */
 
 struct nsp_thread *nsp_self(void);
+/* The kinds this thread has a recorded switch for (its own or inherited
+ * from its creator), without making a record: 0 if it has none. */
+unsigned nsp_self_kinds(void);
 /* A switch with the stack read from frame on: __builtin_frame_address(0)
  * of the wrapper the program called, so the walk starts at the caller.
  * fd: setns's (-1: unshare), read only with the history_ns option. */

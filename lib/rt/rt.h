@@ -20,8 +20,11 @@
  * its pthread_create interceptor hands ours its own start function, so
  * our trampoline runs first on the new thread.  ThreadSanitizer's
  * per-function hooks would run there without a thread state and crash;
- * code marked so has none. */
-#define NSP_RUNTIME_SAFE __attribute__((no_sanitize("thread")))
+ * code marked so has none.  AddressSanitizer asks dlsym for its real
+ * functions before it has mapped its shadow memory, which every
+ * instrumented load and store reads: the way to the real dlsym is not
+ * instrumented either. */
+#define NSP_RUNTIME_SAFE __attribute__((no_sanitize("thread", "address", "undefined")))
 
 /* ---- init.c */
 
@@ -29,14 +32,15 @@ extern struct nsp_options nsp_opt; /* as NAMSPILL_OPTIONS set them */
 extern _Atomic int nsp_passive;    /* another copy of the library is in charge */
 const char *nsp_version(void);
 void nsp_init(void);
+/* Signal handlers, signal stacks and the unwinder, once the process can
+ * have something to report (its first thread or switch); idempotent. */
+void nsp_arm(void);
 void nsp_init_ready(void); /* libc is initialised: environ can be read */
 
 /* ---- published.c: what `namspill ps --stacks` reads from our memory */
 
-struct nsp_anchor;
 extern struct nsp_ps_state nsp_ps_state;
 void nsp_ps_publish_options(void);
-void nsp_ps_publish_log_dir(const struct nsp_anchor *dir);
 /* Whether our handler is the one installed for sig (report_signal). */
 void nsp_ps_publish_owner(int sig, int ours);
 

@@ -27,6 +27,12 @@ void nsp_sig_block_fatal(sigset_t *old); /* around the exit report */
 
 /* ---- sigreport.c: the handler */
 void nsp_sig_handler(int sig, siginfo_t *si, void *uc);
+/* abort() up to where glibc's would give SIGABRT back to the default: the
+ * program's handler has run (or SIGABRT is ignored), the final report is
+ * written, SIGABRT is at the default; the real abort() then kills. */
+void nsp_abort_prepare(void);
+/* Dies by SIGABRT with raw system calls: no real abort() was found. */
+__attribute__((noreturn)) void nsp_abort_unresolved(void);
 
 /* ---- altstack.c: a signal stack of ours for threads that have none, so
  * a thread that ran out of stack still gets its crash reported. */

@@ -15,6 +15,7 @@
 
 #include "base/helpers.h"
 #include "base/io.h"
+#include "base/signame.h"
 #include "rt/emit.h"
 #include "rt/rt.h"
 #include "rt/signals.h"
@@ -40,17 +41,10 @@ static void too_small(void)
 	nsp_write_all(2, msg, sizeof(msg) - 1);
 }
 
-void nsp_sig_handler(int sig, siginfo_t *si, void *uc)
+/* The final report, for fatal signal sig: written here unless another
+ * thread writes it (we wait for that one) or it is written already. */
+static void final_report(int sig)
 {
-	int e = errno;
-
-	(void)uc;
-	if (sig == nsp_opt.report_signal) {
-		if (nsp_altstack_room())
-			nsp_self_report(NSP_TRIGGER_REQUEST, sig);
-		errno = e;
-		return;
-	}
 	switch (nsp_final_claim()) {
 	case NSP_CLAIMED:
 		if (nsp_altstack_room())
@@ -65,7 +59,61 @@ void nsp_sig_handler(int sig, siginfo_t *si, void *uc)
 	default: /* written already, or this thread crashed while writing it */
 		break;
 	}
+}
+
+void nsp_sig_handler(int sig, siginfo_t *si, void *uc)
+{
+	int e = errno;
+
+	(void)uc;
+	if (sig == nsp_opt.report_signal) {
+		if (nsp_altstack_room())
+			nsp_self_report(NSP_TRIGGER_REQUEST, sig);
+		errno = e;
+		return;
+	}
+	final_report(sig);
 	nsp_sig_release(sig);
 	reraise(sig, si);
 	errno = e;
+}
+
+/* glibc 2.36's abort() unblocks SIGABRT and raises it, which runs the
+ * program's handler, or ours where the program left the default (that
+ * one reports and kills).  If the program's handler returns, or SIGABRT
+ * is ignored, abort() gives SIGABRT back to the default with its own
+ * internal sigaction, out of our sight, and raises it again: the process
+ * dies with no report.  So the wrapper takes those first steps itself,
+ * the report comes where abort() would reset SIGABRT, and the real
+ * abort() ends the process: with the default in place, its own first
+ * raise kills, as its second would have, and the program's handler has
+ * run exactly once.  The report is written as in a signal handler
+ * (frames named by the helper): abort() is called from anywhere, with a
+ * lock held or the heap broken. */
+void nsp_abort_prepare(void)
+{
+	sigset_t abrt;
+
+	if (atomic_load(&nsp_passive) || !nsp_libc.sigaction)
+		return; /* the real abort() does it all */
+	sigemptyset(&abrt);
+	sigaddset(&abrt, SIGABRT);
+	pthread_sigmask(SIG_UNBLOCK, &abrt, NULL);
+	raise(SIGABRT);
+	if (nsp_sig_managed(SIGABRT))
+		final_report(SIGABRT);
+	nsp_sig_release(SIGABRT);
+}
+
+void nsp_abort_unresolved(void)
+{
+	struct { long handler, flags, restorer; uint64_t mask; } dfl = { 0 }; /* SIG_DFL */
+	uint64_t abrt = NSP_SIGBIT(SIGABRT);
+
+	nsp_raw_syscall(SYS_rt_sigaction, SIGABRT, (long)&dfl, 0, sizeof(dfl.mask));
+	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&abrt, 0, sizeof(abrt));
+	nsp_raw_syscall(SYS_tgkill, nsp_raw_syscall(SYS_getpid, 0, 0, 0, 0),
+			nsp_raw_syscall(SYS_gettid, 0, 0, 0, 0), SIGABRT, 0);
+	for (;;)
+		nsp_raw_syscall(SYS_exit_group, 127, 0, 0, 0);
 }

@@ -22,13 +22,13 @@ struct vsig {
 };
 
 static struct vsig vs[NSP_SIG_MAX + 1];
-static uint64_t managed; /* written once at start-up */
+static _Atomic uint64_t managed; /* grows once, when the process is armed */
 static struct sigaction ours;
 
 NSP_RUNTIME_SAFE int nsp_sig_managed(int sig)
 {
 	return sig > 0 && sig <= NSP_SIG_MAX && nsp_libc.sigaction &&
-	       (managed & NSP_SIGBIT(sig));
+	       (atomic_load_explicit(&managed, memory_order_acquire) & NSP_SIGBIT(sig));
 }
 
 /* A signal handler of the program may call sigaction() while the same
@@ -98,23 +98,26 @@ void nsp_sig_block_fatal(sigset_t *old)
 
 	sigemptyset(&set);
 	for (int sig = 1; sig <= NSP_SIG_MAX; sig++)
-		if ((managed & NSP_SIGBIT(sig)) && sig != SIGSEGV && sig != SIGBUS &&
+		if (nsp_sig_managed(sig) && sig != SIGSEGV && sig != SIGBUS &&
 		    sig != SIGILL && sig != SIGFPE)
 			sigaddset(&set, sig);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 /* Takes over each managed signal whose disposition is the default now;
- * one the program ignores or handles stays as it is. */
+ * one the program ignores or handles stays as it is.  Runs once, when the
+ * process is armed (its first thread or recorded switch, or at start-up
+ * with report_signal): other threads may be calling sigaction() then, so
+ * each signal is marked managed first and taken over under its lock. */
 void nsp_sig_install(void)
 {
+	uint64_t want;
 	struct sigaction cur;
+	sigset_t mask;
 
 	if (!nsp_libc.sigaction)
 		return;
-	if (nsp_opt.report_signal)
-		nsp_opt.signals &= ~NSP_SIGBIT(nsp_opt.report_signal);
-	managed = nsp_opt.signals | (nsp_opt.report_signal ? NSP_SIGBIT(nsp_opt.report_signal) : 0);
+	want = nsp_opt.signals | (nsp_opt.report_signal ? NSP_SIGBIT(nsp_opt.report_signal) : 0);
 	memset(&ours, 0, sizeof(ours));
 	ours.sa_sigaction = nsp_sig_handler;
 	/* On the alternate stack, restarting what it interrupts, with every
@@ -122,17 +125,20 @@ void nsp_sig_install(void)
 	ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sigemptyset(&ours.sa_mask);
 	for (int sig = 1; sig <= NSP_SIG_MAX; sig++)
-		if (managed & NSP_SIGBIT(sig))
+		if (want & NSP_SIGBIT(sig))
 			sigaddset(&ours.sa_mask, sig);
 	for (int sig = 1; sig <= NSP_SIG_MAX; sig++) {
-		if (!(managed & NSP_SIGBIT(sig)) || nsp_libc.sigaction(sig, NULL, &cur))
+		if (!(want & NSP_SIGBIT(sig)))
 			continue;
-		if (cur.sa_handler != SIG_DFL)
-			continue;
-		vs[sig].view = cur;
-		if (nsp_libc.sigaction(sig, &ours, NULL) == 0) {
-			vs[sig].owned = 1;
-			nsp_ps_publish_owner(sig, 1);
+		atomic_fetch_or(&managed, NSP_SIGBIT(sig));
+		lock(sig, &mask);
+		if (nsp_libc.sigaction(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL) {
+			vs[sig].view = cur;
+			if (nsp_libc.sigaction(sig, &ours, NULL) == 0) {
+				vs[sig].owned = 1;
+				nsp_ps_publish_owner(sig, 1);
+			}
 		}
+		unlock(sig, &mask);
 	}
 }

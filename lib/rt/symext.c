@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/anchor.h"
 #include "base/arena.h"
 #include "base/fmt.h"
 #include "base/sort.h"
@@ -41,9 +40,10 @@
 #define TIMEOUT_MS 10000
 #define HELPER "namspill-symbolize"
 
-static char helper[PATH_MAX];
-static struct nsp_anchor home_mnt = { .fd = -1 };
+static char helper[PATH_MAX], lib_dir[PATH_MAX];
+static _Atomic int helper_state; /* 0 not looked for, 1 found, -1 none */
 
+/* dir/rel into helper if it is there to run. */
 static int try_helper(const char *dir, size_t len, const char *rel)
 {
 	size_t rl = strlen(rel);
@@ -53,19 +53,19 @@ static int try_helper(const char *dir, size_t len, const char *rel)
 	memcpy(helper, dir, len);
 	helper[len] = '/';
 	memcpy(helper + len + 1, rel, rl + 1);
-	if (access(helper, X_OK) == 0)
-		return 0;
-	helper[0] = 0;
-	return -1;
+	return access(helper, X_OK);
 }
 
-/* The helper runs from the root of the start-up mount namespace, so
- * its path is made absolute now. */
+/* Where the helper would be, made absolute now (a report may come after a
+ * chdir); whether it is there is seen when a report first needs it.  Only
+ * a path the library was loaded by relative to the working directory, or
+ * a symbolizer option, costs a system call here. */
 void nsp_symext_init(void)
 {
-	char lib[PATH_MAX];
+	char cwd[PATH_MAX];
+	const char *from = NULL;
+	size_t c = 0, n;
 	Dl_info di;
-	const char *slash;
 
 	/* The option is never read in a setuid (AT_SECURE) process, and a
 	 * helper named by the caller would run with the program's
@@ -73,13 +73,43 @@ void nsp_symext_init(void)
 	if (nsp_opt.symbolizer[0] && !getauxval(AT_SECURE)) {
 		if (!realpath(nsp_opt.symbolizer, helper))
 			strcpy(helper, nsp_opt.symbolizer);
-	} else if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname &&
-		   realpath(di.dli_fname, lib) && (slash = strrchr(lib, '/'))) {
-		size_t len = (size_t)(slash - lib);
-		if (try_helper(lib, len, HELPER))
-			try_helper(lib, len, "namspill/" HELPER);
+		atomic_store(&helper_state, 1);
+		return;
 	}
-	nsp_anchor_open(&home_mnt, "/proc/thread-self/ns/mnt", O_RDONLY);
+	if (dladdr((void *)nsp_symext_init, &di) && di.dli_fname && strchr(di.dli_fname, '/'))
+		from = di.dli_fname;
+	if (!from || (from[0] != '/' && !getcwd(cwd, sizeof(cwd)))) {
+		atomic_store(&helper_state, -1);
+		return;
+	}
+	if (from[0] != '/')
+		c = strlen(cwd);
+	n = (size_t)(strrchr(from, '/') - from);
+	if (c + 1 + n + 1 > sizeof(lib_dir)) {
+		atomic_store(&helper_state, -1);
+		return;
+	}
+	if (c) {
+		memcpy(lib_dir, cwd, c);
+		lib_dir[c++] = '/';
+	}
+	memcpy(lib_dir + c, from, n);
+	lib_dir[c + n] = 0;
+}
+
+/* The helper next to the library (or in namspill/ there), looked for at
+ * the first report that needs it; "" if there is none. */
+static const char *helper_path(void)
+{
+	int st = atomic_load(&helper_state);
+
+	if (st == 0) {
+		size_t len = strlen(lib_dir);
+		st = try_helper(lib_dir, len, HELPER) == 0 ||
+				     try_helper(lib_dir, len, "namspill/" HELPER) == 0 ? 1 : -1;
+		atomic_store(&helper_state, st);
+	}
+	return st > 0 ? helper : "";
 }
 
 /* ---- the addresses to name, ascending and unique */
@@ -194,10 +224,19 @@ static ssize_t recv_all(int fd, struct nsp_arena *a, char **out, const struct ti
 #define SPAWN_STACK (32 << 10)
 
 struct spawn {
-	int sock, mnt;
+	int sock;
+	int maps, exe; /* ours, for the helper as MAPS_FD and EXE_FD (-1: none) */
 	char *const *argv;
 	char *stack; /* the grandchild's */
 };
+
+/* The helper reads our mappings, and a removed executable, through files
+ * we opened: it may not open them itself (a process that changed its uid
+ * is no longer dumpable; a zombie main thread shows no maps). */
+#define MAPS_FD 3
+#define EXE_FD 4
+#define STR(x) #x
+#define ARG(opt, fd) "--" opt "=" STR(fd)
 
 static long raw(long nr, long a, long b, long c, long d)
 {
@@ -205,8 +244,9 @@ static long raw(long nr, long a, long b, long c, long d)
 }
 
 /* The grandchild: leaves for a fresh image with the socket as stdin and
- * stdout.  The socket may itself be fd 0 or 1 (closed at start): a copy
- * above 2 first, then fresh copies without close-on-exec.  Signals stay
+ * stdout, our maps and executable as MAPS_FD and EXE_FD.  Any of them may
+ * itself be one of those fds (closed at start): copies above them all
+ * first, then fresh copies without close-on-exec.  Signals stay
  * blocked until the helper unblocks them: the program's handlers are
  * still installed here, in memory it shares. */
 static void helper_image(void *arg)
@@ -222,7 +262,9 @@ static void helper_image(void *arg)
 	static char *const envp[] = { NULL };
 #endif
 	const struct spawn *sp = arg;
-	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, 3, 0);
+	long s = raw(SYS_fcntl, sp->sock, F_DUPFD, EXE_FD + 1, 0);
+	long m = sp->maps >= 0 ? raw(SYS_fcntl, sp->maps, F_DUPFD, EXE_FD + 1, 0) : -1;
+	long e = sp->exe >= 0 ? raw(SYS_fcntl, sp->exe, F_DUPFD, EXE_FD + 1, 0) : -1;
 
 	/* Ends with the child, which is what the report kills when it no
 	 * longer wants the answer.  (The child waits for the exec, so it is
@@ -230,6 +272,10 @@ static void helper_image(void *arg)
 	raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	raw(SYS_dup3, s, 0, 0, 0);
 	raw(SYS_dup3, s, 1, 0, 0);
+	if (m >= 0)
+		raw(SYS_dup3, m, MAPS_FD, 0, 0);
+	if (e >= 0)
+		raw(SYS_dup3, e, EXE_FD, 0, 0);
 	raw(SYS_execve, (long)sp->argv[0], (long)sp->argv, (long)envp, 0);
 	raw(SYS_exit, 127, 0, 0, 0);
 }
@@ -246,10 +292,6 @@ static void child(void *arg)
 	long g, r = 0;
 	int st = 0;
 
-	/* The helper must see the files the program was started with, even
-	 * from a thread in another mount namespace. */
-	if (sp->mnt >= 0) /* with the watch key: ours, not the program's */
-		nsp_watch_syscall(SYS_setns, sp->mnt, CLONE_NEWNS, 0, nsp_opt.watch);
 	g = nsp_clone_run(CLONE_VM | CLONE_VFORK | SIGCHLD, sp->stack, SPAWN_STACK, helper_image,
 			  (void *)sp, NULL);
 	while (g > 0 && (r = raw(SYS_wait4, g, (long)&st, 0, 0)) == -EINTR)
@@ -273,11 +315,12 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	 * the helper after this function has returned. */
 	struct launch {
 		struct spawn sp;
-		char pid[16];
-		char *argv[3];
+		char tid[16];
+		char *argv[5];
 	} *l;
 	struct timespec deadline;
-	int sv[2];
+	int sv[2], maps, exe;
+	char **arg;
 	long pid;
 
 	k->pid = 0;
@@ -291,18 +334,32 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 	l = nsp_arena_alloc(a, sizeof(*l));
 	if (!stacks || !l || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
-	l->pid[nsp_fmt_dec(l->pid, (uint64_t)getpid())] = 0;
-	l->argv[0] = helper;
-	l->argv[1] = l->pid;
-	l->argv[2] = NULL;
-	l->sp = (struct spawn){ sv[1], nsp_anchor_fd(&home_mnt), l->argv, stacks + SPAWN_STACK };
+	/* This thread, which lives until the answer is in: a main thread
+	 * that ended shows no files. */
+	l->tid[nsp_fmt_dec(l->tid, (uint64_t)gettid())] = 0;
+	maps = nsp_proc_open_maps(0);
+	exe = nsp_proc_open("thread-self/exe", O_RDONLY);
+	arg = l->argv;
+	*arg++ = (char *)helper_path();
+	if (maps >= 0)
+		*arg++ = ARG("maps-fd", MAPS_FD);
+	if (exe >= 0)
+		*arg++ = ARG("exe-fd", EXE_FD);
+	*arg++ = l->tid;
+	*arg = NULL;
+	l->sp = (struct spawn){ sv[1], maps, exe, l->argv,
+				stacks + SPAWN_STACK };
 	/* No SIGCHLD and no place in the program's wait(): exit signal 0
 	 * makes it a "clone" child, seen only with __WCLONE. */
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, sizeof(all));
 	pid = nsp_clone_run(nsp_may_share_memory() ? CLONE_VM : 0, stacks, SPAWN_STACK, child,
 			    &l->sp, NULL);
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, sizeof(old));
-	close(sv[1]);
+	close(sv[1]); /* the child has copies of these */
+	if (maps >= 0)
+		close(maps);
+	if (exe >= 0)
+		close(exe);
 	if (pid <= 0) {
 		close(sv[0]);
 		return -1;
@@ -438,7 +495,7 @@ struct nsp_symext_early *nsp_symext_early(struct nsp_arena *a)
 	size_t k = 0, qlen;
 	char *q;
 
-	if (!helper[0] || nsp_proc_thread_count(getpid()) < EARLY_THREADS)
+	if (!*helper_path() || nsp_proc_thread_count(getpid()) < EARLY_THREADS)
 		return NULL;
 	e = nsp_arena_alloc(a, sizeof(*e));
 	rec = nsp_arena_alloc(a, sizeof(*rec));
@@ -506,7 +563,7 @@ struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r,
 	char *q, *answer;
 	ssize_t len = -1;
 
-	if (!s || !t || !helper[0]) {
+	if (!s || !t || !*helper_path()) {
 		nsp_symext_cancel(early);
 		return NULL;
 	}
@@ -530,5 +587,5 @@ struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r,
 
 const char *nsp_symext_helper(void)
 {
-	return helper[0] ? helper : "namspill-symbolize (not found next to the library)";
+	return *helper_path() ? helper : "namspill-symbolize (not found next to the library)";
 }

@@ -5,6 +5,7 @@
  * later.  Only raw return addresses are kept here; naming them waits
  * until a report is written. */
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <link.h>
@@ -98,22 +99,33 @@ static int unw_walk(uintptr_t *out, int max)
 
 void nsp_unwind_init(void)
 {
-	void *h;
-	uintptr_t ip[1];
-	unsigned held;
-
 	if (!own_hi) {
 		dl_iterate_phdr(find_own, (void *)(uintptr_t)nsp_unwind_init);
 		nsp_walk_skip(own_lo, own_hi);
 	}
-	if (atomic_load(&unw_ready))
+}
+
+/* libunwind, loaded at the first stack our walker cannot follow (a frame
+ * whose rule is a DWARF expression): most processes never load it.  It
+ * keeps a pipe open from then on, to probe memory with; nothing to do
+ * about that but not to need it. */
+static _Atomic int unw_tried;
+
+static void unw_load(void)
+{
+	void *h;
+	uintptr_t ip[1];
+	unsigned held;
+
+	if (atomic_exchange(&unw_tried, 1))
 		return;
 	held = hold_std_fds();
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		release_std_fds(held);
-		nsp_msg("libunwind.so.8 not found; stacks that need it will be empty (",
-			dlerror(), ")");
+		if (nsp_opt.verbosity > 0)
+			nsp_msg("libunwind.so.8 not found; stacks that need it stop short (",
+				dlerror(), ")");
 		return;
 	}
 	/* Per-thread caches avoid libunwind's global lock on every step. */
@@ -193,8 +205,13 @@ static uint32_t capture(const void *frame, uintptr_t *ip, uint32_t max)
 	/* Code unloaded meanwhile: a cached rule may have been stale. */
 	if (n >= 0 && gen != NSP_WALK_NOCACHE && nsp_walk_gen() != gen)
 		n = nested ? -1 : nsp_walk(ip, (int)max, NSP_WALK_NOCACHE, flags, frame);
-	if (n < 0 && !nested)
+	if (n < 0 && !nested) {
+		/* Loading takes the loader's lock and allocates: not in a
+		 * capture nested in another (a signal handler's). */
+		if (n != -EINTR)
+			unw_load();
 		n = unw_capture(ip, (int)max);
+	}
 	in_unwind = nested;
 	return n < 0 ? 0 : (uint32_t)nsp_sanrt_drop_top(ip, (size_t)n);
 }

@@ -23,6 +23,7 @@ enum nsp_rule_kind {
 	NSP_RULE_END,        /* outermost frame: the return address is undefined */
 	NSP_RULE_SIGNAL,     /* signal trampoline: the caller's registers are in the ucontext */
 	NSP_RULE_OTHER,      /* needs more than rsp, rbp and memory: ask libunwind */
+	NSP_RULE_NONE,       /* no CFI at all: follow the frame pointer chain */
 };
 
 struct nsp_rule {
@@ -48,7 +49,9 @@ uint64_t nsp_walk_gen(void);
 void nsp_walk_unloading(int done);
 /* Return addresses of the calling thread, its own frame first, or from
  * frame (a frame pointer of ours) on: the count, or a negative errno if a
- * frame needs libunwind (or a rule is missing without MAY_MISS). */
+ * frame needs libunwind (-EINTR if that frame lies past a signal frame,
+ * where libunwind is not to be loaded), or a rule is missing without
+ * MAY_MISS. */
 int nsp_walk(uintptr_t *out, int max, uint64_t gen, int flags, const void *frame);
 /* Frames in [lo, hi) are walked through but not given out. */
 void nsp_walk_skip(uintptr_t lo, uintptr_t hi);

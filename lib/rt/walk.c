@@ -7,8 +7,12 @@
  * tables; frames whose rule needs more are left to libunwind whole. */
 #include <errno.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <ucontext.h>
+#include <unistd.h>
 
+#include "base/helpers.h"
 #include "rt/unwind.h"
 
 #ifndef __x86_64__
@@ -119,11 +123,42 @@ __attribute__((noinline, cold)) static uint64_t rule_slow(uintptr_t pc, uint64_t
 	if (v || !(flags & NSP_WALK_MAY_MISS))
 		return v;
 	if (nsp_cfi_rule(pc, &r))
-		r.kind = NSP_RULE_OTHER; /* no CFI: libunwind has heuristics */
+		r.kind = NSP_RULE_NONE;
 	v = pack(&r, gen != NSP_WALK_NOCACHE ? gen : 0);
 	if (gen != NSP_WALK_NOCACHE)
 		insert(pc, v);
 	return v;
+}
+
+/* Frames without CFI (Go code, JIT code, assembly) are followed by their
+ * frame pointers, as libunwind does, each link read through the kernel
+ * (process_vm_readv on ourselves), so a register that holds no frame
+ * pointer makes the walk stop, not fault.  A seccomp filter not ours
+ * might kill us for that call: then the walk stops at such a frame. */
+static _Atomic int peek_ok = -1;
+
+static int peek(uintptr_t addr, uintptr_t link[2])
+{
+	struct iovec local = { link, 2 * sizeof(uintptr_t) };
+	struct iovec remote = { (void *)addr, 2 * sizeof(uintptr_t) };
+	register long r10 __asm__("r10") = (long)&remote;
+	register long r8 __asm__("r8") = 1;
+	register long r9 __asm__("r9") = 0;
+	int ok = atomic_load_explicit(&peek_ok, memory_order_relaxed);
+	long ret;
+
+	if (ok < 0) {
+		ok = nsp_seccomp_state() == 0;
+		atomic_store_explicit(&peek_ok, ok, memory_order_relaxed);
+	}
+	if (!ok || !addr || (addr & 7))
+		return -1;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(SYS_process_vm_readv), "D"(getpid()), "S"(&local), "d"(1), "r"(r10),
+			   "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret == (long)(2 * sizeof(uintptr_t)) ? 0 : -1;
 }
 
 /* Return addresses from here outwards, this function's own position
@@ -133,9 +168,9 @@ __attribute__((noinline, cold)) static uint64_t rule_slow(uintptr_t pc, uint64_t
 __attribute__((noinline)) int nsp_walk(uintptr_t *out, int max, uint64_t gen, int flags,
 				       const void *frame)
 {
-	uintptr_t ip, sp, bp, cfa, lo = skip_lo, span = skip_hi - skip_lo;
+	uintptr_t ip, sp, bp, cfa, lo = skip_lo, span = skip_hi - skip_lo, link[2];
 	uint64_t tag = gen == NSP_WALK_NOCACHE ? 0 : gen << GEN_SHIFT | VALID;
-	int n = 0, exact = 1;
+	int n = 0, exact = 1, in_handler = 0;
 
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
 			 : "=r"(ip), "=r"(sp), "=r"(bp));
@@ -186,12 +221,23 @@ __attribute__((noinline)) int nsp_walk(uintptr_t *out, int max, uint64_t gen, in
 			sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
 			bp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
 			exact = 1;
+			in_handler = 1;
 			break;
 		}
+		case NSP_RULE_NONE:
+			/* rbp points at the caller's rbp, the return address
+			 * above it, and the caller's stack above that. */
+			if (peek(bp, link))
+				return n;
+			sp = bp + 2 * sizeof(uintptr_t);
+			bp = link[0];
+			ip = link[1];
+			exact = 0;
+			break;
 		case NSP_RULE_END:
 			return n;
 		default:
-			return -ENOTSUP;
+			return in_handler ? -EINTR : -ENOTSUP;
 		}
 		if (!ip)
 			break;

@@ -2,11 +2,14 @@
 """Functional tests of the core shim: what programs did vs. what the
 report says."""
 import os
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (test, run, main, expect, spills_by, functions, WRAP,  # noqa: E402
-                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog, line_of)
+                     own_frames, Skip, TSAN, RUNTIME_THREADS, tsan_options, prog, line_of,
+                     collect_reports, Live)
 
 
 @test
@@ -397,6 +400,122 @@ def whichever_thread_exits_the_spill_sets_the_status():
     for i in range(20):
         r = run("exit_race", "4")
         expect(r.rc == 66, "round %d of 4 concurrent exits: 66" % i, r)
+
+
+ODD_NAME = "\nSUMMARY:ok\x1b[8m"
+
+
+@test
+def names_from_the_process_cannot_forge_text_report_lines():
+    r = run("odd_names", options="format=text")
+    text = r.only_report()
+    expect(r.rc == 66 and isinstance(text, str), "a text report", r)
+    expect("\x1b" not in text, "no escape byte reaches the terminal", repr(text))
+    expect([l for l in text.splitlines() if l.startswith("SUMMARY")] ==
+           [text.splitlines()[-1]], "one SUMMARY line, the last", repr(text))
+    expect("thread %d (\\x0aSUMMARY:ok\\x1b[8m)" % r.tids["leaker"] in text,
+           "the thread name shown escaped", repr(text))
+    expect("odd\\x1b[8m\\x0aSUMMARY: forged.c:3" in text, "a file name from DWARF too",
+           repr(text))
+    rep = run("odd_names").only_report()
+    expect(rep["spills"][0]["comm"] == ODD_NAME, "JSON keeps the name as it is", rep)
+
+
+@test
+def long_command_lines_are_cut_with_a_marker():
+    a, b = "a" * 40000, "b" * 40000
+    rep = run("clean", a, b).only_report()
+    expect(rep.get("argv_truncated") is True, "the report says argv was cut", rep.keys())
+    expect(len("\0".join(rep["argv"])) == 64 << 10 and rep["argv"][1] == a and
+           b.startswith(rep["argv"][2]), "the first 64 KiB kept", [len(x) for x in rep["argv"]])
+    rep = run("clean", a).only_report()
+    expect(rep["argv_truncated"] is False and rep["argv"][1:] == [a], "whole argv", rep.keys())
+    # A process killed by SIGKILL leaves only its start marker, whose
+    # command line is cut at 4 KiB.
+    for arg, cut in (("c" * 10000, True), ("c" * 100, False)):
+        live = Live("cli_leak", "wait", arg, options="format=json:start_marker=1")
+        live.wait_for("ready")
+        live.p.kill()
+        r = live.finish()
+        mark = [v for k, v in r.reports.items() if str(k).endswith(".threads")]
+        expect(len(mark) == 1 and len(r.reports) == 1, "the marker alone", r.reports.keys())
+        expect(mark[0].get("argv_truncated") is cut, "the marker says whether argv was cut", mark)
+        expect(len("\0".join(mark[0]["argv"])) == 4 << 10 if cut else
+               mark[0]["argv"][1:] == ["wait", arg], "4 KiB of it, or all", mark)
+
+
+@test
+def a_tie_is_settled_by_the_records_and_says_so():
+    if RUNTIME_THREADS:
+        raise Skip("the sanitizer's own thread breaks the 1:1 tie")
+    for mode, mover, fn in (("main-moves", "main", "main_moves"),
+                            ("worker-moves", "worker", "worker_moves")):
+        r = run("tie", mode)
+        rep = r.only_report()
+        expect(r.rc == 66 and rep["threads"] == 2, "two threads, a spill", r)
+        s = one_spill(rep, r.tids[mover], "uts")
+        expect(len(rep["spills"]) == 1, "only the thread that moved (%s)" % mode, rep)
+        check_cause(s, "unshare", r.tids[mover], ["CLONE_NEWUTS"], fn)
+        expect(rep.get("ties") == {"uts": "unmoved"}, "the rule that settled it", rep)
+    r = run("tie", "main-moves", options="format=text")
+    text = r.only_report()
+    expect("in 1 of 2 threads (a tie: taken as home where no thread has a recorded switch)"
+           in text and " in main_moves " in text, "the text says so too", text)
+
+
+def lost_names(mode, options, copy=False):
+    """lost_names MODE with a suppression of its spill, the reports in a
+    directory anyone may write (the setuid mode writes as nobody); the
+    program itself is run from a copy there when copy is set."""
+    d = tempfile.mkdtemp(prefix="nsp-lost-")
+    try:
+        os.chmod(d, 0o777)
+        with open(os.path.join(d, "supp"), "w") as f:
+            f.write("spill:leaky_*\n")
+        name = prog("lost_names")
+        if copy:
+            shutil.copy(name, d)
+            name = os.path.join(d, "lost_names")
+        r = run(name, mode, log=False, options="log_path=%s/r:suppressions=%s/supp:%s"
+                % (d, d, options))
+        os.unlink(os.path.join(d, "supp"))
+        reports = collect_reports(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    expect(len(reports) == 1, "one report", r, reports)
+    return r, next(iter(reports.values()))
+
+
+def names_found(r, rep, options, argv):
+    s = one_spill(rep, r.tids["leaker"], "uts")
+    f = s["cause"]["stack"][0]
+    expect(f["function"] == "leaky_unshare" and f["file"].endswith("lost_names.c") and
+           os.path.basename(f["module"]) == "lost_names", "frame 0 named (%s)" % options, f)
+    expect(r.rc == 0 and rep["suppressed"] == 1, "so the suppression matched", r, rep)
+    expect(rep["argv"][1:] == [argv], "argv known", rep["argv"])
+
+
+@test
+def deleted_executable_still_gets_names():
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r, rep = lost_names("unlink", options, copy=True)
+        names_found(r, rep, options, "unlink")
+
+
+@test
+def names_and_argv_with_the_main_thread_a_zombie():
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r, rep = lost_names("zombie-main", options)
+        names_found(r, rep, options, "zombie-main")
+
+
+@test
+def names_after_the_process_dropped_root():
+    if os.geteuid() != 0:
+        raise Skip("needs root to setuid")
+    for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+        r, rep = lost_names("setuid", options)
+        names_found(r, rep, options, "setuid")
 
 
 if __name__ == "__main__":

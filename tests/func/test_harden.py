@@ -397,6 +397,24 @@ def threads_started_by_a_dlopened_library():
 
 
 @test
+def a_removed_library_still_gets_names():
+    # Read through /proc/PID/map_files, which only CAP_SYS_ADMIN may open.
+    d = tempfile.mkdtemp(prefix="nsp-rm-")
+    try:
+        so = os.path.join(d, "early_threads.so")
+        for options in ("format=json", "format=json:symbolizer=/nonexistent/x"):
+            shutil.copy(os.path.join(SO, "early_threads.so"), so)
+            r = run("h_dlopen", so, "unlink", options=options)
+            expect(not os.path.exists(so), "the library was removed", r)
+            check_early(r)
+            f = r.only_report()["spills"][0]["cause"]["stack"][0]
+            expect(f["module"] == so and f["file"].endswith("early_threads.c"),
+                   "named from the removed file (%s)" % options, f)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test
 def options_are_read_when_the_program_calls_us_before_libc_is_set_up():
     # Wrappers called from a preinit_array, before libc has set environ:
     # an instrumented program's sanitizer runtime does this.

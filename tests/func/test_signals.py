@@ -162,6 +162,24 @@ def abort_reports_sigabrt():
 
 
 @test
+def abort_reports_when_the_programs_handler_returns_or_it_is_ignored():
+    # glibc's abort() then gives SIGABRT back to the default with its own
+    # sigaction and raises it again: no handler of ours would see it.
+    for mode in ("abort-handler", "abort-ignored"):
+        native = run("sigs", mode, preload=False)
+        r = run("sigs", mode)
+        expect(native.rc == -signal.SIGABRT and r.rc == native.rc, "same death", native, r)
+        expect(r.out.count("abrt handler") == native.out.count("abrt handler") ==
+               (mode == "abort-handler"), "the program's handler ran once, as without us", r)
+        rep = r.only_report()
+        expect(rep["trigger"] == "signal" and rep["signal"] == "SIGABRT", "SIGABRT report", rep)
+        leaker_spill(r, rep)
+    r = run("sigs", "abort-handler", options="format=json:signals=none")
+    expect(r.rc == -signal.SIGABRT and r.out.count("abrt handler") == 1 and not r.reports,
+           "signals=none: no report, the same death", r)
+
+
+@test
 def exhausted_stack_still_gets_a_report():
     r = run("sigs", "overflow", env=OWN_SEGV)
     expect(r.rc == -signal.SIGSEGV, "killed by SIGSEGV", r)

@@ -50,9 +50,18 @@ static void check_rules(const struct nsp_supp *set)
 		const struct nsp_supp_rule *r = &set->rule[i];
 		if (r->kind != NSP_SUPP_SPILL && r->kind != NSP_SUPP_MODULE)
 			abort();
+		const char *pat = set->text + r->off;
 		if ((size_t)r->off + r->len >= set->used || set->text[r->off + r->len] ||
-		    !r->len || memchr(set->text + r->off, 0, r->len))
+		    !r->len || memchr(pat, 0, r->len))
 			abort();
+		/* Comments are cut off and blanks trimmed; no kept pattern holds
+		 * what no name can (a tab, DEL, a control character). */
+		if (pat[0] == ' ' || pat[r->len - 1] == ' ' || memchr(pat, '\t', r->len) ||
+		    memchr(pat, 0x7f, r->len))
+			abort();
+		for (size_t k = 0; k < r->len; k++)
+			if ((unsigned char)pat[k] < 0x20 || (pat[k] == '#' && k && pat[k - 1] == ' '))
+				abort();
 	}
 }
 

@@ -1,5 +1,6 @@
 /* dlopen()s the library named by argv[1], whose constructor starts threads
- * (one of them leaks), then exits 0. */
+ * (one of them leaks), then exits 0; with argv[2] "unlink", removes the
+ * library's file first (its mappings then read "PATH (deleted)"). */
 #include "common.h"
 #include <dlfcn.h>
 
@@ -13,5 +14,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dlopen: %s\n", dlerror());
 		return 2;
 	}
+	if (argc > 2 && !strcmp(argv[2], "unlink"))
+		unlink(argv[1]);
 	return 0;
 }

@@ -12,14 +12,12 @@
 
 #include "common.h"
 
-#define MAGIC "namspill:ps:v1\n" /* base/psstate.h */
+#define MAGIC "namspill:ps:v2\n" /* base/psstate.h */
 
 struct state { /* the head of struct nsp_ps_state */
 	char magic[16];
 	int32_t report_signal, owned;
 	uint64_t requests;
-	int32_t log_fd, reserved;
-	uint64_t log_dev, log_ino;
 	char log_path[512];
 };
 

@@ -4,6 +4,9 @@
  *   wait         park until a signal comes from outside
  *   segv-thread  a new thread writes through a null pointer
  *   abort        main calls abort()
+ *   abort-handler    main installs a SIGABRT handler that says "abrt
+ *                    handler" and returns, then calls abort()
+ *   abort-ignored    main ignores SIGABRT, then calls abort()
  *   overflow     a new thread recurses until its stack runs out
  *   own-handler  main installs a SIGTERM handler that says "handled" and
  *                exits 3, then waits
@@ -50,6 +53,12 @@ static void handled(int sig)
 	(void)sig;
 	write(1, "handled\n", 8);
 	exit(3);
+}
+
+static void abrt_returns(int sig)
+{
+	(void)sig;
+	write(1, "abrt handler\n", 13);
 }
 
 static const char *name_of(void (*h)(int))
@@ -144,6 +153,12 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, segv, NULL);
 		pthread_join(t, NULL);
 	} else if (!strcmp(mode, "abort")) {
+		abort();
+	} else if (!strcmp(mode, "abort-handler")) {
+		signal(SIGABRT, abrt_returns);
+		abort();
+	} else if (!strcmp(mode, "abort-ignored")) {
+		signal(SIGABRT, SIG_IGN);
 		abort();
 	} else if (!strcmp(mode, "overflow")) {
 		pthread_create(&t, NULL, overflow, NULL);

@@ -178,6 +178,26 @@ static void report_signal_option(void **state)
 	assert_int_equal(o.report_signal, 0);
 }
 
+/* A synchronous fault's handler that returns runs the faulting instruction
+ * again, and abort() raises SIGABRT until it kills: none of these can ask
+ * for a report and let the program run on. */
+static void report_signal_refuses_faults(void **state)
+{
+	const char *bad[] = { "report_signal=SIGSEGV", "report_signal=SIGBUS",
+			      "report_signal=SIGFPE",  "report_signal=SIGILL",
+			      "report_signal=SIGABRT", "report_signal=SIGTRAP",
+			      "report_signal=SIGSYS",  "report_signal=SEGV",
+			      "report_signal=11" };
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct nsp_options o = parse(bad[i]);
+		assert_int_equal(warnings, 1);
+		assert_string_equal(last_key, "report_signal");
+		assert_int_equal(o.report_signal, 0);
+	}
+	assert_int_equal(parse("report_signal=SIGUSR1").report_signal, SIGUSR1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,8 +210,9 @@ int main(void)
 		cmocka_unit_test(unterminated_quote),
 		cmocka_unit_test(format_round_trip),
 		cmocka_unit_test(format_refuses_both_quotes),
-			cmocka_unit_test(signals_option),
+		cmocka_unit_test(signals_option),
 		cmocka_unit_test(report_signal_option),
-};
+		cmocka_unit_test(report_signal_refuses_faults),
+	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }

@@ -99,6 +99,34 @@ static void utf8_lengths(void **state)
 	assert_int_equal(nsp_utf8_len((const unsigned char *)"\xe2\x82\xac", 2), 0);
 }
 
+static void put_text(struct nsp_out *o, const void *s)
+{
+	nsp_out_text(o, s);
+}
+
+static void text(const char *in, const char *want)
+{
+	char *got = capture(put_text, in);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Names for people: what could start a line or reach the terminal as a
+ * control sequence is escaped; UTF-8 reads as it is. */
+static void text_escaping(void **state)
+{
+	(void)state;
+	text("worker-1", "worker-1");
+	text("\nSUMMARY:ok\033[8m", "\\x0aSUMMARY:ok\\x1b[8m");
+	text("a\tb\rc\\d\x7f", "a\\x09b\\x0dc\\d\\x7f");
+	text("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	text("csi\xc2\x9b" "2J nbsp\xc2\xa0", "csi\\xc2\\x9b2J nbsp\xc2\xa0"); /* C1 escaped */
+	text("caf\xe9", "caf\\xe9");                       /* Latin-1, not UTF-8 */
+	text("\xed\xa0\x80", "\\xed\\xa0\\x80");          /* a surrogate */
+	text("\xc0\xaf\xf4\x90\x80\x80", "\\xc0\\xaf\\xf4\\x90\\x80\\x80"); /* overlong, > U+10FFFF */
+	text("\xe2\x82", "\\xe2\\x82");                     /* cut short */
+}
+
 static void json_null(void **state)
 {
 	(void)state;
@@ -157,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(json_escaping),
 		cmocka_unit_test(json_null),
+		cmocka_unit_test(text_escaping),
 		cmocka_unit_test(json_invalid_utf8),
 		cmocka_unit_test(utf8_lengths),
 		cmocka_unit_test(numbers),

@@ -1,4 +1,4 @@
-/* /proc/PID/stat text: fields counted after the command name. */
+/* /proc text: stat fields counted after the command name; maps lines. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,12 +63,39 @@ static void malformed_text(void **state)
 	assert_int_equal(v, 12);
 }
 
+/* A removed file keeps its module: the kernel's " (deleted)" is dropped
+ * from the name (so names, bases and suppressions read as before) and
+ * said in the flag. */
+static void maps_of_a_deleted_file(void **state)
+{
+	static const char text[] =
+		"55d0c0000000-55d0c0001000 r--p 00000000 08:01 42 /tmp/prog (deleted)\n"
+		"55d0c0001000-55d0c0002000 r-xp 00001000 08:01 42 /tmp/prog (deleted)\n"
+		"7f0000000000-7f0000001000 r-xp 00000000 08:01 43 /lib/libc.so.6\n"
+		"7f0000002000-7f0000003000 r-xp 00000000 08:01 44 / (deleted)\n";
+	char arena_mem[4096] __attribute__((aligned(16)));
+	struct nsp_arena a = { .base = arena_mem, .cap = sizeof(arena_mem) };
+	const struct nsp_map *m = nsp_maps_parse(text, sizeof(text) - 1, &a);
+
+	(void)state;
+	assert_non_null(m);
+	assert_string_equal(m->path, "/tmp/prog");
+	assert_true(m->deleted);
+	assert_string_equal(m->next->path, "/tmp/prog");
+	assert_true(m->next->deleted && m->next->exec);
+	assert_true(m->next->base == 0x55d0c0000000);
+	assert_string_equal(m->next->next->path, "/lib/libc.so.6");
+	assert_false(m->next->next->deleted);
+	assert_string_equal(m->next->next->next->path, "/");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fields_of_a_plain_line),
 		cmocka_unit_test(command_names_with_blanks_and_parentheses),
 		cmocka_unit_test(malformed_text),
+		cmocka_unit_test(maps_of_a_deleted_file),
 	};
 	return cmocka_run_group_tests_name("proctext", tests, NULL, NULL);
 }

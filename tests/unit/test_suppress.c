@@ -151,6 +151,59 @@ static void bad_lines_named_and_rest_applies(void **state)
 	free(s);
 }
 
+/* A '#' after a blank starts a comment, in a rule as on a line of its own;
+ * a '#' inside a name (C++ lambdas: "{lambda()#1}") stays. */
+static void inline_comment_is_not_part_of_the_pattern(void **state)
+{
+	struct errs e;
+	struct nsp_supp *s = parse("spill:leaky_*   # known, ticket 42\n"
+				   "module:libvendor.so*\t# vendor\n"
+				   "spill:f()::{lambda()#1}*\n"
+				   "spill: # nothing but a comment\n",
+				   &e);
+
+	(void)state;
+	assert_int_equal(s->n, 3);
+	assert_string_equal(pattern(s, 0), "leaky_*");
+	assert_string_equal(pattern(s, 1), "libvendor.so*");
+	assert_string_equal(pattern(s, 2), "f()::{lambda()#1}*");
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.line[0], 4);
+	assert_non_null(strstr(e.why[0], "empty pattern"));
+	assert_true(nsp_supp_match(s, NSP_SUPP_SPILL, "leaky_worker"));
+	free(s);
+}
+
+/* A function name holds a blank only inside a C++ signature (parameters,
+ * templates, "(anonymous namespace)", "operator new", "[clone .cold]"),
+ * and no name holds a tab: other patterns can never match and are named. */
+static void patterns_that_can_never_match_are_named(void **state)
+{
+	struct errs e;
+	struct nsp_supp *s = parse("spill:leaky_* ticket 42\n"
+				   "spill:a\tb\n"
+				   "module:lib\tx.so\n"
+				   "spill:net::Sandbox::enter(int, char)\n"
+				   "spill:operator new*\n"
+				   "spill:worker() [clone .cold]\n"
+				   "spill:std::vector<int, std::allocator<int> >::*\n"
+				   "module:/opt/My Apps/lib*.so\n",
+				   &e);
+
+	(void)state;
+	assert_int_equal(e.n, 3);
+	assert_int_equal(e.line[0], 1);
+	assert_string_equal(e.item[0], "leaky_* ticket 42");
+	assert_non_null(strstr(e.why[0], "never match"));
+	assert_int_equal(e.line[1], 2);
+	assert_non_null(strstr(e.why[1], "never match"));
+	assert_int_equal(e.line[2], 3);
+	assert_int_equal(s->n, 5);
+	assert_string_equal(pattern(s, 0), "net::Sandbox::enter(int, char)");
+	assert_string_equal(pattern(s, 4), "/opt/My Apps/lib*.so");
+	free(s);
+}
+
 static void nul_byte_is_a_bad_line_not_the_end(void **state)
 {
 	static const char text[] = "spill:a\nspill:b\0c\nspill:d\n";
@@ -207,6 +260,8 @@ int main(void)
 		cmocka_unit_test(glob_many_stars_long_name),
 		cmocka_unit_test(parses_rules_comments_and_blanks),
 		cmocka_unit_test(bad_lines_named_and_rest_applies),
+		cmocka_unit_test(inline_comment_is_not_part_of_the_pattern),
+		cmocka_unit_test(patterns_that_can_never_match_are_named),
 		cmocka_unit_test(nul_byte_is_a_bad_line_not_the_end),
 		cmocka_unit_test(full_set_reports_each_extra_line),
 		cmocka_unit_test(match_by_kind_and_module_base_name),

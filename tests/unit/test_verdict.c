@@ -23,14 +23,35 @@ static struct namspill_task task(pid_t tid, uint64_t net, uint64_t uts)
 	return t;
 }
 
-static struct nsp_verdict verdict(const struct namspill_task *t, size_t n, pid_t main_tid)
+/* Records for ties: the uts switches of the tids listed in ctx (0-ended),
+ * and how often the verdict asked. */
+static int asked;
+
+static unsigned uts_moved(const struct nsp_moved *m, const struct namspill_task *t)
+{
+	asked++;
+	for (const pid_t *p = m->ctx; *p; p++)
+		if (*p == t->tid)
+			return 1u << NAMSPILL_NS_UTS;
+	return 0;
+}
+
+static struct nsp_verdict verdict_with(const struct namspill_task *t, size_t n, pid_t main_tid,
+				       const pid_t *moved)
 {
 	struct nsp_verdict v;
+	struct nsp_moved m = { uts_moved, moved };
 	void *work = malloc(nsp_majority_work(n));
 
-	nsp_majority(t, n, main_tid, &v, work);
+	asked = 0;
+	nsp_majority(t, n, main_tid, moved ? &m : NULL, &v, work);
 	free(work);
 	return v;
+}
+
+static struct nsp_verdict verdict(const struct namspill_task *t, size_t n, pid_t main_tid)
+{
+	return verdict_with(t, n, main_tid, NULL);
 }
 
 static void majority_wins(void **state)
@@ -53,6 +74,69 @@ static void tie_goes_to_main_thread(void **state)
 	/* main tid 7 is in 10; 10 and 11 have two threads each */
 	assert_int_equal(verdict(t, 4, 7).majority[NAMSPILL_NS_NET].ino, 10);
 	assert_int_equal(verdict(t, 4, 5).majority[NAMSPILL_NS_NET].ino, 11);
+}
+
+/* 1:1, the main thread (tid 1) moved: the worker's side has no recorded
+ * switch and is home, so main is the spill; the other way round main's
+ * side is.  Without records the tie goes to main, as before. */
+static void tie_goes_to_the_side_without_a_recorded_switch(void **state)
+{
+	struct namspill_task t[] = { task(1, 10, 21), task(2, 10, 20) };
+	struct nsp_verdict v;
+	(void)state;
+	v = verdict_with(t, 2, 1, (const pid_t[]){ 1, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 20);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_UNMOVED);
+	assert_string_equal(nsp_tie_name(v.tie[NAMSPILL_NS_UTS]), "unmoved");
+	assert_true(nsp_spilled(&t[0], &v, NAMSPILL_NS_UTS));
+	assert_int_equal(v.tie[NAMSPILL_NS_NET], NSP_TIE_NONE);
+	t[0].ns[NAMSPILL_NS_UTS].ino = 20;
+	t[1].ns[NAMSPILL_NS_UTS].ino = 21;
+	v = verdict_with(t, 2, 1, (const pid_t[]){ 2, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 20);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_UNMOVED);
+	assert_true(nsp_spilled(&t[1], &v, NAMSPILL_NS_UTS));
+	v = verdict(t, 2, 1);
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 20);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_MAIN);
+}
+
+/* Records on both sides (a thread went there and back) or on neither:
+ * the main thread's side; without the main thread, the lower inode. */
+static void tie_records_cannot_decide_then_main_then_inode(void **state)
+{
+	struct namspill_task t[] = { task(1, 10, 21), task(2, 10, 20), task(3, 10, 21),
+				     task(4, 10, 20) };
+	struct nsp_verdict v;
+	(void)state;
+	v = verdict_with(t, 4, 1, (const pid_t[]){ 1, 2, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_MAIN);
+	v = verdict_with(t, 4, 1, (const pid_t[]){ 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_MAIN);
+	v = verdict_with(t, 4, 99, (const pid_t[]){ 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 20);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_INODE);
+	/* Three sides of one thread each, one unmoved: it is home. */
+	t[3].ns[NAMSPILL_NS_UTS].ino = 22;
+	t[2].ns[NAMSPILL_NS_UTS].ino = 23;
+	v = verdict_with(t, 4, 1, (const pid_t[]){ 1, 2, 3, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 22);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_UNMOVED);
+}
+
+/* Records are asked only of a tie's threads, and only when there is one. */
+static void no_tie_asks_no_records(void **state)
+{
+	struct namspill_task t[] = { task(1, 10, 20), task(2, 10, 20), task(3, 11, 21) };
+	struct nsp_verdict v = verdict_with(t, 3, 1, (const pid_t[]){ 1, 0 });
+	(void)state;
+	assert_int_equal(asked, 0);
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 20);
+	for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
+		assert_int_equal(v.tie[type], NSP_TIE_NONE);
+	assert_null(nsp_tie_name(NSP_TIE_NONE));
 }
 
 static void plurality_not_absolute_majority(void **state)
@@ -104,6 +188,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(majority_wins),
 		cmocka_unit_test(tie_goes_to_main_thread),
+		cmocka_unit_test(tie_goes_to_the_side_without_a_recorded_switch),
+		cmocka_unit_test(tie_records_cannot_decide_then_main_then_inode),
+		cmocka_unit_test(no_tie_asks_no_records),
 		cmocka_unit_test(plurality_not_absolute_majority),
 		cmocka_unit_test(unreadable_entries_do_not_vote_or_spill),
 		cmocka_unit_test(same_inode_other_device_differs),

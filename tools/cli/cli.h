@@ -120,6 +120,7 @@ int cli_make_options(struct cli *c, char *out, size_t cap, struct nsp_supp *rule
 struct nsp_supp;
 int cli_read_suppressions(const char *path, struct nsp_supp *rules);
 int cli_add_preload(const char *lib);
+int cli_go_uncached(void);
 
 /* ---- run.c: the command tree */
 /* What a mode adds to running the command: child() in the command's

@@ -249,3 +249,77 @@ char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
 	*len = n;
 	return json;
 }
+
+/* A frame of a report, named here where the process could not name it
+ * (a signal-time report without its helper, a process no longer
+ * dumpable): namspill may read what the process itself no longer may. */
+static int name_frame(struct jv *fr, struct nsp_sym *sym)
+{
+	struct jv *fn = (struct jv *)json_get(fr, "function"), *ip = (struct jv *)json_get(fr, "ip");
+	struct nsp_frame f;
+	const char *keys[] = { "function", "module", "file" };
+	const char *vals[3];
+
+	if (!fn || fn->t != J_NULL || !ip || ip->t != J_NUM || ip->num <= 0)
+		return 0;
+	nsp_sym_frame(sym, (uintptr_t)ip->num, &f);
+	if (!f.function)
+		return 0;
+	vals[0] = f.function, vals[1] = f.module, vals[2] = f.file;
+	for (int i = 0; i < 3; i++) {
+		struct jv *v = (struct jv *)json_get(fr, keys[i]);
+		if (v && v->t == J_NULL && vals[i]) {
+			v->t = J_STR;
+			v->str = cli_strdup(vals[i]);
+		}
+	}
+	struct jv *off = (struct jv *)json_get(fr, "offset"), *line = (struct jv *)json_get(fr, "line");
+	if (off && off->t == J_NULL && f.module) {
+		off->t = J_NUM;
+		off->num = (double)f.offset;
+	}
+	if (line && line->t == J_NULL && f.line > 0) {
+		line->t = J_NUM;
+		line->num = f.line;
+	}
+	return 1;
+}
+
+static int name_stack(struct jv *st, struct nsp_sym *sym)
+{
+	int named = 0;
+
+	for (size_t i = 0; st && st->t == J_ARR && i < st->n; i++)
+		named += name_frame(&st->v[i], sym);
+	return named;
+}
+
+int judge_name_frames(pid_t via, struct jv *rep)
+{
+	const struct jv *spills = json_get(rep, "spills");
+	struct nsp_arena a;
+	struct nsp_sym *sym = NULL;
+	int named = 0;
+
+	for (size_t i = 0; spills && spills->t == J_ARR && i < spills->n; i++) {
+		struct jv *s = &spills->v[i];
+		struct jv *parts[2] = { (struct jv *)json_get(s, "cause"),
+					(struct jv *)json_get(s, "creation") };
+		const struct jv *via_hops = json_get(s, "inherited_via");
+		if (!sym) {
+			if (nsp_arena_init(&a, ARENA))
+				return 0;
+			sym = nsp_sym_open_dw(&a, via);
+		}
+		for (int k = 0; k < 2; k++)
+			if (parts[k] && parts[k]->t == J_OBJ)
+				named += name_stack((struct jv *)json_get(parts[k], "stack"), sym);
+		for (size_t h = 0; via_hops && via_hops->t == J_ARR && h < via_hops->n; h++)
+			named += name_stack((struct jv *)json_get(&via_hops->v[h], "stack"), sym);
+	}
+	if (sym) {
+		nsp_sym_close(sym);
+		nsp_arena_fini(&a);
+	}
+	return named;
+}

@@ -138,7 +138,8 @@ static int prepare(struct cli *c, const char **tracer)
 	    (!c->traced && !(lib = cli_find_library())) || (!c->key && make_dir(c)) ||
 	    cli_make_options(c, opts, sizeof(opts), &c->rules))
 		return -1;
-	if (setenv("NAMSPILL_OPTIONS", opts, 1) || (lib && cli_add_preload(lib)))
+	if (setenv("NAMSPILL_OPTIONS", opts, 1) || (lib && cli_add_preload(lib)) ||
+	    cli_go_uncached())
 		return -1;
 	return 0;
 }
@@ -157,14 +158,17 @@ static char **tracer_argv(const char *tracer, char **cmd)
 	return v;
 }
 
-/* The command's failure first, then spills, then 0. */
+/* The command's failure first, then spills, then a tree of which nothing
+ * could be judged (never a silent pass), then 0. */
 static int verdict(const struct cli *c, const struct procs *ps)
 {
 	if (WIFSIGNALED(c->status))
 		return 128 + WTERMSIG(c->status);
 	if (WEXITSTATUS(c->status))
 		return WEXITSTATUS(c->status);
-	return ps->spills ? c->exitcode : 0;
+	if (ps->spills)
+		return c->exitcode;
+	return ps->no_report && ps->no_report == ps->n ? CLI_FAILED : 0;
 }
 
 static int report(struct cli *c)

@@ -103,27 +103,16 @@ static const char *refused(const struct target *t, char *why, size_t cap)
 	return NULL;
 }
 
-/* The log directory as the library writes into it: the one it holds
- * open from start-up when that descriptor still holds it, else log_path
- * as it resolves in the process (its root, its working directory). */
+/* The log directory as the library writes into it: log_path (absolute
+ * since start-up) as it resolves at the process's root, or relative to its
+ * working directory for a library that did not make it absolute. */
 static int open_log_dir(const struct target *t)
 {
 	const struct nsp_ps_state *st = &t->st;
 	const char *slash = strrchr(st->log_path, '/');
 	int dn = slash ? (int)(slash - st->log_path) : 0;
 	char path[CLI_PATH];
-	struct stat s;
-	int fd;
 
-	if (st->log_fd >= 0) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)t->pid, (int)st->log_fd);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &s) == 0 && (uint64_t)s.st_dev == st->log_dev &&
-		    (uint64_t)s.st_ino == st->log_ino)
-			return fd;
-		if (fd >= 0)
-			close(fd);
-	}
 	if (st->log_path[0] == '/')
 		snprintf(path, sizeof(path), "/proc/%d/root%.*s/", (int)t->pid, dn, st->log_path);
 	else

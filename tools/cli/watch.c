@@ -372,6 +372,27 @@ static void on_switch(struct watch *w, const struct seccomp_notif *n, int call)
 	t->events = e;
 }
 
+/* Frames the process left unnamed are named while it waits, with what
+ * namspill may read of it; the text is written anew if any was. */
+static void name_what_it_could_not(pid_t tid, char **json, size_t *len)
+{
+	const char *err;
+	struct jv *rep = json_parse(*json, *len, &err);
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (rep && judge_name_frames(tid, rep) && (f = open_memstream(&text, &n))) {
+		json_write(f, rep);
+		if (fclose(f) == 0) {
+			free(*json);
+			*json = text;
+			*len = n;
+		}
+	}
+	json_free(rep);
+}
+
 /* The watch call: a report the runtime handed over, read from its memory
  * while it waits.  The answer, or -errno. */
 static long on_call(struct watch *w, const struct seccomp_notif *n)
@@ -389,6 +410,7 @@ static long on_call(struct watch *w, const struct seccomp_notif *n)
 		return -EFAULT;
 	}
 	json[len] = 0;
+	name_what_it_could_not(tid, &json, &len);
 	take_report(p, json, len);
 	p->reported = 1;
 	return NSP_WATCH_ACK;

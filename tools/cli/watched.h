@@ -54,6 +54,10 @@ struct wproc {
 char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
 		    const struct nsp_supp *rules, size_t *len);
 
+/* Names the frames of a report handed over that its process could not
+ * name (no longer dumpable, its helper refused): how many it named. */
+int judge_name_frames(pid_t via, struct jv *rep);
+
 /* keeper.c: a process of its own (not namspill's child), holding a copy
  * of the listener, that answers "carry on" to everything once namspill
  * is gone, until no process of the tree is left.  pending: ids namspill

@@ -1,0 +1,221 @@
+/* Reports taken from home.  A thread that moved to a mount namespace of
+ * its own may see another /proc there (or none), and other files at the
+ * log path; the library holds no descriptor of the start-up /proc or log
+ * directory (the program may list, count or close its descriptors).  So
+ * a report asked on such a thread is taken by a helper task that moves to
+ * where most of the process's threads are, and the thread waits for it.
+ *
+ * The helper is a bare clone() in the thread group: it shares our memory,
+ * descriptors and thread pointer (the waiting thread's, unused while it
+ * waits), not the filesystem context, which setns() needs unshared.  It
+ * first joins the main thread's mount namespace through a pidfd (no /proc
+ * needed), then, reading /proc there, the one most threads are in.  It
+ * is left out of the report's list of threads (nsp_proc_hide), blocks
+ * every signal, and its setns calls carry the watch key, so namspill's
+ * supervisor takes none of this for the program's.  Where it cannot be
+ * started (valgrind, a seccomp filter that is not ours, no memory) the
+ * report is taken in place, from the thread's own view. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/fmt.h"
+#include "base/helpers.h"
+#include "base/nstype.h"
+#include "base/proc.h"
+#include "base/watch.h"
+#include "rt/home.h"
+#include "rt/registry.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+#define STACK_SIZE (256 << 10)
+#define MAX_SEEN 8 /* distinct mount namespaces counted */
+
+struct job {
+	void (*fn)(void *);
+	void *arg;
+	_Atomic pid_t tid; /* cleared by the kernel when the helper ends */
+};
+
+int nsp_home_away(void)
+{
+	return (nsp_self_kinds() & nsp_kinds_of_flags(CLONE_NEWNS)) != 0;
+}
+
+/* Whether a seccomp filter not ours may kill us for the clone: as
+ * /proc says now, else (hidden here) as it said at the thread's first
+ * move to another mount namespace. */
+static _Atomic int filtered_at_move = -1;
+
+void nsp_home_note_move(void)
+{
+	int unset = -1;
+
+	if (atomic_load_explicit(&filtered_at_move, memory_order_relaxed) == -1)
+		atomic_compare_exchange_strong(&filtered_at_move, &unset, nsp_seccomp_state() != 0);
+}
+
+static int seccomp_in_the_way(void)
+{
+	int st = nsp_seccomp_state();
+
+	return st >= 0 ? st : atomic_load(&filtered_at_move) != 0;
+}
+
+static long raw(long nr, long a, long b, long c)
+{
+	return nsp_raw_syscall(nr, a, b, c, 0);
+}
+
+static int enter(int fd)
+{
+	return nsp_watch_syscall(SYS_setns, fd, CLONE_NEWNS, 0, nsp_opt.watch) == 0 ? 0 : -1;
+}
+
+/* The mount namespace of task NAME (a tid) under /proc/self/task. */
+static int mnt_of(int taskdir, const char *name, uint64_t *ino)
+{
+	char path[NSP_NUM_MAX + 16];
+	struct stat st;
+
+	if (strlen(name) >= NSP_NUM_MAX)
+		return -1;
+	strcat(strcpy(path, name), "/ns/mnt");
+	if (fstatat(taskdir, path, &st, 0))
+		return -1;
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+static int is_tid(const char *name, pid_t *tid)
+{
+	const char *p = name, *end = name + strlen(name);
+	uint64_t v;
+
+	if (nsp_parse_dec(&p, end, &v) || p != end || !v || v > INT32_MAX)
+		return 0;
+	*tid = (pid_t)v;
+	return 1;
+}
+
+/* The mount namespace most threads are in, as /proc shows it from here
+ * (the helper left out): one of its threads in tid; -1 if /proc cannot
+ * be read. */
+static int majority(int taskdir, char tid[NSP_NUM_MAX], uint64_t *ino)
+{
+	struct {
+		uint64_t ino;
+		size_t count;
+		char tid[NSP_NUM_MAX];
+	} seen[MAX_SEEN];
+	char dents[4096];
+	size_t nseen = 0, best = 0;
+	pid_t me = gettid(), t;
+	long got;
+
+	while ((got = raw(SYS_getdents64, taskdir, (long)dents, sizeof(dents))) > 0) {
+		for (long off = 0; off < got;) {
+			const char *name = dents + off + 19; /* d_name of a linux_dirent64 */
+			unsigned short reclen;
+			uint64_t i;
+			size_t k;
+
+			memcpy(&reclen, dents + off + 16, sizeof(reclen));
+			off += reclen;
+			if (!is_tid(name, &t) || t == me || mnt_of(taskdir, name, &i))
+				continue;
+			for (k = 0; k < nseen && seen[k].ino != i; k++)
+				;
+			if (k == nseen) {
+				if (nseen == MAX_SEEN)
+					continue;
+				seen[nseen].ino = i;
+				seen[nseen].count = 0;
+				strcpy(seen[nseen++].tid, name);
+			}
+			if (++seen[k].count > seen[best].count)
+				best = k;
+		}
+	}
+	if (!nseen)
+		return -1;
+	strcpy(tid, seen[best].tid);
+	*ino = seen[best].ino;
+	return 0;
+}
+
+static void go_home(void)
+{
+	char tid[NSP_NUM_MAX + 8], me[NSP_NUM_MAX];
+	uint64_t home, here;
+	long fd = raw(SYS_pidfd_open, getpid(), 0, 0);
+	int taskdir;
+
+	/* The main thread's namespace first: /proc may be hidden here. */
+	if (fd >= 0) {
+		enter((int)fd);
+		close((int)fd);
+	}
+	taskdir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (taskdir < 0)
+		return;
+	me[nsp_fmt_dec(me, (uint64_t)gettid())] = 0;
+	if (!majority(taskdir, tid, &home) && !mnt_of(taskdir, me, &here) && home != here) {
+		strcat(tid, "/ns/mnt");
+		fd = openat(taskdir, tid, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			enter((int)fd);
+			close((int)fd);
+		}
+	}
+	close(taskdir);
+}
+
+static void helper_main(void *p)
+{
+	struct job *j = p;
+
+	nsp_proc_hide(gettid());
+	go_home();
+	j->fn(j->arg);
+	nsp_proc_hide(0);
+}
+
+int nsp_home_run(void (*fn)(void *), void *arg)
+{
+	struct job j = { fn, arg, 0 };
+	sigset_t all, old;
+	char *stack;
+	long t;
+
+	if (nsp_under_valgrind() || seccomp_in_the_way())
+		return -1;
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	sigfillset(&all);
+	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, _NSIG / 8);
+	t = nsp_clone_run(CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+				  CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+			  stack, STACK_SIZE, helper_main, &j, &j.tid);
+	nsp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, _NSIG / 8);
+	if (t > 0) {
+		pid_t cur;
+		while ((cur = atomic_load_explicit(&j.tid, memory_order_acquire)) != 0)
+			nsp_raw_syscall(SYS_futex, (long)&j.tid, FUTEX_WAIT, cur, 0);
+	}
+	munmap(stack, STACK_SIZE);
+	return t > 0 ? 0 : -1;
+}

@@ -1,0 +1,17 @@
+/* Reports taken from home: the mount namespace most threads are in. */
+#ifndef NSP_HOME_H
+#define NSP_HOME_H
+
+#include "rt/rt.h"
+
+/* Whether this thread moved to another mount namespace (a recorded
+ * setns or unshare of that kind, its own or its creator's). */
+int nsp_home_away(void);
+/* At a recorded move to another mount namespace: notes, while /proc is
+ * still in view, whether a seccomp filter would be in the way. */
+void nsp_home_note_move(void);
+/* fn(arg) on a helper task at home while this thread waits: 0, or -1 if
+ * no helper could be started (fn has not run). */
+int nsp_home_run(void (*fn)(void *), void *arg);
+
+#endif

@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# Every process of the tree judged: Go tests run by go test, Go programs
+# of Debian's (the CNI bridge plugin), Python's pyroute2, processes that
+# move out of reach before they end; programs that use ptrace themselves
+# keep working; a daemon the command leaves can still exec and end.
+
+load helper
+
+GOPKGS=/usr/share/gocode
+
+need_go() {
+	command -v go >/dev/null || skip "needs Go (scripts/install-deps installs golang-go)"
+	[ -d "$GOPKGS/src/github.com/vishvananda/netns" ] ||
+		skip "needs golang-github-vishvananda-netns-dev (scripts/install-deps)"
+}
+
+go_env() {
+	export GOPATH=$ROOT/tests/go:$GOPKGS GO111MODULE=off GOFLAGS= GOCACHE=$BUILD/gocache
+}
+
+@test "namspill -- go test fails a leaky test and names its function at file:line" {
+	need_root
+	need_go
+	go_env
+	cd "$ROOT/tests/go/src/leaky"
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- go test .
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"1 thread in 1 process left in net by github.com/vishvananda/netns.New (netns_linux.go:"* ]]
+	[[ "$stderr" == *" in leaky.enterNew $ROOT/tests/go/src/leaky/leaky_test.go:16 "* ]]
+	json_check "$T/r.json" '[p["argv"][0].endswith("leaky.test") for p in d["processes"] if p["spills"]] == [True]'
+}
+
+@test "go test -exec namspill fails the leaky test with #0 outside Go's syscall internals" {
+	need_root
+	need_go
+	go_env
+	cd "$ROOT/tests/go/src/leaky"
+	run --separate-stderr go test -exec "$NAMSPILL --" .
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"#0 0x"*" in github.com/vishvananda/netns.New "* ]]
+	[[ "$output" == *"#1 0x"*" in leaky.enterNew "*"leaky_test.go:16"* ]]
+	[[ "$output" == *"FAIL"*"leaky"* ]]
+}
+
+@test "a Go test done right passes and is counted" {
+	need_root
+	need_go
+	go_env
+	cd "$ROOT/tests/go/src/tidy"
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- go test .
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"no thread left in a foreign namespace ("*" processes checked"* ]]
+	json_check "$T/r.json" 'any(p["argv"][0].endswith("tidy.test") and p["threads"] for p in d["processes"])'
+}
+
+@test "the CNI bridge plugin's ADD and DEL into a network namespace are judged, clean" {
+	need_root
+	[ -x /usr/lib/cni/bridge ] || skip "needs containernetworking-plugins (scripts/install-deps)"
+	command -v ip >/dev/null || skip "needs iproute2"
+	cat >"$T/cni.sh" <<SH
+set -e
+ip netns add nsp-cni
+trap 'ip netns del nsp-cni' EXIT
+conf='{"cniVersion":"0.4.0","name":"nsptest","type":"bridge","bridge":"nspbr0","isGateway":true,"ipam":{"type":"host-local","subnet":"10.99.7.0/24","dataDir":"$T/ipam"}}'
+for cmd in ADD DEL; do
+	echo "\$conf" | CNI_COMMAND=\$cmd CNI_CONTAINERID=c1 CNI_NETNS=/run/netns/nsp-cni \\
+		CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$NAMSPILL" --json "$T/\$cmd.json" -- /usr/lib/cni/bridge
+done
+SH
+	# A network namespace and a /run of its own: nothing of the host's
+	# network is touched.
+	run --separate-stderr unshare -n -m sh -c \
+		'mount --make-rprivate / && mount -t tmpfs none /run && mkdir /run/netns && sh "$0"' "$T/cni.sh"
+	[ "$status" -eq 0 ]
+	for cmd in ADD DEL; do
+		json_check "$T/$cmd.json" 'd["status"] == 0 and d["mode"] == "watch" and any(p["argv"][0] == "/usr/lib/cni/bridge" and p["threads"] and not p["spills"] for p in d["processes"])'
+	done
+	json_check "$T/ADD.json" 'any(p["argv"][0].endswith("host-local") for p in d["processes"])'
+}
+
+@test "pyroute2's netns.setns on a Python thread is caught with cause setns" {
+	need_root
+	/usr/bin/python3 -c 'import pyroute2' 2>/dev/null || skip "needs python3-pyroute2 (scripts/install-deps)"
+	cat >"$T/pyr.py" <<'PY'
+import os, threading, time
+from pyroute2 import netns
+name = "nsp-py-%d" % os.getpid()
+netns.create(name)
+try:
+    def worker():
+        netns.setns(name)   # the thread moves, and never goes back
+        print("tid leaker", threading.get_native_id(), flush=True)
+        time.sleep(30)
+    threading.Thread(target=worker, daemon=True).start()
+    time.sleep(0.5)
+finally:
+    netns.remove(name)
+PY
+	run --separate-stderr unshare -n -m sh -c \
+		'mount --make-rprivate / && mount -t tmpfs none /run && mkdir /run/netns && "$0" --json "$1" -- /usr/bin/python3 "$2"' \
+		"$NAMSPILL" "$T/r.json" "$T/pyr.py"
+	[ "$status" -eq 66 ]
+	leaker=$(sed -n 's/^tid leaker //p' <<<"$output")
+	json_check "$T/r.json" '[(s["tid"], s["type"], s["cause"]["call"]) for p in d["processes"] for s in p["spills"]] == [('"$leaker"', "net", "setns")]'
+}
+
+@test "a process that dropped its privileges, or moved to a private /tmp, is judged" {
+	need_root
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/dropper" setuid
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"1 thread in 1 process left in uts by uts_leaker (common.h:"* ]]
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/dropper" tmpfs
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"left in mnt by main (dropper.c:"* ]]
+	[[ "$stderr" == *"left in uts by uts_leaker (common.h:"* ]]
+}
+
+@test "programs that use ptrace themselves work under namspill" {
+	run --separate-stderr "$NAMSPILL" -- "$PROG/tracer_inside"
+	[ "$status" -eq 0 ]
+	[ "$output" = "stops 2, exit 0" ]
+	command -v strace >/dev/null || skip "needs strace"
+	run --separate-stderr "$NAMSPILL" -- strace -f -o "$T/strace" sh -c 'true; exit 3'
+	[ "$status" -eq 3 ]
+	grep -q 'exit_group(3)' "$T/strace"
+}
+
+@test "a daemon the command leaves can still exec and end once namspill has" {
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- sh -c \
+		"(sleep 3; /bin/true && echo exec-ok > '$T/daemon') >/dev/null 2>&1 &"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"could not be judged"*"still running when the command ended"* ]]
+	wait_for "$T/daemon"
+	[ "$(cat "$T/daemon")" = exec-ok ]
+	# The keeper leaves once nothing of the tree is left.
+	for i in $(seq 50); do pgrep -x namspill-keep >/dev/null || break; sleep 0.1; done
+	! pgrep -x namspill-keep
+}
+
+@test "every process of a shell's tree is counted, none silently" {
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- sh -c 'true; /bin/true; ls / >/dev/null'
+	[ "$status" -eq 0 ]
+	json_check "$T/r.json" 'len(d["processes"]) >= 3 and all(p["error"] is None for p in d["processes"])'
+	[[ "$stderr" != *"0 processes"* ]]
+}
+
+@test "go test's cached passes are run again, so a spill is never hidden by the cache" {
+	need_root
+	need_go
+	go_env
+	cd "$ROOT/tests/go/src/leaky"
+	go test . >/dev/null 2>&1 || true # natively the test passes and is cached
+	run --separate-stderr "$NAMSPILL" -- go test .
+	[ "$status" -eq 66 ]
+	[[ "$output" != *"(cached)"* ]]
+	GOFLAGS=-count=2 run --separate-stderr "$NAMSPILL" -- sh -c 'echo "$GOFLAGS"'
+	[ "$output" = "-count=2" ]
+}
