@@ -72,21 +72,18 @@ void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sy
 }
 
 /* "net:[X] here; net:[Y] in M of N threads", and the rule that settled a tie */
-void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
-		 const struct namspill_nsid *here)
+static void ns_line(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
+		    const struct namspill_nsid *here, const struct nsp_nsnames *names)
 {
-	nsp_out_str(o, nsp_ns_names[type]);
 	if (here->dev == NAMSPILL_NS_PENDING) {
+		nsp_out_str(o, nsp_ns_names[type]);
 		nsp_out_str(o, ": a new one, not made yet (unshared, no child since) here; ");
 	} else {
-		nsp_out_str(o, ":[");
-		nsp_out_u64(o, here->ino);
-		nsp_out_str(o, "] here; ");
+		nsp_text_nsid(o, names, type, here->ino);
+		nsp_out_str(o, " here; ");
 	}
-	nsp_out_str(o, nsp_ns_names[type]);
-	nsp_out_str(o, ":[");
-	nsp_out_u64(o, v->majority[type].ino);
-	nsp_out_str(o, "] in ");
+	nsp_text_nsid(o, names, type, v->majority[type].ino);
+	nsp_out_str(o, " in ");
 	nsp_out_u64(o, v->count[type]);
 	nsp_out_str(o, " of ");
 	nsp_out_u64(o, nthreads);
@@ -103,6 +100,18 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 		break;
 	}
 	nsp_out_str(o, "\n");
+}
+
+void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
+		 const struct namspill_nsid *here)
+{
+	ns_line(o, v, nthreads, type, here, NULL);
+}
+
+void nsp_text_ns_named(struct nsp_out *o, const struct nsp_report *r, int type,
+		       const struct namspill_nsid *here)
+{
+	ns_line(o, &r->verdict, r->nthreads, type, here, r->names);
 }
 
 static int same_cause(const struct nsp_spill *a, const struct nsp_spill *b)

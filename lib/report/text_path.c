@@ -161,20 +161,3 @@ void nsp_text_path(struct nsp_out *o, const struct nsp_report *r, const struct n
 	}
 }
 
-/* nsp_text_ns with names: "net:[X] (ip netns a) here; net:[Y] in M of N threads" */
-void nsp_text_ns_named(struct nsp_out *o, const struct nsp_report *r, int type,
-		       const struct namspill_nsid *here)
-{
-	if (here->dev == NAMSPILL_NS_PENDING) {
-		nsp_text_ns(o, &r->verdict, r->nthreads, type, here);
-		return;
-	}
-	nsp_text_nsid(o, r->names, type, here->ino);
-	nsp_out_str(o, " here; ");
-	nsp_text_nsid(o, r->names, type, r->verdict.majority[type].ino);
-	nsp_out_str(o, " in ");
-	nsp_out_u64(o, r->verdict.count[type]);
-	nsp_out_str(o, " of ");
-	nsp_out_u64(o, r->nthreads);
-	nsp_out_str(o, " threads\n");
-}

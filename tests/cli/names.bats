@@ -56,13 +56,16 @@ start_in() {
 
 @test "namspill names a namespace by the process of the tree that lives in it" {
 	need_root
+	# The sleep must have been exec'd (in its new namespace) before it is
+	# entered and killed: a process killed first is known only as unshare.
 	cat >"$T/tree.sh" <<SH
 unshare -n sleep 30 &
-sleep 0.3
+while [ "\$(cat /proc/\$!/comm)" != sleep ]; do sleep 0.05; done
 "$PROG/enter_path" /proc/\$!/ns/net
 kill \$!
 SH
 	run --separate-stderr "$NAMSPILL" --json "$T/out.json" -- sh "$T/tree.sh"
+	echo "$stderr"
 	[ "$status" -eq 66 ]
 	[[ "$stderr" == *"  in net:["[0-9]*"] (that of pid "[0-9]*" (sleep)); most of its process in net:["* ]]
 	json_check "$T/out.json" '[s["name"].split()[2] for p in d["processes"] for s in p["spills"]] == ["(sleep)"]'

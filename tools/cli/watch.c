@@ -214,11 +214,18 @@ static void take_report(struct wproc *p, char *json, size_t len)
  * summary can name a namespace by the process of the tree in it. */
 static void read_dwelling(struct wproc *p, pid_t tid)
 {
+	char comm[16];
+
+	/* A process ending meanwhile reads as nothing: what was read before
+	 * (at its exec) stays. */
 	for (int k = 0; k < NSP_NKINDS; k++) {
 		int type = nsp_type_of_kind(k);
-		p->ns[type] = cli_proc_ns(tid, type);
+		uint64_t ino = cli_proc_ns(tid, type);
+		if (ino)
+			p->ns[type] = ino;
 	}
-	nsp_proc_comm(tid, 0, p->comm);
+	if (!nsp_proc_comm(tid, 0, comm) && comm[0])
+		memcpy(p->comm, comm, sizeof(comm));
 }
 
 /* The process of tid, judged now: its end, or an exec that ends its
