@@ -122,7 +122,7 @@ static const struct {
 	{"floor", bench_floor, "N: the setns round trip plus one bare unw_backtrace per call"},
 	{"unshare", bench_unshare, "N: unshare(CLONE_NEWUTS)"},
 	{"pool", bench_pool, "N [WORKERS]: tasks of a thread pool whose workers switch namespaces"},
-	{"report", bench_report, "THREADS [SPILLED [DEPTH]]: live threads at exit, time of the exit report and RSS"},
+	{"report", bench_report, "THREADS [SPILLED [DEPTH [ROUNDS]]]: live threads at exit, time of the exit report and RSS; each spilled thread first makes ROUNDS setns round trips"},
 	{"churn", bench_churn, "N [AT_ONCE]: threads that come and go, RSS along the way"},
 };
 

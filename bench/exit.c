@@ -13,6 +13,7 @@
 #include "bench.h"
 
 static int home, away;
+static long rounds; /* round trips a spilled thread makes before it stays away */
 static _Atomic long ready;
 static int64_t exit_start, exit_cpu;
 
@@ -32,6 +33,9 @@ static void *idle(void *arg)
 {
 	long depth = (long)arg;
 
+	for (long i = 0; depth >= 0 && i < rounds; i++)
+		if (setns(away, CLONE_NEWUTS) || setns(home, CLONE_NEWUTS))
+			abort();
 	if (depth >= 0 && descend(depth))
 		abort();
 	atomic_fetch_add(&ready, 1);
@@ -67,6 +71,8 @@ int bench_report(long threads, char **argv)
 	long spilled = argv[0] ? atol(argv[0]) : 0;
 	long depth = argv[0] && argv[1] ? atol(argv[1]) : 0;
 	long every = spilled > 0 ? threads / spilled : 0;
+
+	rounds = argv[0] && argv[1] && argv[2] ? atol(argv[2]) : 0;
 	struct timespec ms = {0, 1000000};
 	pthread_attr_t attr;
 	pthread_t t;

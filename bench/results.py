@@ -88,10 +88,14 @@ class Memory:
         self.threads, self.churn_n = threads, churn_n
         self.extra = {}  # spilled (0 or threads) -> extra KB at `threads`
         for k, got in mem.items():
-            if k == "lo":
+            if k in ("lo", "path"):
                 continue
             self.extra[k] = median(vals(got["shim"], "rss_kb")) - median(
                 vals(got["native"], "rss_kb"))
+        self.path = None  # extra KB with every thread's path full
+        if "path" in mem:
+            got = mem["path"]
+            self.path = median(vals(got["shim"], "rss_kb")) - median(vals(got["native"], "rss_kb"))
         self.lo = None
         if "lo" in mem:
             lo, got = mem["lo"]
@@ -106,6 +110,12 @@ class Memory:
         if self.lo is None or 0 not in self.extra or self.threads == self.lo[0]:
             return None
         return (self.extra[0] - self.lo[1]) * 1024 / (self.threads - self.lo[0])
+
+    def per_path(self):
+        """Bytes per thread whose path is full (21 calls, 8 kept), beyond one call."""
+        if self.path is None or self.threads not in self.extra:
+            return None
+        return (self.path - self.extra[self.threads]) * 1024 / self.threads
 
     def per_call(self):
         if 0 not in self.extra or self.threads not in self.extra:
@@ -207,10 +217,20 @@ def by_name(per, top=6):
     return total + (": " + ", ".join("%s %+.1f" % (k, v) for v, k in big) if big else "")
 
 
+class HostScan:
+    def __init__(self, added, runs):
+        self.added, self.runs = added, runs
+        self.seconds = median(vals(runs, "seconds"))
+        self.procs = median(vals(runs, "procs"))
+        self.threaded = median(vals(runs, "threaded"))
+        self.single = median(vals(runs, "single"))
+        self.spilled = median(vals(runs, "spilled"))
+
+
 class Results:
     def __init__(self, machine, size, reps):
         self.machine, self.size, self.reps = machine, size, reps
-        self.calls, self.reports, self.memory = [], [], None
+        self.calls, self.reports, self.memory, self.scan = [], [], None, None
         self.procs = None
         self.date = time.strftime("%Y-%m-%d")
 
@@ -242,6 +262,8 @@ class Results:
             out += ["", "### Memory", ""] + self.memory_table()
         if self.procs:
             out += ["", "### Cost per process", ""] + self.procs_text()
+        if self.scan:
+            out += ["", "### Host scan (namspill ps --all)", ""] + self.scan_table()
         out += ["", "### Targets", ""] + self.targets()
         return "\n".join(out) + "\n"
 
@@ -306,6 +328,10 @@ class Results:
                 me.lo[0], me.threads, pt))
         if pc is not None:
             t.append("| shim RSS per recorded call (kept, one per thread) | %.0f bytes |" % pc)
+        pp = me.per_path()
+        if pp is not None:
+            t.append("| shim RSS per thread with a full path (21 calls, the last 8 kept), "
+                     "beyond one call | %.0f bytes |" % pp)
         for k in sorted(me.extra):
             t.append("| shim RSS extra, %d threads, %d with a recorded call | %.1f MB |" % (
                 me.threads, k, me.extra[k] / MB))
@@ -390,6 +416,16 @@ class Results:
             t.append("| %s | %s | %s | %s | %s |" % ((label,) + cell("instructions") +
                                                       cell("minflt")))
         return t
+
+    def scan_table(self):
+        sc = self.scan
+        if not sc:
+            return ["(skipped)"]
+        return ["| processes on the host | with threads (scanned) | single-threaded (skipped) "
+                "| spilled found | time (median of %d) |" % len(sc.runs),
+                "| ---: | ---: | ---: | ---: | ---: |",
+                "| %d (%d idle ones started for it) | %d | %d | %d | %.3f s |" % (
+                    sc.procs, sc.added, sc.threaded, sc.single, sc.spilled, sc.seconds)]
 
     def targets(self):
         t = []

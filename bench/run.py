@@ -215,6 +215,12 @@ def memory_runs(b, size, reps):
                                          max(reps // 2, 1)))
         if got:
             mem[spilled] = got
+    # Threads that each switched 21 times: their paths full (8 kept).
+    got = b.guarded("memory: %d threads, each with 21 recorded calls" % t,
+                    lambda: b.series(["native", "shim"], "report", [t, t, 0, 10],
+                                     max(reps // 2, 1)))
+    if got:
+        mem["path"] = got
     lo = THREADS[size][0]
     got = b.guarded("memory: %d threads" % lo,
                     lambda: b.series(["native", "shim"], "report", [lo, 0], max(reps // 2, 1)))
@@ -224,6 +230,41 @@ def memory_runs(b, size, reps):
     churn = b.guarded("memory: %d threads come and go" % n,
                       lambda: b.series(["native", "shim"], "churn", [n, 16], 1))
     return results.Memory(t, mem, n, churn)
+
+
+SCAN_PROCS = {"full": 3000, "quick": 1000, "smoke": 20}
+
+
+def host_scan(b, size, reps):
+    """namspill ps --all on this host with N more idle processes started
+    for it (sleep), and one spilled process planted among them: its time,
+    and what it scanned."""
+    n = SCAN_PROCS[size]
+    cli = os.path.join(b.a.build, "namspill")
+    planted = os.path.join(b.a.build, "tests", "prog", "cli_leak")
+    if not os.path.exists(cli):
+        raise Skip("namspill not built")
+    sleepers = []
+    try:
+        for _ in range(n):
+            sleepers.append(subprocess.Popen(["sleep", "600"], stdin=subprocess.DEVNULL))
+        if os.path.exists(planted):
+            sleepers.append(subprocess.Popen([planted, "wait"], stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL))
+            sleepers[-1].stdout.readline()
+        runs = []
+        for _ in range(max(reps, 3)):
+            p = subprocess.run([cli, "ps", "--all", "--json"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+            d = __import__("json").loads(p.stdout)
+            runs.append({"seconds": d["seconds"], "procs": d["processes_scanned"],
+                         "threaded": d["threaded"], "single": d["single_threaded"],
+                         "spilled": len(d["processes"])})
+        return results.HostScan(n, runs)
+    finally:
+        for p in sleepers:
+            p.kill()
+            p.wait()
 
 
 def load():
@@ -269,7 +310,7 @@ def main():
                     help="also copy results to bench/results/ and README.md")
     ap.add_argument("--tap", action="store_true", help="TAP lines for tests/run")
     ap.add_argument("--only", help="comma-separated sections: calls, report, memory, "
-                    "processes; workloads of calls by name (setns, create, ...) and of "
+                    "processes, scan; workloads of calls by name (setns, create, ...) and of "
                     "processes (true, make, threads, go)")
     a = ap.parse_args()
     if a.publish and a.only:
@@ -294,6 +335,9 @@ def main():
     if not only or "processes" in only or only & rows:
         res.procs = procs.run(b, size, reps, out, None if not only or "processes" in only
                               else only & rows)
+    if not only or "scan" in only:
+        res.scan = b.guarded("host scan: namspill ps --all with %d more processes"
+                             % SCAN_PROCS[size], lambda: host_scan(b, size, reps))
     res.machine["load_after"] = load()
     text = res.markdown()
     for line in text.splitlines():

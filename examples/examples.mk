@@ -5,6 +5,8 @@ $(BUILD)/demo: examples/demo.c
 	@mkdir -p $(dir $@)
 	$(CC) -g -O0 -pthread -o $@ $<
 
+tests: $(BUILD)/demo
+
 deps:
 	@scripts/install-deps build
 

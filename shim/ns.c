@@ -31,7 +31,7 @@ void nsp_shim_record_setns(int fd, unsigned long nstype, const void *frame)
 {
 	unsigned kinds = nstype ? nsp_kinds_of_flags(nstype) : nsp_kinds_of_nsfd(fd);
 
-	nsp_record_switch_at(NSP_CALL_SETNS, kinds, frame);
+	nsp_record_switch_at(NSP_CALL_SETNS, kinds, fd, frame);
 }
 
 __attribute__((visibility("default"))) int setns(int fd, int nstype)
@@ -40,11 +40,13 @@ __attribute__((visibility("default"))) int setns(int fd, int nstype)
 
 	nsp_real_init();
 	r = (int)real_switch(SYS_setns, fd, nstype);
-	if (r == 0) {
-		e = errno;
+	e = errno;
+	if (r == 0)
 		nsp_shim_record_setns(fd, (unsigned)nstype, __builtin_frame_address(0));
-		errno = e;
-	}
+	else
+		nsp_record_failure_at(NSP_CALL_SETNS, (unsigned)nstype, fd, e,
+				      __builtin_frame_address(0));
+	errno = e;
 	return r;
 }
 
@@ -54,12 +56,14 @@ __attribute__((visibility("default"))) int unshare(int flags)
 
 	nsp_real_init();
 	r = (int)real_switch(SYS_unshare, flags, 0);
-	if (r == 0) {
-		e = errno;
-		nsp_record_switch_at(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned)flags),
+	e = errno;
+	if (r == 0)
+		nsp_record_switch_at(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned)flags), -1,
 				     __builtin_frame_address(0));
-		errno = e;
-	}
+	else
+		nsp_record_failure_at(NSP_CALL_UNSHARE, (unsigned)flags, -1, e,
+				      __builtin_frame_address(0));
+	errno = e;
 	return r;
 }
 
@@ -90,14 +94,19 @@ __attribute__((visibility("default"), no_sanitize("address"))) long syscall(long
 		r = real_switch(nr, a[0], a[1]);
 	else
 		r = nsp_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (r == 0 && (nr == SYS_setns || nr == SYS_unshare)) {
+	if (nr == SYS_setns || nr == SYS_unshare) {
 		e = errno;
-		if (nr == SYS_setns)
+		if (r != 0)
+			nsp_record_failure_at(nr == SYS_setns ? NSP_CALL_SETNS : NSP_CALL_UNSHARE,
+					      (unsigned long)a[nr == SYS_setns],
+					      nr == SYS_setns ? (int)a[0] : -1, e,
+					      __builtin_frame_address(0));
+		else if (nr == SYS_setns)
 			nsp_shim_record_setns((int)a[0], (unsigned long)a[1],
 					      __builtin_frame_address(0));
 		else
 			nsp_record_switch_at(NSP_CALL_UNSHARE, nsp_kinds_of_flags((unsigned long)a[0]),
-					     __builtin_frame_address(0));
+					     -1, __builtin_frame_address(0));
 		errno = e;
 	}
 	return r;

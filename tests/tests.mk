@@ -9,7 +9,8 @@
 #   tests/api/A.c          programs using the public API, linked with
 #                          -lnamspill as a user's test suite would be
 #   tests/fuzz/fuzz_T.c    libFuzzer targets (tests/fuzz.mk)
-#   tests/cli/*.bats       the namspill command (bats)
+#   tests/cli/*.bats       the namspill command (bats); sarif_check.py checks
+#                          a SARIF file against GitHub's code scanning
 #
 # Tools the tests use are found in the top Makefile (CLANG, GO, CRITERION);
 # tests that need a missing one are skipped with the reason.
@@ -34,10 +35,12 @@ PROG_FLAGS_o2_inline    = -O2                             # inlined frames
 PROG_FLAGS_nodebug_leak = -g0                             # .symtab, no DWARF
 PROG_FLAGS_static_clean = -static -fno-omit-frame-pointer # no preload reaches it
 PROG_FLAGS_static_leak  = -static -fno-omit-frame-pointer
+PROG_FLAGS_static_restore = -static -fno-omit-frame-pointer
 PROG_SAN_asan_leak      = -fsanitize=address              # the plain library in a
 PROG_SAN_tsan_leak      = -fsanitize=thread               # sanitizer's program
 PROG_SAN_static_clean   = # static programs cannot carry a sanitizer runtime
 PROG_SAN_static_leak    =
+PROG_SAN_static_restore =
 PROG_SAN_ps_liar        = # reads the library's data as a debugger would, redzones and all
 # Built by clang, with the sanitizer runtime linked into the program
 # (clang's default): only where clang is installed.

@@ -10,6 +10,11 @@ CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/tools/cli/locate.o: NSP_CFLAGS += -DNSP_LIBDIR='"$(LIBDIR)"'
 $(BUILD)/obj/tools/cli/locate.o: $(BUILD)/libdir.stamp
 
+# SARIF's informationUri (sarif.c): where people read about namspill.  Set
+# NAMSPILL_URL to the project's home when packaging.
+NAMSPILL_URL ?= https://github.com/namspill/namspill
+$(BUILD)/obj/tools/cli/sarif.o: NSP_CFLAGS += -DNSP_INFO_URI='"$(NAMSPILL_URL)"'
+
 $(BUILD)/libdir.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' > $@

@@ -50,6 +50,16 @@ int nsp_kind_of_type(int type)
 	return type >= 0 && type < NAMSPILL_NS_COUNT ? kind_of_type[type] : -1;
 }
 
+int nsp_type_of_kind(int kind)
+{
+	int type = -1;
+
+	for (int t = 0; t < NAMSPILL_NS_COUNT; t++)
+		if (kind_of_type[t] == kind)
+			type = t; /* the last: *_for_children */
+	return type;
+}
+
 unsigned long nsp_flag_of_kind(int kind)
 {
 	return kind >= 0 && kind < NSP_NKINDS ? kinds[kind].flag : 0;

@@ -11,6 +11,8 @@
 extern const char *const nsp_ns_names[NAMSPILL_NS_COUNT];
 unsigned nsp_kinds_of_flags(unsigned long flags);
 int nsp_kind_of_type(int type);
+/* The /proc entry a switch of kind changes (pid_for_children, not pid); -1. */
+int nsp_type_of_kind(int kind);
 unsigned long nsp_flag_of_kind(int kind);
 const char *nsp_flag_name(int kind);
 /* The kinds a setns(fd, 0) on this namespace fd would change. */

@@ -58,6 +58,10 @@ static const struct opt {
 	{ "start_marker", OPT_BOOL, offsetof(struct nsp_options, start_marker), 0, 1, 0,
 	  "with log_path: create PATH.<pid>.start at start-up, removed when the "
 	  "report is written (shows processes that ended without one)" },
+	{ "history_ns", OPT_BOOL, offsetof(struct nsp_options, history_ns), 0, 1, 0,
+	  "record the namespace each setns/unshare led to, for the path in reports "
+	  "(one more system call per successful call; without it, the path names "
+	  "only the namespaces known otherwise)" },
 	{ "watch", OPT_KEY, offsetof(struct nsp_options, watch), 0, 0, 0,
 	  "set by namspill: the key of the supervisor the process reports to (instead of "
 	  "files); 0: none" },

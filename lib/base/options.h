@@ -19,6 +19,7 @@ struct nsp_options {
 	char symbolizer[NSP_MAX_PATH]; /* "" = look next to the library */
 	char suppressions[NSP_MAX_PATH]; /* "" = none */
 	int start_marker;
+	int history_ns; /* read the namespace each switch led to */
 	uint64_t watch; /* namspill's supervisor listens (lib/base/watch.h); 0: none */
 };
 

@@ -29,6 +29,16 @@ struct nsp_pool {
 uint32_t nsp_pool_get(struct nsp_pool *p);
 void nsp_pool_put(struct nsp_pool *p, uint32_t idx);
 void *nsp_pool_at(const struct nsp_pool *p, uint32_t idx);
+/* The same for an index the pool handed out (its chunk is mapped), inline
+ * for hot paths. */
+static inline void *nsp_pool_obj(const struct nsp_pool *p, uint32_t idx)
+{
+	uint32_t i = idx - 1;
+	char *c = atomic_load_explicit(&((struct nsp_pool *)p)->chunk[i >> NSP_POOL_CHUNK_SHIFT],
+				       memory_order_acquire);
+
+	return c + (size_t)(i & ((1u << NSP_POOL_CHUNK_SHIFT) - 1)) * p->size;
+}
 uint32_t nsp_pool_high(const struct nsp_pool *p);
 size_t nsp_pool_bytes(const struct nsp_pool *p);
 /* Copy a live object; 0 on success, -1 if it is free or changed meanwhile. */

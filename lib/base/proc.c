@@ -56,6 +56,23 @@ int nsp_proc_open(const char *rel, int flags)
 	return open(path, flags | O_CLOEXEC);
 }
 
+static uint64_t link_ino(const char *s, ssize_t n);
+
+int nsp_proc_thread_ns(int type, uint64_t *ino)
+{
+	char path[64] = "/proc/thread-self/ns/", link[64];
+	long n;
+
+	if (type < 0 || type >= NAMSPILL_NS_COUNT)
+		return -EINVAL;
+	strcat(path, nsp_ns_names[type]);
+	n = nsp_raw_syscall(SYS_readlinkat, AT_FDCWD, (long)path, (long)link, sizeof(link));
+	if (n < 0)
+		return (int)n;
+	*ino = link_ino(link, n);
+	return *ino ? 0 : -EINVAL;
+}
+
 /* Tasks of ours that are no threads of the program's (lib/rt/home.c),
  * one a slot: 0 free, -1 reserved, else the tid. */
 #define HIDDEN_MAX 8

@@ -13,6 +13,9 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
 /* /proc/REL ("self/maps"), as this thread sees /proc. */
 int nsp_proc_open(const char *rel, int flags);
+/* The calling thread's namespace of type (its inode), from the link
+ * /proc/thread-self/ns/TYPE: 0 or a negative errno. */
+int nsp_proc_thread_ns(int type, uint64_t *ino);
 /* Tasks of ours that are no threads of the program's are left out of
  * every list of threads: each is hidden by a slot, reserved here (NULL
  * if all are taken) and given the task's tid by clone() itself

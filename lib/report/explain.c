@@ -82,6 +82,8 @@ void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, str
 {
 	if (!r->proc_err)
 		settle_ties(r, src, a);
-	for (size_t i = 0; !r->proc_err && i < r->nspills; i++)
+	for (size_t i = 0; !r->proc_err && i < r->nspills; i++) {
 		explain(&r->spills[i], src, a);
+		nsp_explain_path(r, &r->spills[i], src, a);
+	}
 }

@@ -129,6 +129,99 @@ static void hop(struct obj *parent, const char *k, const struct nsp_hop *h, int 
 	nsp_out_str(j.o, "}");
 }
 
+/* "name": what people call namespace ino, or null. */
+static void ns_name(struct obj *j, const char *k, const struct nsp_report *r, uint64_t ino)
+{
+	const struct nsp_nsname *n = nsp_nsname_of(r->names, ino);
+
+	str(j, k, n ? n->text : NULL);
+}
+
+static void flag_list(struct obj *j, unsigned kinds)
+{
+	struct obj flags;
+
+	key(j, "flags");
+	flags = open_obj(j->o, "[");
+	for (int k = 0; k < NSP_NKINDS; k++)
+		if (kinds & (1u << k))
+			str(&flags, NULL, nsp_flag_name(k));
+	nsp_out_str(j->o, "]");
+}
+
+/* {"call", "flags", "tid", "seq", "errno", "error", "description",
+ *  "probably", "target": {"type", "inode", "name"} or null, "stack"} */
+static void failed_attempt(struct obj *arr, const struct nsp_report *r, const struct nsp_step *f,
+			   struct nsp_sym *s)
+{
+	int seen = f->err != NSP_ERR_UNSEEN;
+	struct obj j, t;
+
+	key(arr, NULL);
+	j = open_obj(arr->o, "{");
+	str(&j, "call", call_name(f->call));
+	flag_list(&j, f->kinds);
+	num(&j, "tid", f->tid);
+	num(&j, "seq", (int64_t)f->seq);
+	num_or_null(&j, "errno", (uint64_t)f->err, seen);
+	str(&j, "error", seen ? strerrorname_np(f->err) : NULL);
+	str(&j, "description", seen ? strerrordesc_np(f->err) : NULL);
+	key(&j, "probably");
+	nsp_out_str(j.o, seen ? "false" : "true");
+	key(&j, "target");
+	if (f->target_type >= 0 && f->target) {
+		t = open_obj(j.o, "{");
+		str(&t, "type", nsp_ns_names[f->target_type]);
+		num_or_null(&t, "inode", f->target, 1);
+		ns_name(&t, "name", r, f->target);
+		nsp_out_str(j.o, "}");
+	} else {
+		nsp_out_str(j.o, "null");
+	}
+	stack(&j, "stack", &f->stack, s);
+	nsp_out_str(j.o, "}");
+}
+
+/* {"call", "flags", "tid", "seq", "from", "from_name", "inode", "name", "stack"}:
+ * inode is the namespace the switch led to. */
+static void path_step(struct obj *arr, const struct nsp_report *r, const struct nsp_step *st,
+		      struct nsp_sym *s)
+{
+	struct obj j;
+
+	key(arr, NULL);
+	j = open_obj(arr->o, "{");
+	str(&j, "call", call_name(st->call));
+	flag_list(&j, st->kinds);
+	num(&j, "tid", st->tid);
+	num(&j, "seq", (int64_t)st->seq);
+	num_or_null(&j, "from", st->from, st->from != 0);
+	ns_name(&j, "from_name", r, st->from);
+	num_or_null(&j, "inode", st->to, st->to != 0);
+	ns_name(&j, "name", r, st->to);
+	stack(&j, "stack", &st->stack, s);
+	nsp_out_str(j.o, "}");
+}
+
+static void path(struct obj *j, const struct nsp_report *r, const struct nsp_spill *sp,
+		 struct nsp_sym *s)
+{
+	struct obj arr;
+
+	key(j, "failed_attempts");
+	arr = open_obj(j->o, "[");
+	for (size_t i = 0; i < sp->nfailed; i++)
+		failed_attempt(&arr, r, &sp->failed[i], s);
+	nsp_out_str(j->o, "]");
+	num(j, "failed_dropped", (int64_t)sp->failed_dropped);
+	key(j, "history");
+	arr = open_obj(j->o, "[");
+	for (size_t i = 0; i < sp->npath; i++)
+		path_step(&arr, r, &sp->path[i], s);
+	nsp_out_str(j->o, "]");
+	num(j, "history_dropped", (int64_t)sp->path_dropped);
+}
+
 static void spill(struct obj *arr, const struct nsp_report *r, const struct nsp_spill *sp,
 		  struct nsp_sym *s)
 {
@@ -141,7 +234,9 @@ static void spill(struct obj *arr, const struct nsp_report *r, const struct nsp_
 	str(&j, "type", nsp_ns_names[sp->type]);
 	/* A pid namespace unshared and not made yet has no inode. */
 	num_or_null(&j, "inode", sp->ns.ino, sp->ns.dev != NAMSPILL_NS_PENDING);
+	ns_name(&j, "name", r, sp->ns.dev != NAMSPILL_NS_PENDING ? sp->ns.ino : 0);
 	num_or_null(&j, "majority_inode", r->verdict.majority[sp->type].ino, 1);
+	ns_name(&j, "majority_name", r, r->verdict.majority[sp->type].ino);
 	key(&j, "suppressed");
 	nsp_out_str(j.o, sp->suppressed ? "true" : "false");
 	cause(&j, sp->cause, s);
@@ -155,7 +250,9 @@ static void spill(struct obj *arr, const struct nsp_report *r, const struct nsp_
 	via = open_obj(j.o, "[");
 	for (size_t i = 0; i < sp->nhops; i++)
 		hop(&via, NULL, &sp->hops[i], 1, s);
-	nsp_out_str(j.o, "]}");
+	nsp_out_str(j.o, "]");
+	path(&j, r, sp, s);
+	nsp_out_str(j.o, "}");
 }
 
 static void error(struct obj *j, const struct nsp_report *r)

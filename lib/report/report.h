@@ -35,6 +35,44 @@ struct nsp_hop {
 	struct nsp_stack stack;
 };
 
+/* NSP_ERR_UNSEEN: a call that probably failed, its result not seen (the
+ * supervisor answers before the kernel runs it). */
+#define NSP_ERR_UNSEEN (-1)
+#define NSP_PATH_MAX 8   /* switches shown in a thread's path, at most */
+#define NSP_FAILED_MAX 4 /* failed calls shown per thread, at most */
+#define NSP_SITE_DEPTH 4 /* frames kept of a path step */
+
+/* A call in a thread's path, or one that failed.  from and to are the
+ * thread's namespaces of the spill's type before and after it (a failed
+ * call leaves it where it was), 0 where not known. */
+struct nsp_step {
+	int call;
+	unsigned kinds;  /* from the flags (or a setns fd's type) */
+	pid_t tid;
+	uint64_t seq;
+	int err;         /* failed: its errno, or NSP_ERR_UNSEEN; 0: it succeeded */
+	uint64_t from, to;
+	int target_type; /* a setns: the type of its fd's namespace, -1 if not one */
+	uint64_t target; /* and that namespace */
+	struct nsp_stack stack;
+};
+
+/* Names people know namespaces by (nsname.c): an ip netns name, another
+ * bind mount of the namespace file, a process that lives in it. */
+enum nsp_name_kind { NSP_NAME_NETNS, NSP_NAME_MOUNT, NSP_NAME_PROC };
+
+struct nsp_nsname {
+	uint64_t ino;
+	enum nsp_name_kind kind;
+	/* "ip netns NAME", "mount /PATH", "pid N (COMM)" */
+	const char *text;
+};
+
+struct nsp_nsnames {
+	size_t n, cap;
+	struct nsp_nsname *e; /* ascending ino once sorted */
+};
+
 struct nsp_spill {
 	pid_t tid;
 	char comm[16];
@@ -45,6 +83,12 @@ struct nsp_spill {
 	size_t nhops;
 	const struct nsp_hop *hops; /* inherited_via, the spilled thread first */
 	const struct nsp_hop *creation; /* how the thread was created, if known */
+	/* Its failed calls and its path in this type (path.c), oldest first;
+	 * *_dropped: those earlier that were not kept. */
+	size_t nfailed, failed_dropped;
+	const struct nsp_step *failed;
+	size_t npath, path_dropped;
+	const struct nsp_step *path;
 };
 
 enum nsp_trigger { NSP_TRIGGER_EXIT, NSP_TRIGGER_SIGNAL, NSP_TRIGGER_REQUEST, NSP_TRIGGER_INSPECT };
@@ -65,6 +109,7 @@ struct nsp_report {
 	const char *argv; /* /proc/PID/cmdline: NUL-separated, argv_len bytes */
 	size_t argv_len;
 	int argv_truncated; /* longer than the report keeps (64 KiB) */
+	const struct nsp_nsnames *names; /* NULL: none looked up */
 };
 
 /* "exit", "signal", "request", "inspect" */
@@ -87,6 +132,7 @@ struct nsp_rec_thread {
 	pid_t tid, parent_tid;
 	uint64_t id, parent;       /* this record, its creator's (0: not kept) */
 	uint64_t cause[NSP_NKINDS]; /* the event that last set each kind */
+	unsigned home; /* kinds it was born in where the process started */
 	struct nsp_stack stack;    /* creation stack */
 };
 
@@ -105,12 +151,48 @@ struct nsp_records {
 	int (*thread_at)(const struct nsp_records *src, uint64_t id, struct nsp_rec_thread *out);
 	int (*event_at)(const struct nsp_records *src, uint64_t id, struct nsp_rec_event *out);
 	void *ctx;
+	/* Optional (NULL: not kept).  The last switches of live thread tid
+	 * that changed kind, oldest first, at most cap, with from, to and the
+	 * stack (NSP_SITE_DEPTH frames) where known; *dropped: earlier ones
+	 * of that kind not kept.  Returns how many. */
+	size_t (*path)(const struct nsp_records *src, pid_t tid, int kind, struct nsp_step *out,
+		       size_t cap, size_t *dropped);
+	/* The same for its failed calls (of any kind), from and to of kind. */
+	size_t (*failures)(const struct nsp_records *src, pid_t tid, int kind,
+			   struct nsp_step *out, size_t cap, size_t *dropped);
 };
 
 /* Settles the verdict's ties by the records (a side where no thread has a
  * recorded switch is home: see verdict.c), then fills in the cause,
- * creation and inherited_via of every spill of r. */
+ * creation and inherited_via of every spill of r, and its failed calls
+ * and path (path.c). */
 void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a);
+
+/* ---- path.c */
+
+/* The spill's failed calls and path from src, and the namespaces of its
+ * steps that follow from what is known (see path.c). */
+void nsp_explain_path(const struct nsp_report *r, struct nsp_spill *s,
+		      const struct nsp_records *src, struct nsp_arena *a);
+
+/* ---- nsname.c: names of namespaces */
+
+/* The nsfs bind mounts of /proc/PID/mountinfo (0: this process) added to
+ * n, in memory from a; 0 or a negative errno. */
+int nsp_nsnames_mounts(struct nsp_nsnames *n, struct nsp_arena *a, pid_t pid);
+/* The same from mountinfo text (pure, for tests and fuzzing). */
+int nsp_nsnames_parse(struct nsp_nsnames *n, struct nsp_arena *a, const char *text, size_t len);
+/* Namespace ino named as the one process pid (comm) lives in, unless it
+ * has a name already; 0 or -ENOMEM. */
+int nsp_nsnames_add_proc(struct nsp_nsnames *n, struct nsp_arena *a, uint64_t ino, pid_t pid,
+			 const char *comm);
+void nsp_nsnames_sort(struct nsp_nsnames *n);
+/* The best name of ino, NULL if none (n may be NULL). */
+const struct nsp_nsname *nsp_nsname_of(const struct nsp_nsnames *n, uint64_t ino);
+/* Names for the namespaces of r's spills, from the mounts seen by r's
+ * process (read through /proc/AT; 0: this process) and by this one:
+ * looked up only when there are spills.  Sets r->names. */
+void nsp_report_name(struct nsp_report *r, struct nsp_arena *a, pid_t at);
 
 /* ---- json.c, text.c: the writers, one per format */
 

@@ -120,5 +120,7 @@ int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp
 			r->nspills++;
 		}
 	}
+	if (!r->names) /* once: what mountinfo names does not change with the verdict */
+		nsp_report_name(r, a, r->at);
 	return 0;
 }

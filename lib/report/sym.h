@@ -76,4 +76,18 @@ void nsp_text_cause(struct nsp_out *o, const struct nsp_cause *c, struct nsp_sym
 void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
 		 const struct namspill_nsid *here);
 
+/* ---- text_path.c */
+
+/* "net:[4026532177] (ip netns sandbox)"; ino 0: "net:[?]". */
+void nsp_text_nsid(struct nsp_out *o, const struct nsp_nsnames *names, int type, uint64_t ino);
+/* nsp_text_ns with the names of r. */
+void nsp_text_ns_named(struct nsp_out *o, const struct nsp_report *r, int type,
+		       const struct namspill_nsid *here);
+/* "  tried to go back by setns(...) at f x.c:41 — EPERM (...)" lines. */
+void nsp_text_failed(struct nsp_out *o, const struct nsp_report *r, const struct nsp_spill *sp,
+		     struct nsp_sym *s);
+/* The path lines of a spill, one per switch. */
+void nsp_text_path(struct nsp_out *o, const struct nsp_report *r, const struct nsp_spill *sp,
+		   struct nsp_sym *s);
+
 #endif

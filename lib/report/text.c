@@ -72,21 +72,18 @@ void nsp_text_stack(struct nsp_out *o, const struct nsp_stack *st, struct nsp_sy
 }
 
 /* "net:[X] here; net:[Y] in M of N threads", and the rule that settled a tie */
-void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
-		 const struct namspill_nsid *here)
+static void ns_line(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
+		    const struct namspill_nsid *here, const struct nsp_nsnames *names)
 {
-	nsp_out_str(o, nsp_ns_names[type]);
 	if (here->dev == NAMSPILL_NS_PENDING) {
+		nsp_out_str(o, nsp_ns_names[type]);
 		nsp_out_str(o, ": a new one, not made yet (unshared, no child since) here; ");
 	} else {
-		nsp_out_str(o, ":[");
-		nsp_out_u64(o, here->ino);
-		nsp_out_str(o, "] here; ");
+		nsp_text_nsid(o, names, type, here->ino);
+		nsp_out_str(o, " here; ");
 	}
-	nsp_out_str(o, nsp_ns_names[type]);
-	nsp_out_str(o, ":[");
-	nsp_out_u64(o, v->majority[type].ino);
-	nsp_out_str(o, "] in ");
+	nsp_text_nsid(o, names, type, v->majority[type].ino);
+	nsp_out_str(o, " in ");
 	nsp_out_u64(o, v->count[type]);
 	nsp_out_str(o, " of ");
 	nsp_out_u64(o, nthreads);
@@ -103,6 +100,18 @@ void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads
 		break;
 	}
 	nsp_out_str(o, "\n");
+}
+
+void nsp_text_ns(struct nsp_out *o, const struct nsp_verdict *v, size_t nthreads, int type,
+		 const struct namspill_nsid *here)
+{
+	ns_line(o, v, nthreads, type, here, NULL);
+}
+
+void nsp_text_ns_named(struct nsp_out *o, const struct nsp_report *r, int type,
+		       const struct namspill_nsid *here)
+{
+	ns_line(o, &r->verdict, r->nthreads, type, here, r->names);
 }
 
 static int same_cause(const struct nsp_spill *a, const struct nsp_spill *b)
@@ -166,15 +175,21 @@ static void block(struct nsp_out *o, const struct nsp_report *r, size_t i, struc
 		if (!same_cause(sp, x))
 			continue;
 		nsp_out_str(o, "    ");
-		nsp_text_ns(o, &r->verdict, r->nthreads, x->type, &x->ns);
+		nsp_text_ns_named(o, r, x->type, &x->ns);
 	}
 	if (!c) {
 		nsp_out_str(o, "  no recorded setns/unshare explains it: the thread was moved by a\n"
 			       "  raw system call or before namspill was loaded, or the rest of the\n"
-			       "  process moved away from it\n\n");
+			       "  process moved away from it\n");
+		nsp_text_failed(o, r, sp, s);
+		nsp_out_str(o, "\n");
 		return;
 	}
 	nsp_text_cause(o, c, s);
+	nsp_text_failed(o, r, sp, s);
+	for (size_t k = i; k < r->nspills && r->spills[k].tid == sp->tid; k++)
+		if (same_cause(sp, &r->spills[k]))
+			nsp_text_path(o, r, &r->spills[k], s);
 	if (!sp->nhops && sp->creation) {
 		nsp_out_str(o, "  thread ");
 		nsp_out_i64(o, sp->tid);

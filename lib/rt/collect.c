@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/sort.h"
 #include "rt/collect.h"
 
 static size_t pow2_at_least(size_t n)
@@ -76,6 +77,7 @@ static void rec_of(const struct nsp_thread *t, struct nsp_rec_thread *out)
 	out->parent_tid = t->parent_tid;
 	out->id = t->me;
 	out->parent = t->parent;
+	out->home = t->home;
 	for (int k = 0; k < NSP_NKINDS; k++)
 		out->cause[k] = atomic_load_explicit(&t->cause[k], memory_order_relaxed);
 	out->stack = t->stack;
@@ -118,6 +120,107 @@ static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_e
 	return 0;
 }
 
+/* ---- a thread's path and failed calls, from its record */
+
+static int by_seq(const void *x, const void *y)
+{
+	const struct nsp_step *a = x, *b = y;
+
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* The last n of out[0..k) sorted, moved to the front: returns how many. */
+static size_t last_sorted(struct nsp_step *out, size_t k, size_t cap)
+{
+	nsp_sort(out, k, sizeof(*out), by_seq);
+	if (k > cap) {
+		memmove(out, out + (k - cap), cap * sizeof(*out));
+		k = cap;
+	}
+	return k;
+}
+
+/* The path of the live thread tid, copied: 0, or -1 if it has none. */
+static int path_copy(const struct nsp_records *src, pid_t tid, struct nsp_path *p)
+{
+	const struct nsp_thread *t = nsp_recmap_find(src->ctx, tid);
+	nsp_ref r = t ? atomic_load_explicit(&t->path, memory_order_relaxed) : 0;
+
+	return r && !nsp_pool_copy(&nsp_paths, NSP_REF_IDX(r), NSP_REF_GEN(r), p) ? 0 : -1;
+}
+
+static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct nsp_step *out,
+		      size_t cap, size_t *dropped)
+{
+	struct nsp_path pc, *t = &pc;
+	struct nsp_step *all = out;
+	struct nsp_hist h;
+	size_t k = 0;
+
+	*dropped = 0;
+	if (cap < NSP_HISTORY || path_copy(src, tid, &pc))
+		return 0;
+	for (int i = 0; i < NSP_HISTORY; i++) {
+		nsp_ref r = atomic_load_explicit(&t->hist[i], memory_order_relaxed);
+		struct nsp_step *st = &all[k];
+		if (!r || nsp_pool_copy(&nsp_hists, NSP_REF_IDX(r), NSP_REF_GEN(r), &h) ||
+		    !(h.kinds & (1u << kind)))
+			continue;
+		memset(st, 0, sizeof(*st));
+		st->call = h.call;
+		st->kinds = h.kinds;
+		st->tid = tid;
+		st->seq = h.seq;
+		st->target_type = -1;
+		/* h.to holds the namespaces of its first kinds, in order. */
+		if (__builtin_popcount(h.kinds & ((1u << kind) - 1)) < NSP_HIST_TO)
+			st->to = h.to[__builtin_popcount(h.kinds & ((1u << kind) - 1))];
+		st->stack.depth = h.depth;
+		memcpy(st->stack.ip, h.ip, h.depth * sizeof(h.ip[0]));
+		k++;
+	}
+	k = last_sorted(all, k, cap);
+	if (t->nkind[kind] > k)
+		*dropped = t->nkind[kind] - k;
+	return k;
+}
+
+static size_t failures_of(const struct nsp_records *src, pid_t tid, int kind,
+			  struct nsp_step *out, size_t cap, size_t *dropped)
+{
+	struct nsp_path pc, *t = &pc;
+	uint32_t n;
+	size_t k = 0;
+
+	*dropped = 0;
+	if (cap < NSP_FAILED_MAX || path_copy(src, tid, &pc))
+		return 0;
+	for (int i = 0; i < NSP_FAILED_MAX; i++) {
+		nsp_ref r = atomic_load_explicit(&t->failed[i], memory_order_relaxed);
+		struct nsp_step *st = &out[k];
+		struct nsp_event e;
+		if (!r || nsp_pool_copy(&nsp_events, NSP_REF_IDX(r), NSP_REF_GEN(r), &e) || !e.err)
+			continue;
+		memset(st, 0, sizeof(*st));
+		st->call = e.call;
+		st->kinds = e.kinds;
+		st->tid = e.tid;
+		st->seq = e.seq;
+		st->err = e.err;
+		st->target_type = e.target_type;
+		st->target = e.target;
+		if (e.at_kind == kind)
+			st->from = st->to = e.at;
+		st->stack = e.stack;
+		k++;
+	}
+	k = last_sorted(out, k, cap);
+	n = atomic_load_explicit(&t->nfailed, memory_order_relaxed);
+	if (n > k)
+		*dropped = n - k;
+	return k;
+}
+
 int nsp_event_cause(nsp_ref r, struct nsp_cause *c)
 {
 	struct nsp_rec_event e;
@@ -136,7 +239,7 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
 		       enum nsp_trigger trigger, int signo)
 {
 	struct nsp_recmap m;
-	struct nsp_records src = { thread_of, thread_at, event_at, &m };
+	struct nsp_records src = { thread_of, thread_at, event_at, &m, path_of, failures_of };
 
 	atomic_fetch_add(&nsp_reporting, 1);
 	if (nsp_report_scan(r, a, getpid(), tid, trigger, signo) == 0) {

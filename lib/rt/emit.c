@@ -451,6 +451,14 @@ void nsp_emit_pool_stats(void)
 	nsp_out_u64(&o, nsp_pool_high(&nsp_events));
 	nsp_out_str(&o, " (");
 	nsp_out_u64(&o, nsp_pool_bytes(&nsp_events));
+	nsp_out_str(&o, " bytes), path entries ");
+	nsp_out_u64(&o, nsp_pool_high(&nsp_hists));
+	nsp_out_str(&o, " (");
+	nsp_out_u64(&o, nsp_pool_bytes(&nsp_hists));
+	nsp_out_str(&o, " bytes) in paths ");
+	nsp_out_u64(&o, nsp_pool_high(&nsp_paths));
+	nsp_out_str(&o, " (");
+	nsp_out_u64(&o, nsp_pool_bytes(&nsp_paths));
 	nsp_out_str(&o, " bytes)\n");
 	nsp_out_flush(&o);
 }

@@ -12,11 +12,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/nstype.h"
 #include "base/pool.h"
+#include "base/proc.h"
 #include "rt/home.h"
 #include "rt/registry.h"
 #include "rt/rt.h"
@@ -25,6 +28,8 @@
 
 struct nsp_pool nsp_threads = NSP_POOL_INIT(struct nsp_thread);
 struct nsp_pool nsp_events = NSP_POOL_INIT(struct nsp_event);
+struct nsp_pool nsp_hists = NSP_POOL_INIT(struct nsp_hist);
+struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path);
 
 /* A thread's record outlives the thread by NSP_QUARANTINE thread ends.
  * The record is let go in the thread's cleanup, before the kernel thread
@@ -110,6 +115,53 @@ static void event_acquire(nsp_ref r)
 	}
 }
 
+/* ---- a thread's path: its last switches and failed calls */
+
+/* The thread's path, made at its first use; NULL if the pool is full. */
+static struct nsp_path *path_of(struct nsp_thread *t)
+{
+	nsp_ref r = atomic_load_explicit(&t->path, memory_order_relaxed);
+	struct nsp_path *p;
+	uint32_t idx;
+
+	if (r)
+		return nsp_pool_obj(&nsp_paths, NSP_REF_IDX(r));
+	if (!(idx = nsp_pool_get(&nsp_paths)))
+		return NULL;
+	p = nsp_pool_at(&nsp_paths, idx);
+	atomic_store_explicit(&p->nhist, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->nfailed, 0, memory_order_relaxed);
+	memset(p->nkind, 0, sizeof(p->nkind));
+	for (int i = 0; i < NSP_HISTORY; i++)
+		atomic_store_explicit(&p->hist[i], 0, memory_order_relaxed);
+	for (int i = 0; i < NSP_FAILED_MAX; i++)
+		atomic_store_explicit(&p->failed[i], 0, memory_order_relaxed);
+	atomic_store_explicit(&t->path,
+			      NSP_REF(idx, atomic_load_explicit(&p->obj.gen, memory_order_relaxed)),
+			      memory_order_release);
+	return p;
+}
+
+/* What a released record held of its path goes back, as its causes do (a
+ * report that still copies it sees new generations). */
+static void path_release(struct nsp_thread *t)
+{
+	nsp_ref r = atomic_exchange_explicit(&t->path, 0, memory_order_relaxed);
+	struct nsp_path *p;
+
+	if (!r)
+		return;
+	p = nsp_pool_at(&nsp_paths, NSP_REF_IDX(r));
+	for (int i = 0; i < NSP_HISTORY; i++) {
+		nsp_ref h = atomic_exchange_explicit(&p->hist[i], 0, memory_order_relaxed);
+		if (h)
+			nsp_pool_put(&nsp_hists, NSP_REF_IDX(h));
+	}
+	for (int i = 0; i < NSP_FAILED_MAX; i++)
+		event_release(atomic_exchange_explicit(&p->failed[i], 0, memory_order_relaxed), 0);
+	nsp_pool_put(&nsp_paths, NSP_REF_IDX(r));
+}
+
 static void thread_release(nsp_ref r)
 {
 	while (r) {
@@ -130,6 +182,7 @@ static void thread_release(nsp_ref r)
 				event_release(c, 0);
 			}
 		}
+		path_release(t);
 		parent = t->parent;
 		nsp_pool_put(&nsp_threads, idx);
 		r = parent; /* drop the hold on the creator, iteratively */
@@ -151,9 +204,11 @@ static struct nsp_thread *thread_alloc(uint32_t *idx_out)
 	t->borrowed = 0;
 	t->parent_tid = 0;
 	t->parent = 0;
+	t->home = 0;
 	t->seq = next_seq();
 	for (int k = 0; k < NSP_NKINDS; k++)
 		atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
+	atomic_store_explicit(&t->path, 0, memory_order_relaxed);
 	t->start = NULL;
 	t->arg = NULL;
 	t->stack.depth = 0;
@@ -235,11 +290,95 @@ struct nsp_thread *nsp_self(void)
 	if (!t)
 		return NULL;
 	t->tid = tid;
+	/* The main thread started where the process did; a thread we did
+	 * not see created may have started anywhere. */
+	t->home = tid == getpid() ? ~0u : 0;
 	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
 	self = t;
 	if (t->tid != getpid())
 		watch_end(t);
 	return t;
+}
+
+/* The namespace of an nsfs fd (fd of /proc/PID/ns/TYPE or of a bind
+ * mount of one): its inode, or 0 if fd is not one (a pidfd, a file).
+ * The one nsfs device is learnt from the first namespace read. */
+static _Atomic uint64_t nsfs_dev;
+
+static uint64_t nsfd_ino(int fd)
+{
+	struct stat st, ns;
+	uint64_t dev = atomic_load_explicit(&nsfs_dev, memory_order_relaxed);
+	int f;
+
+	if (!dev && (f = nsp_proc_open("thread-self/ns/net", O_RDONLY)) >= 0) {
+		if (fstat(f, &ns) == 0)
+			atomic_store_explicit(&nsfs_dev, dev = (uint64_t)ns.st_dev,
+					      memory_order_relaxed);
+		close(f);
+	}
+	if (fd < 0 || !dev || fstat(fd, &st) || (uint64_t)st.st_dev != dev)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+static uint64_t own_ns(int kind)
+{
+	uint64_t ino = 0;
+
+	return nsp_proc_thread_ns(nsp_type_of_kind(kind), &ino) ? 0 : ino;
+}
+
+/* history_ns: the namespaces a switch led to, of its first kinds: the
+ * fd's for a setns of one kind on a namespace fd, else read from /proc.
+ * A system call or more per switch, so only when asked for. */
+static void led_to(uint64_t to[NSP_HIST_TO], int call, unsigned kinds, int fd)
+{
+	int n = 0;
+
+	if (call == NSP_CALL_SETNS && !(kinds & (kinds - 1)) && (to[0] = nsfd_ino(fd)))
+		return;
+	for (int k = 0; k < NSP_NKINDS && n < NSP_HIST_TO; k++)
+		if (kinds & (1u << k))
+			to[n++] = own_ns(k);
+}
+
+/* Appends the switch e to t's path: the slot of its n-th switch, whose
+ * object it rewrites in place once the ring has gone round (a report
+ * that copies it meanwhile sees a new generation and drops that step). */
+static void hist_push(struct nsp_path *p, const struct nsp_event *e, int fd)
+{
+	uint32_t n = atomic_load_explicit(&p->nhist, memory_order_relaxed), idx, gen;
+	_Atomic nsp_ref *slot = &p->hist[n % NSP_HISTORY];
+	nsp_ref old = atomic_load_explicit(slot, memory_order_relaxed);
+	struct nsp_hist *h;
+
+	if (old) {
+		idx = NSP_REF_IDX(old);
+		h = nsp_pool_obj(&nsp_hists, idx);
+		gen = atomic_load_explicit(&h->obj.gen, memory_order_relaxed) + 2;
+		atomic_store_explicit(&h->obj.gen, gen - 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+	} else {
+		if (!(idx = nsp_pool_get(&nsp_hists)))
+			return;
+		h = nsp_pool_at(&nsp_hists, idx);
+		gen = atomic_load_explicit(&h->obj.gen, memory_order_relaxed);
+	}
+	h->call = e->call;
+	h->kinds = e->kinds;
+	h->seq = e->seq;
+	h->depth = e->stack.depth < NSP_SITE_DEPTH ? e->stack.depth : NSP_SITE_DEPTH;
+	/* Whole, whatever the depth: fixed moves, no calls. */
+	for (int i = 0; i < NSP_SITE_DEPTH; i++)
+		h->ip[i] = e->stack.ip[i];
+	for (int i = 0; i < NSP_HIST_TO; i++)
+		h->to[i] = 0;
+	if (nsp_opt.history_ns)
+		led_to(h->to, e->call, e->kinds, fd);
+	atomic_store_explicit(&h->obj.gen, gen, memory_order_release);
+	atomic_store_explicit(slot, NSP_REF(idx, gen), memory_order_release);
+	atomic_store_explicit(&p->nhist, n + 1, memory_order_relaxed);
 }
 
 unsigned nsp_self_kinds(void)
@@ -280,10 +419,11 @@ pid_t nsp_thread_unmoved(unsigned kinds, uint32_t *pos)
 	return 0;
 }
 
-void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
+void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();
 	struct nsp_event *e;
+	struct nsp_path *p;
 	nsp_ref r;
 	int was = recording, own;
 
@@ -301,21 +441,73 @@ void nsp_record_switch_at(int call, unsigned kinds, const void *frame)
 		e->kinds = (uint16_t)kinds;
 		e->seq = next_seq();
 		e->tid = t->tid;
+		e->err = 0;
 		e->owner = t->me;
 		e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
 		atomic_store_explicit(&e->refs, kinds & (kinds - 1) ? (uint32_t)__builtin_popcount(kinds) : 1,
 				      memory_order_relaxed); /* one slot per kind it changed */
 		atomic_store_explicit(&e->obj.gen, NSP_REF_GEN(r), memory_order_release);
+		/* A switch made by a signal handler in the middle of this one
+		 * is counted, not kept in the path: the two would share a slot. */
+		p = path_of(t);
+		if (p && !was)
+			hist_push(p, e, fd);
 		/* Exchanged, not stored: a signal handler may switch in between. */
 		for (int k = 0; k < NSP_NKINDS; k++) {
 			nsp_ref old;
 			if (!(kinds & (1u << k)))
 				continue;
+			if (p)
+				p->nkind[k]++;
 			old = atomic_exchange_explicit(&t->cause[k], r, memory_order_acq_rel);
 			if (!atomic_load(&nsp_reporting))
 				event_release(old, own);
 		}
 	}
+	__asm__ volatile("" ::: "memory");
+	recording = was;
+}
+
+/* Rare, so it reads what it can: the type and namespace of a setns fd,
+ * and where the thread is (where the call left it). */
+void nsp_record_failure_at(int call, unsigned long flags, int fd, int err, const void *frame)
+{
+	struct nsp_thread *t = nsp_self();
+	unsigned kinds = nsp_kinds_of_flags(flags), fdkinds = 0, at;
+	struct nsp_path *p;
+	struct nsp_event *e;
+	uint32_t idx, n;
+	nsp_ref r, old;
+	int was = recording;
+
+	if (!t || atomic_load_explicit(&nsp_passive, memory_order_relaxed) ||
+	    !(p = path_of(t)) || !(idx = nsp_pool_get(&nsp_events)))
+		return;
+	nsp_arm(); /* the unwinder, as for a switch */
+	recording = 1;
+	__asm__ volatile("" ::: "memory");
+	e = nsp_pool_at(&nsp_events, idx);
+	r = NSP_REF(idx, atomic_load_explicit(&e->obj.gen, memory_order_relaxed));
+	e->call = (uint16_t)call;
+	e->kinds = (uint16_t)kinds;
+	e->seq = next_seq();
+	e->tid = t->tid;
+	e->err = err;
+	e->owner = t->me;
+	e->target = call == NSP_CALL_SETNS ? nsfd_ino(fd) : 0;
+	fdkinds = e->target ? nsp_kinds_of_nsfd(fd) : 0;
+	e->target_type = (int16_t)(fdkinds ? nsp_type_of_kind(__builtin_ctz(fdkinds)) : -1);
+	at = kinds ? kinds : fdkinds;
+	e->at_kind = (int16_t)(at ? __builtin_ctz(at) : -1);
+	e->at = at ? own_ns(e->at_kind) : 0;
+	e->stack.depth = nsp_capture_at(frame, e->stack.ip, (uint32_t)nsp_opt.stack_depth);
+	atomic_store_explicit(&e->refs, 1, memory_order_relaxed);
+	atomic_store_explicit(&e->obj.gen, NSP_REF_GEN(r), memory_order_release);
+	n = atomic_load_explicit(&p->nfailed, memory_order_relaxed);
+	old = atomic_exchange_explicit(&p->failed[n % NSP_FAILED_MAX], r, memory_order_acq_rel);
+	atomic_store_explicit(&p->nfailed, n + 1, memory_order_relaxed);
+	if (!atomic_load(&nsp_reporting))
+		event_release(old, 0);
 	__asm__ volatile("" ::: "memory");
 	recording = was;
 }
@@ -338,11 +530,14 @@ struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, cons
 	if (!parent)
 		return t;
 	t->parent_tid = parent->tid;
+	t->home = parent->home;
 	for (int k = 0; k < NSP_NKINDS; k++) {
 		nsp_ref r = atomic_load_explicit(&parent->cause[k], memory_order_relaxed);
 		event_acquire(r);
 		atomic_store_explicit(&t->cause[k], r, memory_order_relaxed);
 		inherits |= r != 0;
+		if (r) /* born where its creator's call took it */
+			t->home &= ~(1u << k);
 	}
 	/* The creator's record is only needed to explain an inherited cause;
 	 * holding it otherwise would chain every ended ancestor in memory. */

@@ -141,7 +141,7 @@ static uintptr_t *addresses(struct nsp_arena *a, const struct nsp_report *r, siz
 	cap /= sizeof(*ips);
 	for (size_t i = 0; i < r->nspills; i++) {
 		const struct nsp_spill *s = &r->spills[i];
-		size_t need = (2 + s->nhops) * NSP_MAX_DEPTH;
+		size_t need = (2 + s->nhops + s->nfailed + s->npath) * NSP_MAX_DEPTH;
 		if (*n + need > cap)
 			break;
 		if (s->cause)
@@ -150,6 +150,10 @@ static uintptr_t *addresses(struct nsp_arena *a, const struct nsp_report *r, siz
 			add_stack(ips, n, &s->creation->stack);
 		for (size_t h = 0; h < s->nhops; h++)
 			add_stack(ips, n, &s->hops[h].stack);
+		for (size_t h = 0; h < s->nfailed; h++)
+			add_stack(ips, n, &s->failed[h].stack);
+		for (size_t h = 0; h < s->npath; h++)
+			add_stack(ips, n, &s->path[h].stack);
 	}
 	*n = nsp_sort_unique_words(ips, *n);
 	nsp_arena_keep(a, *n * sizeof(*ips));

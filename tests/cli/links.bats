@@ -95,6 +95,8 @@ SH
 			for kind in sym hard; do
 				d=$T/shared-$prot-$mode-$kind
 				mkdir -m "$mode" "$d"
+				# A new start must not read the previous one's output.
+				rm -f "$T/out"
 				KIND=$kind VICTIM=$T/victim "$T/plant" "$d" \
 					r.%d r.%d.tmp r.%d.start r.%d.threads r.%d.request1 -- \
 					env LD_PRELOAD="$FIRST$BUILD/libnamspill.so" \

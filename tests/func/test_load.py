@@ -13,6 +13,7 @@ from harness import test, run, main, expect, PRELOAD_FIRST  # noqa: E402
 ROUNDS = int(os.environ.get("NSP_LOAD_ROUNDS", "50"))
 MILLION = int(os.environ.get("NSP_LOAD_THREADS", "1000000"))
 QUARANTINE = 1024  # NSP_QUARANTINE in lib/registry.c
+HISTORY = 8  # NSP_HISTORY in lib/rt/registry.h: path entries a record holds
 SURE = ("stay", "child", "main", "exiter")  # alive when the report is taken
 
 
@@ -99,20 +100,24 @@ def a_million_threads_keep_the_pools_bounded():
     expect(r.rc == 0, "clean exit", r)
     alive = int(re.search(r"^alive (\d+)$", r.out, re.M).group(1))
     early, late = map(int, re.search(r"^rss (\d+) (\d+)$", r.out, re.M).groups())
-    m = re.search(r"pools: thread records (\d+) \(\d+ bytes\), events (\d+)", r.err)
+    m = re.search(r"pools: thread records (\d+) \(\d+ bytes\), events (\d+) \(\d+ bytes\), "
+                  r"path entries (\d+) \(\d+ bytes\) in paths (\d+)", r.err)
     expect(m, "pool sizes printed", r)
-    records, events = map(int, m.groups())
+    records, events, paths, owners = map(int, m.groups())
     # Each live thread holds one record and at most one event; a creator
     # is held by its inheriting child; the last QUARANTINE ended threads
     # keep theirs (lib/registry.c).  A leak grows with the count.
     bound = alive + QUARANTINE + 2
     expect(records <= bound, "thread records bounded", records, bound)
     expect(events <= bound, "events bounded", events, bound)
+    # Each record holds the last HISTORY switches of its thread, no more.
+    expect(paths <= HISTORY * bound, "path entries bounded", paths, HISTORY * bound)
+    expect(owners <= bound, "paths bounded: one per record at most", owners, bound)
     # A sanitizer runtime keeps memory per ended thread of its own.
     expect(PRELOAD_FIRST or late - early < 16 * 1024,
            "RSS grew less than 16 MB after the first tenth", early, late)
-    print("# %d threads: records %d, events %d, RSS %d -> %d kB" % (MILLION, records, events,
-                                                                   early, late))
+    print("# %d threads: records %d, events %d, path entries %d in %d paths, RSS %d -> %d kB" % (
+        MILLION, records, events, paths, owners, early, late))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 /* libFuzzer target: /proc text parsers (lib/proctext.c), maps, status and
- * stat, over the same bytes. */
+ * stat, and the nsfs mounts of mountinfo (lib/report/nsname.c), over the
+ * same bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/proc.h"
+#include "report/report.h"
 
 /* A stat field that parsed is that number, written out, at a field's
  * start after the last ')'. */
@@ -33,6 +35,23 @@ static void check_stat(const char *buf, size_t n, int field)
 		abort();
 }
 
+/* At most one name a line, each for a namespace, of a kind it says. */
+static void check_mounts(const char *buf, size_t n, size_t lines, struct nsp_arena *a)
+{
+	struct nsp_nsnames names;
+
+	memset(&names, 0, sizeof(names));
+	if (nsp_nsnames_parse(&names, a, buf, n))
+		return;
+	if (names.n > lines)
+		abort();
+	for (size_t i = 0; i < names.n; i++)
+		if (!names.e[i].ino ||
+		    (names.e[i].kind == NSP_NAME_NETNS ? strncmp(names.e[i].text, "ip netns ", 9) :
+							strncmp(names.e[i].text, "mount ", 6)))
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {
 	static struct nsp_arena a;
@@ -57,6 +76,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 	nsp_status_num(buf, n, "SigCgt", 16, &v);
 	check_stat(buf, n, 4);
 	check_stat(buf, n, 22);
+	check_mounts(buf, n, lines, &a);
 	free(buf);
 	return 0;
 }

@@ -9,6 +9,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: namspill [OPTIONS] [--] COMMAND [ARGS...]\n"
 	      "       namspill ps [--json] [--stacks] PID...\n"
+	      "       namspill ps [--json] [--all]      (every process of the host)\n"
 	      "\n"
 	      "Runs COMMAND and every process it starts, with libnamspill preloaded and\n"
 	      "every process watched at its end (static and Go programs too), then reports\n"
@@ -18,6 +19,11 @@ static void usage(FILE *f)
 	      "  --json FILE          all reports as one JSON document\n"
 	      "  --junit FILE         JUnit XML, one test case per process\n"
 	      "  --keep-logs DIR      copy each process's report into DIR\n"
+	      "  --sarif FILE         the spills as SARIF 2.1.0 (code scanning)\n"
+	      "  --annotate github|none\n"
+	      "                       GitHub workflow commands (::error file=,line=) on stdout,\n"
+	      "                       one per spill group; default: github when\n"
+	      "                       GITHUB_ACTIONS=true\n"
 	      "  --options STR        NAMSPILL_OPTIONS entries for the processes (key=value:...)\n"
 	      "  --suppressions FILE  spills not to fail on (spill:GLOB, module:GLOB lines)\n"
 	      "  --exitcode N         exit status when a spill is found (default 66)\n"
@@ -93,6 +99,14 @@ int cli_parse_args(struct cli *c, int argc, char **argv)
 			c->json = v;
 		} else if ((v = value_of("--junit", argc, argv, &i, &missing))) {
 			c->junit = v;
+		} else if ((v = value_of("--sarif", argc, argv, &i, &missing))) {
+			c->sarif = v;
+		} else if ((v = value_of("--annotate", argc, argv, &i, &missing))) {
+			if (strcmp(v, "github") && strcmp(v, "none")) {
+				cli_err("--annotate wants github or none, not '%s'", v);
+				return CLI_FAILED;
+			}
+			c->annotate = strcmp(v, "github") ? CLI_ANNOTATE_NONE : CLI_ANNOTATE_GITHUB;
 		} else if ((v = value_of("--keep-logs", argc, argv, &i, &missing))) {
 			c->keep_logs = v;
 		} else if ((v = value_of("--options", argc, argv, &i, &missing))) {

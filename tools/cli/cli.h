@@ -27,6 +27,8 @@
 
 #define CLI_PATH 4352 /* a path and a file name in it */
 
+enum { CLI_ANNOTATE_AUTO, CLI_ANNOTATE_NONE, CLI_ANNOTATE_GITHUB };
+
 #define CLI_PS_SPILL 1
 #define CLI_PS_ERROR 2
 
@@ -53,12 +55,13 @@ int cli_put_file(int dirfd, const char *name, const char *data, size_t len);
 
 struct cli {
 	char **cmd;           /* the command and its arguments */
-	const char *json, *junit, *keep_logs, *options, *suppressions;
+	const char *json, *junit, *keep_logs, *options, *suppressions, *sarif;
+	int annotate;         /* CLI_ANNOTATE_*: workflow commands on stdout */
 	int exitcode;         /* when a spill is found and the command succeeded */
 	int quiet, trace, no_watch;
 	/* Set while running. */
 	char dir[256];        /* private report directory (files mode) */
-	struct cli_out json_out, junit_out;
+	struct cli_out json_out, junit_out, sarif_out;
 	int keep_fd;          /* the --keep-logs directory */
 	int traced;           /* ran under namspill-trace */
 	const char *unjudged; /* why the command itself runs as it is, unjudged */
@@ -179,6 +182,8 @@ struct proc {
 	int counted;          /* judged by its count: one thread at its end */
 	int unprivileged;     /* a set-user-ID program that ran without its privileges */
 	size_t spills, suppressed;
+	uint64_t ns[NAMSPILL_NS_COUNT]; /* what it lived in (0: not known) */
+	char comm[16];
 };
 struct procs {
 	struct proc *p;
@@ -210,8 +215,70 @@ void cli_culprit(char *buf, size_t cap, const struct jv *stack);
 /* "setns(CLONE_NEWNET)" */
 void cli_call(char *buf, size_t cap, const struct jv *cause);
 
+/* ---- names.c: the tree's spills named by the tree's processes */
+void cli_name_tree(struct procs *ps);
+
+/* ---- nsproc.c: namespaces named by the processes that live in them */
+struct cli_nswant {
+	int type;
+	uint64_t ino;
+	pid_t skip;      /* the process it is wanted for (another names it) */
+	pid_t pid;       /* found: the first other process in it, 0: none */
+	char comm[16];
+};
+/* /proc/PID/ns/TYPE's inode, 0 if it cannot be read. */
+uint64_t cli_proc_ns(pid_t pid, int type);
+/* Appends to w[0..n) the namespaces of r's spills (theirs and their
+ * majority's) that nothing names yet, up to cap; returns the new n. */
+size_t cli_report_wants(const struct nsp_report *r, struct cli_nswant *w, size_t n, size_t cap);
+/* Finds each one's first process on the host, in one pass over /proc. */
+void cli_find_dwellers(struct cli_nswant *w, size_t n);
+/* Adds what was found for r to r's names. */
+void cli_report_name(struct nsp_report *r, struct nsp_arena *a, const struct cli_nswant *w,
+		     size_t n);
+
+/* ---- path.c: how a spilled thread got there, for people */
+/* "net:[4026532177] (ip netns sandbox)"; ino not a number: "net:[?]". */
+void cli_print_nsid(FILE *f, const char *type, const struct jv *ino, const char *name);
+/* Its failed calls ("tried to go back by ...") and its path, one line
+ * per switch. */
+void cli_print_path(FILE *f, const struct jv *spill);
+
 /* ---- summary.c, out_json.c, junit.c: the outputs */
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps);
+/* Spills of the tree grouped by the call that caused them (by frames'
+ * names and places, not addresses), suppressed ones left out. */
+struct cli_member {
+	const struct proc *p;
+	long long tid;
+	int inherited;
+};
+struct cli_group {
+	char *key;
+	const struct jv *spill; /* the first, for its stacks */
+	unsigned types;
+	struct cli_member *m;
+	size_t n, threads, procs, inherited;
+};
+struct cli_group *cli_groups(const struct procs *ps, size_t *ng);
+void cli_groups_free(struct cli_group *g, size_t ng);
+/* "net, uts" */
+void cli_types_str(char *buf, size_t cap, unsigned types);
+
+/* ---- ci.c, sarif.c: CI annotations and SARIF */
+/* GITHUB_WORKSPACE, else the current directory, resolved. */
+const char *cli_checkout_root(void);
+/* file relative to root if it is a file there: 0, else -1. */
+int cli_checkout_path(const char *root, const char *file, char *out, size_t cap);
+/* A group's cause stack (its creation stack when it has no cause). */
+const struct jv *cli_group_stack(const struct cli_group *g);
+/* Its first frame with a file in the checkout (path there in out). */
+const struct jv *cli_group_place(const struct cli_group *g, char *out, size_t cap);
+/* What it says, malloc'd: for type, or all its types (-1). */
+char *cli_group_message(const struct cli_group *g, int type);
+/* One ::error workflow command per group. */
+void cli_annotate_github(FILE *f, const struct procs *ps);
+int cli_write_sarif(struct cli_out *o, const struct procs *ps);
 /* "not judged: ..." for the command that runs as it is (c->unjudged). */
 void cli_unjudged_why(const struct cli *c, char *buf, size_t cap);
 int cli_write_json(struct cli_out *o, const struct cli *c, const struct procs *ps);
@@ -219,6 +286,13 @@ int cli_write_junit(struct cli_out *o, const struct cli *c, const struct procs *
 
 /* ---- ps.c, stacks.c */
 int cli_ps(int argc, char **argv);
+/* The namespaces of r's spills nothing names, named by the first other
+ * process of the host in them. */
+void cli_ps_name(struct nsp_report *r, struct nsp_arena *a);
+/* "net:[4026532180] (ip netns blue)", with r's names. */
+void cli_ps_ns(FILE *f, const struct nsp_report *r, int type, uint64_t ino);
+/* psall.c: every process of the host whose threads disagree. */
+int cli_ps_all(int json, FILE *out);
 /* Asks pid for a report through its report_signal; 0, or an error
  * already explained on stderr. */
 int cli_request_stacks(pid_t pid, FILE *out);

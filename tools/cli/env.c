@@ -69,7 +69,8 @@ static int prepare_suppressions(struct cli *c, const char *path, char *out, size
 
 /* Inherited entries first, then ours: processes keep their own exit
  * status (only the wrapper's verdict fails a run, so `make` does not stop
- * half-way on a status 66), unless --options asks for exitcode itself. */
+ * half-way on a status 66), unless --options asks for exitcode itself;
+ * history_ns is on unless either turns it off. */
 int cli_make_options(struct cli *c, char *out, size_t cap, struct nsp_supp *rules)
 {
 	struct nsp_options o, u;
@@ -83,6 +84,9 @@ int cli_make_options(struct cli *c, char *out, size_t cap, struct nsp_supp *rule
 		return -1;
 	}
 	nsp_options_defaults(&o);
+	/* A report here is read by someone chasing a spill: the whole path,
+	 * for a system call more per switch, unless they say otherwise. */
+	o.history_ns = 1;
 	nsp_options_parse(&o, getenv("NAMSPILL_OPTIONS"), warn_env);
 	o.exitcode = 0;
 	nsp_options_parse(&o, c->options, warn_arg);

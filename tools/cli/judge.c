@@ -36,6 +36,55 @@ static uint64_t spilled_ns(const struct nsp_report *r, pid_t tid, int k)
 	return 0;
 }
 
+/* Where thread tid is now in kind k: the namespace of its spill, else
+ * the majority's (it is not spilled there). */
+static uint64_t now_ns(const struct nsp_report *r, pid_t tid, int k)
+{
+	int type = nsp_type_of_kind(k);
+	uint64_t ino = spilled_ns(r, tid, k);
+
+	return ino ? ino : type >= 0 ? r->verdict.majority[type].ino : 0;
+}
+
+/* The thread's namespace of kind k right after e: where its next call
+ * of that kind found it, or where it is now (0: not known). */
+static uint64_t after(const struct nsp_report *r, const struct wthread *t,
+		      const struct wevent *e, int k)
+{
+	const struct wevent *newer = NULL;
+
+	for (const struct wevent *x = t->events; x && x != e; x = x->next)
+		if (x->kinds & (1u << k))
+			newer = x;
+	return newer ? newer->before[k] : now_ns(r, e->tid, k);
+}
+
+/* The supervisor answers before the kernel runs the call, so it never
+ * sees a result.  A call probably failed if the thread was not where it
+ * would have taken it right after: a setns whose thread never reached
+ * its fd's namespace, an unshare that left it where it was.  (Calls the
+ * shim made with the watch key are not seen, so "probably".) */
+static int failed_in(const struct nsp_report *r, const struct wthread *t,
+		     const struct wevent *e, int k)
+{
+	uint64_t then = after(r, t, e, k);
+
+	if (!then)
+		return 0;
+	if (e->call == NSP_CALL_SETNS)
+		return e->target[k] && e->target[k] != then && e->before[k] != e->target[k];
+	return e->before[k] && then == e->before[k];
+}
+
+static int probably_failed(const struct nsp_report *r, const struct wthread *t,
+			   const struct wevent *e)
+{
+	for (int k = 0; k < NSP_NKINDS; k++)
+		if ((e->kinds & (1u << k)) && failed_in(r, t, e, k))
+			return 1;
+	return 0;
+}
+
 /* Whether e left its thread in namespace ino of kind k: a setns into ino,
  * or an unshare after which its thread is in ino (as it still is, when e
  * is the thread's last call that touched k). */
@@ -49,12 +98,13 @@ static int led_to(const struct nsp_report *r, const struct wevent *e, int k, uin
 }
 
 /* The call that put thread t (NULL: none seen) in ino: its own last
- * one that did, else one of another thread (a thread born there). */
+ * one that did (calls that probably failed left it where it was), else
+ * one of another thread (a thread born there). */
 static const struct wevent *cause_of(const struct source *s, const struct wthread *t, int k,
 				     uint64_t ino)
 {
 	for (const struct wevent *e = t ? t->events : NULL; e; e = e->next) {
-		if (!(e->kinds & (1u << k)))
+		if (!(e->kinds & (1u << k)) || failed_in(s->r, t, e, k))
 			continue;
 		return led_to(s->r, e, k, ino) ? e : NULL; /* its last switch of k decides */
 	}
@@ -63,6 +113,69 @@ static const struct wevent *cause_of(const struct source *s, const struct wthrea
 			if (led_to(s->r, e, k, ino))
 				return e;
 	return NULL;
+}
+
+/* A seen call as a step of the report. */
+static void step_of(const struct nsp_report *r, const struct wthread *t, const struct wevent *e,
+		    int k, int failed, struct nsp_step *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->call = e->call;
+	out->kinds = e->kinds;
+	out->tid = e->tid;
+	out->seq = e->seq;
+	out->target_type = -1;
+	out->from = e->before[k];
+	out->stack = e->stack;
+	if (failed) {
+		int tk = e->call == NSP_CALL_SETNS && e->kinds ? __builtin_ctz(e->kinds) : -1;
+		out->err = NSP_ERR_UNSEEN;
+		out->to = out->from;
+		if (tk >= 0 && e->target[tk]) {
+			out->target_type = nsp_type_of_kind(tk);
+			out->target = e->target[tk];
+		}
+	} else {
+		out->to = e->target[k] ? e->target[k] : after(r, t, e, k);
+	}
+}
+
+/* Steps of thread tid, newest first in its list: the last cap of those
+ * wanted (its switches of kind, or its failed calls), oldest first. */
+static size_t steps(const struct nsp_records *src, pid_t tid, int kind, int failed,
+		    struct nsp_step *out, size_t cap, size_t *dropped)
+{
+	const struct source *s = src->ctx;
+	const struct wthread *t = thread_rec(s->p, tid);
+	size_t n = 0, all = 0;
+
+	*dropped = 0;
+	for (const struct wevent *e = t ? t->events : NULL; e; e = e->next) {
+		int f = probably_failed(s->r, t, e);
+		if (failed ? !f : (f || !(e->kinds & (1u << kind))))
+			continue;
+		if (all++ < cap)
+			step_of(s->r, t, e, kind, failed, &out[n++]);
+	}
+	*dropped = all - n;
+	for (size_t i = 0; i < n / 2; i++) { /* oldest first */
+		struct nsp_step x = out[i];
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = x;
+	}
+	return n;
+}
+
+static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct nsp_step *out,
+		      size_t cap, size_t *dropped)
+{
+	return steps(src, tid, kind, 0, out, cap, dropped);
+}
+
+static size_t failures_of(const struct nsp_records *src, pid_t tid, int kind,
+			  struct nsp_step *out, size_t cap, size_t *dropped)
+{
+	return steps(src, tid, kind, 1, out, cap, dropped);
 }
 
 static int thread_of(const struct nsp_records *src, pid_t tid, struct nsp_rec_thread *out)
@@ -110,7 +223,7 @@ char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
 	struct nsp_arena a;
 	struct nsp_report r;
 	struct source s = { p, &r };
-	struct nsp_records src = { thread_of, thread_at, event_at, &s };
+	struct nsp_records src = { thread_of, thread_at, event_at, &s, path_of, failures_of };
 	struct nsp_sym *sym;
 	struct nsp_out o;
 	char *json = NULL;

@@ -58,6 +58,7 @@ static void proc_text(FILE *f, const struct proc *p)
 		} else {
 			fputs("  no recorded setns/unshare explains it\n", f);
 		}
+		cli_print_path(f, s);
 	}
 }
 

@@ -182,6 +182,8 @@ static int report(struct cli *c)
 		return CLI_FAILED;
 	c->exit = verdict(c, &ps);
 	spilled = ps.spills > 0;
+	if (spilled)
+		cli_name_tree(&ps);
 	/* The files first: they do not depend on anyone reading stderr. */
 	if (c->keep_logs && cli_keep_logs(&ps, c->keep_fd, c->keep_logs))
 		failed = 1;
@@ -189,7 +191,13 @@ static int report(struct cli *c)
 		failed = 1;
 	if (c->json && cli_write_json(&c->json_out, c, &ps))
 		failed = 1;
+	if (c->sarif && cli_write_sarif(&c->sarif_out, &ps))
+		failed = 1;
 	cli_summary(stderr, c, &ps);
+	if (c->annotate == CLI_ANNOTATE_GITHUB ||
+	    (c->annotate == CLI_ANNOTATE_AUTO && getenv("GITHUB_ACTIONS") &&
+	     !strcmp(getenv("GITHUB_ACTIONS"), "true")))
+		cli_annotate_github(stdout, &ps);
 	cli_free_logs(&ps);
 	/* A file asked for and not written fails the run, unless the command
 	 * failed on its own: its status says more. */

@@ -178,10 +178,13 @@ int cli_outputs_open(struct cli *c)
 {
 	c->json_out.fd = c->json_out.dirfd = -1;
 	c->junit_out.fd = c->junit_out.dirfd = -1;
+	c->sarif_out.fd = c->sarif_out.dirfd = -1;
 	c->keep_fd = -1;
 	if (c->json && cli_out_open(&c->json_out, "--json", c->json))
 		return -1;
 	if (c->junit && cli_out_open(&c->junit_out, "--junit", c->junit))
+		return -1;
+	if (c->sarif && cli_out_open(&c->sarif_out, "--sarif", c->sarif))
 		return -1;
 	if (c->keep_logs && (c->keep_fd = cli_keep_dir(c->keep_logs)) < 0)
 		return -1;
@@ -192,6 +195,7 @@ void cli_outputs_close(struct cli *c)
 {
 	cli_out_drop(&c->json_out);
 	cli_out_drop(&c->junit_out);
+	cli_out_drop(&c->sarif_out);
 	if (c->keep_fd >= 0)
 		close(c->keep_fd);
 	c->keep_fd = -1;

@@ -13,9 +13,12 @@
 static void usage(FILE *f)
 {
 	fputs("usage: namspill ps [--json] [--stacks] PID...\n"
+	      "       namspill ps [--json] [--all]\n"
 	      "Lists the threads of each running process that are not in the namespace\n"
 	      "most of its threads are in.  --json: one JSON document.  --stacks: also\n"
 	      "ask a process that runs with the shim and report_signal for its report.\n"
+	      "Without PIDs (or with --all): every process of the host whose threads are\n"
+	      "not all in the same namespaces, one line each.\n"
 	      "Exit: 1 if a thread is spilled, 0 if not, 2 on error.\n",
 	      f);
 }
@@ -71,6 +74,28 @@ static void who(FILE *f, pid_t pid, const char *comm)
 	fputc(')', f);
 }
 
+/* "net:[4026532180] (ip netns blue)": names escaped like the rest. */
+void cli_ps_ns(FILE *f, const struct nsp_report *r, int type, uint64_t ino)
+{
+	const struct nsp_nsname *n = nsp_nsname_of(r->names, ino);
+	struct jv num = { .t = J_NUM, .num = (double)ino };
+
+	cli_print_nsid(f, nsp_ns_names[type], &num, n ? n->text : NULL);
+}
+
+/* The namespaces of r's spills that nothing names, named by the first
+ * other process of the host that lives in them. */
+void cli_ps_name(struct nsp_report *r, struct nsp_arena *a)
+{
+	struct cli_nswant w[64];
+	size_t n;
+
+	if (!r->names || !(n = cli_report_wants(r, w, 0, NSP_ARRAY_LEN(w))))
+		return;
+	cli_find_dwellers(w, n);
+	cli_report_name(r, a, w, n);
+}
+
 static void text(FILE *f, const struct nsp_report *r)
 {
 	size_t threads = 0;
@@ -89,10 +114,11 @@ static void text(FILE *f, const struct nsp_report *r)
 		int t = s->type;
 		fputs("  thread ", f);
 		who(f, s->tid, s->comm);
-		fprintf(f, ": %s:[%llu], most threads in %s:[%llu] (%zu of %zu)\n",
-			nsp_ns_names[t], (unsigned long long)s->ns.ino,
-			nsp_ns_names[t], (unsigned long long)r->verdict.majority[t].ino,
-			r->verdict.count[t], r->nthreads);
+		fputs(": ", f);
+		cli_ps_ns(f, r, t, s->ns.ino);
+		fputs(", most threads in ", f);
+		cli_ps_ns(f, r, t, r->verdict.majority[t].ino);
+		fprintf(f, " (%zu of %zu)\n", r->verdict.count[t], r->nthreads);
 	}
 }
 
@@ -109,6 +135,7 @@ static int inspect(pid_t pid, int json, int first, FILE *out)
 		return CLI_PS_ERROR;
 	}
 	nsp_report_scan(&r, &a, pid, 0, NSP_TRIGGER_INSPECT, 0);
+	cli_ps_name(&r, &a);
 	rc = r.proc_err ? CLI_PS_ERROR : r.nspills ? CLI_PS_SPILL : 0;
 	if (r.proc_err)
 		why_not(pid, r.proc_err);
@@ -147,7 +174,7 @@ static void put_request(FILE *f, pid_t pid, const char *text, size_t len, int fi
 
 int cli_ps(int argc, char **argv)
 {
-	int json = 0, stacks = 0, i, rc = 0, n = 0;
+	int json = 0, stacks = 0, all = 0, i, rc = 0, n = 0;
 	char *req = NULL;
 	size_t req_len = 0;
 	FILE *requests = NULL;
@@ -157,6 +184,8 @@ int cli_ps(int argc, char **argv)
 			json = 1;
 		else if (!strcmp(argv[i], "--stacks"))
 			stacks = 1;
+		else if (!strcmp(argv[i], "--all"))
+			all = 1;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -169,9 +198,14 @@ int cli_ps(int argc, char **argv)
 			return CLI_PS_ERROR;
 		}
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return CLI_PS_ERROR;
+	if (all || i >= argc) {
+		if (i < argc || stacks) {
+			cli_err("ps: %s", stacks ? "--stacks asks given processes: name them by pid" :
+					   "--all takes no pid");
+			usage(stderr);
+			return CLI_PS_ERROR;
+		}
+		return cli_ps_all(json, stdout);
 	}
 	if (json) {
 		fputs("{\"processes\":[", stdout);

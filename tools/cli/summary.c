@@ -16,19 +16,6 @@
 #define SHOWN_ARG_BYTES 40
 #define SHOWN_PROGRAM_BYTES 256
 
-struct member {
-	const struct proc *p;
-	long long tid;
-	int inherited;
-};
-
-struct group {
-	char *key;
-	const struct jv *spill; /* the first, for its stacks */
-	unsigned types;
-	struct member *m;
-	size_t n, threads, procs, inherited;
-};
 
 static void add_str(char **s, size_t *len, const char *a)
 {
@@ -83,7 +70,7 @@ static int type_index(const char *name)
 	return -1;
 }
 
-static void add_member(struct group *g, const struct proc *p, const struct jv *spill)
+static void add_member(struct cli_group *g, const struct proc *p, const struct jv *spill)
 {
 	long long tid = json_int(spill, "tid", 0);
 	const struct jv *cause = json_get(spill, "cause");
@@ -106,9 +93,9 @@ static void add_member(struct group *g, const struct proc *p, const struct jv *s
 	g->n++;
 }
 
-static struct group *group_spills(const struct procs *ps, size_t *ng)
+struct cli_group *cli_groups(const struct procs *ps, size_t *ng)
 {
-	struct group *g = NULL;
+	struct cli_group *g = NULL;
 
 	*ng = 0;
 	for (size_t i = 0; i < ps->n; i++) {
@@ -139,7 +126,16 @@ static struct group *group_spills(const struct procs *ps, size_t *ng)
 	return g;
 }
 
-static void types_str(char *buf, size_t cap, unsigned types)
+void cli_groups_free(struct cli_group *g, size_t ng)
+{
+	for (size_t i = 0; i < ng; i++) {
+		free(g[i].key);
+		free(g[i].m);
+	}
+	free(g);
+}
+
+void cli_types_str(char *buf, size_t cap, unsigned types)
 {
 	size_t len = 0;
 
@@ -203,7 +199,7 @@ static void print_cmdline(FILE *f, const struct proc *p)
 	free(v);
 }
 
-static void print_members(FILE *f, const struct group *g)
+static void print_members(FILE *f, const struct cli_group *g)
 {
 	for (size_t i = 0; i < g->n;) {
 		const struct proc *p = g->m[i].p;
@@ -220,13 +216,27 @@ static void print_members(FILE *f, const struct group *g)
 	}
 }
 
-static void print_group(FILE *f, const struct group *g)
+/* "  in net:[X] (name); most of its process in net:[Y] (name)" */
+static void print_where(FILE *f, const struct jv *spill)
+{
+	const char *type = json_str(spill, "type");
+
+	if (!type)
+		return;
+	fputs("  in ", f);
+	cli_print_nsid(f, type, json_get(spill, "inode"), json_str(spill, "name"));
+	fputs("; most of its process in ", f);
+	cli_print_nsid(f, type, json_get(spill, "majority_inode"), json_str(spill, "majority_name"));
+	fputc('\n', f);
+}
+
+static void print_group(FILE *f, const struct cli_group *g)
 {
 	const struct jv *cause = json_get(g->spill, "cause");
 	const struct jv *creation = json_get(g->spill, "creation");
 	char types[128], who[512], call[128];
 
-	types_str(types, sizeof(types), g->types);
+	cli_types_str(types, sizeof(types), g->types);
 	fprintf(f, "namspill: %zu thread%s in %zu process%s left in %s", g->threads,
 		g->threads == 1 ? "" : "s", g->procs, g->procs == 1 ? "" : "es", types);
 	if (cause && cause->t == J_OBJ) {
@@ -234,20 +244,24 @@ static void print_group(FILE *f, const struct group *g)
 		cli_call(call, sizeof(call), cause);
 		fprintf(f, " by %s\n", who);
 		print_members(f, g);
+		print_where(f, g->spill);
 		if (g->inherited)
 			fprintf(f, "  (%zu of them inherited it from the thread that created them)\n",
 				g->inherited);
 		fprintf(f, "  %s at:\n", call);
 		cli_print_stack(f, json_get(cause, "stack"));
+		cli_print_path(f, g->spill);
 	} else {
 		fputs(" with no recorded cause\n", f);
 		print_members(f, g);
+		print_where(f, g->spill);
 		fputs("  (moved by a raw system call, or before namspill was loaded, or the rest\n"
 		      "  of its process moved away from it; `namspill --trace` sees raw calls)\n", f);
 		if (creation && creation->t == J_OBJ) {
 			fprintf(f, "  created by thread %lld at:\n", json_int(creation, "parent_tid", 0));
 			cli_print_stack(f, json_get(creation, "stack"));
 		}
+		cli_print_path(f, g->spill);
 	}
 	fputc('\n', f);
 }
@@ -307,7 +321,7 @@ static void print_unjudged_command(FILE *f, const struct cli *c)
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 {
 	size_t ng, threads = 0, checked = ps->n - ps->no_report - ps->single;
-	struct group *g = group_spills(ps, &ng);
+	struct cli_group *g = cli_groups(ps, &ng);
 	unsigned types = 0;
 	char t[128];
 
@@ -323,7 +337,7 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 	if (!ps->n && !c->traced && !c->unjudged)
 		cli_err("warning: no process ran with the shim: nothing was checked (a static "
 			"program started from a script? try --trace)");
-	types_str(t, sizeof(t), types);
+	cli_types_str(t, sizeof(t), types);
 	if (ng) {
 		fprintf(f, "SUMMARY: namspill: %zu thread%s in %zu of %zu process%s left in a "
 			   "foreign namespace (%s)",
@@ -348,9 +362,5 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 			fprintf(f, "; %zu suppressed", ps->suppressed);
 		fputs(")\n", f);
 	}
-	for (size_t i = 0; i < ng; i++) {
-		free(g[i].key);
-		free(g[i].m);
-	}
-	free(g);
+	cli_groups_free(g, ng);
 }

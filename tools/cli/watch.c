@@ -257,6 +257,25 @@ static void take_report(struct wproc *p, char *json, size_t len)
 	p->state = W_JUDGED;
 }
 
+/* What a process judged without a report lived in, read through its
+ * thread tid (the switched entries: pid_for_children, not pid), so the
+ * summary can name a namespace by the process of the tree in it. */
+static void read_dwelling(struct wproc *p, pid_t tid)
+{
+	char comm[16];
+
+	/* A process ending meanwhile reads as nothing: what was read before
+	 * (at its exec) stays. */
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		int type = nsp_type_of_kind(k);
+		uint64_t ino = cli_proc_ns(tid, type);
+		if (ino)
+			p->ns[type] = ino;
+	}
+	if (!nsp_proc_comm(tid, 0, comm) && comm[0])
+		memcpy(p->comm, comm, sizeof(comm));
+}
+
 /* The process of tid, judged now: its end, or an exec that ends its
  * threads.  A process with one thread and nothing recorded is its own
  * majority: counted without a look at /proc. */
@@ -270,6 +289,7 @@ static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads)
 	if (threads == 1 && !p->threads) {
 		p->state = W_JUDGED;
 		p->single = 1;
+		read_dwelling(p, tid);
 		return;
 	}
 	json = judge_process(p, tid, NSP_TRIGGER_EXIT, &w->rules, &len);
@@ -298,9 +318,12 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	}
 	forget_image(p);
 	p->reported = 0;
+	/* Read again at its end; a process killed before that keeps these. */
+	read_dwelling(p, tid);
 	exec_argv(p, tid, (uintptr_t)a[at + 1]);
 	if (peek_str(tid, (uintptr_t)a[at], path, sizeof(path)))
 		return;
+	snprintf(p->comm, sizeof(p->comm), "%s", nsp_base_name(path)); /* as exec sets it */
 	/* The helper a report starts to name frames: ours, not the tree's. */
 	p->ours = !strcmp(nsp_base_name(path), "namspill-symbolize");
 	if (getuid() && privileged_program(tid, path)) {
@@ -674,6 +697,10 @@ void watch_finish(struct watch *w, struct procs *ps)
 		q = &ps->p[ps->n++];
 		q->pid = p->pid;
 		q->unprivileged = p->unprivileged;
+		if (p->state == W_RUNNING && cli_alive(p->pid))
+			read_dwelling(p, p->pid);
+		memcpy(q->ns, p->ns, sizeof(q->ns));
+		memcpy(q->comm, p->comm, sizeof(q->comm));
 		if (p->report) {
 			cli_take_report(q, p->report, p->report_len, "the report");
 			if (q->rep)

@@ -43,6 +43,8 @@ struct wproc {
 	int unprivileged;    /* a set-user-ID program run without its privileges */
 	int ours;            /* namspill's own helper (namspill-symbolize): left out */
 	struct wthread *threads;
+	uint64_t ns[NAMSPILL_NS_COUNT]; /* what it lived in, read at its end */
+	char comm[16];
 	struct nsp_remote *remote;
 	struct wproc *next;  /* in order of first sight */
 	struct wproc *same;  /* the next older entry of the same pid bucket */

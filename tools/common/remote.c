@@ -452,6 +452,16 @@ static void trim_spill(struct nsp_spill *sp, struct nsp_sym *s)
 		trim(&((struct nsp_hop *)sp->creation)->stack, s);
 	for (size_t k = 0; k < sp->nhops; k++)
 		trim(&((struct nsp_hop *)sp->hops)[k].stack, s);
+	for (size_t k = 0; k < sp->nfailed; k++)
+		trim(&((struct nsp_step *)sp->failed)[k].stack, s);
+	/* A step of a path names its site: a few frames, as the runtime
+	 * keeps them. */
+	for (size_t k = 0; k < sp->npath; k++) {
+		struct nsp_stack *st = &((struct nsp_step *)sp->path)[k].stack;
+		trim(st, s);
+		if (st->depth > NSP_SITE_DEPTH)
+			st->depth = NSP_SITE_DEPTH;
+	}
 }
 
 void nsp_trim_wrappers(struct nsp_report *r, struct nsp_sym *s)

@@ -34,6 +34,25 @@ struct tev { /* one successful setns/unshare */
 	struct nsp_stack stack;
 };
 
+/* A switch in a thread's path, or a call that failed: what was read of
+ * the thread's namespaces around it, per kind (0: not read). */
+struct tstep {
+	int call;
+	unsigned kinds;
+	uint64_t seq;
+	int err;                   /* failed: its errno; 0: it succeeded */
+	uint64_t from[NSP_NKINDS], to[NSP_NKINDS];
+	int target_type;           /* failed setns: its fd's namespace, or -1 */
+	uint64_t target;
+	struct nsp_stack stack;
+};
+
+/* A thread's path: its last switches and failed calls, ring buffers. */
+struct tpath {
+	struct tstep hist[NSP_PATH_MAX], failed[NSP_FAILED_MAX];
+	unsigned nhist, nfailed, nkind[NSP_NKINDS];
+};
+
 struct trec { /* one thread */
 	pid_t tid, tgid, parent_tid;
 	unsigned refs;        /* 1 while alive, +1 per child keeping it */
@@ -41,13 +60,14 @@ struct trec { /* one thread */
 	struct trec *next;    /* hash chain of live threads */
 	struct tev *cause[NSP_NKINDS];
 	struct nsp_stack stack; /* creation stack */
-	/* A setns/unshare seen at entry; whether it succeeded is read from
-	 * /proc at the thread's next stop (trec_settle), which spares a
-	 * stop at syscall exit. */
+	/* A setns/unshare seen at entry, settled at its syscall-exit stop
+	 * (its result), or at the thread's next stop from /proc. */
 	int pending_call;
 	unsigned pending_kinds;
+	int pending_fd;                   /* setns's fd */
 	uint64_t pending_ino[NSP_NKINDS]; /* namespaces before the call */
 	struct nsp_stack pending_stack;
+	struct tpath *path;               /* made at its first switch */
 };
 
 struct tproc { /* one process (thread group) */
@@ -63,10 +83,12 @@ struct trec *trec_new(pid_t tid, pid_t tgid);
 void trec_gone(struct trec *t);
 /* A new thread created by parent: copy the causes that flow into it. */
 void trec_inherit(struct trec *child, struct trec *parent);
-void trec_record(struct trec *t, int call, unsigned kinds, const struct nsp_stack *st);
-/* Remember a call at its entry; settle it once it has returned. */
-void trec_pending(struct trec *t, int call, unsigned kinds);
+/* Remember a call at its entry; settle it once it has returned: from its
+ * result at its syscall-exit stop, else (the stop never came) from
+ * /proc at the thread's next stop. */
+void trec_pending(struct trec *t, int call, unsigned kinds, int fd);
 void trec_settle(struct trec *t);
+void trec_settle_result(struct trec *t, long rval, int is_error);
 /* After exec only the exec'ing thread remains, under the group's id. */
 void trec_exec(pid_t tgid, pid_t former_tid);
 

@@ -91,10 +91,15 @@ static void on_seccomp(struct trec *t)
 	}
 	stop = (int)si.seccomp.ret_data;
 	if (stop == STOP_SETNS || stop == STOP_UNSHARE) {
-		/* The stack is the same now as when the call returns. */
+		/* The stack is the same now as when the call returns.  One stop
+		 * more, at its exit, gives its result: the errno of a call
+		 * that failed, which nothing read later can tell. */
 		trec_pending(t, stop == STOP_SETNS ? NSP_CALL_SETNS : NSP_CALL_UNSHARE,
-			     kinds_at_entry(t->tid, stop, si.seccomp.args));
+			     kinds_at_entry(t->tid, stop, si.seccomp.args),
+			     stop == STOP_SETNS ? (int)si.seccomp.args[0] : -1);
 		trace_unwind(p, t, &t->pending_stack, (uint32_t)trace_opt.stack_depth);
+		resume(t->tid, PTRACE_SYSCALL, 0);
+		return;
 	} else if (stop == STOP_EXIT) {
 		n = trace_report(p, NSP_TRIGGER_EXIT, 0);
 		if (n > 0 && (si.seccomp.args[0] & 0xff) == 0 && trace_opt.exitcode)
@@ -158,10 +163,24 @@ static int fatal(pid_t tgid, int sig)
 	return !(((ign | cgt) >> (sig - 1)) & 1);
 }
 
+/* The syscall-exit stop of a setns or unshare (on_seccomp asked for it). */
+static void on_syscall_exit(struct trec *t)
+{
+	struct __ptrace_syscall_info si;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) > 0 &&
+	    si.op == PTRACE_SYSCALL_INFO_EXIT)
+		trec_settle_result(t, (long)si.exit.rval, si.exit.is_error);
+	else
+		trec_settle(t);
+	resume(t->tid, PTRACE_CONT, 0);
+}
+
 static void on_signal(struct trec *t, int sig)
 {
 	struct tproc *p = tproc_find(t->tgid);
 
+	trec_settle(t); /* the exit stop, were it due, came first */
 	if (p && p->traced && !p->reported && fatal(t->tgid, sig))
 		trace_report(p, NSP_TRIGGER_SIGNAL, sig);
 	resume(t->tid, PTRACE_CONT, sig);
@@ -178,7 +197,10 @@ static void on_stop(pid_t tid, int status)
 	}
 	switch (event) {
 	case 0:
-		on_signal(t, sig);
+		if (sig == (SIGTRAP | 0x80))
+			on_syscall_exit(t);
+		else
+			on_signal(t, sig);
 		return;
 	case PTRACE_EVENT_SECCOMP:
 		on_seccomp(t);

@@ -19,6 +19,7 @@ static void rec_of(const struct trec *t, struct nsp_rec_thread *out)
 	out->parent_tid = t->parent_tid;
 	out->id = (uintptr_t)t;
 	out->parent = (uintptr_t)t->parent;
+	out->home = 0; /* the path's start is read, not inferred */
 	for (int k = 0; k < NSP_NKINDS; k++)
 		out->cause[k] = (uintptr_t)t->cause[k];
 	out->stack = t->stack;
@@ -57,6 +58,64 @@ static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_e
 	return 0;
 }
 
+/* The ring's steps (of kind, or all: -1), oldest first, as the report's. */
+static size_t steps_of(const struct trec *t, const struct tstep *ring, unsigned n, unsigned len,
+		       int kind, int of_kind, struct nsp_step *out, size_t cap, size_t *dropped)
+{
+	unsigned first = n > len ? n - len : 0, kept = 0;
+	size_t k = 0;
+
+	for (unsigned i = first; i < n; i++) {
+		const struct tstep *st = &ring[i % len];
+		if (of_kind && !(st->kinds & (1u << kind)))
+			continue;
+		kept++;
+		if (k == cap)
+			memmove(out, out + 1, --k * sizeof(*out));
+		out[k] = (struct nsp_step){ .call = st->call, .kinds = st->kinds, .tid = t->tid,
+					    .seq = st->seq, .err = st->err,
+					    .from = st->from[kind], .to = st->to[kind],
+					    .target_type = st->target_type, .target = st->target,
+					    .stack = st->stack };
+		k++;
+	}
+	*dropped = k < kept ? kept - k : 0;
+	return k;
+}
+
+static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct nsp_step *out,
+		      size_t cap, size_t *dropped)
+{
+	const struct trec *t = trec_find(tid);
+	const struct tpath *p = t ? t->path : NULL;
+	size_t n;
+
+	(void)src;
+	*dropped = 0;
+	if (!p)
+		return 0;
+	n = steps_of(t, p->hist, p->nhist, NSP_PATH_MAX, kind, 1, out, cap, dropped);
+	if (p->nkind[kind] > n)
+		*dropped = p->nkind[kind] - n;
+	return n;
+}
+
+static size_t failures_of(const struct nsp_records *src, pid_t tid, int kind,
+			  struct nsp_step *out, size_t cap, size_t *dropped)
+{
+	const struct trec *t = trec_find(tid);
+	const struct tpath *p = t ? t->path : NULL;
+	size_t n;
+
+	(void)src;
+	*dropped = 0;
+	if (!p)
+		return 0;
+	n = steps_of(t, p->failed, p->nfailed, NSP_FAILED_MAX, kind, 0, out, cap, dropped);
+	*dropped = p->nfailed - n;
+	return n;
+}
+
 /* Where the options say, or stderr when the file cannot be written (or
  * there is no log_path) and there is something to say. */
 static void deliver(const struct nsp_report *r, struct nsp_sym *s)
@@ -80,7 +139,7 @@ static void deliver(const struct nsp_report *r, struct nsp_sym *s)
 
 int trace_report(struct tproc *p, enum nsp_trigger trigger, int signo)
 {
-	struct nsp_records src = { thread_of, thread_at, event_at, p };
+	struct nsp_records src = { thread_of, thread_at, event_at, p, path_of, failures_of };
 	struct nsp_arena a;
 	struct nsp_report r;
 	struct nsp_sym *s;

@@ -103,7 +103,7 @@ pid_t trace_spawn(char **argv, int *why)
 	int go[2], err[2], e = 0;
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE |
 		    PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
-		    PTRACE_O_EXITKILL;
+		    PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
 	pid_t pid;
 
 	*why = NSP_TRACE_FAILED;
