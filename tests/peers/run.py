@@ -177,12 +177,11 @@ def differences(suite, ref, got, label):
 
 def cli_said(own):
     """namspill's verdict line and its warnings, shortened for the TAP line."""
-    said = [line[len("namspill: "):] for line in own.splitlines() if line.startswith(CLEAN)]
+    said = [line[len("namspill: "):] for line in own.splitlines() if line.startswith(CLEAN)][-1:]
     warn = re.search(r'^namspill: warning: (\d+) process(?:es)? could not be judged', own, re.M)
-    text = said[-1] if said else ""
     if warn:
-        text += "; %s not judged" % warn.group(1)
-    return text
+        said.append("%s not judged" % warn.group(1))
+    return "; ".join(said)
 
 
 def counts(outcomes):
@@ -247,7 +246,8 @@ def check(suite, build, out, tap):
         got = run(suite, mode, build, out, max(SLOW_MIN, SLOW * ref.seconds))
         runs.append(got)
         bad = differences(suite, ref, got, name)
-        said = "; " + cli_said(got.own) if mode == "cli" else ""
+        said = cli_said(got.own) if mode == "cli" else ""
+        said = "; " + said if said else ""
         if bad:
             tap.line(False, "%s under %s: %d difference%s (%.0f s)%s" %
                      (suite.name, name, len(bad), "" if len(bad) == 1 else "s", got.seconds,
