@@ -1,5 +1,6 @@
 # namspill -- see README.md.  `make` builds, `make demo` shows a report,
-# `make check` runs every test, `make bench` measures.
+# `make check` runs every test, `make check-peers` other projects' test
+# suites under namspill, `make bench` measures.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

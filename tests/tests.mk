@@ -11,6 +11,10 @@
 #   tests/fuzz/fuzz_T.c    libFuzzer targets (tests/fuzz.mk)
 #   tests/cli/*.bats       the namspill command (bats); sarif_check.py checks
 #                          a SARIF file against GitHub's code scanning
+#   tests/peers/S.sh       other projects' own test suites (make check-peers:
+#                          tests/peers/run.py runs each natively and under
+#                          namspill, and compares; test_run.py, its logic,
+#                          runs in make check)
 #
 # Tools the tests use are found in the top Makefile (CLANG, GO, CRITERION);
 # tests that need a missing one are skipped with the reason.
@@ -119,4 +123,12 @@ check:
 	@$(MAKE) --no-print-directory tests
 	tests/run
 
-.PHONY: tests check
+# Other projects' test suites, held to their native results under the
+# preload and under namspill (tests/peers/run.py); about 10 minutes on 2
+# cores.  A suite whose Debian package is missing, and cannot be installed
+# here (not root), is skipped with its name.
+check-peers: all
+	@scripts/install-deps peers || echo "check-peers: suites not installed are skipped"
+	python3 tests/peers/run.py --build $(BUILD)
+
+.PHONY: tests check check-peers
