@@ -97,16 +97,22 @@ C
 @test "installed into the system by root, a program linked with -lnamspill runs as built (ldconfig)" {
 	[ "$(id -u)" = 0 ] || skip "installing into the system needs root"
 	command -v ldconfig >/dev/null || skip "ldconfig not installed"
-	P=$(mktemp -d "${TMPDIR:-/tmp}/nsp-prefix.XXXXXX")
-	make -C "$ROOT" --no-print-directory -s install BUILD="${NSP_BUILD:-build}" PREFIX="$P"
+	# Into /usr/local itself, the prefix the build was made for: another
+	# prefix would relink the command (its library directory is built in)
+	# from objects this target may have built with flags make cannot see.
+	[ "$(cat "$ROOT/${NSP_BUILD:-build}/libdir.stamp" 2>/dev/null)" = /usr/local/lib ] ||
+		skip "the build was made for another prefix"
+	for f in /usr/local/bin/namspill /usr/local/lib/libnamspill.so.0 /usr/local/include/namspill.h; do
+		[ ! -e "$f" ] || skip "$f is there already (not ours to replace)"
+	done
+	make -C "$ROOT" --no-print-directory -s install BUILD="${NSP_BUILD:-build}"
 	printf '#include <namspill.h>\n#include <stdio.h>\nint main(void) { puts(namspill_version()); return 0; }\n' > "$T/v.c"
-	cc -o "$T/v" "$T/v.c" -I"$P/include" -L"$P/lib" -lnamspill
 	# No LD_LIBRARY_PATH, no rpath: the loader's cache has it.
-	run env -u LD_LIBRARY_PATH "$T/v"
-	make -C "$ROOT" --no-print-directory -s uninstall BUILD="${NSP_BUILD:-build}" PREFIX="$P"
-	rm -rf "$P"
+	run sh -c 'cc -o "$1/v" "$1/v.c" -lnamspill && env -u LD_LIBRARY_PATH "$1/v"' sh "$T"
+	make -C "$ROOT" --no-print-directory -s uninstall BUILD="${NSP_BUILD:-build}"
 	[ "$status" -eq 0 ]
 	[ "$output" = "0.1.0" ]
 	# Gone again from the cache once uninstalled.
-	! ldconfig -p | grep -q "$P"
+	! ldconfig -p | grep -q 'libnamspill\.so'
+	[ ! -e /usr/local/include/namspill.h ]
 }
