@@ -145,6 +145,17 @@ PY
 	[[ "$stderr" != *"0 processes"* ]]
 }
 
+@test "a static child and a child started with env -i are counted; --no-watch says they ran unseen" {
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- \
+		sh -c "$PROG/static_clean; env -i /bin/true"
+	[ "$status" -eq 0 ]
+	json_check "$T/r.json" 'sorted(p["argv"][0] for p in d["processes"]) == ["/bin/true", "'"$PROG/static_clean"'", "sh"]'
+	[[ "$stderr" != *"ran unseen"* ]]
+	run --separate-stderr "$NAMSPILL" --no-watch -- sh -c "$PROG/static_clean; env -i /bin/true"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"--no-watch: only processes that loaded the library are counted; static and Go programs, and those started without LD_PRELOAD (env -i), ran unseen"* ]]
+}
+
 @test "go test's cached passes are run again, so a spill is never hidden by the cache" {
 	need_root
 	need_go
