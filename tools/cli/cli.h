@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include "base/arena.h"
@@ -19,6 +20,14 @@
 #include "report/report.h"
 #include "report/supp.h"
 #include "base/suppress.h"
+
+/* Where the C library's headers are older than the kernel. */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 /* Exit statuses of namspill itself (the command's own otherwise). */
 #define CLI_FAILED 125   /* bad usage, or namspill could not do its part */

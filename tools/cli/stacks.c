@@ -31,13 +31,6 @@
 #define POLL_MS 20
 #define MAX_REPORT ((size_t)64 << 20)
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
 static const char setting[] = "NAMSPILL_OPTIONS=report_signal=SIGUSR2:log_path=/tmp/nsp";
 
 struct target {

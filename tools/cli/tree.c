@@ -13,13 +13,6 @@
 
 #include "cli.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
 struct node {
 	pid_t pid, ppid;
 	int below;

@@ -83,37 +83,40 @@ static size_t steps_of(const struct trec *t, const struct tstep *ring, unsigned 
 	return k;
 }
 
-static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct nsp_step *out,
-		      size_t cap, size_t *dropped)
+/* The thread's path (failed 0) or failed calls (1) of one kind. */
+static size_t steps_for(pid_t tid, int kind, int failed, struct nsp_step *out, size_t cap,
+			size_t *dropped)
 {
 	const struct trec *t = trec_find(tid);
 	const struct tpath *p = t ? t->path : NULL;
-	size_t n;
+	size_t n, all;
 
-	(void)src;
 	*dropped = 0;
 	if (!p)
 		return 0;
-	n = steps_of(t, p->hist, p->nhist, NSP_PATH_MAX, kind, 1, out, cap, dropped);
-	if (p->nkind[kind] > n)
-		*dropped = p->nkind[kind] - n;
+	if (failed) {
+		n = steps_of(t, p->failed, p->nfailed, NSP_FAILED_MAX, kind, 0, out, cap, dropped);
+		all = p->nfailed;
+	} else {
+		n = steps_of(t, p->hist, p->nhist, NSP_PATH_MAX, kind, 1, out, cap, dropped);
+		all = p->nkind[kind] > n ? p->nkind[kind] : n + *dropped;
+	}
+	*dropped = all - n;
 	return n;
+}
+
+static size_t path_of(const struct nsp_records *src, pid_t tid, int kind, struct nsp_step *out,
+		      size_t cap, size_t *dropped)
+{
+	(void)src;
+	return steps_for(tid, kind, 0, out, cap, dropped);
 }
 
 static size_t failures_of(const struct nsp_records *src, pid_t tid, int kind,
 			  struct nsp_step *out, size_t cap, size_t *dropped)
 {
-	const struct trec *t = trec_find(tid);
-	const struct tpath *p = t ? t->path : NULL;
-	size_t n;
-
 	(void)src;
-	*dropped = 0;
-	if (!p)
-		return 0;
-	n = steps_of(t, p->failed, p->nfailed, NSP_FAILED_MAX, kind, 0, out, cap, dropped);
-	*dropped = p->nfailed - n;
-	return n;
+	return steps_for(tid, kind, 1, out, cap, dropped);
 }
 
 /* Where the options say, or stderr when the file cannot be written (or
