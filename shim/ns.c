@@ -5,8 +5,17 @@
 #include <sys/syscall.h>
 
 #include "real.h"
+#include "rt/home.h"
 
 void nsp_shim_note_clone(unsigned long flags);
+
+/* Where the process started, before the first call that may move a
+ * thread to another mount namespace (lib/rt/home.c). */
+static void before_switch(long nr, long a, long b)
+{
+	if (nr == SYS_setns ? !b || (b & CLONE_NEWNS) : (a & CLONE_NEWNS) != 0)
+		nsp_home_before_move();
+}
 
 /* The call itself.  Under namspill's supervisor it carries the watch key
  * (lib/base/watch.h), so the call goes through without a stop: we record
@@ -39,6 +48,7 @@ __attribute__((visibility("default"))) int setns(int fd, int nstype)
 	int r, e;
 
 	nsp_real_init();
+	before_switch(SYS_setns, fd, nstype);
 	r = (int)real_switch(SYS_setns, fd, nstype);
 	e = errno;
 	if (r == 0)
@@ -55,6 +65,7 @@ __attribute__((visibility("default"))) int unshare(int flags)
 	int r, e;
 
 	nsp_real_init();
+	before_switch(SYS_unshare, flags, 0);
 	r = (int)real_switch(SYS_unshare, flags, 0);
 	e = errno;
 	if (r == 0)
@@ -90,6 +101,8 @@ __attribute__((visibility("default"), no_sanitize("address"))) long syscall(long
 		/* The process ends here (exit of its last thread too): report
 		 * first, as at exit(). */
 		a[0] = nsp_final_exit((int)a[0]);
+	if (nr == SYS_setns || nr == SYS_unshare)
+		before_switch(nr, a[0], a[1]);
 	if (nsp_opt.watch && (nr == SYS_setns || nr == SYS_unshare))
 		r = real_switch(nr, a[0], a[1]);
 	else

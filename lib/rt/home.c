@@ -10,8 +10,9 @@
  * waits), not the filesystem context, which setns() needs unshared.  It
  * first joins, through a pidfd (no /proc needed), the mount namespace of
  * a thread that never moved its mounts, or of the main thread, then,
- * reading /proc there, the one most threads are in.  It
- * is left out of every list of threads (nsp_proc_hide_slot), blocks
+ * reading /proc there, the one most threads are in; where that is not
+ * the namespace the process started in (every thread moved), its
+ * parent's, if the parent is still there.  It is left out of every list of threads (nsp_proc_hide_slot), blocks
  * every signal, and its setns calls carry the watch key, so namspill's
  * supervisor takes none of this for the program's.  Where it cannot be
  * started (valgrind, a seccomp filter that is not ours, no memory) the
@@ -68,6 +69,19 @@ void nsp_home_note_move(void)
 
 	if (atomic_load_explicit(&filtered_at_move, memory_order_relaxed) == -1)
 		atomic_compare_exchange_strong(&filtered_at_move, &unset, nsp_seccomp_state() != 0);
+}
+
+/* The mount namespace the process started in (its inode), read before
+ * its first move to another: 0 until then. */
+static _Atomic uint64_t start_mnt;
+
+void nsp_home_before_move(void)
+{
+	uint64_t ino;
+
+	if (!atomic_load_explicit(&start_mnt, memory_order_relaxed) &&
+	    !nsp_proc_thread_ns(NAMSPILL_NS_MNT, &ino))
+		atomic_store_explicit(&start_mnt, ino, memory_order_relaxed);
 }
 
 static int seccomp_in_the_way(void)
@@ -173,6 +187,32 @@ static long pidfd_of_home(void)
 	return raw(SYS_pidfd_open, getpid(), 0, 0);
 }
 
+/* Whether the helper is where the process started (unknown: yes). */
+static int at_start(void)
+{
+	uint64_t start = atomic_load_explicit(&start_mnt, memory_order_relaxed), here;
+
+	return !start || (!nsp_proc_thread_ns(NAMSPILL_NS_MNT, &here) && here == start);
+}
+
+/* Every thread moved (the whole process went to a mount namespace of its
+ * own, as a container's first process does): the parent's, if that is
+ * where the process started; else back where the helper was. */
+static void parents_home(void)
+{
+	long back = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	long fd = raw(SYS_pidfd_open, getppid(), 0, 0);
+
+	if (fd >= 0) {
+		enter((int)fd);
+		close((int)fd);
+	}
+	if (!at_start() && back >= 0)
+		enter((int)back);
+	if (back >= 0)
+		close((int)back);
+}
+
 static void go_home(void)
 {
 	char tid[NSP_NUM_MAX + 8], me[NSP_NUM_MAX];
@@ -199,6 +239,8 @@ static void go_home(void)
 		}
 	}
 	close(taskdir);
+	if (!at_start())
+		parents_home();
 }
 
 static void helper_main(void *p)

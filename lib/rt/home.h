@@ -10,6 +10,9 @@ int nsp_home_away(void);
 /* At a recorded move to another mount namespace: notes, while /proc is
  * still in view, whether a seccomp filter would be in the way. */
 void nsp_home_note_move(void);
+/* Before a call that may move this thread to another mount namespace:
+ * notes, the first time, the one the process is in. */
+void nsp_home_before_move(void);
 /* fn(arg) on a helper task at home while this thread waits: 0, or -1 if
  * no helper could be started (fn has not run). */
 int nsp_home_run(void (*fn)(void *), void *arg);

@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (test, main, expect, known_failure, Live, Skip, BUILD,  # noqa: E402
+from harness import (test, main, expect, Live, Skip, BUILD,  # noqa: E402
                      PRELOAD_FIRST, RUNTIME_THREADS, SKIP_RC, TSAN, prog)
 
 NAMSPILL = os.path.join(BUILD, "namspill")
@@ -82,16 +82,10 @@ def after_a_clone_sharing_its_thread_pointer_a_thread_away_reports_from_home():
     judged_from_home(r, 5, [r.tids["away"]])
 
 
-# No thread is left at home when the whole process moved: without a
-# descriptor held from start-up (b7ce194 gave them up) there is no way
-# back to the log directory, and the report is written in the process's
-# own view.
-WHOLE = ("the whole process moved its mounts: no thread at home to take the report "
-         "from, and no descriptor of the start-up log directory or /proc is held")
-
-
+# No thread is left at home when the whole process moved (as a
+# container's first process does): the helper goes to the parent's mount
+# namespace, the one the process started in (read before its first move).
 @test
-@known_failure(WHOLE)
 def whole_process_away_still_reports_into_the_log_directory():
     r = home_away("whole")
     expect(r.rc == 66, "the spill decides the status", r)
@@ -102,7 +96,6 @@ def whole_process_away_still_reports_into_the_log_directory():
 
 
 @test
-@known_failure(WHOLE)
 def whole_process_away_under_namspill_no_watch_still_fails_the_run():
     # namspill's private log directory (in TMPDIR) is hidden in the
     # process's namespace: neither its threads marker nor its report
