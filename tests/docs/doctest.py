@@ -28,18 +28,21 @@ should go to a file: it would land in whichever command's output it meets.
 
 Comparing: each command's output must match its shown output line by line;
 a shown line `...` stands for any number of lines.  Before comparing, both
-sides are masked: runs of 3 or more digits and numbers after pid/tid words
+sides are masked: runs of 3 or more digits and numbers after pid, tid, thread and call words
 (pids, namespace inodes, libc line numbers) become N, unless the line is
 nothing but a number (an exit status from `echo $?`); hex 0x... becomes
 0xX; durations (1.2 s, 30 ms) become T; paths under /tmp become /tmp/P;
+the checkout's own path is written ~/namspill in both;
 runs of blanks become one space.  A command that exits non-zero is not a
 failure in a console block: show `$ echo $?` to check the status.
 
 Also one test a file: every relative link resolves to a file, and every
 #anchor to a heading of that file (GitHub's rule for heading ids).
 
-Usage: tests/docs/doctest.py [FILE...]   (default: README.md docs/*.md
-man/*.[1-8]); NSP_BUILD names the build directory (default build)."""
+Usage: tests/docs/doctest.py [--show] [FILE...]   (default: README.md
+docs/*.md man/*.[1-8]); NSP_BUILD names the build directory (default
+build).  --show prints each console command's actual output, unmasked,
+to paste into the text."""
 import glob
 import os
 import re
@@ -54,7 +57,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("NSP_BUILD", "build")
 TIMEOUT = 60
-SEP = "\x1edoctest-"  # printed between commands; never in a program's output
+SEP = "\x1edoctest-"
+SHOW = False  # --show: print what each console command printed, as it is  # printed between commands; never in a program's output
 
 
 class Block:
@@ -168,14 +172,14 @@ MASKS = [
     (re.compile(r"/tmp/[^\s'\"`:,)\]]*"), "/tmp/P"),
     (re.compile(r"0x[0-9a-fA-F]+"), "0xX"),
     (re.compile(r"\b\d+(\.\d+)?\s?(s|ms|us|µs|ns|sec|seconds)\b"), "T"),
-    (re.compile(r"\b((?:pid|tid|PID|TID|thread|threads|process)[ =:#]+)\d+"), r"\1N"),
+    (re.compile(r"\b((?:pid|tid|PID|TID|thread|threads|process|call)[ =:#]+)\d+"), r"\1N"),
     (re.compile(r"==\d+=="), "==N=="),
     (re.compile(r"\d{3,}"), "N"),
 ]
 
 
 def mask(line):
-    line = " ".join(line.replace("\r", "").split())
+    line = " ".join(line.replace("\r", "").replace(ROOT, "~/namspill").split())
     if re.fullmatch(r"-?\d+", line):
         return line
     for rx, to in MASKS:
@@ -299,6 +303,10 @@ def check_console(b, env):
         return ["a console block without a `$ ` command"]
     rc, out = run_script(console_script(cmds), env)
     outs, ended = split_outputs(out, len(cmds))
+    if SHOW:
+        for (cmd, _), actual in zip(cmds, outs):
+            print("$ " + cmd)
+            print("\n".join(trim(actual)))
     problems = []
     for (cmd, shown), actual in zip(cmds, outs):
         if not matches(shown, actual):
@@ -417,6 +425,9 @@ def files(args):
 
 
 def main(args):
+    global SHOW
+    if args[:1] == ["--show"]:
+        SHOW, args = True, args[1:]
     if not os.path.exists(os.path.join(ROOT, BUILD, "libnamspill.so")):
         print("1..0 # skip not built: run make tests first")
         return 0
