@@ -15,8 +15,10 @@ An HTML comment on the lines right before a fence changes that block:
   <!-- doctest: status N -->           its last command exits N
   <!-- doctest: excerpt FILE -->       (c) a verbatim part of FILE
 Man pages: each .EX/.EE or .nf/.fi block under .SH EXAMPLES is run like a
-sh block, with build/ first in PATH (the pages name the installed
-`namspill`); `.\\" doctest: skip REASON` or `status N` before the block.
+sh block, as if namspill were installed (the pages name the installed
+`namspill` and `libnamspill.so`): in $TMP, with build/ in PATH,
+LD_LIBRARY_PATH and LIBRARY_PATH and include/ in C_INCLUDE_PATH;
+`.\\" doctest: skip REASON` or `status N` before the block.
 
 A block runs with bash from the repository root, after `make tests`, on a
 terminal (a pty: output is line-buffered as a reader would see it), with
@@ -219,8 +221,11 @@ def environment(tmp, man):
     env = dict(os.environ)
     env.update(TMP=tmp, LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="dumb")
     env.pop("NAMSPILL_OPTIONS", None)
-    if man:
-        env["PATH"] = os.path.join(ROOT, BUILD) + os.pathsep + env.get("PATH", "")
+    if man:  # as if installed
+        build = os.path.join(ROOT, BUILD)
+        for var, d in (("PATH", build), ("LD_LIBRARY_PATH", build), ("LIBRARY_PATH", build),
+                       ("C_INCLUDE_PATH", os.path.join(ROOT, "include"))):
+            env[var] = d + (os.pathsep + env[var] if env.get(var) else "")
     return env
 
 
@@ -323,7 +328,8 @@ def check_console(b, env):
 
 def check_sh(b, env, man):
     want = b.marks.get("status")
-    script = "cd %s || exit 99\n%s%s" % (quote(ROOT), "" if want else "set -e\n", b.text)
+    where = '"$TMP"' if man else quote(ROOT)
+    script = "cd %s || exit 99\n%s%s" % (where, "" if want else "set -e\n", b.text)
     rc, out = run_script(script, env)
     if str(rc) != (want or "0"):
         return (["exit status %s, expected %s" % (rc, want or "0"), "script:"] +
