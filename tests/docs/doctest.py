@@ -31,7 +31,9 @@ should go to a file: it would land in whichever command's output it meets.
 Comparing: each command's output must match its shown output line by line;
 a shown line `...` stands for any number of lines.  Before comparing, both
 sides are masked: runs of 3 or more digits and numbers after pid, tid, thread and call words
-(pids, namespace inodes, libc line numbers) become N, unless the line is
+(pids, namespace inodes, libc line numbers) become N, and the name in
+"pid N (NAME)" becomes C (the process that names a namespace differs
+from host to host), unless the line is
 nothing but a number (an exit status from `echo $?`); hex 0x... becomes
 0xX; durations (1.2 s, 30 ms) become T; paths under /tmp become /tmp/P;
 the checkout's own path is written ~/namspill in both;
@@ -177,6 +179,9 @@ MASKS = [
     (re.compile(r"\b((?:pid|tid|PID|TID|thread|threads|process|call)[ =:#]+)\d+"), r"\1N"),
     (re.compile(r"==\d+=="), "==N=="),
     (re.compile(r"\d{3,}"), "N"),
+    # A namespace named by "another process that lives there" names the
+    # first one found: on another host, another process.
+    (re.compile(r"\bpid N \([^()]*\)"), "pid N (C)"),
 ]
 
 
