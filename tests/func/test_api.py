@@ -271,7 +271,7 @@ def readme_blocks():
 
 
 @test
-def readme_examples_are_the_files_make_check_runs():
+def api_page_examples_are_the_files_make_check_runs():
     blocks = readme_blocks()
     names = sorted({f for f, _ in blocks})
     expect(names == ["examples/api_assert.c", "examples/api_cmocka.c",
