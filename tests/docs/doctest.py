@@ -29,7 +29,9 @@ whatever it left running is killed at its end.  A background job's output
 should go to a file: it would land in whichever command's output it meets.
 
 Comparing: each command's output must match its shown output line by line;
-a shown line `...` stands for any number of lines.  Before comparing, both
+a shown line `...` stands for any number of lines, and `[...]` within a
+line for any text (what differs from run to run, such as how many threads
+Go's runtime started).  Before comparing, both
 sides are masked: runs of 3 or more digits and numbers after pid, tid, thread and call words
 (pids, namespace inodes, libc line numbers) become N, and the name in
 "pid N (NAME)" becomes C (the process that names a namespace differs
@@ -201,6 +203,13 @@ def trim(lines):
     return lines
 
 
+def same(shown, actual):
+    """A shown line against an actual one; `[...]` in it stands for any text."""
+    if "[...]" not in shown:
+        return shown == actual
+    return re.fullmatch(".*".join(re.escape(p) for p in shown.split("[...]")), actual) is not None
+
+
 def matches(shown, actual):
     """Do the actual lines match the shown ones, `...` standing for any lines?"""
     shown, actual = [mask(s) for s in trim(shown)], [mask(a) for a in trim(actual)]
@@ -214,7 +223,7 @@ def matches(shown, actual):
         elif shown[i] == "...":
             r = any(m(i + 1, k) for k in range(j, len(actual) + 1))
         else:
-            r = j < len(actual) and shown[i] == actual[j] and m(i + 1, j + 1)
+            r = j < len(actual) and same(shown[i], actual[j]) and m(i + 1, j + 1)
         memo[i, j] = r
         return r
     return m(0, 0)

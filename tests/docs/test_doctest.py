@@ -80,6 +80,9 @@ def matching_with_ellipsis():
     expect(not dt.matches(["a"], ["a", "b"]), "an extra line fails without ...")
     expect(not dt.matches(["a", "c"], ["a", "b", "c"]), "lines must be consecutive")
     expect(dt.matches(["x 1234", ""], ["x 99999"]), "masked and trailing blank lines")
+    expect(dt.matches(["a [...] c"], ["a b b c"]), "[...] within a line")
+    expect(not dt.matches(["a [...] c"], ["a b b d"]), "[...] and the rest of the line")
+    expect(not dt.matches(["a.c"], ["abc"]), "no other pattern characters")
 
 
 def block(text, lang="console", marks=None):
