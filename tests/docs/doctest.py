@@ -14,6 +14,9 @@ An HTML comment on the lines right before a fence changes that block:
   <!-- doctest: skip REASON -->        not run; a TAP skip with REASON
   <!-- doctest: status N -->           its last command exits N
   <!-- doctest: excerpt FILE -->       (c) a verbatim part of FILE
+  <!-- doctest: needs WHAT... -->      skipped, saying so, unless each
+                                       command is in PATH and each path
+                                       (with a /; from the root) exists
 Man pages: each .EX/.EE or .nf/.fi block under .SH EXAMPLES is run like a
 sh block, as if namspill were installed (the pages name the installed
 `namspill` and `libnamspill.so`): in $TMP, with build/ in PATH,
@@ -444,6 +447,12 @@ def files(args):
     return found + sorted(glob.glob("man/*.[1-8]", root_dir=ROOT))
 
 
+def missing(b):
+    """What a block's `needs` mark names that is not here."""
+    return [w for w in b.marks.get("needs", "").split()
+            if not (os.path.exists(os.path.join(ROOT, w)) if "/" in w else shutil.which(w))]
+
+
 def main(args):
     global SHOW
     if args[:1] == ["--show"]:
@@ -462,6 +471,9 @@ def main(args):
         t0 = time.monotonic()
         if isinstance(b, str):
             problems = check_links(b)
+        elif missing(b):
+            print("ok %d - %s # skip needs %s" % (i, name, " ".join(missing(b))))
+            continue
         elif "skip" in b.marks and b.marks["skip"]:
             print("ok %d - %s # skip %s" % (i, name, b.marks["skip"]))
             continue

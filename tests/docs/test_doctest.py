@@ -118,6 +118,13 @@ def sh_and_c_blocks():
 
 
 @test
+def needs_names_what_is_missing():
+    b = block("$ true\n", marks={"needs": "sh tests/docs no-such-command tests/no-such-file"})
+    expect(dt.missing(b) == ["no-such-command", "tests/no-such-file"], "commands and paths",
+           dt.missing(b))
+
+
+@test
 def links_resolve():
     expect(dt.anchors("# A `b` c\n## Why? Now!\n## Why? Now!\n") ==
            {"a-b-c", "why-now", "why-now-1"}, "GitHub's heading ids",
