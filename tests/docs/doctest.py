@@ -34,16 +34,17 @@ should go to a file: it would land in whichever command's output it meets.
 Comparing: each command's output must match its shown output line by line;
 a shown line `...` stands for any number of lines, and `[...]` within a
 line for any text (what differs from run to run, such as how many threads
-Go's runtime started).  Before comparing, both
-sides are masked: runs of 3 or more digits and numbers after pid, tid, thread and call words
-(pids, namespace inodes, libc line numbers) become N, and the name in
-"pid N (NAME)" becomes C (the process that names a namespace differs
-from host to host), unless the line is
-nothing but a number (an exit status from `echo $?`); hex 0x... becomes
-0xX; durations (1.2 s, 30 ms) become T; paths under /tmp become /tmp/P;
-the checkout's own path is written ~/namspill in both;
-runs of blanks become one space.  A command that exits non-zero is not a
-failure in a console block: show `$ echo $?` to check the status.
+Go's runtime started).  Before comparing, both sides are masked:
+  - runs of 3 or more digits (pids, namespace inodes, libc line numbers)
+    and numbers after pid, tid, thread and call words become N, unless
+    the line is nothing but a number (an exit status from `echo $?`);
+  - the name in "pid N (NAME)" becomes C: the process that names a
+    namespace is another one on another host;
+  - hex 0x... becomes 0xX; durations (1.2 s, 30 ms) become T;
+  - paths under /tmp become /tmp/P; the checkout's own path is written
+    ~/namspill; runs of blanks become one space.
+A command that exits non-zero is not a failure in a console block: show
+`$ echo $?` to check the status.
 
 Also one test a file: every relative link resolves to a file, and every
 #anchor to a heading of that file (GitHub's rule for heading ids).
@@ -355,7 +356,7 @@ def check_sh(b, env, man):
     return []
 
 
-def check_c(b, env, tmp):
+def check_c(b, tmp):
     if "excerpt" in b.marks:
         with open(os.path.join(ROOT, b.marks["excerpt"]), encoding="utf-8") as f:
             if b.text not in f.read():
@@ -388,7 +389,7 @@ def check(b):
         if b.lang in ("sh", "bash"):
             return check_sh(b, env, not b.path.endswith(".md"))
         if b.lang == "c":
-            return check_c(b, env, tmp)
+            return check_c(b, tmp)
         return ["marked, but a %r block is never run" % (b.lang or "plain")]
     finally:
         subprocess.run(["rm", "-rf", tmp])
