@@ -4,7 +4,7 @@
 # floor of the process rows: what any preload costs a process.
 #   make bench                  measure (BENCH_ARGS="--quick", "--cpu 1", ...)
 #   make bench-publish          measure, then copy the table and the plot to
-#                               bench/results/ and README.md (Performance)
+#                               bench/results/ and docs/performance.md
 
 BENCH_SRC = $(filter-out bench/empty.c,$(wildcard bench/*.c))
 

@@ -1,5 +1,5 @@
 """Turns benchmark runs into the results table (Markdown), the plot data,
-the plot, and the README's Performance section."""
+the plot, and docs/performance.md."""
 import os
 import re
 import shutil
@@ -501,8 +501,8 @@ def plot(dat, svg, script):
     return p.returncode == 0 and os.path.exists(svg)
 
 
-def publish(files, dest, readme):
-    """Copies the table and plot into the repository and the README."""
+def publish(files, dest, page):
+    """Copies the table and plot into the repository and docs/performance.md."""
     os.makedirs(dest, exist_ok=True)
     shutil.copy(files["md"], os.path.join(dest, "results.md"))
     if os.path.exists(files["svg"]):
@@ -511,14 +511,14 @@ def publish(files, dest, readme):
         body = f.read()
     if os.path.exists(files["svg"]):
         body += ("\n![Report time and the shim's extra memory against live threads]"
-                 "(bench/results/scaling.svg)\n")
-    with open(readme) as f:
+                 "(../bench/results/scaling.svg)\n")
+    with open(page) as f:
         text = f.read()
     begin, end = "<!-- results:begin -->", "<!-- results:end -->"
     if begin not in text:
-        raise SystemExit("README.md has no %s ... %s block" % (begin, end))
+        raise SystemExit("%s has no %s ... %s block" % (page, begin, end))
     text = re.sub(re.escape(begin) + ".*?" + re.escape(end),
-                  lambda _: begin + "\n" + body.replace("### ", "#### ") + end, text,
+                  lambda _: begin + "\n" + body.replace("### ", "## ") + end, text,
                   flags=re.S)
-    with open(readme, "w") as f:
+    with open(page, "w") as f:
         f.write(text)

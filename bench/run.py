@@ -307,7 +307,7 @@ def main():
     ap.add_argument("--cpu", help="run everything under taskset -c CPU")
     ap.add_argument("--out", help="output directory (default BUILD/bench)")
     ap.add_argument("--publish", action="store_true",
-                    help="also copy results to bench/results/ and README.md")
+                    help="also copy results to bench/results/ and docs/performance.md")
     ap.add_argument("--tap", action="store_true", help="TAP lines for tests/run")
     ap.add_argument("--only", help="comma-separated sections: calls, report, memory, "
                     "processes, scan; workloads of calls by name (setns, create, ...) and of "
@@ -351,7 +351,7 @@ def main():
         b.note("gnuplot not installed: no plot")
     if a.publish:
         results.publish(files, os.path.join(ROOT, "bench", "results"),
-                        os.path.join(ROOT, "README.md"))
+                        os.path.join(ROOT, "docs", "performance.md"))
     if a.tap:
         print("1..%d" % b.ntap)
     return 1 if b.failed else 0

@@ -1,4 +1,4 @@
-# The examples of README's "Use it in your test suite", built as a user
+# The examples of docs/api.md, built as a user
 # would: -Iinclude -Lbuild -lnamspill, found at run time through the
 # soname link.  The Criterion one only where Criterion is installed.
 

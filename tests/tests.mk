@@ -11,6 +11,9 @@
 #   tests/fuzz/fuzz_T.c    libFuzzer targets (tests/fuzz.mk)
 #   tests/cli/*.bats       the namspill command (bats); sarif_check.py checks
 #                          a SARIF file against GitHub's code scanning
+#   tests/docs/doctest.py  the examples of README.md, docs/*.md and the man
+#                          pages, run as written (suite 15-docs);
+#                          test_doctest.py is its own test
 #   tests/peers/S.sh       other projects' own test suites (make check-peers:
 #                          tests/peers/run.py runs each natively and under
 #                          namspill, and compares; test_run.py, its logic,

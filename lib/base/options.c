@@ -49,8 +49,8 @@ static const struct opt {
 	  "a signal that asks for a report while the program runs on (e.g. SIGUSR2; "
 	  "not KILL, STOP or a fault: SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS); 0: off" },
 	{ "symbolizer", OPT_STR, offsetof(struct nsp_options, symbolizer), 0, 0, 0,
-	  "the namspill-symbolize program that names frames for reports written "
-	  "in a signal handler; default: next to the library" },
+	  "the namspill-symbolize program that names the frames of reports (an exit "
+	  "report names them itself if it does not answer); default: next to the library" },
 	{ "help", OPT_BOOL, offsetof(struct nsp_options, help), 0, 1, 0,
 	  "print this table on stderr at start-up" },
 	{ "suppressions", OPT_STR, offsetof(struct nsp_options, suppressions), 0, 0, 0,

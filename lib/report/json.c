@@ -1,4 +1,4 @@
-/* The JSON report: one object per process, documented in README.  Keys go
+/* The JSON report: one object per process, documented in docs/report.md.  Keys go
  * through key(), which writes the comma before every member but the
  * first of its object, so no writer below counts commas itself. */
 #include <string.h>

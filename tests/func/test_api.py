@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Functional tests of the in-process API (include/namspill.h): programs
 in tests/api/ use it as a test suite would, linked with -lnamspill; the
-README's examples are built and run the same way."""
+docs/api.md's examples are built and run the same way."""
 import json
 import os
 import re
@@ -207,7 +207,7 @@ def linked_and_preloaded_from_another_path_answer_as_one():
     expect(re.search(r"#0 0x[0-9a-f]+ in start_poller", r.out), "with the creation stack", r)
 
 
-# ---- README examples: built by make, run here, compared with README.
+# ---- docs/api.md's examples: built by make, run here, compared with the page.
 
 def example(name, *args, **kw):
     p = os.path.join(EXAMPLES, name)
@@ -264,22 +264,22 @@ def example_criterion_fails_the_test_with_the_report():
 
 def readme_blocks():
     """(file, code) for each ```c block that follows a mention of
-    `examples/api_NAME.c` in the README."""
-    with open(os.path.join(ROOT, "README.md")) as f:
+    `examples/api_NAME.c` in docs/api.md."""
+    with open(os.path.join(ROOT, "docs", "api.md")) as f:
         text = f.read()
     return re.findall(r"`(examples/api_\w+\.c)`(?:(?!```).)*?\n```c\n(.*?)```", text, re.S)
 
 
 @test
-def readme_examples_are_the_files_make_check_runs():
+def api_page_examples_are_the_files_make_check_runs():
     blocks = readme_blocks()
     names = sorted({f for f, _ in blocks})
     expect(names == ["examples/api_assert.c", "examples/api_cmocka.c",
-                     "examples/api_criterion.c"], "README shows each example", names)
+                     "examples/api_criterion.c"], "docs/api.md shows each example", names)
     for f, code in blocks:
         with open(os.path.join(ROOT, f)) as fh:
             src = fh.read()
-        expect(code in src, "README's %s is a verbatim part of the file" % f, code)
+        expect(code in src, "docs/api.md's %s is a verbatim part of the file" % f, code)
 
 
 main()
