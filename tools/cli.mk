@@ -20,7 +20,8 @@ $(BUILD)/libdir.stamp: FORCE
 	@echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' > $@
 
 $(BUILD)/namspill: $(CLI_OBJ) $(COMMON_OBJ) $(BUILD)/libnsp.a
-	$(CC) -o $@ $(CLI_OBJ) $(COMMON_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) -ldw -lelf -ldl -lpthread
+	$(CC) -o $@ $(CLI_OBJ) $(COMMON_OBJ) $(BUILD)/libnsp.a $(LDFLAGS) -ldw -lelf -ldl -lpthread \
+		-Wl,--export-dynamic-symbol=__lsan_is_turned_off
 
 all: $(BUILD)/namspill
 

@@ -488,6 +488,22 @@ def program_built_with_tsan_runs_with_its_runtime_first():
     instrumented_leak("tsan_leak", "libtsan", {"TSAN_OPTIONS": "exitcode=86"})
 
 
+@test
+def namspill_with_the_asan_runtime_preloaded_keeps_its_own_status():
+    """As docs/sanitizers.md runs an instrumented tree: namspill runs with
+    the runtime too, and LeakSanitizer (on) must not judge namspill's own
+    memory at its exit: the status is the verdict's."""
+    if PRELOAD_FIRST:
+        raise Skip("namspill is instrumented itself in a sanitizer build")
+    e = clean_env()
+    e["LD_PRELOAD"] = sanitizer_runtime("libasan")
+    e.pop("ASAN_OPTIONS", None)
+    p = subprocess.run([os.path.join(BUILD, "namspill"), "-q", "--", prog("asan_leak")],
+                       env=e, capture_output=True, text=True, timeout=60)
+    expect(p.returncode == 66 and "LeakSanitizer" not in p.stderr,
+           "the spill's status, no leak report of namspill's", p.returncode, p.stderr)
+
+
 def runtime_linked_in(name, env):
     """A program built by clang, its sanitizer runtime inside it, with only
     our library preloaded: no runtime library to know its frames by."""
