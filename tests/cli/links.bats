@@ -129,7 +129,7 @@ SH
 	done
 }
 
-@test "--json, --junit and --keep-logs are never written through a link" {
+@test "--json, --junit, --sarif and --keep-logs are never written through a link" {
 	local prot mode kind d k
 	need_planter
 	planter
@@ -140,8 +140,8 @@ SH
 				d=$T/shared-$prot-$mode-$kind
 				k=$T/keep-$prot-$mode-$kind
 				mkdir -m "$mode" "$d" "$k"
-				KIND=$kind VICTIM=$T/victim "$T/plant" "$d" o.json o.json.tmp o.xml -- true
-				KIND=$kind VICTIM=$T/victim run "$NAMSPILL" -q --json "$d/o.json" --junit "$d/o.xml" \
+				KIND=$kind VICTIM=$T/victim "$T/plant" "$d" o.json o.json.tmp o.xml o.sarif -- true
+				KIND=$kind VICTIM=$T/victim run "$NAMSPILL" -q --json "$d/o.json" --junit "$d/o.xml" --sarif "$d/o.sarif" \
 					--keep-logs "$k" -- sh -c '
 					"$0" "$1" r.%d r.%d.start r.%d.threads -- "$2" clean
 					"$0" "$1" r.%d r.%d.start r.%d.threads -- "$2" threads 0' \
@@ -151,6 +151,7 @@ SH
 				victim_intact
 				regular "$d/o.json" '"processes"'
 				regular "$d/o.xml" '<testsuites'
+				regular "$d/o.sarif" '"runs"'
 				clean=$(python3 -c 'import json, sys
 print([p["pid"] for p in json.load(open(sys.argv[1]))["processes"] if p["argv"][1:2] == ["clean"]][0])' "$d/o.json")
 				threads=$(python3 -c 'import json, sys
