@@ -108,9 +108,10 @@ C
 	make -C "$ROOT" --no-print-directory -s install BUILD="${NSP_BUILD:-build}"
 	printf '#include <namspill.h>\n#include <stdio.h>\nint main(void) { puts(namspill_version()); return 0; }\n' > "$T/v.c"
 	# No LD_LIBRARY_PATH, no rpath: the loader's cache has it.
-	run sh -c 'cc -o "$1/v" "$1/v.c" -lnamspill && env -u LD_LIBRARY_PATH "$1/v"' sh "$T"
+	# (the linker's warnings about an instrumented library stay out of it)
+	run sh -c 'cc -o "$1/v" "$1/v.c" -lnamspill 2>"$1/cc.log" && env -u LD_LIBRARY_PATH "$1/v"' sh "$T"
 	make -C "$ROOT" --no-print-directory -s uninstall BUILD="${NSP_BUILD:-build}"
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { cat "$T/cc.log"; false; }
 	[ "$output" = "0.1.0" ]
 	# Gone again from the cache once uninstalled.
 	! ldconfig -p | grep -q 'libnamspill\.so'
