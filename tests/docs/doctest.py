@@ -238,7 +238,10 @@ def matches(shown, actual):
 def environment(tmp, man):
     env = dict(os.environ)
     env.update(TMP=tmp, LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="dumb")
-    env.pop("NAMSPILL_OPTIONS", None)
+    # A reader's shell, not the make that runs the tests (make check -j2
+    # would hand its job server to the examples' own make).
+    for var in ("NAMSPILL_OPTIONS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(var, None)
     if man:  # as if installed
         build = os.path.join(ROOT, BUILD)
         for var, d in (("PATH", build), ("LD_LIBRARY_PATH", build), ("LIBRARY_PATH", build),
