@@ -65,8 +65,14 @@ static void warn(const char *msg, const char *key, const char *val)
 	nsp_out_flush(&o);
 }
 
+/* This process's pid as the last fork told it (a vfork child, or one
+ * made by a raw fork, still has its parent's): only a shortcut for
+ * nsp_arm, which asks the kernel whenever it is not armed for it. */
+static _Atomic pid_t known_pid;
+
 static void atfork_child(void)
 {
+	atomic_store_explicit(&known_pid, getpid(), memory_order_relaxed);
 	nsp_registry_atfork_child();
 	nsp_mark_start(1);
 }
@@ -96,8 +102,13 @@ void nsp_arm(void)
 		atomic_store(&arm_wanted, 1);
 		return;
 	}
-	pid = (uint64_t)getpid();
+	/* Armed for the pid last known: returned without a system call (a
+	 * vfork child of an armed process has its handlers, copied). */
 	cur = atomic_load_explicit(&armed, memory_order_acquire);
+	if ((cur & 3) == 2 &&
+	    cur >> 2 == (uint64_t)atomic_load_explicit(&known_pid, memory_order_relaxed))
+		return;
+	pid = (uint64_t)getpid();
 	if (cur >> 2 == pid || !atomic_compare_exchange_strong(&armed, &cur, pid << 2 | 1))
 		return; /* armed, or being armed by this or another thread */
 	nsp_under_valgrind();
@@ -150,6 +161,7 @@ void nsp_init(void)
 	nsp_supp_load(&nsp_rules, nsp_opt.suppressions);
 	nsp_mark_start(0);
 	pthread_atfork(NULL, NULL, atfork_child);
+	atomic_store_explicit(&known_pid, getpid(), memory_order_relaxed);
 	atomic_store(&state, 2);
 	/* A report on request can come at any time; a thread or a switch
 	 * seen before the options were read asked to be armed too. */
