@@ -260,10 +260,8 @@ static void take_report(struct wproc *p, char *json, size_t len)
 /* What a process judged without a report lived in, read through its
  * thread tid (the switched entries: pid_for_children, not pid), so the
  * summary can name a namespace by the process of the tree in it. */
-static void read_dwelling(struct wproc *p, pid_t tid)
+static void read_namespaces(struct wproc *p, pid_t tid)
 {
-	char comm[16];
-
 	/* A process ending meanwhile reads as nothing: what was read before
 	 * (at its exec) stays. */
 	for (int k = 0; k < NSP_NKINDS; k++) {
@@ -272,8 +270,20 @@ static void read_dwelling(struct wproc *p, pid_t tid)
 		if (ino)
 			p->ns[type] = ino;
 	}
+}
+
+static void read_comm(struct wproc *p, pid_t tid)
+{
+	char comm[16];
+
 	if (!nsp_proc_comm(tid, 0, comm) && comm[0])
 		memcpy(p->comm, comm, sizeof(comm));
+}
+
+static void read_dwelling(struct wproc *p, pid_t tid)
+{
+	read_namespaces(p, tid);
+	read_comm(p, tid);
 }
 
 /* The process of tid, judged now: its end, or an exec that ends its
@@ -318,11 +328,15 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	}
 	forget_image(p);
 	p->reported = 0;
-	/* Read again at its end; a process killed before that keeps these. */
-	read_dwelling(p, tid);
+	/* Read again at its end; a process killed before that keeps these.
+	 * Its name is the new program's (exec sets it from the path), not
+	 * the one /proc still shows during the stop. */
+	read_namespaces(p, tid);
 	exec_argv(p, tid, (uintptr_t)a[at + 1]);
-	if (peek_str(tid, (uintptr_t)a[at], path, sizeof(path)))
+	if (peek_str(tid, (uintptr_t)a[at], path, sizeof(path))) {
+		read_comm(p, tid);
 		return;
+	}
 	snprintf(p->comm, sizeof(p->comm), "%s", nsp_base_name(path)); /* as exec sets it */
 	/* The helper a report starts to name frames: ours, not the tree's. */
 	p->ours = !strcmp(nsp_base_name(path), "namspill-symbolize");
