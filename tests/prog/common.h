@@ -6,6 +6,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -133,6 +134,33 @@ static inline void *uts_leaker(void *unused)
 	say_tid("leaker");
 	pthread_barrier_wait(&ready);
 	return park();
+}
+
+/* "LABEL: 0=/dev/pts/0 1=pipe ...": this process's descriptors, the one
+ * listing them left out; pipe:[inode] differs run to run, so only the
+ * kind is shown.  Flushed, so a fork or exit after it prints it once. */
+static inline void print_fds(const char *label)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	printf("%s:", label);
+	while (d && (e = readdir(d))) {
+		char path[300], to[256];
+		ssize_t n;
+		if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, to, sizeof(to) - 1);
+		to[n > 0 ? n : 0] = 0;
+		if (strchr(to, ':') && to[0] != '/')
+			*strchr(to, ':') = 0;
+		printf(" %s=%s", e->d_name, to);
+	}
+	printf("\n");
+	fflush(stdout);
+	if (d)
+		closedir(d);
 }
 
 #endif

@@ -8,33 +8,9 @@
 #include <dirent.h>
 #include <signal.h>
 
-static void fds(const char *when)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-
-	printf("%s:", when);
-	while (d && (e = readdir(d))) {
-		char path[300], to[256];
-		ssize_t n;
-		if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		n = readlink(path, to, sizeof(to) - 1);
-		to[n > 0 ? n : 0] = 0;
-		if (strchr(to, ':') && to[0] != '/')
-			*strchr(to, ':') = 0; /* pipe:[inode]: the kind only */
-		printf(" %s=%s", e->d_name, to);
-	}
-	printf("\n");
-	fflush(stdout);
-	if (d)
-		closedir(d);
-}
-
 static void at_exit(void)
 {
-	fds("atexit");
+	print_fds("atexit");
 }
 
 static _Atomic int asked, answered;
@@ -58,7 +34,7 @@ int main(void)
 	int root = geteuid() == 0;
 
 	atexit(at_exit);
-	fds("start");
+	print_fds("start");
 	need_namespaces();
 	if (root)
 		start_threads(uts_leaker, moves_mounts, bystander);
@@ -66,12 +42,12 @@ int main(void)
 		start_threads(uts_leaker, bystander);
 	pthread_barrier_wait(&ready);
 	raise(SIGUSR1);
-	fds("request on main");
+	print_fds("request on main");
 	if (root) {
 		asked = 1;
 		while (!answered)
 			usleep(1000);
-		fds("request away");
+		print_fds("request away");
 	}
 	return 0;
 }

@@ -20,30 +20,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static void fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-
-	printf("  fds:");
-	while (d && (e = readdir(d))) {
-		char path[300], to[256];
-		ssize_t n;
-		if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		n = readlink(path, to, sizeof(to) - 1);
-		to[n > 0 ? n : 0] = 0;
-		/* pipe:[inode] differs run to run: the kind only */
-		if (strchr(to, ':') && to[0] != '/')
-			*strchr(to, ':') = 0;
-		printf(" %s=%s", e->d_name, to);
-	}
-	printf("\n");
-	if (d)
-		closedir(d);
-}
-
 static void threads(void)
 {
 	DIR *d = opendir("/proc/self/task");
@@ -102,7 +78,7 @@ static void snapshot(const char *when)
 	umask(m);
 	errno = 4242;
 	printf("%s\n", when);
-	fds();
+	print_fds("  fds");
 	threads();
 	signals();
 	big_mappings();
