@@ -149,20 +149,29 @@ static void flag_list(struct obj *j, unsigned kinds)
 	nsp_out_str(j->o, "]");
 }
 
+/* The element of a step list, opened with what every step says:
+ * {"call", "flags", "tid", "seq", ... */
+static struct obj step_open(struct obj *arr, const struct nsp_step *st)
+{
+	struct obj j;
+
+	key(arr, NULL);
+	j = open_obj(arr->o, "{");
+	str(&j, "call", call_name(st->call));
+	flag_list(&j, st->kinds);
+	num(&j, "tid", st->tid);
+	num(&j, "seq", (int64_t)st->seq);
+	return j;
+}
+
 /* {"call", "flags", "tid", "seq", "errno", "error", "description",
  *  "probably", "target": {"type", "inode", "name"} or null, "stack"} */
 static void failed_attempt(struct obj *arr, const struct nsp_report *r, const struct nsp_step *f,
 			   struct nsp_sym *s)
 {
 	int seen = f->err != NSP_ERR_UNSEEN;
-	struct obj j, t;
+	struct obj j = step_open(arr, f), t;
 
-	key(arr, NULL);
-	j = open_obj(arr->o, "{");
-	str(&j, "call", call_name(f->call));
-	flag_list(&j, f->kinds);
-	num(&j, "tid", f->tid);
-	num(&j, "seq", (int64_t)f->seq);
 	num_or_null(&j, "errno", (uint64_t)f->err, seen);
 	str(&j, "error", seen ? strerrorname_np(f->err) : NULL);
 	str(&j, "description", seen ? strerrordesc_np(f->err) : NULL);
@@ -187,14 +196,8 @@ static void failed_attempt(struct obj *arr, const struct nsp_report *r, const st
 static void path_step(struct obj *arr, const struct nsp_report *r, const struct nsp_step *st,
 		      struct nsp_sym *s)
 {
-	struct obj j;
+	struct obj j = step_open(arr, st);
 
-	key(arr, NULL);
-	j = open_obj(arr->o, "{");
-	str(&j, "call", call_name(st->call));
-	flag_list(&j, st->kinds);
-	num(&j, "tid", st->tid);
-	num(&j, "seq", (int64_t)st->seq);
 	num_or_null(&j, "from", st->from, st->from != 0);
 	ns_name(&j, "from_name", r, st->from);
 	num_or_null(&j, "inode", st->to, st->to != 0);
