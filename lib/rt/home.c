@@ -71,16 +71,21 @@ void nsp_home_note_move(void)
 		atomic_compare_exchange_strong(&filtered_at_move, &unset, nsp_seccomp_state() != 0);
 }
 
-/* The mount namespace the process started in (its inode), read before
- * its first move to another: 0 until then. */
+/* The mount namespace the process started in (its inode), read once,
+ * before its first move to another: 0 until then, or if /proc could not
+ * say (a fork child has its parent's: the same, or read by the parent
+ * before the move it inherited). */
 static _Atomic uint64_t start_mnt;
+static _Atomic int start_read;
 
 void nsp_home_before_move(void)
 {
 	uint64_t ino;
 
-	if (!atomic_load_explicit(&start_mnt, memory_order_relaxed) &&
-	    !nsp_proc_thread_ns(NAMSPILL_NS_MNT, &ino))
+	if (atomic_load_explicit(&start_read, memory_order_relaxed) ||
+	    atomic_exchange(&start_read, 1))
+		return;
+	if (!nsp_proc_thread_ns(NAMSPILL_NS_MNT, &ino))
 		atomic_store_explicit(&start_mnt, ino, memory_order_relaxed);
 }
 
