@@ -31,9 +31,19 @@ $(BUILD)/obj/%.o: %.c Makefile
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# What every process pays for the library is kept small (docs/performance.md):
+# -Bsymbolic-functions: our own calls to, and addresses of, the functions
+# we export (the wrappers) bind to ours when the library is linked, not
+# by a lookup of each in every process at start-up.  No crti.o/crtn.o
+# (-nostartfiles, the compiler's crtbeginS.o/crtendS.o kept): their _init
+# and _fini, which nothing of ours uses, would sit at the two ends of the
+# code, one more page to read in at start and one at exit.
+CRT_BEGIN := $(shell $(CC) -print-file-name=crtbeginS.o)
+CRT_END := $(shell $(CC) -print-file-name=crtendS.o)
 $(BUILD)/libnamspill.so: $(LIB_OBJ) $(SHIM_OBJ) shim/namspill.map
-	$(CC) -shared -o $@ $(LIB_OBJ) $(SHIM_OBJ) -Wl,--version-script=shim/namspill.map \
-		-Wl,-z,defs -Wl,-soname,libnamspill.so.0 $(LDFLAGS) -ldl -lpthread
+	$(CC) -shared -nostartfiles -o $@ $(CRT_BEGIN) $(LIB_OBJ) $(SHIM_OBJ) $(CRT_END) \
+		-Wl,--version-script=shim/namspill.map -Wl,-z,defs -Wl,-Bsymbolic-functions \
+		-Wl,-soname,libnamspill.so.0 $(LDFLAGS) -ldl -lpthread
 
 # The soname, so programs linked with -Lbuild -lnamspill find it at run time.
 $(BUILD)/libnamspill.so.0: $(BUILD)/libnamspill.so

@@ -10,15 +10,17 @@ __attribute__((visibility("default"))) void abort(void)
 	/* Resolving the real functions calls abort() when it finds no C
 	 * library it knows: that call must not start resolving again. */
 	static __thread int resolving NSP_TLS;
+	void (*real)(void) = nsp_real.abort;
 
 	if (!resolving) {
 		resolving = 1;
 		nsp_real_init();
+		real = NSP_REAL(abort);
 		resolving = 0;
 	}
-	if (nsp_real.abort) {
+	if (real) {
 		nsp_abort_prepare();
-		nsp_real.abort();
+		real();
 	}
 	nsp_abort_unresolved();
 }

@@ -32,5 +32,5 @@ __attribute__((visibility("default"), no_sanitize("address"))) int clone(int (*f
 	va_end(ap);
 	nsp_real_init();
 	nsp_shim_note_clone((unsigned long)(unsigned)flags);
-	return nsp_real.clone(fn, stack, flags, arg, ptid, tls, ctid);
+	return NSP_REAL(clone)(fn, stack, flags, arg, ptid, tls, ctid);
 }

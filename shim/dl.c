@@ -24,7 +24,8 @@
 void *(*nsp_real_dlsym)(void *, const char *);
 void *(*nsp_real_dlvsym)(void *, const char *, const char *);
 
-/* The real ones, from the C library's symbol table (dlsym is ours). */
+/* The real ones, from the C library's symbol table (dlsym is ours), at
+ * the first call that needs them; cheap to call again. */
 NSP_RUNTIME_SAFE void nsp_real_resolve_dl(void)
 {
 	if (!nsp_real_dlsym)
@@ -40,7 +41,7 @@ static void *ours(void *found)
 {
 	if (!found)
 		return found;
-	nsp_real_resolve();
+	nsp_real_resolve_all();
 	if (found == (void *)nsp_real.setns)
 		return (void *)setns;
 	if (found == (void *)nsp_real.unshare)
@@ -64,11 +65,13 @@ static void *ours(void *found)
 
 void *nsp_dlsym_handle(void *handle, const char *name)
 {
+	nsp_real_resolve_dl();
 	return ours(nsp_real_dlsym(handle, name));
 }
 
 void *nsp_dlvsym_handle(void *handle, const char *name, const char *version)
 {
+	nsp_real_resolve_dl();
 	return ours(nsp_real_dlvsym(handle, name, version));
 }
 
@@ -107,7 +110,7 @@ __attribute__((visibility("default"))) int dlclose(void *handle)
 
 	nsp_real_init();
 	nsp_walk_unloading(0);
-	r = nsp_real.dlclose(handle);
+	r = NSP_REAL(dlclose)(handle);
 	nsp_walk_unloading(1);
 	return r;
 }

@@ -10,42 +10,42 @@
 
 static int (*real_main)(int, char **, char **);
 
-static int main_wrapper(int argc, char **argv, char **envp)
+NSP_STARTUP static int main_wrapper(int argc, char **argv, char **envp)
 {
 	return nsp_final_exit(real_main(argc, argv, envp));
 }
 
-__attribute__((visibility("default"))) int
+NSP_STARTUP __attribute__((visibility("default"))) int
 __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
 		  void (*init)(void), void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
 {
 	nsp_real_init();
 	real_main = main;
-	return nsp_real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini,
+	return NSP_REAL_NAMED(libc_start_main, "__libc_start_main")(main_wrapper, argc, argv, init, fini, rtld_fini,
 					stack_end);
 }
 
-__attribute__((visibility("default"))) void exit(int status)
+NSP_STARTUP __attribute__((visibility("default"))) void exit(int status)
 {
 	nsp_real_init();
-	nsp_real.exit(nsp_final_exit(status));
+	NSP_REAL(exit)(nsp_final_exit(status));
 }
 
 /* _exit and _Exit end the process at once (shells, fork children, test
  * runners): the report comes first, as at exit, and nothing else runs. */
-__attribute__((visibility("default"))) void _exit(int status)
+NSP_STARTUP __attribute__((visibility("default"))) void _exit(int status)
 {
 	nsp_real_init();
-	nsp_real._exit(nsp_final_exit(status));
+	NSP_REAL(_exit)(nsp_final_exit(status));
 }
 
-__attribute__((visibility("default"))) void _Exit(int status)
+NSP_STARTUP __attribute__((visibility("default"))) void _Exit(int status)
 {
 	nsp_real_init();
-	nsp_real._Exit(nsp_final_exit(status));
+	NSP_REAL(_Exit)(nsp_final_exit(status));
 }
 
-__attribute__((destructor)) static void shim_dtor(void)
+NSP_STARTUP __attribute__((destructor)) static void shim_dtor(void)
 {
 	nsp_final_exit(-1);
 }

@@ -14,7 +14,7 @@
 
 #include "real.h"
 
-NSP_RUNTIME_SAFE static int same(const char *a, const char *b)
+NSP_STARTUP NSP_RUNTIME_SAFE static int same(const char *a, const char *b)
 {
 	while (*a && *a == *b)
 		a++, b++;
@@ -34,7 +34,7 @@ NSP_RUNTIME_SAFE static int is_libc(const char *path)
 	return path && !*want;
 }
 
-NSP_RUNTIME_SAFE static uint32_t gnu_hash(const char *s)
+NSP_STARTUP NSP_RUNTIME_SAFE static uint32_t gnu_hash(const char *s)
 {
 	uint32_t h = 5381;
 
@@ -45,12 +45,12 @@ NSP_RUNTIME_SAFE static uint32_t gnu_hash(const char *s)
 
 /* A dynamic entry's address: the loader relocates most of them in place,
  * but not on every architecture. */
-NSP_RUNTIME_SAFE static uintptr_t at(uintptr_t base, ElfW(Addr) v)
+NSP_STARTUP NSP_RUNTIME_SAFE static uintptr_t at(uintptr_t base, ElfW(Addr) v)
 {
 	return v < base ? base + v : v;
 }
 
-NSP_RUNTIME_SAFE static int symtab_of(const struct link_map *m, struct nsp_symtab *t)
+NSP_STARTUP NSP_RUNTIME_SAFE static int symtab_of(const struct link_map *m, struct nsp_symtab *t)
 {
 	t->sym = NULL;
 	t->str = NULL;
@@ -73,7 +73,7 @@ NSP_RUNTIME_SAFE static int symtab_of(const struct link_map *m, struct nsp_symta
 /* name's default definition in t: NULL if it has none, or if it is an
  * indirect function (whose address only its resolver gives).  The bloom
  * filter rules most objects out at once. */
-NSP_RUNTIME_SAFE static void *find(const struct nsp_symtab *t, const char *name, uint32_t h)
+NSP_STARTUP NSP_RUNTIME_SAFE static void *find(const struct nsp_symtab *t, const char *name, uint32_t h)
 {
 	const uint32_t *gh = t->gh;
 	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_size = gh[2], shift = gh[3];
@@ -119,7 +119,7 @@ extern ElfW(Dyn) _DYNAMIC[]; /* this library's own dynamic section */
 
 /* The objects loaded with the program, as the loader's list has them, up
  * to SCOPE_MAX, their symbol tables read once for every lookup. */
-NSP_RUNTIME_SAFE void nsp_scope_read(struct nsp_scope *sc)
+NSP_STARTUP NSP_RUNTIME_SAFE void nsp_scope_read(struct nsp_scope *sc)
 {
 	const struct link_map *m = _r_debug.r_map;
 
@@ -145,7 +145,7 @@ NSP_RUNTIME_SAFE void nsp_scope_read(struct nsp_scope *sc)
  * its order.  NULL where that cannot be said (this library dlopen'ed, so
  * last in the list; more objects than were read) or the symbol is an
  * indirect function: the caller asks dlsym then. */
-NSP_RUNTIME_SAFE void *nsp_scope_next(const struct nsp_scope *sc, const char *name)
+NSP_STARTUP NSP_RUNTIME_SAFE void *nsp_scope_next(const struct nsp_scope *sc, const char *name)
 {
 	uint32_t h = gnu_hash(name);
 	void *p;
@@ -160,7 +160,7 @@ NSP_RUNTIME_SAFE void *nsp_scope_next(const struct nsp_scope *sc, const char *na
 
 /* Whether an object before this library defines name: dlsym(RTLD_DEFAULT)
  * would give that one, not ours.  -1 if that cannot be said. */
-NSP_RUNTIME_SAFE int nsp_scope_before(const struct nsp_scope *sc, const char *name)
+NSP_STARTUP NSP_RUNTIME_SAFE int nsp_scope_before(const struct nsp_scope *sc, const char *name)
 {
 	uint32_t h = gnu_hash(name);
 

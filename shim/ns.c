@@ -25,7 +25,7 @@ static long real_switch(long nr, long a, long b)
 	long r;
 
 	if (!nsp_opt.watch)
-		return nr == SYS_setns ? nsp_real.setns((int)a, (int)b) : nsp_real.unshare((int)a);
+		return nr == SYS_setns ? NSP_REAL(setns)((int)a, (int)b) : NSP_REAL(unshare)((int)a);
 	r = nsp_watch_syscall(nr, a, b, 0, nsp_opt.watch);
 	if (r < 0) {
 		errno = (int)-r;
@@ -106,7 +106,7 @@ __attribute__((visibility("default"), no_sanitize("address"))) long syscall(long
 	if (nsp_opt.watch && (nr == SYS_setns || nr == SYS_unshare))
 		r = real_switch(nr, a[0], a[1]);
 	else
-		r = nsp_real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		r = NSP_REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (nr == SYS_setns || nr == SYS_unshare) {
 		e = errno;
 		if (r != 0)

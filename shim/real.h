@@ -67,7 +67,20 @@ int nsp_scope_before(const struct nsp_scope *sc, const char *name);
 extern void *(*nsp_real_dlsym)(void *, const char *);
 void nsp_real_resolve_dl(void);
 
-/* Resolves every real function once; cheap to call again. */
+/* The real function of a field, looked up at its first use and kept in
+ * slot; NSP_REAL_NAMED for a field named other than its function. */
+void *nsp_real_lookup(void **slot, const char *name);
+#define NSP_REAL_NAMED(field, name)                                                     \
+	((__typeof__(nsp_real.field))(                                                  \
+		atomic_load_explicit((_Atomic(void *) *)&nsp_real.field,                \
+				     memory_order_acquire) ?:                           \
+			nsp_real_lookup((void **)&nsp_real.field, name)))
+#define NSP_REAL(field) NSP_REAL_NAMED(field, #field)
+/* Every one of them at once (dl.c compares addresses with all). */
+void nsp_real_resolve_all(void);
+
+/* What must be known before anything (the signal functions, whether this
+ * copy records); cheap to call again. */
 void nsp_real_resolve(void);
 /* The same, and starts the library (nsp_init) if it has not started. */
 void nsp_real_init(void);

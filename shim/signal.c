@@ -42,7 +42,7 @@ __attribute__((visibility("default"))) __sighandler_t signal(int sig, __sighandl
 {
 	nsp_real_resolve();
 	if (!nsp_sig_managed(sig))
-		return nsp_real.signal(sig, h);
+		return NSP_REAL(signal)(sig, h);
 	return set_handler(sig, h, SA_RESTART, 1);
 }
 
@@ -55,7 +55,7 @@ __attribute__((visibility("default"))) __sighandler_t sysv_signal(int sig, __sig
 {
 	nsp_real_resolve();
 	if (!nsp_sig_managed(sig))
-		return nsp_real.sysv_signal(sig, h);
+		return NSP_REAL(sysv_signal)(sig, h);
 	return set_handler(sig, h, SA_RESETHAND | SA_NODEFER, 0);
 }
 

@@ -38,8 +38,8 @@ __attribute__((visibility("default"))) int pthread_create(pthread_t *th, const p
 	t = nsp_thread_prepare_at(start, arg, __builtin_frame_address(0));
 	errno = e;
 	if (!t)
-		return nsp_real.pthread_create(th, attr, start, arg);
-	r = nsp_real.pthread_create(th, attr, trampoline, t);
+		return NSP_REAL(pthread_create)(th, attr, start, arg);
+	r = NSP_REAL(pthread_create)(th, attr, trampoline, t);
 	if (r) {
 		e = errno;
 		nsp_thread_abandon(t);
@@ -52,5 +52,5 @@ __attribute__((visibility("default"))) void pthread_exit(void *ret)
 {
 	nsp_real_init();
 	nsp_thread_end();
-	nsp_real.pthread_exit(ret);
+	NSP_REAL(pthread_exit)(ret);
 }

@@ -16,4 +16,15 @@
 
 #define NSP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* For a zero-initialised table of a page or more, which start-up never
+ * touches: kept after the small state (the linker places .lbss after
+ * .bss), so that what every process touches at start-up shares a page or
+ * two, not one page each between tables. */
+#define NSP_BIG_BSS __attribute__((section(".lbss")))
+
+/* For code every process runs (start-up, a plain exit): kept together
+ * (the linker places .text.hot.* ahead of the rest of .text), so that it
+ * is read in with one page fault, not one for each 64 KiB it spans. */
+#define NSP_STARTUP __attribute__((section(".text.hot.namspill")))
+
 #endif

@@ -46,7 +46,7 @@ struct helper {
 	int part, parts;
 };
 
-long nsp_raw_syscall(long nr, long a, long b, long c, long d)
+NSP_STARTUP long nsp_raw_syscall(long nr, long a, long b, long c, long d)
 {
 	register long r10 __asm__("r10") = d;
 	long ret;
@@ -116,7 +116,7 @@ static void wait_for(struct helper *h)
 /* Filters known to let our clones be: namspill's own (lib/base/watch.h). */
 static int ours;
 
-void nsp_seccomp_ours(int n)
+NSP_STARTUP void nsp_seccomp_ours(int n)
 {
 	ours = n;
 }
@@ -172,7 +172,7 @@ static _Atomic int valgrind = -1;
  * one after another on the caller, which still checks the cutting. */
 static int forced_parts;
 
-void nsp_helpers_init(int forced)
+NSP_STARTUP void nsp_helpers_init(int forced)
 {
 	forced_parts = forced < 0 ? 0 : forced > NSP_MAX_PARTS ? NSP_MAX_PARTS : forced;
 }

@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/helpers.h"
 #include "base/io.h"
 
 /* What fds 1 and 2 were at start-up (st_dev, st_ino; closed: 0, 0).  A
@@ -19,18 +21,20 @@ static struct {
 } std_at_start[3];
 static _Atomic int std_checked;
 
-static int identity(int fd, uint64_t *dev, uint64_t *ino)
+NSP_STARTUP static int identity(int fd, uint64_t *dev, uint64_t *ino)
 {
 	struct stat st;
 
-	if (fstat(fd, &st))
+	/* The system call itself: start-up of every process calls this, and
+	 * the C library's fstat would cost its lookup there. */
+	if (nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0))
 		return -1;
 	*dev = (uint64_t)st.st_dev;
 	*ino = (uint64_t)st.st_ino;
 	return 0;
 }
 
-void nsp_out_check_std(void)
+NSP_STARTUP void nsp_out_check_std(void)
 {
 	for (int fd = 1; fd <= 2; fd++) {
 		uint64_t dev = 0, ino = 0;

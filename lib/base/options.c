@@ -70,6 +70,11 @@ static const struct opt {
 void nsp_options_defaults(struct nsp_options *o)
 {
 	memset(o, 0, sizeof(*o));
+	nsp_options_zero_defaults(o);
+}
+
+NSP_STARTUP void nsp_options_zero_defaults(struct nsp_options *o)
+{
 	for (size_t i = 0; i < NSP_ARRAY_LEN(table); i++) {
 		char *field = (char *)o + table[i].off;
 		if (table[i].kind == OPT_SIGSET || table[i].kind == OPT_KEY)
@@ -225,7 +230,7 @@ static void warn_kv(nsp_warn_fn warn, const char *msg, const char *k, size_t kn,
 		warn(msg, kb, v ? vb : NULL);
 }
 
-void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
+NSP_STARTUP void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn)
 {
 	while (s && *s) {
 		const char *k, *v = NULL;
@@ -376,4 +381,23 @@ int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap)
 			return *q && strchr(v, *q) ? -EINVAL : -ENOSPC;
 	}
 	return 0;
+}
+
+NSP_STARTUP void nsp_env_scan(char *const *env, const char *const *names, const char **vals, int n)
+{
+	for (int i = 0; i < n; i++)
+		vals[i] = NULL;
+	for (; env && *env; env++) {
+		for (int i = 0; i < n; i++) {
+			if (**env != names[i][0])
+				continue;
+			const char *e = *env, *k = names[i];
+			while (*k && *e == *k)
+				e++, k++;
+			if (!*k && *e == '=' && !vals[i]) {
+				vals[i] = e + 1;
+				break;
+			}
+		}
+	}
 }

@@ -26,6 +26,9 @@ struct nsp_options {
 typedef void (*nsp_warn_fn)(const char *msg, const char *key, const char *val);
 /* Every option at its default, from the table. */
 void nsp_options_defaults(struct nsp_options *o);
+/* The same for options all zero already (a static's at start-up): no
+ * call into the C library. */
+void nsp_options_zero_defaults(struct nsp_options *o);
 /* Parse NAMSPILL_OPTIONS syntax; calls warn once per bad key or value. */
 void nsp_options_parse(struct nsp_options *o, const char *s, nsp_warn_fn warn);
 void nsp_options_print(int fd, const struct nsp_options *o);
@@ -33,5 +36,8 @@ void nsp_options_print(int fd, const struct nsp_options *o);
  * string that parses back to o; -1 if it does not fit or a value holds
  * both kinds of quote. */
 int nsp_options_format(const struct nsp_options *o, char *buf, size_t cap);
+/* The values of n variables of env (NULL where unset) in one pass, no
+ * function called: getenv's answer, for the start-up of every process. */
+void nsp_env_scan(char *const *env, const char *const *names, const char **vals, int n);
 
 #endif

@@ -86,7 +86,7 @@ void nsp_pool_put(struct nsp_pool *p, uint32_t idx)
 							memory_order_relaxed));
 }
 
-uint32_t nsp_pool_high(const struct nsp_pool *p)
+NSP_STARTUP uint32_t nsp_pool_high(const struct nsp_pool *p)
 {
 	return atomic_load_explicit(&((struct nsp_pool *)p)->bump, memory_order_acquire);
 }

@@ -21,10 +21,16 @@ struct nsp_pool {
 	uint32_t size;
 	_Atomic uint64_t head; /* (tag << 32) | index of first free object */
 	_Atomic uint32_t bump; /* objects ever carved out */
-	_Atomic(void *) chunk[NSP_POOL_CHUNKS];
+	_Atomic(void *) *chunk; /* NSP_POOL_CHUNKS of them */
 };
 
-#define NSP_POOL_INIT(type) { .size = sizeof(type) }
+/* A pool's table of chunks, apart from the pool (32 KiB of zeros:
+ * NSP_BIG_BSS, away from the small state every process touches), and the
+ * pool of objects of type that uses it:
+ *	NSP_POOL_CHUNKS_OF(p);
+ *	struct nsp_pool p = NSP_POOL_INIT(struct item, p); */
+#define NSP_POOL_CHUNKS_OF(name) NSP_BIG_BSS static _Atomic(void *) name##_chunks[NSP_POOL_CHUNKS]
+#define NSP_POOL_INIT(type, name) { .size = sizeof(type), .chunk = name##_chunks }
 
 uint32_t nsp_pool_get(struct nsp_pool *p);
 void nsp_pool_put(struct nsp_pool *p, uint32_t idx);

@@ -82,7 +82,7 @@ int nsp_supp_read(struct nsp_supp *set, const char *path)
 	return (size_t)n > MAX_FILE ? -EFBIG : 0;
 }
 
-int nsp_supp_load(struct nsp_supp *set, const char *path)
+NSP_STARTUP int nsp_supp_load(struct nsp_supp *set, const char *path)
 {
 	int e = path && *path ? nsp_supp_read(set, path) : 0;
 

@@ -58,15 +58,17 @@ static unsigned next_request(void)
  * still lands where log_path pointed when the program started.  Nothing
  * is held open for it: a thread in another mount namespace has its report
  * written from home (home.c). */
-void nsp_emit_init(void)
+NSP_STARTUP void nsp_emit_init(const char *arena_kib)
 {
 	char cwd[NSP_MAX_PATH];
-	size_t c, l = strlen(nsp_opt.log_path);
-	const char *t = secure_getenv("NSP_TEST_ARENA_KIB");
+	size_t c, l;
 
-	if (t)
-		test_arena = (size_t)strtoul(t, NULL, 10) << 10;
-	if (!l || nsp_opt.log_path[0] == '/' || nsp_log_stream(&nsp_opt) >= 0 ||
+	if (arena_kib)
+		test_arena = (size_t)strtoul(arena_kib, NULL, 10) << 10;
+	if (!nsp_opt.log_path[0])
+		return;
+	l = strlen(nsp_opt.log_path);
+	if (nsp_opt.log_path[0] == '/' || nsp_log_stream(&nsp_opt) >= 0 ||
 	    !getcwd(cwd, sizeof(cwd)) || (c = strlen(cwd)) + 1 + l + 1 > sizeof(nsp_opt.log_path))
 		return;
 	memmove(nsp_opt.log_path + c + 1, nsp_opt.log_path, l + 1);
@@ -90,13 +92,13 @@ static int log_file(pid_t pid, const char *suffix, unsigned n, char *path, size_
 static _Atomic int threads_marked;
 static _Atomic pid_t threads_pid;
 
-int nsp_threaded(void)
+NSP_STARTUP int nsp_threaded(void)
 {
 	return atomic_load_explicit(&threads_marked, memory_order_relaxed) &&
 	       atomic_load(&threads_pid) == getpid();
 }
 
-static int markers_on(void)
+NSP_STARTUP static int markers_on(void)
 {
 	return nsp_opt.start_marker && nsp_log_stream(&nsp_opt) < 0 && !atomic_load(&nsp_passive);
 }
@@ -105,7 +107,7 @@ static int markers_on(void)
  * the child of fork(). */
 static void write_marker(int forked);
 
-void nsp_mark_start(int forked)
+NSP_STARTUP void nsp_mark_start(int forked)
 {
 	atomic_store(&threads_marked, 0); /* a fork child has one thread */
 	if (markers_on())

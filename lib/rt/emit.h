@@ -10,7 +10,9 @@ extern struct nsp_supp nsp_rules; /* of the suppressions option */
 
 /* ---- emit.c */
 
-void nsp_emit_init(void); /* at start-up, after the options */
+/* At start-up, after the options; arena_kib: a test's report arena size
+ * (NSP_TEST_ARENA_KIB), or NULL. */
+void nsp_emit_init(const char *arena_kib);
 /* The entry point of every report of this process (exit, fatal signal,
  * request): collects, names and writes it per the options; returns the
  * number of spills not suppressed, or a negative errno if no verdict

@@ -88,7 +88,7 @@ static int status_rule(int status)
 /* A process that never had a second thread cannot have one spilled: its
  * only thread is its own majority.  Then there is nothing to report
  * unless a clean report was asked for (a log file, verbosity). */
-static int nothing_to_say(void)
+NSP_STARTUP static int nothing_to_say(void)
 {
 	/* Under namspill's supervisor, which looks at every process as it
 	 * ends, a report only adds the causes: none if no call was recorded. */
@@ -97,7 +97,7 @@ static int nothing_to_say(void)
 	return !nsp_threaded() && nsp_opt.verbosity == 0 && !nsp_opt.log_path[0];
 }
 
-int nsp_final_exit(int status)
+NSP_STARTUP int nsp_final_exit(int status)
 {
 	sigset_t mask;
 	int n;

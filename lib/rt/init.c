@@ -3,6 +3,8 @@
  * switch namespaces before ours runs. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/helpers.h"
@@ -18,14 +20,20 @@
 #include "rt/symext.h"
 #include "rt/unwind.h"
 
+/* The C library's fork handler registry (GLIBC_2.3.2), as its
+ * pthread_atfork stub calls it, with our object's handle. */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+			     void *dso);
+extern void *__dso_handle;
+
 static _Atomic int state; /* 0 not started, 1 running, 2 done */
 static _Atomic int libc_ready;
 _Atomic int nsp_passive;
 struct nsp_options nsp_opt;
-struct nsp_supp nsp_rules;
+NSP_BIG_BSS struct nsp_supp nsp_rules;
 
 /* Called by our constructor: libc's own constructor has run by then. */
-void nsp_init_ready(void)
+NSP_STARTUP void nsp_init_ready(void)
 {
 	atomic_store(&libc_ready, 1);
 }
@@ -123,9 +131,13 @@ void nsp_arm(void)
 /* Start-up proper: options, and what must be taken now (the working
  * directory for a relative log_path or library path, start markers).
  * No descriptor stays open, no signal disposition changes. */
-void nsp_init(void)
+enum { ENV_OPTIONS, ENV_PARTS, ENV_ARENA, ENV_N };
+static const char *const env_names[ENV_N] = { "NAMSPILL_OPTIONS", "NSP_TEST_PARTS",
+					      "NSP_TEST_ARENA_KIB" };
+
+NSP_STARTUP void nsp_init(void)
 {
-	const char *parts;
+	const char *env[ENV_N] = { NULL };
 	int zero = 0;
 
 	if (atomic_load_explicit(&state, memory_order_acquire) == 2)
@@ -143,25 +155,32 @@ void nsp_init(void)
 		atomic_store_explicit(&state, 2, memory_order_release);
 		return;
 	}
+	/* As secure_getenv: nothing of the environment in a set-user-ID
+	 * process (asked only when something is set).  The test hooks: tests/func/test_scale.py cuts work into
+	 * parts whatever its size, so that small tests exercise the cutting;
+	 * a test's arena size (emit.c). */
+	nsp_env_scan(environ, env_names, env, ENV_N);
+	if ((env[0] || env[1] || env[2]) && getauxval(AT_SECURE))
+		env[0] = env[1] = env[2] = NULL;
 	nsp_out_check_std();
-	nsp_options_defaults(&nsp_opt);
-	nsp_options_parse(&nsp_opt, secure_getenv("NAMSPILL_OPTIONS"), warn);
+	nsp_options_zero_defaults(&nsp_opt); /* all zero until now: a static */
+	nsp_options_parse(&nsp_opt, env[ENV_OPTIONS], warn);
 	if (nsp_opt.report_signal)
 		nsp_opt.signals &= ~NSP_SIGBIT(nsp_opt.report_signal);
 	if (nsp_opt.help)
 		nsp_options_print(2, &nsp_opt);
-	nsp_emit_init();
+	nsp_emit_init(env[ENV_ARENA]);
 	nsp_ps_publish_options();
-	/* A test hook (tests/func/test_scale.py): work cut into parts
-	 * whatever its size, so the cutting is exercised by small tests. */
-	parts = secure_getenv("NSP_TEST_PARTS");
-	nsp_helpers_init(parts ? atoi(parts) : 0);
+	nsp_helpers_init(env[ENV_PARTS] ? atoi(env[ENV_PARTS]) : 0);
 	nsp_seccomp_ours(nsp_opt.watch ? 1 : 0);
 	nsp_symext_init();
 	nsp_supp_load(&nsp_rules, nsp_opt.suppressions);
 	nsp_mark_start(0);
-	pthread_atfork(NULL, NULL, atfork_child);
-	atomic_store_explicit(&known_pid, getpid(), memory_order_relaxed);
+	/* What pthread_atfork() is in the C library's static part, called
+	 * here: that stub would sit apart from the rest of start-up's code. */
+	__register_atfork(NULL, NULL, atfork_child, __dso_handle);
+	atomic_store_explicit(&known_pid, (pid_t)nsp_raw_syscall(SYS_getpid, 0, 0, 0, 0),
+			      memory_order_relaxed);
 	atomic_store(&state, 2);
 	/* A report on request can come at any time; a thread or a switch
 	 * seen before the options were read asked to be armed too. */

@@ -9,7 +9,7 @@ __attribute__((used)) struct nsp_ps_state nsp_ps_state = {
 	.magic = NSP_PS_MAGIC,
 };
 
-void nsp_ps_publish_options(void)
+NSP_STARTUP void nsp_ps_publish_options(void)
 {
 	memcpy(nsp_ps_state.log_path, nsp_opt.log_path, sizeof(nsp_ps_state.log_path));
 	nsp_ps_state.log_path[sizeof(nsp_ps_state.log_path) - 1] = 0;

@@ -26,10 +26,14 @@
 #include "rt/signals.h"
 #include "rt/unwind.h"
 
-struct nsp_pool nsp_threads = NSP_POOL_INIT(struct nsp_thread);
-struct nsp_pool nsp_events = NSP_POOL_INIT(struct nsp_event);
-struct nsp_pool nsp_hists = NSP_POOL_INIT(struct nsp_hist);
-struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path);
+NSP_POOL_CHUNKS_OF(nsp_threads);
+struct nsp_pool nsp_threads = NSP_POOL_INIT(struct nsp_thread, nsp_threads);
+NSP_POOL_CHUNKS_OF(nsp_events);
+struct nsp_pool nsp_events = NSP_POOL_INIT(struct nsp_event, nsp_events);
+NSP_POOL_CHUNKS_OF(nsp_hists);
+struct nsp_pool nsp_hists = NSP_POOL_INIT(struct nsp_hist, nsp_hists);
+NSP_POOL_CHUNKS_OF(nsp_paths);
+struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 
 /* A thread's record outlives the thread by NSP_QUARANTINE thread ends.
  * The record is let go in the thread's cleanup, before the kernel thread
@@ -43,7 +47,7 @@ struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path);
 _Atomic int nsp_reporting;
 
 static __thread struct nsp_thread *self NSP_TLS;
-static _Atomic nsp_ref quarantine[NSP_QUARANTINE];
+NSP_BIG_BSS static _Atomic nsp_ref quarantine[NSP_QUARANTINE];
 static _Atomic uint32_t quarantine_pos;
 static _Atomic uint64_t seq_counter;
 static pthread_key_t end_key;

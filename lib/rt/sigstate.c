@@ -21,7 +21,7 @@ struct vsig {
 	struct sigaction view; /* what the program believes is installed */
 };
 
-static struct vsig vs[NSP_SIG_MAX + 1];
+NSP_BIG_BSS static struct vsig vs[NSP_SIG_MAX + 1];
 static _Atomic uint64_t managed; /* grows once, when the process is armed */
 static struct sigaction ours;
 

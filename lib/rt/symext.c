@@ -41,7 +41,8 @@
 #define TIMEOUT_MS 10000
 #define HELPER "namspill-symbolize"
 
-static char helper[PATH_MAX], lib_dir[PATH_MAX];
+NSP_BIG_BSS static char helper[PATH_MAX];
+NSP_BIG_BSS static char lib_dir[PATH_MAX];
 /* The library's own path, absolute: the loader's name for it, or lib_dir
  * (the working directory and a relative name) made at start-up. */
 static const char *lib_path;
@@ -64,7 +65,7 @@ static int try_helper(const char *dir, size_t len, const char *rel)
  * from the loader's list: dladdr() would search every object for it. */
 extern ElfW(Dyn) _DYNAMIC[] __attribute__((weak));
 
-static const char *own_path(void)
+NSP_STARTUP static const char *own_path(void)
 {
 	for (const struct link_map *m = _r_debug.r_map; m && _DYNAMIC; m = m->l_next)
 		if (m->l_ld == _DYNAMIC)
@@ -76,7 +77,7 @@ static const char *own_path(void)
  * chdir); whether it is there is seen when a report first needs it.  Only
  * a path the library was loaded by relative to the working directory, or
  * a symbolizer option, costs a system call here. */
-void nsp_symext_init(void)
+NSP_STARTUP void nsp_symext_init(void)
 {
 	char cwd[PATH_MAX];
 	const char *from;
@@ -91,13 +92,13 @@ void nsp_symext_init(void)
 		atomic_store(&helper_state, 1);
 		return;
 	}
-	if ((from = own_path()) && !strchr(from, '/'))
-		from = NULL;
-	if (from && from[0] == '/') {
+	if ((from = own_path()) && from[0] == '/') {
 		/* The loader keeps the name for good: nothing to copy. */
 		lib_path = from;
 		return;
 	}
+	if (from && !memchr(from, '/', strlen(from)))
+		from = NULL; /* found in the library path: no helper next to it */
 	if (!from || !getcwd(cwd, sizeof(cwd)) ||
 	    (c = strlen(cwd)) + 1 + strlen(from) + 1 > sizeof(lib_dir)) {
 		atomic_store(&helper_state, -1);

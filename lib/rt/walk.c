@@ -41,7 +41,7 @@ struct slot {
 	_Atomic uint64_t rule;
 };
 
-static struct slot table[SLOTS];
+NSP_BIG_BSS static struct slot table[SLOTS];
 static uintptr_t skip_lo, skip_hi; /* frames not to report: the shim's own */
 
 void nsp_walk_skip(uintptr_t lo, uintptr_t hi)

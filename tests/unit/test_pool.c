@@ -16,7 +16,8 @@ struct item {
 
 static void get_put_reuses(void **state)
 {
-	static struct nsp_pool p = NSP_POOL_INIT(struct item);
+	NSP_POOL_CHUNKS_OF(p);
+	static struct nsp_pool p = NSP_POOL_INIT(struct item, p);
 	uint32_t a, b, c;
 	(void)state;
 	a = nsp_pool_get(&p);
@@ -31,7 +32,8 @@ static void get_put_reuses(void **state)
 
 static void copy_validates_generation(void **state)
 {
-	static struct nsp_pool p = NSP_POOL_INIT(struct item);
+	NSP_POOL_CHUNKS_OF(p);
+	static struct nsp_pool p = NSP_POOL_INIT(struct item, p);
 	struct item copy;
 	uint32_t i = nsp_pool_get(&p), gen;
 	struct item *it = nsp_pool_at(&p, i);
@@ -50,7 +52,8 @@ static void copy_validates_generation(void **state)
 	assert_int_equal(nsp_pool_copy(&p, 999, 0, &copy), -ESTALE);
 }
 
-static struct nsp_pool shared = NSP_POOL_INIT(struct item);
+NSP_POOL_CHUNKS_OF(shared);
+static struct nsp_pool shared = NSP_POOL_INIT(struct item, shared);
 
 static void *churn(void *arg)
 {
