@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "real.h"
 #include "rt/home.h"
@@ -15,6 +16,18 @@ static void before_switch(long nr, long a, long b)
 {
 	if (nr == SYS_setns ? !b || (b & CLONE_NEWNS) : (a & CLONE_NEWNS) != 0)
 		nsp_home_before_move();
+}
+
+/* The supervisor, which sees no keyed switch, reads a process's
+ * namespaces at its end only if told it moved: the first switch of each
+ * process (a fork or vfork child is one of its own) is told. */
+static void tell_switched(void)
+{
+	static _Atomic pid_t told;
+	pid_t pid = getpid();
+
+	if (atomic_exchange(&told, pid) != pid)
+		nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_SWITCHED, 0, 0, nsp_opt.watch);
 }
 
 /* The call itself.  Under namspill's supervisor it carries the watch key
@@ -31,6 +44,7 @@ static long real_switch(long nr, long a, long b)
 		errno = (int)-r;
 		return -1;
 	}
+	tell_switched();
 	return r;
 }
 

@@ -71,6 +71,24 @@ SH
 	json_check "$T/out.json" '[s["name"].split()[2] for p in d["processes"] for s in p["spills"]] == ["(sleep)"]'
 }
 
+@test "a namespace a static program cloned a child into is named by that child" {
+	need_root
+	# No preload in the static program, no unshare or setns: namspill
+	# learns that processes of the tree may live elsewhere from the clone
+	# itself, and reads where the sleep lives at its exec.
+	cat >"$T/tree.sh" <<SH
+"$PROG/static_cloner" /bin/sleep 30 >"$T/child" &
+while [ ! -s "$T/child" ] || [ "\$(cat /proc/\$(cat "$T/child")/comm)" != sleep ]; do sleep 0.05; done
+"$PROG/enter_path" /proc/\$(cat "$T/child")/ns/net
+kill \$(cat "$T/child")
+wait
+SH
+	run --separate-stderr "$NAMSPILL" --json "$T/out.json" -- sh "$T/tree.sh"
+	echo "$stderr"
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"  in net:["[0-9]*"] (that of pid "[0-9]*" (sleep)); most of its process in net:["* ]]
+}
+
 @test "ps names the namespaces of a spilled thread: ip netns, and another process" {
 	need_netns
 	start_in "/run/netns/$NETNS"

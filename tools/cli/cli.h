@@ -237,6 +237,7 @@ struct cli_nswant {
 };
 /* /proc/PID/ns/TYPE's inode, 0 if it cannot be read. */
 uint64_t cli_proc_ns(pid_t pid, int type);
+int cli_proc_ns_all(pid_t pid, uint64_t ns[NAMSPILL_NS_COUNT]);
 /* Appends to w[0..n) the namespaces of r's spills (theirs and their
  * majority's) that nothing names yet, up to cap; returns the new n. */
 size_t cli_report_wants(const struct nsp_report *r, struct cli_nswant *w, size_t n, size_t cap);

@@ -3,15 +3,18 @@
  *
  * Stops (SECCOMP_RET_USER_NOTIF), on x86_64 and on the i386 entry (which
  * a 64-bit process may use too, with numbers of its own): execve,
- * execveat, exit_group, and setns and unshare; on x86_64 setns and unshare
- * made with the watch key in the sixth argument register go through (the
- * shim records those itself), and getpid with the key is the watch call.
+ * execveat, exit_group, setns and unshare, and clone into new namespaces
+ * (only so the supervisor knows the tree's processes may now live
+ * elsewhere); on x86_64 setns and unshare made with the watch key in the
+ * sixth argument register go through (the shim records those itself), and
+ * getpid with the key is the watch call.
  * Everything else is allowed at once.
  *
  * Without CAP_SYS_ADMIN a filter needs no_new_privs first, under which
  * set-user-ID programs run without their privileges: the supervisor says
  * so when such a program is started (watch.c). */
 #include <errno.h>
+#include <sched.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -30,14 +33,21 @@
 
 /* i386 system call numbers (asm/unistd_32.h). */
 enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP = 252,
-       I386_EXECVEAT = 358 };
+       I386_EXECVEAT = 358, I386_CLONE = 120 };
 
+#define ARG0_LO offsetof(struct seccomp_data, args)
 #define ARG5_LO (offsetof(struct seccomp_data, args) + 5 * sizeof(uint64_t))
 #define ARG5_HI (ARG5_LO + sizeof(uint32_t))
 
 #define LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+#define JSET(k, t, f) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
+
+/* Every CLONE_NEW* flag clone takes (CLONE_NEWTIME only from 5.6 on). */
+#define CLONE_NEW_ANY                                                                         \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |        \
+	 CLONE_NEWPID | CLONE_NEWNET | 0x00000080 /* CLONE_NEWTIME */)
 
 static int install(uint64_t key, unsigned flags)
 {
@@ -47,35 +57,41 @@ static int install(uint64_t key, unsigned flags)
 	struct sock_filter f[] = {
 		/* 0 */ LD(offsetof(struct seccomp_data, arch)),
 		/* 1 */ JEQ(AUDIT_ARCH_X86_64, 1, 0),
-		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JA, 19, 0, 0), /* to 22 */
+		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JA, 22, 0, 0), /* to 25 */
 		/* 3 */ LD(offsetof(struct seccomp_data, nr)),
-		/* 4 */ JEQ(__NR_execve, 15, 0),      /* 20: stop */
-		/* 5 */ JEQ(__NR_execveat, 14, 0),
-		/* 6 */ JEQ(__NR_exit_group, 13, 0),
-		/* 7 */ JEQ(__NR_setns, 3, 0),        /* 11 */
-		/* 8 */ JEQ(__NR_unshare, 2, 0),
-		/* 9 */ JEQ(__NR_getpid, 6, 0),       /* 16 */
-		/* 10 */ RET(SECCOMP_RET_ALLOW),
-		/* 11 */ LD(ARG5_LO),                 /* setns, unshare: keyed? */
-		/* 12 */ JEQ(lo, 0, 7),               /* 20: stop */
-		/* 13 */ LD(ARG5_HI),
-		/* 14 */ JEQ(hi, 0, 5),               /* 20: stop */
-		/* 15 */ RET(SECCOMP_RET_ALLOW),      /* the shim's own call */
-		/* 16 */ LD(ARG5_LO),                 /* getpid: the watch call? */
-		/* 17 */ JEQ(lo, 0, 3),               /* 21: allow */
-		/* 18 */ LD(ARG5_HI),
-		/* 19 */ JEQ(hi, 0, 1),               /* 21: allow */
-		/* 20 */ RET(SECCOMP_RET_USER_NOTIF),
-		/* 21 */ RET(SECCOMP_RET_ALLOW),
-		/* 22 */ JEQ(AUDIT_ARCH_I386, 0, 7),  /* 30: allow */
-		/* 23 */ LD(offsetof(struct seccomp_data, nr)),
-		/* 24 */ JEQ(I386_EXECVE, 4, 0),      /* 29: stop */
-		/* 25 */ JEQ(I386_EXECVEAT, 3, 0),
-		/* 26 */ JEQ(I386_EXIT_GROUP, 2, 0),
-		/* 27 */ JEQ(I386_SETNS, 1, 0),
-		/* 28 */ JEQ(I386_UNSHARE, 0, 1),     /* 30: allow */
-		/* 29 */ RET(SECCOMP_RET_USER_NOTIF),
-		/* 30 */ RET(SECCOMP_RET_ALLOW),
+		/* 4 */ JEQ(__NR_execve, 18, 0),      /* 23: stop */
+		/* 5 */ JEQ(__NR_execveat, 17, 0),
+		/* 6 */ JEQ(__NR_exit_group, 16, 0),
+		/* 7 */ JEQ(__NR_setns, 4, 0),        /* 12 */
+		/* 8 */ JEQ(__NR_unshare, 3, 0),
+		/* 9 */ JEQ(__NR_getpid, 7, 0),       /* 17 */
+		/* 10 */ JEQ(__NR_clone, 10, 0),      /* 21 */
+		/* 11 */ RET(SECCOMP_RET_ALLOW),
+		/* 12 */ LD(ARG5_LO),                 /* setns, unshare: keyed? */
+		/* 13 */ JEQ(lo, 0, 9),               /* 23: stop */
+		/* 14 */ LD(ARG5_HI),
+		/* 15 */ JEQ(hi, 0, 7),               /* 23: stop */
+		/* 16 */ RET(SECCOMP_RET_ALLOW),      /* the shim's own call */
+		/* 17 */ LD(ARG5_LO),                 /* getpid: the watch call? */
+		/* 18 */ JEQ(lo, 0, 5),               /* 24: allow */
+		/* 19 */ LD(ARG5_HI),
+		/* 20 */ JEQ(hi, 2, 3),               /* 23: stop, 24: allow */
+		/* 21 */ LD(ARG0_LO),                 /* clone: into new namespaces? */
+		/* 22 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 23: stop, 24: allow */
+		/* 23 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 24 */ RET(SECCOMP_RET_ALLOW),
+		/* 25 */ JEQ(AUDIT_ARCH_I386, 0, 10), /* 36: allow */
+		/* 26 */ LD(offsetof(struct seccomp_data, nr)),
+		/* 27 */ JEQ(I386_EXECVE, 7, 0),      /* 35: stop */
+		/* 28 */ JEQ(I386_EXECVEAT, 6, 0),
+		/* 29 */ JEQ(I386_EXIT_GROUP, 5, 0),
+		/* 30 */ JEQ(I386_SETNS, 4, 0),
+		/* 31 */ JEQ(I386_UNSHARE, 3, 0),
+		/* 32 */ JEQ(I386_CLONE, 0, 3),       /* 36: allow */
+		/* 33 */ LD(ARG0_LO),
+		/* 34 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 35: stop, 36: allow */
+		/* 35 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 36 */ RET(SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);

@@ -3,6 +3,7 @@
  * at every process of the host; the command's summary at the processes of
  * its tree (names.c). */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,34 @@ uint64_t cli_proc_ns(pid_t pid, int type)
 	link[n] = 0;
 	b = strchr(link, '[');
 	return b && (b++, nsp_parse_dec(&b, link + n, &ino) > 0) ? ino : 0;
+}
+
+/* Every kind's namespace of pid into ns (by type), where it can be read:
+ * the directory opened once, each link read from it (one lookup each, not
+ * a walk of the whole path).  How many were read. */
+int cli_proc_ns_all(pid_t pid, uint64_t ns[NAMSPILL_NS_COUNT])
+{
+	char path[32], link[64];
+	int dir, got = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
+	if ((dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	for (int k = 0; k < NSP_NKINDS; k++) {
+		int type = nsp_type_of_kind(k);
+		ssize_t n = readlinkat(dir, nsp_ns_names[type], link, sizeof(link) - 1);
+		const char *b;
+		uint64_t ino = 0;
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if ((b = strchr(link, '[')) && (b++, nsp_parse_dec(&b, link + n, &ino) > 0)) {
+			ns[type] = ino;
+			got++;
+		}
+	}
+	close(dir);
+	return got;
 }
 
 /* A kernel thread lives in the first namespaces but names nothing people

@@ -1,14 +1,12 @@
-/* The supervisor (see watch.h).  Two threads: one only receives the
- * tree's stops, at once, so that each is protected from signals as soon
- * as possible (the filter waits killably once a stop is received: before
- * that, a signal can restart the system call, or make it fail with
- * EINTR); the other handles them in order and answers.  namspill's main
- * thread goes on reaping and forwarding signals (run.c). */
+/* The supervisor (see watch.h).  One thread receives the tree's stops,
+ * each as soon as it comes (the filter waits killably once a stop is
+ * received: before that, a signal can restart the system call, or make it
+ * fail with EINTR), and handles and answers them in order; namspill's
+ * main thread goes on reaping and forwarding signals (run.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/audit.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +18,7 @@
 #include <sys/uio.h>
 #include <sys/xattr.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/fmt.h"
@@ -27,16 +26,25 @@
 #include "report/supp.h"
 #include "watched.h"
 
+/* linux/seccomp.h of Linux 6.6 on. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 #define BUCKETS 4096
 #define MAX_REPORT ((size_t)256 << 20) /* a report handed over, at most */
 #define MAX_ARGV 4096
 
 /* i386 system call numbers (filter.c stops these too). */
 enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP = 252,
-       I386_EXECVEAT = 358 };
+       I386_EXECVEAT = 358, I386_CLONE = 120 };
 
 struct watch {
-	int listener, stop[2];
+	int listener;
+	_Atomic int stopping; /* set by watch_finish, which then wakes the receiver */
 	uint64_t key;
 	int quiet;
 	size_t nsize, rsize; /* the kernel's sizes of a stop and of an answer */
@@ -52,6 +60,11 @@ struct watch {
 	uint64_t seq;
 	struct nsp_supp rules;
 	int unprivileged_said;
+	/* Until a process of the tree moves (a switch, stopped or told, or a
+	 * clone into new namespaces), all live where the first exec was:
+	 * those namespaces, read once, stand for every process's. */
+	int moved, have_first;
+	uint64_t first_ns[NAMSPILL_NS_COUNT];
 };
 
 /* ---- the process table */
@@ -130,7 +143,7 @@ static int peek(pid_t tid, uintptr_t addr, void *buf, size_t n)
 }
 
 /* Tgid and Threads of /proc/TID/status: one read for both. */
-static pid_t tgid_of(pid_t tid, size_t *threads)
+static pid_t status_tgid(pid_t tid, size_t *threads)
 {
 	char buf[4096], path[32];
 	uint64_t tgid = 0, count = 0;
@@ -152,6 +165,24 @@ static pid_t tgid_of(pid_t tid, size_t *threads)
 		nsp_status_num(buf, (size_t)n, "Threads", 10, &count);
 	*threads = (size_t)count;
 	return (pid_t)tgid;
+}
+
+/* The process of thread tid and its thread count.  Most stops come from
+ * a process of one thread: /proc/TID/task counts the threads in its link
+ * count (two plus one per thread, a zombie leader included), and a
+ * process of one thread has its leader as that thread, so one stat says
+ * all; only a process of several threads has its status read. */
+static pid_t tgid_of(pid_t tid, size_t *threads)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)tid);
+	if (!stat(path, &st) && st.st_nlink == 3) {
+		*threads = 1;
+		return tid;
+	}
+	return status_tgid(tid, threads);
 }
 
 /* A NUL-terminated string of the stopped thread, into buf. */
@@ -264,12 +295,7 @@ static void read_namespaces(struct wproc *p, pid_t tid)
 {
 	/* A process ending meanwhile reads as nothing: what was read before
 	 * (at its exec) stays. */
-	for (int k = 0; k < NSP_NKINDS; k++) {
-		int type = nsp_type_of_kind(k);
-		uint64_t ino = cli_proc_ns(tid, type);
-		if (ino)
-			p->ns[type] = ino;
-	}
+	cli_proc_ns_all(tid, p->ns);
 }
 
 static void read_comm(struct wproc *p, pid_t tid)
@@ -288,7 +314,9 @@ static void read_dwelling(struct wproc *p, pid_t tid)
 
 /* The process of tid, judged now: its end, or an exec that ends its
  * threads.  A process with one thread and nothing recorded is its own
- * majority: counted without a look at /proc. */
+ * majority: counted without a look at /proc.  What it lived in is read
+ * again only if it may have moved since its exec: a switch of its own
+ * (stopped here, or told by its runtime), or no exec seen. */
 static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads)
 {
 	size_t len;
@@ -299,7 +327,8 @@ static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads)
 	if (threads == 1 && !p->threads) {
 		p->state = W_JUDGED;
 		p->single = 1;
-		read_dwelling(p, tid);
+		if (!p->exec_seen || p->switched)
+			read_dwelling(p, tid);
 		return;
 	}
 	json = judge_process(p, tid, NSP_TRIGGER_EXIT, &w->rules, &len);
@@ -328,10 +357,17 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	}
 	forget_image(p);
 	p->reported = 0;
-	/* Read again at its end; a process killed before that keeps these.
-	 * Its name is the new program's (exec sets it from the path), not
-	 * the one /proc still shows during the stop. */
-	read_namespaces(p, tid);
+	p->exec_seen = 1;
+	p->switched = 0;
+	/* Read again at its end if it moved; a process killed before that
+	 * keeps these.  Its name is the new program's (exec sets it from the
+	 * path), not the one /proc still shows during the stop. */
+	if (w->have_first && !w->moved) {
+		memcpy(p->ns, w->first_ns, sizeof(p->ns));
+	} else if (cli_proc_ns_all(tid, p->ns) > 0 && !w->have_first) {
+		memcpy(w->first_ns, p->ns, sizeof(w->first_ns));
+		w->have_first = 1;
+	}
 	exec_argv(p, tid, (uintptr_t)a[at + 1]);
 	if (peek_str(tid, (uintptr_t)a[at], path, sizeof(path))) {
 		read_comm(p, tid);
@@ -430,6 +466,8 @@ static void on_switch(struct watch *w, const struct seccomp_notif *n, int call)
 	uint64_t target = 0;
 	struct nsp_regs regs;
 
+	p->switched = 1;
+	w->moved = 1;
 	e->call = call;
 	e->tid = tid;
 	e->kinds = call == NSP_CALL_SETNS ? setns_target(tid, (int)n->data.args[0],
@@ -479,7 +517,8 @@ static void name_what_it_could_not(pid_t tid, char **json, size_t *len)
 }
 
 /* The watch call: a report the runtime handed over, read from its memory
- * while it waits.  The answer, or -errno. */
+ * while it waits, or word of the process's first switch made with the key
+ * (which has no stop of its own).  The answer, or -errno. */
 static long on_call(struct watch *w, const struct seccomp_notif *n)
 {
 	pid_t tid = (pid_t)n->pid;
@@ -487,6 +526,11 @@ static long on_call(struct watch *w, const struct seccomp_notif *n)
 	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
 	char *json;
 
+	if (n->data.args[0] == NSP_WATCH_SWITCHED) {
+		p->switched = 1;
+		w->moved = 1;
+		return NSP_WATCH_ACK;
+	}
 	if (n->data.args[0] != NSP_WATCH_REPORT || !len || len > MAX_REPORT)
 		return -EINVAL;
 	json = cli_alloc(len + 1);
@@ -542,6 +586,8 @@ static void handle(struct watch *w, const struct seccomp_notif *n)
 		on_switch(w, n, NSP_CALL_UNSHARE);
 	else if (x86 && nr == NSP_WATCH_NR)
 		val = on_call(w, n);
+	else if (x86 ? nr == __NR_clone : nr == I386_CLONE)
+		w->moved = 1; /* into new namespaces (the filter stops no other) */
 	answer(w, n, val);
 }
 
@@ -554,24 +600,31 @@ static void remember(struct watch *w, uint64_t id)
 	}
 }
 
+/* The signal that wakes the receiver out of its wait for a stop (with a
+ * handler that does nothing, so the wait fails with EINTR); blocked in
+ * every other thread of namspill. */
+#define WAKE_SIGNAL (SIGRTMIN + 3)
+
+static void on_wake(int sig)
+{
+	(void)sig;
+}
+
 static void *receiver(void *arg)
 {
 	struct watch *w = arg;
-	struct pollfd pf[2] = { { w->listener, POLLIN, 0 }, { w->stop[0], POLLIN, 0 } };
 	struct seccomp_notif *n = cli_alloc(w->nsize);
+	sigset_t wake;
 
-	for (;;) {
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (pf[0].revents & POLLHUP)
-			break; /* no process of the tree is left */
-		if (!(pf[0].revents & POLLIN))
-			continue;
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	/* Waiting in the receive itself, not in poll: that is the wait the
+	 * kernel's synchronous wake-up (watch_start) hands the CPU to. */
+	while (!atomic_load(&w->stopping)) {
 		memset(n, 0, w->nsize);
 		if (ioctl(w->listener, SECCOMP_IOCTL_NOTIF_RECV, n))
-			continue; /* ENOENT: the task went away before we took it */
+			continue; /* EINTR (woken), or ENOENT: the task went away first */
 		remember(w, n->id);
 		/* One at a time, in the order received: each stop is answered
 		 * before the next is taken (no hand-over to another thread). */
@@ -588,7 +641,9 @@ static void *receiver(void *arg)
 struct watch *watch_start(int sock, uint64_t key, int quiet, const struct nsp_supp *rules)
 {
 	struct seccomp_notif_sizes sz;
+	struct sigaction sa;
 	struct watch *w;
+	sigset_t wake;
 	int listener = watch_recv_fd(sock);
 
 	if (listener < 0) {
@@ -612,13 +667,22 @@ struct watch *watch_start(int sock, uint64_t key, int quiet, const struct nsp_su
 			   sz.seccomp_notif_resp : sizeof(struct seccomp_notif_resp);
 	w->shared = mmap(NULL, sizeof(*w->shared), PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (w->shared == MAP_FAILED || pipe2(w->stop, O_CLOEXEC) ||
-	    keeper_start(listener, w->shared, w->nsize, w->rsize)) {
+	if (w->shared == MAP_FAILED || keeper_start(listener, w->shared, w->nsize, w->rsize)) {
 		cli_err("cannot watch the tree: %s", strerror(errno));
 		close(listener);
 		free(w);
 		return NULL;
 	}
+	/* A stopped process and the receiver hand the CPU to each other
+	 * (Linux 6.6 on): a stop costs a few microseconds, not a wake-up on
+	 * another CPU each way.  Older kernels refuse it; nothing changes. */
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &wake, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake; /* no SA_RESTART: the receive fails with EINTR */
+	sigaction(WAKE_SIGNAL, &sa, NULL);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_create(&w->receiver, NULL, receiver, w);
 	return w;
@@ -686,14 +750,24 @@ static void add_unseen(struct watch *w)
 
 void watch_finish(struct watch *w, struct procs *ps)
 {
-	char b = 0;
-
 	/* Stops already received are answered; then the threads end and the
 	 * keeper answers whatever the tree still does (a daemon it left). */
 	drain(w);
-	if (write(w->stop[1], &b, 1) < 0)
-		b = 1;
-	pthread_join(w->receiver, NULL);
+	atomic_store(&w->stopping, 1);
+	/* Woken until it has seen it: a wake-up that comes just before it
+	 * waits again is missed, the next is not. */
+	for (;;) {
+		struct timespec t;
+		pthread_kill(w->receiver, WAKE_SIGNAL);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 10 * 1000 * 1000;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(w->receiver, NULL, &t) == 0)
+			break;
+	}
 	/* Received after the last look, not handled: the keeper answers them. */
 	close(w->listener);
 	add_unseen(w);

@@ -42,6 +42,8 @@ struct wproc {
 	char *why;           /* no report: why (set when it ended) */
 	int unprivileged;    /* a set-user-ID program run without its privileges */
 	int ours;            /* namspill's own helper (namspill-symbolize): left out */
+	int exec_seen;       /* this image's exec was stopped (its namespaces read then) */
+	int switched;        /* moved a thread since: its namespaces are read at its end */
 	struct wthread *threads;
 	uint64_t ns[NAMSPILL_NS_COUNT]; /* what it lived in, read at its end */
 	char comm[16];
