@@ -320,13 +320,12 @@ static uint64_t link_ino(const char *s, ssize_t n)
 	return i < n && s[i] == ']' ? v : 0;
 }
 
-/* One namespace of a thread: 0 or a negative errno.  The first thread is
- * read with stat (device and inode); the others with readlink, which
- * costs the kernel less (no nsfs path to build) and gives the inode, the
- * device being the one nsfs device the first thread's entry showed.
- * Those run on helper threads too: raw, errno untouched. */
-static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref,
-		   struct namspill_nsid *id)
+/* One namespace of a thread: 0 or a negative errno.  With dev 0 it is
+ * read with stat (device and inode: the first thread's net namespace);
+ * otherwise with readlink, which costs the kernel far less (no nsfs path
+ * to build) and gives the inode, the device being dev, the one nsfs
+ * device.  Those run on helper threads too: raw, errno untouched. */
+static int read_ns(int taskfd, pid_t tid, int i, uint64_t dev, struct namspill_nsid *id)
 {
 	char rel[64], link[64];
 	struct stat st;
@@ -334,7 +333,7 @@ static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref
 
 	nsp_path_num(rel, sizeof(rel), "", (uint64_t)tid, "/ns/");
 	strcat(rel, nsp_ns_names[i]);
-	if (!ref) {
+	if (!dev) {
 		if (fstatat(taskfd, rel, &st, 0))
 			return -errno;
 		id->dev = (uint64_t)st.st_dev;
@@ -344,7 +343,7 @@ static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref
 	n = nsp_raw_syscall(SYS_readlinkat, taskfd, (long)rel, (long)link, sizeof(link));
 	if (n < 0)
 		return (int)n;
-	id->dev = ref->ns[NAMSPILL_NS_NET].dev; /* the one nsfs device */
+	id->dev = dev;
 	id->ino = link_ino(link, n);
 	return 0;
 }
@@ -354,15 +353,24 @@ static int read_ns(int taskfd, pid_t tid, int i, const struct namspill_task *ref
 static int read_task(int taskfd, pid_t tid, const struct namspill_task *ref,
 		     struct namspill_task *t)
 {
+	uint64_t dev;
+	int e;
+
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
+	/* The device once, from the first thread's net namespace (which
+	 * always exists): every other entry by readlink. */
+	if (!ref && (e = read_ns(taskfd, tid, NAMSPILL_NS_NET, 0, &t->ns[NAMSPILL_NS_NET])))
+		return e == -EACCES || e == -EPERM ? e : -ESRCH;
+	dev = ref ? ref->ns[NAMSPILL_NS_NET].dev : t->ns[NAMSPILL_NS_NET].dev;
 	for (int i = 0; i < NAMSPILL_NS_COUNT; i++) {
-		int e;
 		if (ref && (shared_type(i) || !ref->ns[i].ino)) {
 			t->ns[i] = ref->ns[i]; /* shared, or not in this kernel */
 			continue;
 		}
-		e = read_ns(taskfd, tid, i, ref, &t->ns[i]);
+		if (!ref && i == NAMSPILL_NS_NET)
+			continue; /* read above */
+		e = read_ns(taskfd, tid, i, dev, &t->ns[i]);
 		if (e == -EACCES || e == -EPERM)
 			return e; /* another user's process */
 		if (e == -ENOENT && i == NAMSPILL_NS_PID_FOR_CHILDREN) {
