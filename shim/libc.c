@@ -58,6 +58,8 @@ NSP_STARTUP NSP_RUNTIME_SAFE static int symtab_of(const struct link_map *m, stru
 	t->versym = NULL;
 	t->base = m->l_addr;
 	for (const ElfW(Dyn) *dyn = m->l_ld; dyn && dyn->d_tag != DT_NULL; dyn++) {
+		if (t->sym && t->str && t->gh && t->versym)
+			break; /* all four: the rest is of no use here */
 		if (dyn->d_tag == DT_SYMTAB)
 			t->sym = (const ElfW(Sym) *)at(t->base, dyn->d_un.d_ptr);
 		else if (dyn->d_tag == DT_STRTAB)

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "rt/emit.h"
 #include "rt/registry.h"
 #include "rt/rt.h"
@@ -86,15 +87,19 @@ static int status_rule(int status)
 }
 
 /* A process that never had a second thread cannot have one spilled: its
- * only thread is its own majority.  Then there is nothing to report
+ * only thread is its own majority; nor can one whose other threads have
+ * all ended (joined, say) by now.  Then there is nothing to report
  * unless a clean report was asked for (a log file, verbosity). */
 NSP_STARTUP static int nothing_to_say(void)
 {
 	/* Under namspill's supervisor, which looks at every process as it
-	 * ends, a report only adds the causes: none if no call was recorded. */
+	 * ends, a report only adds the causes: none if no call was recorded,
+	 * and none is handed over without a spill. */
 	if (nsp_opt.watch)
-		return !nsp_threaded() || !nsp_pool_high(&nsp_events);
-	return !nsp_threaded() && nsp_opt.verbosity == 0 && !nsp_opt.log_path[0];
+		return !nsp_threaded() || !nsp_pool_high(&nsp_events) || nsp_proc_alone(0) == 1;
+	if (nsp_opt.verbosity > 0 || nsp_opt.log_path[0])
+		return 0;
+	return !nsp_threaded() || nsp_proc_alone(0) == 1;
 }
 
 NSP_STARTUP int nsp_final_exit(int status)
