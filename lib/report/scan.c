@@ -34,29 +34,34 @@ static void read_argv(struct nsp_report *r, pid_t at, struct nsp_arena *a)
 	}
 }
 
-/* PF_IO_WORKER in the flags of /proc/PID/task/TID/stat (field 9): a
- * kernel thread of io_uring (iou-sqp-*, iou-wrk-*), listed among the
- * process's threads but never running its code, so never spilled. */
+/* Tasks listed among the process's threads that do not count in the
+ * vote, by the flags of /proc/PID/task/TID/stat (field 9):
+ * PF_IO_WORKER, a kernel thread of io_uring (iou-sqp-*, iou-wrk-*),
+ * never running the process's code, so never spilled; PF_EXITING, a
+ * thread already ending (one that pthread_join has just returned for is
+ * still listed, in its namespaces, for a moment after). */
+#define PF_EXITING 0x4
 #define PF_IO_WORKER 0x10
 
-static int io_worker(pid_t at, pid_t tid)
+static int left_out(pid_t at, pid_t tid)
 {
 	char buf[512];
 	ssize_t n = nsp_proc_read_task(at, tid, "stat", buf, sizeof(buf));
 	uint64_t flags;
 
-	return n > 0 && !nsp_stat_num(buf, (size_t)n, 9, &flags) && (flags & PF_IO_WORKER);
+	return n > 0 && !nsp_stat_num(buf, (size_t)n, 9, &flags) &&
+	       (flags & (PF_IO_WORKER | PF_EXITING));
 }
 
-/* Leaves io_uring's kernel threads out of the vote.  Read only when a
- * first verdict found spills: a uniform process needs no more reads.
- * Returns the new count. */
-static size_t drop_io_workers(pid_t at, struct namspill_task *t, size_t n)
+/* Leaves those out of the vote.  Read only when a first verdict found
+ * spills: a uniform process needs no more reads.  Returns the new
+ * count. */
+static size_t drop_left_out(pid_t at, struct namspill_task *t, size_t n)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (!io_worker(at, t[i].tid))
+		if (!left_out(at, t[i].tid))
 			t[k++] = t[i];
 	return k;
 }
@@ -87,7 +92,7 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 		return r->proc_err = -ENOMEM;
 	if ((e = nsp_report_judge(r, a, NULL)) || !r->nspills)
 		return e;
-	k = drop_io_workers(at, r->tasks, r->nthreads);
+	k = drop_left_out(at, r->tasks, r->nthreads);
 	if (k == r->nthreads || !k)
 		return 0;
 	r->nthreads = k;
