@@ -74,12 +74,23 @@ NSP_RUNTIME_SAFE void nsp_real_resolve_all(void)
 NSP_STARTUP NSP_RUNTIME_SAFE void nsp_real_resolve(void)
 {
 	const struct nsp_scope *sc;
+	void *start;
 	int before;
 
 	if (atomic_load_explicit(&resolved, memory_order_acquire))
 		return;
 	sc = scope_of_startup();
-	if (!sc || sc->ours < 0 || !sc->whole)
+	/* The list answers where the C library comes after us (a preload, or
+	 * a library the program was linked with).  Where it does not (this
+	 * library dlopen'ed: the C library was loaded before it) every real
+	 * function is found by dlsym now, not at a first call that may come
+	 * in a signal handler.  The start-up function is looked up either
+	 * way: a preloaded library needs it next. */
+	start = sc ? nsp_scope_next(sc, "__libc_start_main") : NULL;
+	if (start)
+		atomic_store_explicit((_Atomic(void *) *)&nsp_real.libc_start_main, start,
+				      memory_order_release);
+	else
 		nsp_real_resolve_all(); /* dlsym for each: now, not on a hot path */
 	nsp_libc.sigaction = NSP_REAL(sigaction);
 	nsp_libc.sigaltstack = NSP_REAL(sigaltstack);
