@@ -89,6 +89,27 @@ SH
 	[[ "$stderr" == *"  in net:["[0-9]*"] (that of pid "[0-9]*" (sleep)); most of its process in net:["* ]]
 }
 
+@test "a process that moved without an exec names its namespace after it ended" {
+	need_root
+	# python3 (preloaded: its unshare goes through, and is told) moves
+	# its one thread to a new net namespace and stays there, then ends
+	# before namspill does: what it lived in is read at its end.
+	cat >"$T/tree.sh" <<SH
+python3 -c 'import ctypes, os, sys, time
+if ctypes.CDLL(None, use_errno=True).unshare(0x40000000): sys.exit(1)
+open(sys.argv[1], "w").write(str(os.getpid()))
+while not os.path.exists(sys.argv[2]): time.sleep(0.05)' "$T/p" "$T/done" &
+while [ ! -s "$T/p" ]; do sleep 0.05; done
+"$PROG/enter_path" /proc/\$(cat "$T/p")/ns/net
+touch "$T/done"
+wait
+SH
+	run --separate-stderr "$NAMSPILL" -- sh "$T/tree.sh"
+	echo "$stderr"
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"  in net:["[0-9]*"] (that of pid $(cat "$T/p") (python3)); most of its process in net:["* ]]
+}
+
 @test "ps names the namespaces of a spilled thread: ip netns, and another process" {
 	need_netns
 	start_in "/run/netns/$NETNS"
