@@ -56,8 +56,6 @@ int nsp_proc_open(const char *rel, int flags)
 	return open(path, flags | O_CLOEXEC);
 }
 
-static uint64_t link_ino(const char *s, ssize_t n);
-
 int nsp_proc_thread_ns(int type, uint64_t *ino)
 {
 	char path[64] = "/proc/thread-self/ns/", link[64];
@@ -69,7 +67,7 @@ int nsp_proc_thread_ns(int type, uint64_t *ino)
 	n = nsp_raw_syscall(SYS_readlinkat, AT_FDCWD, (long)path, (long)link, sizeof(link));
 	if (n < 0)
 		return (int)n;
-	*ino = link_ino(link, n);
+	*ino = nsp_ns_link_ino(link, n);
 	return *ino ? 0 : -EINVAL;
 }
 
@@ -305,8 +303,7 @@ static int shared_type(int i)
 	return i == NAMSPILL_NS_PID || i == NAMSPILL_NS_TIME || i == NAMSPILL_NS_USER;
 }
 
-/* The inode from the link text "uts:[4026531838]"; 0 if it is not that. */
-static uint64_t link_ino(const char *s, ssize_t n)
+uint64_t nsp_ns_link_ino(const char *s, ssize_t n)
 {
 	uint64_t v = 0;
 	ssize_t i = 0;
@@ -344,7 +341,7 @@ static int read_ns(int taskfd, pid_t tid, int i, uint64_t dev, struct namspill_n
 	if (n < 0)
 		return (int)n;
 	id->dev = dev;
-	id->ino = link_ino(link, n);
+	id->ino = nsp_ns_link_ino(link, n);
 	return 0;
 }
 

@@ -76,5 +76,8 @@ int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_
 /* Field FIELD (as numbered in proc(5), 3 or more) of /proc/PID/stat text
  * when it is a decimal number; 0, or -1. */
 int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out);
+/* The inode from the n bytes of a namespace link, "uts:[4026531838]"; 0 if
+ * they are not that. */
+uint64_t nsp_ns_link_ino(const char *s, ssize_t n);
 
 #endif

@@ -20,8 +20,9 @@
 #include "rt/symext.h"
 #include "rt/unwind.h"
 
-/* The C library's fork handler registry (GLIBC_2.3.2), as its
- * pthread_atfork stub calls it, with our object's handle. */
+/* The C library's fork handler registry (GLIBC_2.3.2), called as its
+ * static pthread_atfork (libc_nonshared.a) calls it, with our object's
+ * handle. */
 extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
 			     void *dso);
 extern void *__dso_handle;
@@ -176,8 +177,9 @@ NSP_STARTUP void nsp_init(void)
 	nsp_symext_init();
 	nsp_supp_load(&nsp_rules, nsp_opt.suppressions);
 	nsp_mark_start(0);
-	/* What pthread_atfork() is in the C library's static part, called
-	 * here: that stub would sit apart from the rest of start-up's code. */
+	/* What pthread_atfork() does, from the C library's static part, done
+	 * here: linked in, that function would sit apart from the rest of
+	 * start-up's code. */
 	__register_atfork(NULL, NULL, atfork_child, __dso_handle);
 	atomic_store_explicit(&known_pid, (pid_t)nsp_raw_syscall(SYS_getpid, 0, 0, 0, 0),
 			      memory_order_relaxed);

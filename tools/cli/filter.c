@@ -44,10 +44,11 @@ enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP =
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 #define JSET(k, t, f) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
 
-/* Every CLONE_NEW* flag clone takes (CLONE_NEWTIME only from 5.6 on). */
-#define CLONE_NEW_ANY                                                                         \
-	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |        \
-	 CLONE_NEWPID | CLONE_NEWNET | 0x00000080 /* CLONE_NEWTIME */)
+/* Every CLONE_NEW* flag clone takes (not CLONE_NEWTIME, whose bit is part
+ * of clone's exit signal there: clone3 and unshare only). */
+#define CLONE_NEW_ANY                                                                  \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+	 CLONE_NEWPID | CLONE_NEWNET)
 
 static int install(uint64_t key, unsigned flags)
 {

@@ -15,17 +15,11 @@
 uint64_t cli_proc_ns(pid_t pid, int type)
 {
 	char path[64], link[64];
-	const char *b;
-	uint64_t ino = 0;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, nsp_ns_names[type]);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return 0;
-	link[n] = 0;
-	b = strchr(link, '[');
-	return b && (b++, nsp_parse_dec(&b, link + n, &ino) > 0) ? ino : 0;
+	n = readlink(path, link, sizeof(link));
+	return n > 0 ? nsp_ns_link_ino(link, n) : 0;
 }
 
 /* Every kind's namespace of pid into ns (by type), where it can be read:
@@ -41,13 +35,9 @@ int cli_proc_ns_all(pid_t pid, uint64_t ns[NAMSPILL_NS_COUNT])
 		return 0;
 	for (int k = 0; k < NSP_NKINDS; k++) {
 		int type = nsp_type_of_kind(k);
-		ssize_t n = readlinkat(dir, nsp_ns_names[type], link, sizeof(link) - 1);
-		const char *b;
-		uint64_t ino = 0;
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		if ((b = strchr(link, '[')) && (b++, nsp_parse_dec(&b, link + n, &ino) > 0)) {
+		ssize_t n = readlinkat(dir, nsp_ns_names[type], link, sizeof(link));
+		uint64_t ino = n > 0 ? nsp_ns_link_ino(link, n) : 0;
+		if (ino) {
 			ns[type] = ino;
 			got++;
 		}

@@ -455,8 +455,6 @@ static unsigned setns_target(pid_t tid, int fd, unsigned long type, uint64_t *in
 static uint64_t ns_now(pid_t tid, int k)
 {
 	char path[64], link[64];
-	const char *p;
-	uint64_t ino = 0;
 	ssize_t n;
 
 	for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
@@ -465,13 +463,8 @@ static uint64_t ns_now(pid_t tid, int k)
 			continue; /* the *_for_children entry is the one switched */
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/ns/%s", (int)tid, (int)tid,
 			 nsp_ns_names[type]);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			return 0;
-		link[n] = 0;
-		p = strchr(link, '[');
-		if (p && (p++, nsp_parse_dec(&p, link + n, &ino) > 0))
-			return ino;
+		n = readlink(path, link, sizeof(link));
+		return n > 0 ? nsp_ns_link_ino(link, n) : 0;
 	}
 	return 0;
 }
