@@ -26,6 +26,13 @@
 #include "report/supp.h"
 #include "watched.h"
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 #define BUCKETS 4096
 #define MAX_REPORT ((size_t)256 << 20) /* a report handed over, at most */
 #define MAX_ARGV 4096
@@ -687,11 +694,18 @@ struct watch *watch_start(int sock, uint64_t key, int quiet, const struct nsp_su
 		free(w);
 		return NULL;
 	}
-	/* Not the kernel's synchronous wake-up (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
-	 * Linux 6.6): it moves the woken side to the waker's CPU, and on a
-	 * shell loop that made every stop two migrations, more CPU time in
-	 * all (make bench, 300 x /bin/true: 200-228 ms with it, 165-188
-	 * without). */
+	/* The kernel's synchronous wake-up (Linux 6.6 on; older kernels say
+	 * EINVAL and nothing changes): the receiver is woken on the CPU of
+	 * the process that stopped, and that process is woken where the
+	 * receiver answers, so a stop is two switches on one CPU.  Without
+	 * it the stopped process was woken on the receiver's CPU in most
+	 * stops, and an exec went on there cold: 2 migrations a process of
+	 * a shell loop, 0.7 to 1 with it.  Measured side by side, namspill
+	 * over native for 300 x /bin/true: 1.26x with it, 1.37x without
+	 * (25 rounds; 1.28x against 1.80x while the host was busy); make
+	 * -j2 and a Go program about the same either way.  An earlier
+	 * measurement, on a quieter host, had found it worse. */
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	sigemptyset(&wake);
 	sigaddset(&wake, WAKE_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &wake, NULL);
