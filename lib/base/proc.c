@@ -525,13 +525,23 @@ int nsp_proc_alone(pid_t pid)
 	return live == 1;
 }
 
+/* The link count of /proc/PID/task is two plus one per thread (what
+ * status says as Threads, which costs the kernel a page of text to
+ * make).  0 if it cannot be read. */
+static size_t count_of(const struct stat *st)
+{
+	return st->st_nlink > 2 ? (size_t)st->st_nlink - 2 : 0;
+}
+
 size_t nsp_proc_thread_count(pid_t pid)
 {
-	char buf[4096];
-	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf));
-	uint64_t v = 0;
+	char path[48] = "/proc/";
+	struct stat st;
 
-	return n > 0 && nsp_status_num(buf, (size_t)n, "Threads", 10, &v) == 0 ? (size_t)v : 0;
+	if (proc_path(path + 6, sizeof(path) - 6, pid, 0, "task") ||
+	    nsp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, 0))
+		return 0;
+	return count_of(&st);
 }
 
 /* The first pass, in parts; appends to tids, returns how many it added,
@@ -573,13 +583,17 @@ static long list_in_parts(int fd, struct nsp_arena *a, size_t expect, pid_t *tid
 	return parts ? (long)n : -ENOMEM;
 }
 
-static long list_tids(pid_t pid, int fd, struct nsp_arena *a, pid_t **out)
+static long list_tids(int fd, struct nsp_arena *a, pid_t **out)
 {
 	char *dents = nsp_arena_alloc(a, DENTS_SIZE);
-	size_t avail, n = 0, seen = 0, expect = nsp_proc_thread_count(pid);
+	size_t avail, n = 0, seen = 0, expect = 0;
 	pid_t *tids;
 	ssize_t got = 0;
 	int pass = 0;
+	struct stat st;
+
+	if (!nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0))
+		expect = count_of(&st); /* fd is /proc/PID/task */
 
 	if (!dents || !(tids = nsp_arena_rest(a, &avail)))
 		return -ENOMEM;
@@ -663,7 +677,7 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 		nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
-	ntids = list_tids(pid, fd, a, &tids);
+	ntids = list_tids(fd, a, &tids);
 	t = ntids < 0 ? NULL : nsp_arena_rest(a, &avail);
 	if (!t || avail / sizeof(*t) < (size_t)ntids) {
 		close(fd);

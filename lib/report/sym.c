@@ -21,7 +21,10 @@ struct cached {
 
 struct nsp_sym {
 	struct nsp_arena *a;
+	/* Made at the first frame named: 96 KB to clear, which a report
+	 * without a stack to name (a process found uniform) never touches. */
 	struct cached *cache;
+	int cache_tried;
 	struct nsp_map *maps;
 	int maps_read; /* maps are read on first need: a helper's answer needs none */
 	pid_t pid;
@@ -56,9 +59,6 @@ struct nsp_sym *nsp_sym_open_pid(struct nsp_arena *a, pid_t pid)
 	memset(s, 0, sizeof(*s));
 	s->a = a;
 	s->pid = pid == getpid() ? 0 : pid;
-	s->cache = nsp_arena_alloc(a, CACHE_SLOTS * sizeof(*s->cache));
-	if (s->cache)
-		memset(s->cache, 0, CACHE_SLOTS * sizeof(*s->cache));
 	return s;
 }
 
@@ -112,6 +112,12 @@ int nsp_sym_frames(struct nsp_sym *s, uintptr_t ip, struct nsp_frame *f, int max
 	struct cached *c = NULL;
 	int n;
 
+	if (s && !s->cache && !s->cache_tried) {
+		s->cache_tried = 1;
+		s->cache = nsp_arena_alloc(s->a, CACHE_SLOTS * sizeof(*s->cache));
+		if (s->cache)
+			memset(s->cache, 0, CACHE_SLOTS * sizeof(*s->cache));
+	}
 	if (s && s->cache && max >= NSP_MAX_INLINE) {
 		size_t h = (ip * 0x9e3779b97f4a7c15ull) >> 52, i = h;
 		do {
