@@ -703,8 +703,9 @@ struct watch *watch_start(int sock, uint64_t key, int quiet, const struct nsp_su
 	 * a shell loop, 0.7 to 1 with it.  Measured side by side, namspill
 	 * over native for 300 x /bin/true: 1.26x with it, 1.37x without
 	 * (25 rounds; 1.28x against 1.80x while the host was busy); make
-	 * -j2 and a Go program about the same either way.  An earlier
-	 * measurement, on a quieter host, had found it worse. */
+	 * -j2 the same in CPU time and 2-7 % longer in wall time, a Go
+	 * program about the same.  An earlier measurement, on a quieter
+	 * host, had found it worse. */
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	sigemptyset(&wake);
 	sigaddset(&wake, WAKE_SIGNAL);
