@@ -196,15 +196,23 @@ int nsp_may_share_memory(void)
 
 int nsp_parts(size_t items, size_t per_part)
 {
-	cpu_set_t cpus;
+	unsigned long cpus[128]; /* 8192 CPUs */
+	long got;
 	int n = 1;
 
 	if (forced_parts)
 		return items < (size_t)forced_parts ? (items ? (int)items : 1) : forced_parts;
 	if (SANITIZED || items < 2 * per_part || nsp_seccomp_filtered())
 		return 1;
-	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
-		n = CPU_COUNT(&cpus);
+	/* The system call, which says how many bytes of the mask it wrote
+	 * (the C library's wrappers bind two more symbol versions at every
+	 * process's start). */
+	got = nsp_raw_syscall(SYS_sched_getaffinity, 0, sizeof(cpus), (long)cpus, 0);
+	if (got > 0) {
+		n = 0;
+		for (size_t i = 0; i < (size_t)got / sizeof(cpus[0]); i++)
+			n += __builtin_popcountl(cpus[i]);
+	}
 	if ((size_t)n > items / per_part)
 		n = (int)(items / per_part);
 	return n < 1 ? 1 : n > NSP_MAX_PARTS ? NSP_MAX_PARTS : n;

@@ -9,9 +9,11 @@
 #include <stdio.h> /* renameat */
 #include <string.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/fmt.h"
+#include "base/helpers.h"
 #include "report/report.h"
 
 int nsp_log_stream(const struct nsp_options *o)
@@ -52,7 +54,8 @@ int nsp_file_create(int dirfd, const char *name, char *tmp, size_t cap)
 	int fd;
 
 	for (int tries = 0; tries < 8; tries++) {
-		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		if (nsp_raw_syscall(SYS_getrandom, (long)&r, sizeof(r), GRND_NONBLOCK, 0) !=
+		    (long)sizeof(r))
 			r ^= (uint64_t)(uintptr_t)&r * 0x9e3779b97f4a7c15ull + (uint64_t)tries;
 		if (n + 6 + 16 + 1 > cap)
 			return -ENAMETOOLONG;
