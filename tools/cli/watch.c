@@ -174,11 +174,7 @@ static pid_t status_tgid(pid_t tid, size_t *threads)
  * all; only a process of several threads has its status read. */
 static pid_t tgid_of(pid_t tid, size_t *threads)
 {
-	char path[32];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)tid);
-	if (!stat(path, &st) && st.st_nlink == 3) {
+	if (nsp_proc_thread_count(tid) == 1) {
 		*threads = 1;
 		return tid;
 	}
