@@ -39,7 +39,7 @@ static void read_argv(struct nsp_report *r, pid_t at, struct nsp_arena *a)
  * PF_IO_WORKER, a kernel thread of io_uring (iou-sqp-*, iou-wrk-*),
  * never running the process's code, so never spilled; PF_EXITING, a
  * thread already ending (one that pthread_join has just returned for is
- * still listed, in its namespaces, for a moment after). */
+ * still listed, in its namespaces, for a moment after).  1 if tid is one. */
 #define PF_EXITING 0x4
 #define PF_IO_WORKER 0x10
 
@@ -53,17 +53,9 @@ static int left_out(pid_t at, pid_t tid)
 	       (flags & (PF_IO_WORKER | PF_EXITING));
 }
 
-/* Leaves those out of the vote.  Read only when a first verdict found
- * spills: a uniform process needs no more reads.  Returns the new
- * count. */
-static size_t drop_left_out(pid_t at, struct namspill_task *t, size_t n)
+static int ask_left_out(void *ctx, pid_t tid)
 {
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (!left_out(at, t[i].tid))
-			t[k++] = t[i];
-	return k;
+	return left_out(*(const pid_t *)ctx, tid);
 }
 
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
@@ -92,8 +84,10 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 		return r->proc_err = -ENOMEM;
 	if ((e = nsp_report_judge(r, a, NULL)) || !r->nspills)
 		return e;
-	k = drop_left_out(at, r->tasks, r->nthreads);
-	if (k == r->nthreads || !k)
+	/* Asked only when a first verdict found spills: a uniform process
+	 * needs no more reads. */
+	k = nsp_leave_out(r->tasks, r->nthreads, &r->verdict, ask_left_out, &at);
+	if (k == r->nthreads)
 		return 0;
 	r->nthreads = k;
 	return nsp_report_judge(r, a, NULL);

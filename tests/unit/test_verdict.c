@@ -183,6 +183,105 @@ static void many_threads(void **state)
 	free(t);
 }
 
+/* nsp_leave_out: ctx lists the tids to leave out (0-ended); every tid
+ * asked is noted in order. */
+static pid_t asked_tids[64];
+static size_t nasked;
+
+static int leave(void *ctx, pid_t tid)
+{
+	asked_tids[nasked++] = tid;
+	for (const pid_t *p = ctx; *p; p++)
+		if (*p == tid)
+			return 1;
+	return 0;
+}
+
+static size_t leave_out(struct namspill_task *t, size_t n, const pid_t *out)
+{
+	struct nsp_verdict v = verdict(t, n, t[0].tid);
+
+	nasked = 0;
+	return nsp_leave_out(t, n, &v, leave, (void *)out);
+}
+
+static int was_asked(pid_t tid)
+{
+	for (size_t i = 0; i < nasked; i++)
+		if (asked_tids[i] == tid)
+			return 1;
+	return 0;
+}
+
+/* 20 threads at home, 3 spilled to one net namespace: the spilled are
+ * asked, then home threads only until 4 count; one of those is left out,
+ * so a fifth is asked.  The rest can no longer change the verdict. */
+static void leave_out_asks_only_what_can_change_the_verdict(void **state)
+{
+	struct namspill_task t[23];
+	const pid_t out[] = { 2, 0 };
+	size_t k;
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		t[i] = task(i + 1, 10, 20);
+	for (int i = 20; i < 23; i++)
+		t[i] = task(i + 1, 11, 20);
+	k = leave_out(t, 23, out);
+	assert_int_equal(nasked, 3 + 5);
+	for (pid_t tid = 21; tid <= 23; tid++)
+		assert_true(was_asked(tid));
+	for (pid_t tid = 1; tid <= 5; tid++)
+		assert_true(was_asked(tid));
+	assert_false(was_asked(6));
+	assert_int_equal(k, 22);
+	assert_int_equal(t[1].tid, 3); /* 2 dropped, order kept */
+	assert_int_equal(t[21].tid, 23);
+}
+
+/* Home's count must beat every spilled thread of the type together, not
+ * only the largest group: 3 home, spilled 2 + 2 in two namespaces. */
+static void leave_out_counts_all_rivals(void **state)
+{
+	struct namspill_task t[] = { task(1, 10, 20), task(2, 10, 20), task(3, 10, 20),
+				     task(4, 11, 20), task(5, 11, 20), task(6, 12, 20),
+				     task(7, 12, 20) };
+	const pid_t none[] = { 0 };
+	(void)state;
+	assert_int_equal(leave_out(t, 7, none), 7);
+	assert_int_equal(nasked, 7);
+}
+
+/* The workers of an io_uring ring outvote the main thread, which alone
+ * moved: the spilled main thread is asked, then every home thread (each
+ * a worker, left out) before anything is settled; main is all that is left. */
+static void leave_out_reads_all_when_the_majority_goes(void **state)
+{
+	struct namspill_task t[] = { task(1, 11, 20), task(2, 10, 20), task(3, 10, 20) };
+	const pid_t out[] = { 2, 3, 0 };
+	struct nsp_verdict v;
+	(void)state;
+	assert_int_equal(leave_out(t, 3, out), 1);
+	assert_int_equal(nasked, 3);
+	assert_int_equal(t[0].tid, 1);
+	v = verdict(t, 1, 1);
+	assert_false(nsp_spilled(&t[0], &v, NAMSPILL_NS_NET));
+}
+
+/* A tie is never settled early; and when every thread would be left out,
+ * all are kept as they were read. */
+static void leave_out_ties_and_all_left_out(void **state)
+{
+	struct namspill_task t[] = { task(1, 10, 20), task(2, 10, 20), task(3, 11, 20),
+				     task(4, 11, 20) };
+	const pid_t none[] = { 0 }, all[] = { 1, 2, 3, 4, 0 };
+	(void)state;
+	assert_int_equal(leave_out(t, 4, none), 4);
+	assert_int_equal(nasked, 4);
+	assert_int_equal(leave_out(t, 4, all), 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(t[i].tid, i + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +294,10 @@ int main(void)
 		cmocka_unit_test(unreadable_entries_do_not_vote_or_spill),
 		cmocka_unit_test(same_inode_other_device_differs),
 		cmocka_unit_test(many_threads),
+		cmocka_unit_test(leave_out_asks_only_what_can_change_the_verdict),
+		cmocka_unit_test(leave_out_counts_all_rivals),
+		cmocka_unit_test(leave_out_reads_all_when_the_majority_goes),
+		cmocka_unit_test(leave_out_ties_and_all_left_out),
 	};
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
 }
