@@ -44,12 +44,14 @@ PROG_FLAGS_static_clean = -static -fno-omit-frame-pointer # no preload reaches i
 PROG_FLAGS_static_leak  = -static -fno-omit-frame-pointer
 PROG_FLAGS_static_restore = -static -fno-omit-frame-pointer
 PROG_FLAGS_static_cloner = -static -fno-omit-frame-pointer
+PROG_FLAGS_static_pool  = -static -fno-omit-frame-pointer
 PROG_SAN_asan_leak      = -fsanitize=address              # the plain library in a
 PROG_SAN_tsan_leak      = -fsanitize=thread               # sanitizer's program
 PROG_SAN_static_clean   = # static programs cannot carry a sanitizer runtime
 PROG_SAN_static_leak    =
 PROG_SAN_static_restore =
 PROG_SAN_static_cloner  =
+PROG_SAN_static_pool    =
 PROG_SAN_ps_liar        = # reads the library's data as a debugger would, redzones and all
 # Built by clang, with the sanitizer runtime linked into the program
 # (clang's default): only where clang is installed.

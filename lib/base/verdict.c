@@ -8,7 +8,16 @@
  * threads there never moved, while the other side's were moved there by
  * a call the records name.  When that does not decide (records on both
  * sides, or on neither), the main thread's side wins, then the lower
- * inode, so the verdict never depends on the order threads are read in. */
+ * inode, so the verdict never depends on the order threads are read in.
+ *
+ * Records can also outweigh the count.  When the main thread has no
+ * recorded switch of a type and every thread of the side that has the
+ * most was moved there by a recorded one (its own call or its creator's),
+ * the main thread's side is where the process started, and the others
+ * are the spills, however many they are: a pool whose workers all
+ * entered a namespace and stayed has the workers spilled, not the main
+ * thread.  One thread there without a record (a raw system call, a
+ * thread made by raw clone) and the count decides, as without records. */
 #include <string.h>
 
 #include "base/verdict.h"
@@ -80,6 +89,21 @@ static struct cell *settle(struct cell *tab, size_t cap, size_t top,
 	return best;
 }
 
+/* Whether the main thread m, unmoved, is home against best: every thread
+ * in best has a recorded switch of type (asked until one has not). */
+static int main_is_home(const struct namspill_task *t, size_t n, const struct namspill_task *m,
+			const struct nsp_moved *moved, const struct cell *best, int type)
+{
+	unsigned bit = 1u << type;
+
+	if (!m || !moved || !best || same(&m->ns[type], &best->id) || (moved->types(moved, m) & bit))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (same(&t[i].ns[type], &best->id) && !(moved->types(moved, &t[i]) & bit))
+			return 0;
+	return 1;
+}
+
 void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
 		  const struct nsp_moved *moved, struct nsp_verdict *v, void *work)
 {
@@ -89,6 +113,7 @@ void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
 	memset(v, 0, sizeof(*v));
 	for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
 		const struct namspill_nsid *main_id = NULL;
+		const struct namspill_task *main_t = NULL;
 		struct cell *best = NULL;
 		size_t top = 0, tied = 0;
 		int rule = NSP_TIE_NONE;
@@ -102,8 +127,10 @@ void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
 			c = slot(tab, cap, id);
 			c->id = *id;
 			c->count++;
-			if (t[i].tid == main_tid)
+			if (t[i].tid == main_tid) {
 				main_id = id;
+				main_t = &t[i];
+			}
 		}
 		for (size_t h = 0; h < cap; h++) {
 			if (tab[h].count > top)
@@ -118,6 +145,10 @@ void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
 					c->moved = 1;
 			}
 			best = settle(tab, cap, top, main_id, &rule);
+		}
+		if (main_is_home(t, n, main_t, moved, best, type)) {
+			best = slot(tab, cap, main_id);
+			rule = NSP_HOME_MAIN;
 		}
 		if (best) {
 			v->majority[type] = best->id;
@@ -199,7 +230,8 @@ size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict
 
 const char *nsp_tie_name(int tie)
 {
-	static const char *const names[] = { NULL, "unmoved", "main_thread", "lower_inode" };
+	static const char *const names[] = { NULL, "unmoved", "main_thread", "lower_inode",
+					     "main_unmoved" };
 
 	return tie > 0 && (size_t)tie < NSP_ARRAY_LEN(names) ? names[tie] : NULL;
 }

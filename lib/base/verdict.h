@@ -5,12 +5,15 @@
 #include "namspill.h"
 #include "base/base.h"
 
-/* How a tie for the most threads was settled (the rules in order). */
+/* How home was settled where the most threads did not settle it: a tie
+ * (the first three rules, in order), or records that outweigh the count. */
 enum nsp_tie {
-	NSP_TIE_NONE,    /* no tie */
+	NSP_TIE_NONE,    /* the most threads' namespace */
 	NSP_TIE_UNMOVED, /* the side where no thread has a recorded switch */
 	NSP_TIE_MAIN,    /* the main thread's side */
 	NSP_TIE_INODE,   /* the lower inode: neither rule decided */
+	NSP_HOME_MAIN,   /* not a tie: the main thread never switched, and
+			  * every thread of the larger side was moved there */
 };
 
 struct nsp_verdict {
@@ -21,7 +24,9 @@ struct nsp_verdict {
 
 /* What the records say of a thread: the namespace types (bit per type) it
  * has a recorded switch of, its own setns/unshare or its creator's that it
- * was born with.  Asked only of the threads of a tie. */
+ * was born with.  Asked only of the threads of a tie, and, where the main
+ * thread is outside the majority, of the main thread and the majority's
+ * threads until one has no recorded switch. */
 struct nsp_moved {
 	unsigned (*types)(const struct nsp_moved *m, const struct namspill_task *t);
 	const void *ctx;
@@ -40,7 +45,7 @@ int nsp_spilled(const struct namspill_task *t, const struct nsp_verdict *v, int 
  * new count: n if none is left out, or if all would be. */
 size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict *v,
 		     int (*ask)(void *ctx, pid_t tid), void *ctx);
-/* "unmoved", "main_thread", "lower_inode"; NULL for no tie. */
+/* "unmoved", "main_thread", "lower_inode", "main_unmoved"; NULL for none. */
 const char *nsp_tie_name(int tie);
 
 #endif

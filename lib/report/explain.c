@@ -66,11 +66,17 @@ static unsigned recorded_types(const struct nsp_moved *m, const struct namspill_
 }
 
 /* The scan took the verdict without records: a tie went to the main
- * thread's side.  Now the records may say which side moved. */
-static void settle_ties(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
+ * thread's side, and the most threads' side won over the main thread's.
+ * Now the records may say which side moved. */
+static void settle_home(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
 {
 	const struct nsp_moved moved = { recorded_types, src };
 
+	for (size_t i = 0; i < r->nspills; i++)
+		if (r->spills[i].tid == r->pid) {
+			nsp_report_judge(r, a, &moved);
+			return;
+		}
 	for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
 		if (r->verdict.tie[type] != NSP_TIE_NONE) {
 			nsp_report_judge(r, a, &moved);
@@ -81,7 +87,7 @@ static void settle_ties(struct nsp_report *r, const struct nsp_records *src, str
 void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
 {
 	if (!r->proc_err)
-		settle_ties(r, src, a);
+		settle_home(r, src, a);
 	for (size_t i = 0; !r->proc_err && i < r->nspills; i++) {
 		explain(&r->spills[i], src, a);
 		nsp_explain_path(r, &r->spills[i], src, a);

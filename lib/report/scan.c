@@ -97,10 +97,14 @@ int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp
 {
 	const struct namspill_task *t = r->tasks;
 	void *work = nsp_arena_alloc(a, nsp_majority_work(r->nthreads));
+	struct nsp_verdict v;
 
 	if (!work)
 		return r->proc_err = -ENOMEM;
-	nsp_majority(t, r->nthreads, r->pid, moved, &r->verdict, work);
+	/* Into a copy: the records asked may read the verdict they are
+	 * asked to change (the supervisor's say where a thread is by it). */
+	nsp_majority(t, r->nthreads, r->pid, moved, &v, work);
+	r->verdict = v;
 	r->nspills = 0;
 	for (size_t i = 0; i < r->nthreads; i++) {
 		for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {

@@ -98,6 +98,10 @@ static void ns_line(struct nsp_out *o, const struct nsp_verdict *v, size_t nthre
 	case NSP_TIE_INODE:
 		nsp_out_str(o, " (a tie: taken as home by the lower inode)");
 		break;
+	case NSP_HOME_MAIN:
+		nsp_out_str(o, " (taken as home: the main thread has no recorded switch, and every "
+			       "thread where most are was moved there by one)");
+		break;
 	}
 	nsp_out_str(o, "\n");
 }

@@ -16,6 +16,17 @@ load helper
 	json_check "$T/r.json" 'd["mode"] == "watch" and d["processes"][0]["argv"] == ["'"$PROG/static_leak"'"]'
 }
 
+@test "a static pool whose workers all switched and stayed: the workers are the spills" {
+	need_root
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/static_pool" 4 1
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"4 threads in 1 process left in uts by worker (many_spills.c:"* ]]
+	[[ "$stderr" == *"its process's home (its main thread's, never switched) in uts:["* ]]
+	spilled=$(awk '/^spilled /{print $2}' <<<"$output" | sort -n | paste -sd, -)
+	json_check "$T/r.json" 'd["processes"][0]["ties"] == {"uts": "main_unmoved"} and sorted(s["tid"] for s in d["processes"][0]["spills"]) == ['"$spilled"'] and all(s["cause"]["call"] == "setns" for s in d["processes"][0]["spills"])'
+}
+
 @test "with --no-watch a static command switches to the tracer with a notice, and is judged" {
 	need_root
 	run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- "$PROG/static_leak"

@@ -27,11 +27,24 @@ def thousand_threads_every_spill_found():
 
 @test
 def spills_at_both_ends_of_the_list():
-    r = run("many_spills", "600", "1")  # all switched: main is the odd one out
+    r = run("many_spills", "600", "0", "main")  # main switched: the odd one out
     rep = r.only_report()
     expect(rep["threads"] == 601, "every thread counted", rep["threads"])
     expect([s["tid"] for s in rep["spills"]] == [rep["pid"]], "only main is foreign",
            rep["spills"][:3])
+    expect(rep["spills"][0]["cause"]["call"] == "setns" and rep.get("ties") == {},
+           "by its own call, the count deciding", rep["spills"][0].get("cause"))
+    # Every worker switched and main did not: the workers are the spills,
+    # though they are most of the threads, each with its own call.
+    r = run("many_spills", "600", "1")
+    rep = r.only_report()
+    spilled = sorted(int(l.split()[1]) for l in r.out.splitlines() if l.startswith("spilled "))
+    expect(len(spilled) == 600 and sorted(s["tid"] for s in rep["spills"]) == spilled,
+           "the 600 workers, not main", [s["tid"] for s in rep["spills"][:3]])
+    expect(all(s["cause"]["call"] == "setns" and s["cause"]["tid"] == s["tid"]
+               for s in rep["spills"]), "each by its own setns", rep["spills"][0].get("cause"))
+    expect(rep.get("ties") == {"uts": "main_unmoved"}, "the rule that settled it",
+           rep.get("ties"))
 
 
 @test

@@ -139,6 +139,36 @@ static void no_tie_asks_no_records(void **state)
 	assert_null(nsp_tie_name(NSP_TIE_NONE));
 }
 
+/* Main (tid 1) never switched uts; the three others all did, by a
+ * recorded call: main's side is home although it has fewer threads.  One
+ * of the three without a record, or main with one, and the count decides. */
+static void main_unmoved_is_home_when_every_other_thread_moved(void **state)
+{
+	struct namspill_task t[] = { task(1, 10, 20), task(2, 10, 21), task(3, 10, 21),
+				     task(4, 10, 21) };
+	struct nsp_verdict v;
+	(void)state;
+	v = verdict_with(t, 4, 1, (const pid_t[]){ 2, 3, 4, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 20);
+	assert_int_equal(v.count[NAMSPILL_NS_UTS], 1);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_HOME_MAIN);
+	assert_string_equal(nsp_tie_name(v.tie[NAMSPILL_NS_UTS]), "main_unmoved");
+	for (int i = 1; i < 4; i++)
+		assert_true(nsp_spilled(&t[i], &v, NAMSPILL_NS_UTS));
+	assert_false(nsp_spilled(&t[0], &v, NAMSPILL_NS_UTS));
+	assert_int_equal(v.tie[NAMSPILL_NS_NET], NSP_TIE_NONE);
+	v = verdict_with(t, 4, 1, (const pid_t[]){ 2, 3, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_NONE);
+	v = verdict_with(t, 4, 1, (const pid_t[]){ 1, 2, 3, 4, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+	v = verdict(t, 4, 1);
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+	/* The main thread unknown (ended, unreadable): the count. */
+	v = verdict_with(t, 4, 99, (const pid_t[]){ 2, 3, 4, 0 });
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+}
+
 static void plurality_not_absolute_majority(void **state)
 {
 	struct namspill_task t[] = { task(1, 10, 0), task(2, 11, 0), task(3, 12, 0),
@@ -290,6 +320,7 @@ int main(void)
 		cmocka_unit_test(tie_goes_to_the_side_without_a_recorded_switch),
 		cmocka_unit_test(tie_records_cannot_decide_then_main_then_inode),
 		cmocka_unit_test(no_tie_asks_no_records),
+		cmocka_unit_test(main_unmoved_is_home_when_every_other_thread_moved),
 		cmocka_unit_test(plurality_not_absolute_majority),
 		cmocka_unit_test(unreadable_entries_do_not_vote_or_spill),
 		cmocka_unit_test(same_inode_other_device_differs),

@@ -94,20 +94,24 @@ static int led_to(const struct nsp_report *r, const struct wevent *e, int k, uin
 		return 0;
 	if (e->target[k])
 		return e->target[k] == ino;
-	return e->before[k] != ino && spilled_ns(r, e->tid, k) == ino;
+	return e->before[k] != ino && now_ns(r, e->tid, k) == ino;
 }
 
-/* The call that put thread t (NULL: none seen) in ino: its own last
- * one that did (calls that probably failed left it where it was), else
- * one of another thread (a thread born there). */
-static const struct wevent *cause_of(const struct source *s, const struct wthread *t, int k,
-				     uint64_t ino)
+/* The call that put thread tid (t: its record, NULL: none seen) in ino:
+ * its own last one that did (calls that probably failed left it where it
+ * was), else, with borrow, one of another thread (a thread born there:
+ * creations are not seen, so a guess, made only to name a spill's cause).
+ * Not for the main thread: no thread of its process made it. */
+static const struct wevent *cause_of(const struct source *s, const struct wthread *t, pid_t tid,
+				     int k, uint64_t ino, int borrow)
 {
 	for (const struct wevent *e = t ? t->events : NULL; e; e = e->next) {
 		if (!(e->kinds & (1u << k)) || failed_in(s->r, t, e, k))
 			continue;
 		return led_to(s->r, e, k, ino) ? e : NULL; /* its last switch of k decides */
 	}
+	if (!borrow || tid == s->p->pid)
+		return NULL;
 	for (const struct wthread *o = s->p->threads; o; o = o->next)
 		for (const struct wevent *e = o->events; e; e = e->next)
 			if (led_to(s->r, e, k, ino))
@@ -186,8 +190,11 @@ static int thread_of(const struct nsp_records *src, pid_t tid, struct nsp_rec_th
 	memset(out, 0, sizeof(*out));
 	out->tid = tid;
 	out->id = t ? (uintptr_t)t : 0;
+	/* A thread not spilled: its own call that took it where most are,
+	 * for the verdict's records (nsp_moved). */
 	for (int k = 0; k < NSP_NKINDS; k++) {
-		const struct wevent *e = cause_of(s, t, k, spilled_ns(s->r, tid, k));
+		uint64_t ino = spilled_ns(s->r, tid, k);
+		const struct wevent *e = cause_of(s, t, tid, k, ino ? ino : now_ns(s->r, tid, k), ino != 0);
 		out->cause[k] = (uintptr_t)e;
 		/* Another thread's call: named as such, not as a creation we
 		 * never saw. */

@@ -216,16 +216,22 @@ static void print_members(FILE *f, const struct cli_group *g)
 	}
 }
 
-/* "  in net:[X] (name); most of its process in net:[Y] (name)" */
-static void print_where(FILE *f, const struct jv *spill)
+/* "  in net:[X] (name); most of its process in net:[Y] (name)"; "its
+ * process's home" instead where records, not the count, settled it. */
+static void print_where(FILE *f, const struct cli_group *g)
 {
+	const struct jv *spill = g->spill;
 	const char *type = json_str(spill, "type");
+	const char *rule = type && g->n ? json_str(json_get(g->m[0].p->rep, "ties"), type) : NULL;
 
 	if (!type)
 		return;
 	fputs("  in ", f);
 	cli_print_nsid(f, type, json_get(spill, "inode"), json_str(spill, "name"));
-	fputs("; most of its process in ", f);
+	fputs(rule && !strcmp(rule, "main_unmoved")
+		      ? "; its process's home (its main thread's, never switched) in "
+		      : "; most of its process in ",
+	      f);
 	cli_print_nsid(f, type, json_get(spill, "majority_inode"), json_str(spill, "majority_name"));
 	fputc('\n', f);
 }
@@ -244,7 +250,7 @@ static void print_group(FILE *f, const struct cli_group *g)
 		cli_call(call, sizeof(call), cause);
 		fprintf(f, " by %s\n", who);
 		print_members(f, g);
-		print_where(f, g->spill);
+		print_where(f, g);
 		if (g->inherited)
 			fprintf(f, "  (%zu of them inherited it from the thread that created them)\n",
 				g->inherited);
@@ -254,7 +260,7 @@ static void print_group(FILE *f, const struct cli_group *g)
 	} else {
 		fputs(" with no recorded cause\n", f);
 		print_members(f, g);
-		print_where(f, g->spill);
+		print_where(f, g);
 		fputs("  (moved by a raw system call, or before namspill was loaded, or the rest\n"
 		      "  of its process moved away from it; `namspill --trace` sees raw calls)\n", f);
 		if (creation && creation->t == J_OBJ) {
