@@ -225,15 +225,19 @@ static void to_mem(void *ctx, const char *s, size_t n)
 
 /* Under namspill's supervisor: the report, as JSON, handed to it through
  * the watch call (lib/base/watch.h); it reads it from our memory while we
- * wait.  Only a report with spills is handed over: for everything else
- * the supervisor's own look at the process at its end says as much.  Not
- * handed over (the supervisor is gone), it is dropped: under namspill
- * nothing goes into the program's own output. */
+ * wait.  A report with spills is handed over, and one taken at a fatal
+ * signal: the process dies of it without the exit_group the supervisor
+ * stops to look at it, so without it the supervisor could only say it
+ * was not judged.  Any other clean report is not: the supervisor's own
+ * look at the process at its end says as much.  Not handed over (the
+ * supervisor is gone), it is dropped: under namspill nothing goes into
+ * the program's own output. */
 static void hand_over(const struct nsp_report *r, struct nsp_sym *s)
 {
 	size_t want = TEXT_BASE + r->nspills * TEXT_PER_SPILL;
+	int worth = r->nspills || r->trigger == NSP_TRIGGER_SIGNAL;
 
-	for (; r->nspills && want <= ARENA_MAX; want *= 4) {
+	for (; worth && want <= ARENA_MAX; want *= 4) {
 		struct mem m = { NULL, 0, 0, 0 };
 		struct nsp_arena text; /* its own: naming frames still allocates */
 		struct nsp_out o;

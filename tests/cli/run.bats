@@ -116,6 +116,15 @@ PY
 	json_check "$T/r.json" 'any((p["error"] or "").startswith("no report: ended without calling exit_group") for p in d["processes"])'
 }
 
+@test "a process with threads that a signal ends is judged by the report it takes then" {
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- sh -c \
+		"'$PROG/cli_leak' threads-wait & sleep 0.3; kill -TERM \$!; wait"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"could not be judged"* ]]
+	[[ "$stderr" == *"no thread left in a foreign namespace (1 process checked"* ]]
+	json_check "$T/r.json" 'any(p["argv"][1:] == ["threads-wait"] and p["trigger"] == "signal" and p["signal"] == "SIGTERM" and p["error"] is None for p in d["processes"])'
+}
+
 @test "in files mode (--no-watch) a process that started threads and wrote no report is named" {
 	run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- "$PROG/cli_leak" threads-kill
 	[ "$status" -eq 137 ]
