@@ -176,8 +176,10 @@ static int report(struct cli *c)
 	struct procs ps;
 	int failed = 0, spilled;
 
-	if (c->watch)
+	if (c->watch) {
+		watch_root_ended(c->watch, c->status);
 		watch_finish(c->watch, &ps);
+	}
 	else if (cli_read_logs(c->dir, &ps))
 		return CLI_FAILED;
 	c->exit = verdict(c, &ps);

@@ -359,7 +359,8 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 	} else if (ps->no_report && ps->no_report == ps->n) {
 		/* Never a silent pass: the run fails (main.c, verdict). */
 		fprintf(f, "namspill: error: nothing was judged: none of the %zu process%s that ran "
-			   "could be (see above)\n", ps->n, ps->n == 1 ? "" : "es");
+			   "could be (%s)\n", ps->n, ps->n == 1 ? "" : "es",
+			c->quiet ? "without -q, each is listed with the reason" : "see above");
 	} else if (!c->quiet) {
 		fputs("namspill: no thread left in a foreign namespace (", f);
 		if (checked || !ps->single)

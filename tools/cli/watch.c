@@ -719,25 +719,45 @@ void watch_root(struct watch *w, pid_t pid)
 	w->root = pid;
 }
 
+/* A process that ended without the exit_group stop, by its wait status. */
+static void ended_by(struct wproc *p, int status)
+{
+	char why[128], sig[NSP_SIGNAME_MAX];
+
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "killed by %s before it could be judged",
+			 nsp_sig_name(WTERMSIG(status), sig));
+	else
+		snprintf(why, sizeof(why), "ended (status %d) without calling exit_group",
+			 WEXITSTATUS(status));
+	free(p->why);
+	p->why = cli_strdup(why);
+	p->state = W_ENDED;
+}
+
 void watch_reaped(struct watch *w, pid_t pid, int status)
 {
 	struct wproc *p;
-	char why[128];
 
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	p = proc_find(w, pid);
-	if (p && p->state == W_RUNNING && pid != w->root) {
-		if (WIFSIGNALED(status))
-			snprintf(why, sizeof(why), "killed by %s before it could be judged",
-				 strsignal(WTERMSIG(status)));
-		else
-			snprintf(why, sizeof(why), "ended (status %d) without calling exit_group",
-				 WEXITSTATUS(status));
-		p->why = cli_strdup(why);
-		p->state = W_ENDED;
-	}
+	if (p && p->state == W_RUNNING && pid != w->root)
+		ended_by(p, status);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void watch_root_ended(struct watch *w, int status)
+{
+	struct wproc *p;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	p = proc_find(w, w->root);
+	if (p && p->state == W_RUNNING)
+		ended_by(p, status);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -776,6 +796,8 @@ static void add_unseen(struct watch *w)
 
 void watch_finish(struct watch *w, struct procs *ps)
 {
+	int st;
+
 	/* Stops already received are answered; then the threads end and the
 	 * keeper answers whatever the tree still does (a daemon it left). */
 	drain(w);
@@ -811,6 +833,11 @@ void watch_finish(struct watch *w, struct procs *ps)
 		q = &ps->p[ps->n++];
 		q->pid = p->pid;
 		q->unprivileged = p->unprivileged;
+		/* An orphan of the tree that ended after the command did is
+		 * ours to reap: it is no longer running, and its status says how
+		 * it ended. */
+		if (p->state == W_RUNNING && p->pid != w->root && waitpid(p->pid, &st, WNOHANG) == p->pid)
+			ended_by(p, st);
 		if (p->state == W_RUNNING && cli_alive(p->pid))
 			read_dwelling(p, p->pid);
 		memcpy(q->ns, p->ns, sizeof(q->ns));

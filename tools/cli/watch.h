@@ -34,6 +34,8 @@ void watch_root(struct watch *w, pid_t pid);
 /* A process of the tree namspill reaped (an orphan it adopted), with its
  * wait status: the reason a process without a report ended. */
 void watch_reaped(struct watch *w, pid_t pid, int status);
+/* The command's own wait status, once it has ended. */
+void watch_root_ended(struct watch *w, int status);
 /* After the command has ended: stops answering (the keeper goes on) and
  * turns what was seen into ps, one entry per process of the tree. */
 void watch_finish(struct watch *w, struct procs *ps);
