@@ -116,6 +116,15 @@ PY
 	json_check "$T/r.json" 'any((p["error"] or "").startswith("no report: ended without calling exit_group") for p in d["processes"])'
 }
 
+@test "processes killed at the end of the command are listed with their signal" {
+	# timeout kills sleep, then itself: sleep may end after the command,
+	# a zombie of namspill's then, and is not "still running".
+	run --separate-stderr "$NAMSPILL" -- bash -c 'timeout -s KILL 0.3 sleep 3'
+	[ "$status" -eq 137 ]
+	[[ "$stderr" != *"still running"* ]]
+	[ "$(grep -c 'killed by SIGKILL before it could be judged' <<<"$stderr")" -eq 2 ]
+}
+
 @test "a process with threads that a signal ends is judged by the report it takes then" {
 	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- sh -c \
 		"'$PROG/cli_leak' threads-wait & sleep 0.3; kill -TERM \$!; wait"
