@@ -179,3 +179,23 @@ PY
 	GOFLAGS=-count=2 run --separate-stderr "$NAMSPILL" -- sh -c 'echo "$GOFLAGS"'
 	[ "$output" = "-count=2" ]
 }
+
+@test "a program's own seccomp listener is refused under watch, and namspill says so" {
+	run --separate-stderr "$NAMSPILL" -- "$PROG/own_filter" listener
+	[ "$status" -eq 0 ]
+	[ "$output" = "listener: Device or resource busy" ]
+	[[ "$stderr" == *"warning: pid "*" (own_filter) asked for a seccomp listener of its own"*"--no-watch"* ]]
+	run --separate-stderr "$NAMSPILL" --no-watch -- "$PROG/own_filter" listener
+	[ "$output" = "listener ok" ]
+	[[ "$stderr" != *"warning"* ]]
+}
+
+@test "a filter that stops calls for a tracer is named; a plain filter is not" {
+	run --separate-stderr "$NAMSPILL" -- "$PROG/own_filter" trace
+	[ "$status" -eq 0 ]
+	[ "$output" = "trace filter ok" ]
+	[[ "$stderr" == *"warning: pid "*" (own_filter) installed a seccomp filter that stops calls for its tracer"* ]]
+	run --separate-stderr "$NAMSPILL" -- "$PROG/own_filter" plain
+	[ "$output" = "plain filter ok" ]
+	[[ "$stderr" != *"warning"* ]]
+}

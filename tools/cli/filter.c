@@ -6,8 +6,10 @@
  * execveat, exit_group, setns and unshare, and clone into new namespaces
  * (only so the supervisor knows the tree's processes may now live
  * elsewhere); on x86_64 setns and unshare made with the watch key in the
- * sixth argument register go through (the shim records those itself), and
- * getpid with the key is the watch call.
+ * sixth argument register go through (the shim records those itself),
+ * getpid with the key is the watch call, and a seccomp filter a process
+ * installs (seccomp or prctl) stops so the supervisor can say what ours
+ * takes from it: a listener of its own, calls for its tracer.
  * Everything else is allowed at once.
  *
  * Without CAP_SYS_ADMIN a filter needs no_new_privs first, under which
@@ -36,6 +38,7 @@ enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP =
        I386_EXECVEAT = 358, I386_CLONE = 120 };
 
 #define ARG0_LO offsetof(struct seccomp_data, args)
+#define ARG1_LO (offsetof(struct seccomp_data, args) + sizeof(uint64_t))
 #define ARG5_LO (offsetof(struct seccomp_data, args) + 5 * sizeof(uint64_t))
 #define ARG5_HI (ARG5_LO + sizeof(uint32_t))
 
@@ -58,41 +61,49 @@ static int install(uint64_t key, unsigned flags)
 	struct sock_filter f[] = {
 		/* 0 */ LD(offsetof(struct seccomp_data, arch)),
 		/* 1 */ JEQ(AUDIT_ARCH_X86_64, 1, 0),
-		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JA, 22, 0, 0), /* to 25 */
+		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JA, 30, 0, 0), /* to 33 */
 		/* 3 */ LD(offsetof(struct seccomp_data, nr)),
-		/* 4 */ JEQ(__NR_execve, 18, 0),      /* 23: stop */
-		/* 5 */ JEQ(__NR_execveat, 17, 0),
-		/* 6 */ JEQ(__NR_exit_group, 16, 0),
-		/* 7 */ JEQ(__NR_setns, 4, 0),        /* 12 */
-		/* 8 */ JEQ(__NR_unshare, 3, 0),
-		/* 9 */ JEQ(__NR_getpid, 7, 0),       /* 17 */
-		/* 10 */ JEQ(__NR_clone, 10, 0),      /* 21 */
-		/* 11 */ RET(SECCOMP_RET_ALLOW),
-		/* 12 */ LD(ARG5_LO),                 /* setns, unshare: keyed? */
-		/* 13 */ JEQ(lo, 0, 9),               /* 23: stop */
-		/* 14 */ LD(ARG5_HI),
-		/* 15 */ JEQ(hi, 0, 7),               /* 23: stop */
-		/* 16 */ RET(SECCOMP_RET_ALLOW),      /* the shim's own call */
-		/* 17 */ LD(ARG5_LO),                 /* getpid: the watch call? */
-		/* 18 */ JEQ(lo, 0, 5),               /* 24: allow */
-		/* 19 */ LD(ARG5_HI),
-		/* 20 */ JEQ(hi, 2, 3),               /* 23: stop, 24: allow */
-		/* 21 */ LD(ARG0_LO),                 /* clone: into new namespaces? */
-		/* 22 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 23: stop, 24: allow */
-		/* 23 */ RET(SECCOMP_RET_USER_NOTIF),
-		/* 24 */ RET(SECCOMP_RET_ALLOW),
-		/* 25 */ JEQ(AUDIT_ARCH_I386, 0, 10), /* 36: allow */
-		/* 26 */ LD(offsetof(struct seccomp_data, nr)),
-		/* 27 */ JEQ(I386_EXECVE, 7, 0),      /* 35: stop */
-		/* 28 */ JEQ(I386_EXECVEAT, 6, 0),
-		/* 29 */ JEQ(I386_EXIT_GROUP, 5, 0),
-		/* 30 */ JEQ(I386_SETNS, 4, 0),
-		/* 31 */ JEQ(I386_UNSHARE, 3, 0),
-		/* 32 */ JEQ(I386_CLONE, 0, 3),       /* 36: allow */
-		/* 33 */ LD(ARG0_LO),
-		/* 34 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 35: stop, 36: allow */
-		/* 35 */ RET(SECCOMP_RET_USER_NOTIF),
-		/* 36 */ RET(SECCOMP_RET_ALLOW),
+		/* 4 */ JEQ(__NR_execve, 26, 0),      /* 31: stop */
+		/* 5 */ JEQ(__NR_execveat, 25, 0),
+		/* 6 */ JEQ(__NR_exit_group, 24, 0),
+		/* 7 */ JEQ(__NR_setns, 6, 0),        /* 14 */
+		/* 8 */ JEQ(__NR_unshare, 5, 0),
+		/* 9 */ JEQ(__NR_getpid, 9, 0),       /* 19 */
+		/* 10 */ JEQ(__NR_clone, 12, 0),      /* 23 */
+		/* 11 */ JEQ(__NR_seccomp, 13, 0),    /* 25 */
+		/* 12 */ JEQ(__NR_prctl, 14, 0),      /* 27 */
+		/* 13 */ RET(SECCOMP_RET_ALLOW),
+		/* 14 */ LD(ARG5_LO),                 /* setns, unshare: keyed? */
+		/* 15 */ JEQ(lo, 0, 15),              /* 31: stop */
+		/* 16 */ LD(ARG5_HI),
+		/* 17 */ JEQ(hi, 0, 13),              /* 31: stop */
+		/* 18 */ RET(SECCOMP_RET_ALLOW),      /* the shim's own call */
+		/* 19 */ LD(ARG5_LO),                 /* getpid: the watch call? */
+		/* 20 */ JEQ(lo, 0, 11),              /* 32: allow */
+		/* 21 */ LD(ARG5_HI),
+		/* 22 */ JEQ(hi, 8, 9),               /* 31: stop, 32: allow */
+		/* 23 */ LD(ARG0_LO),                 /* clone: into new namespaces? */
+		/* 24 */ JSET(CLONE_NEW_ANY, 6, 7),   /* 31: stop, 32: allow */
+		/* 25 */ LD(ARG0_LO),                 /* seccomp: a filter of its own? */
+		/* 26 */ JEQ(SECCOMP_SET_MODE_FILTER, 4, 5), /* 31: stop, 32: allow */
+		/* 27 */ LD(ARG0_LO),                 /* prctl: the same, the old way? */
+		/* 28 */ JEQ(PR_SET_SECCOMP, 0, 3),   /* 32: allow */
+		/* 29 */ LD(ARG1_LO),
+		/* 30 */ JEQ(SECCOMP_MODE_FILTER, 0, 1), /* 31: stop, 32: allow */
+		/* 31 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 32 */ RET(SECCOMP_RET_ALLOW),
+		/* 33 */ JEQ(AUDIT_ARCH_I386, 0, 10), /* 44: allow */
+		/* 34 */ LD(offsetof(struct seccomp_data, nr)),
+		/* 35 */ JEQ(I386_EXECVE, 7, 0),      /* 43: stop */
+		/* 36 */ JEQ(I386_EXECVEAT, 6, 0),
+		/* 37 */ JEQ(I386_EXIT_GROUP, 5, 0),
+		/* 38 */ JEQ(I386_SETNS, 4, 0),
+		/* 39 */ JEQ(I386_UNSHARE, 3, 0),
+		/* 40 */ JEQ(I386_CLONE, 0, 3),       /* 44: allow */
+		/* 41 */ LD(ARG0_LO),
+		/* 42 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 43: stop, 44: allow */
+		/* 43 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 44 */ RET(SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/audit.h>
+#include <linux/filter.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct watch {
 	_Atomic int stopping; /* set by watch_finish, which then wakes the receiver */
 	uint64_t key;
 	int quiet;
+	char told_filter[2][16]; /* the last program warned of: a tracer's filter, a listener */
 	size_t nsize, rsize; /* the kernel's sizes of a stop and of an answer */
 	struct keeper_shared *shared;
 	pthread_t receiver;
@@ -585,6 +587,50 @@ static void answer(struct watch *w, const struct seccomp_notif *n, long val)
 	}
 }
 
+/* A seccomp filter the process installs (seccomp(2) or prctl(2)): ours
+ * comes first where both stop a call, and the kernel allows one listener
+ * in a process, so say what the program loses here.  The call itself
+ * carries on, as it would without namspill (a listener it asks for is
+ * refused, EBUSY). */
+static void on_filter(struct watch *w, const struct seccomp_notif *n, int is_prctl)
+{
+	pid_t tid = (pid_t)n->pid;
+	size_t threads;
+	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
+	struct sock_filter f[BPF_MAXINSNS];
+	struct sock_fprog prog;
+	int listener = !is_prctl && (n->data.args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER), trace = 0;
+
+	if (!peek(tid, (uintptr_t)n->data.args[2], &prog, sizeof(prog)) && prog.len &&
+	    prog.len <= BPF_MAXINSNS &&
+	    !peek(tid, (uintptr_t)prog.filter, f, prog.len * sizeof(*f)))
+		for (unsigned i = 0; i < prog.len && !trace; i++)
+			trace = f[i].code == (BPF_RET | BPF_K) &&
+				(f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE;
+	if (w->quiet || (listener ? p->told_listener : !trace || p->told_trace))
+		return;
+	if (!p->comm[0])
+		read_comm(p, tid); /* a fork not yet exec'd */
+	p->told_listener |= listener;
+	p->told_trace |= !listener;
+	/* Once a program: strace tries its filter in a child of its own first. */
+	if (!strcmp(w->told_filter[listener], p->comm))
+		return;
+	memcpy(w->told_filter[listener], p->comm, sizeof(p->comm));
+	if (listener) {
+		cli_err("warning: pid %d (%s) asked for a seccomp listener of its own: the kernel "
+			"allows one in a process and namspill's holds it, so the call fails here "
+			"(EBUSY) as it would not without namspill; run it under namspill --no-watch",
+			(int)p->pid, p->comm);
+	} else {
+		cli_err("warning: pid %d (%s) installed a seccomp filter that stops calls for its "
+			"tracer: namspill's filter comes first for execve, exit_group, setns and "
+			"unshare, so its tracer is not stopped at those (strace --seccomp-bpf loses "
+			"them); run it under namspill --no-watch",
+			(int)p->pid, p->comm);
+	}
+}
+
 static void handle(struct watch *w, const struct seccomp_notif *n)
 {
 	int nr = n->data.nr, x86 = n->data.arch == AUDIT_ARCH_X86_64;
@@ -604,6 +650,8 @@ static void handle(struct watch *w, const struct seccomp_notif *n)
 		val = on_call(w, n);
 	else if (x86 ? nr == __NR_clone : nr == I386_CLONE)
 		w->moved = 1; /* into new namespaces (the filter stops no other) */
+	else if (x86 && (nr == __NR_seccomp || nr == __NR_prctl))
+		on_filter(w, n, nr == __NR_prctl);
 	answer(w, n, val);
 }
 
@@ -794,6 +842,38 @@ static void add_unseen(struct watch *w)
 	free(pids);
 }
 
+/* Whether pid is on its way out: killed (SIGKILL pending) or exiting. */
+static int dying(pid_t pid)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf));
+	uint64_t pnd = 0, shd = 0;
+	const uint64_t kill_bit = 1ull << (SIGKILL - 1);
+
+	if (n <= 0)
+		return 0;
+	nsp_status_num(buf, (size_t)n, "SigPnd", 16, &pnd);
+	nsp_status_num(buf, (size_t)n, "ShdPnd", 16, &shd);
+	return ((pnd | shd) & kill_bit) || memmem(buf, (size_t)n, "State:\tX", 8) ||
+	       memmem(buf, (size_t)n, "State:\tZ", 8);
+}
+
+/* Reaps pid if it is an orphan of ours that has ended or is ending (a
+ * process killed just before the command ended: timeout's child):
+ * waits for that one a little (up to a second).  1 and its status, or 0. */
+static int reap_orphan(pid_t pid, int *st)
+{
+	for (int i = 0; i < 1000; i++) {
+		pid_t r = waitpid(pid, st, WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r < 0 || (i == 0 && !dying(pid)))
+			return 0; /* not ours, or alive and well */
+		usleep(1000);
+	}
+	return 0;
+}
+
 void watch_finish(struct watch *w, struct procs *ps)
 {
 	int st;
@@ -836,7 +916,7 @@ void watch_finish(struct watch *w, struct procs *ps)
 		/* An orphan of the tree that ended after the command did is
 		 * ours to reap: it is no longer running, and its status says how
 		 * it ended. */
-		if (p->state == W_RUNNING && p->pid != w->root && waitpid(p->pid, &st, WNOHANG) == p->pid)
+		if (p->state == W_RUNNING && p->pid != w->root && reap_orphan(p->pid, &st))
 			ended_by(p, st);
 		if (p->state == W_RUNNING && cli_alive(p->pid))
 			read_dwelling(p, p->pid);

@@ -41,6 +41,8 @@ struct wproc {
 	size_t argv_len;
 	char *why;           /* no report: why (set when it ended) */
 	int unprivileged;    /* a set-user-ID program run without its privileges */
+	int told_listener;   /* warned: its own seccomp listener is refused here */
+	int told_trace;      /* warned: its filter's calls for a tracer are ours first */
 	int ours;            /* namspill's own helper (namspill-symbolize): left out */
 	int exec_seen;       /* this image's exec was stopped (its namespaces read then) */
 	int switched;        /* moved a thread since: its namespaces are read at its end */
