@@ -142,6 +142,17 @@ PY
 	json_check "$T/r.json" 'd["processes"][0]["error"].startswith("no report: started threads")'
 }
 
+@test "in files mode a process with another file system over the report directory still reports to namspill" {
+	need_root
+	mkdir "$T/d"
+	TMPDIR="$T/d" run --separate-stderr "$NAMSPILL" --no-watch -- unshare -m sh -c \
+		"mount -t tmpfs none '$T/d' && '$PROG/cli_leak' leak"
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" != *"cannot write report"* ]]
+	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
+}
+
 @test "--keep-logs keeps each process's report" {
 	run "$NAMSPILL" --keep-logs "$T/logs" -- sh -c "'$PROG/cli_leak' clean; '$PROG/cli_leak' clean"
 	skip_if_no_ns

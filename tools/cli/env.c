@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -40,6 +41,20 @@ int cli_read_suppressions(const char *path, struct nsp_supp *rules)
 /* The suppressions file checked once here (bad lines reported once, not
  * by every process) and copied clean into the report directory; its path
  * in out, "" for none. */
+/* The report directory as the tree reaches it: through namspill's own
+ * root (/proc/PID/root), so a process of the tree that mounted another
+ * /tmp, or moved to another mount namespace, still writes its report
+ * where namspill reads it.  The plain path where /proc cannot say. */
+static void tree_path(const struct cli *c, const char *name, char *out, size_t cap)
+{
+	char root[48];
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)getpid());
+	if (access(root, X_OK))
+		root[0] = 0;
+	snprintf(out, cap, "%s%s/%s", root, c->dir, name);
+}
+
 static int prepare_suppressions(struct cli *c, const char *path, char *out, size_t cap)
 {
 	struct nsp_supp *set;
@@ -53,7 +68,7 @@ static int prepare_suppressions(struct cli *c, const char *path, char *out, size
 		free(set);
 		return -1;
 	}
-	snprintf(out, cap, "%s/suppressions", c->dir);
+	tree_path(c, "suppressions", out, cap);
 	f = fopen(out, "we");
 	for (size_t i = 0; f && i < set->n; i++)
 		fprintf(f, "%s:%s\n", set->rule[i].kind == NSP_SUPP_SPILL ? "spill" : "module",
@@ -105,7 +120,7 @@ int cli_make_options(struct cli *c, char *out, size_t cap, struct nsp_supp *rule
 					 supp, sizeof(supp)))
 			return -1;
 		snprintf(o.suppressions, sizeof(o.suppressions), "%s", supp);
-		snprintf(o.log_path, sizeof(o.log_path), "%s/r", c->dir);
+		tree_path(c, "r", o.log_path, sizeof(o.log_path));
 		o.json = 1;
 		o.start_marker = !c->traced;
 	}
