@@ -168,7 +168,10 @@ static int verdict(const struct cli *c, const struct procs *ps)
 		return WEXITSTATUS(c->status);
 	if (ps->spills)
 		return c->exitcode;
-	return ps->no_report && ps->no_report == ps->n ? CLI_FAILED : 0;
+	/* Every process unjudged, or the command run as it is (and nothing
+	 * else of the tree seen): nothing was checked. */
+	return (ps->no_report && ps->no_report == ps->n) || (c->unjudged && !ps->n) ? CLI_FAILED
+										  : 0;
 }
 
 static int report(struct cli *c)

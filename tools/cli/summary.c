@@ -356,6 +356,10 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 		if (ps->suppressed)
 			fprintf(f, "; %zu suppressed", ps->suppressed);
 		fputc('\n', f);
+	} else if (c->unjudged && !ps->n) {
+		/* Never a silent pass: the run fails (main.c, verdict). */
+		fputs("namspill: error: nothing was judged: the command ran as it is (see the "
+		      "warning above)\n", f);
 	} else if (ps->no_report && ps->no_report == ps->n) {
 		/* Never a silent pass: the run fails (main.c, verdict). */
 		fprintf(f, "namspill: error: nothing was judged: none of the %zu process%s that ran "
