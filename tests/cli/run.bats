@@ -153,6 +153,14 @@ PY
 	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
 }
 
+@test "a process in a pid namespace of its own: its threads numbered there, said so" {
+	need_root
+	run --separate-stderr "$NAMSPILL" -- unshare -pf --mount-proc "$PROG/cli_leak" leak
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"    pid "[0-9]*" (1 in its pid namespace), thread "[0-9]*" (there): $PROG/cli_leak leak"* ]]
+}
+
 @test "--keep-logs keeps each process's report" {
 	run "$NAMSPILL" --keep-logs "$T/logs" -- sh -c "'$PROG/cli_leak' clean; '$PROG/cli_leak' clean"
 	skip_if_no_ns

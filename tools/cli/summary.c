@@ -203,11 +203,20 @@ static void print_members(FILE *f, const struct cli_group *g)
 {
 	for (size_t i = 0; i < g->n;) {
 		const struct proc *p = g->m[i].p;
+		long long own = json_int(p->rep, "pid", p->pid);
 		size_t j = i;
-		fprintf(f, "    pid %d, thread%s", (int)p->pid,
-			i + 1 < g->n && g->m[i + 1].p == p ? "s" : "");
+		/* A process in a pid namespace of its own numbers its threads
+		 * there, as its report does: said, next to namspill's pid. */
+		if (own != p->pid)
+			fprintf(f, "    pid %d (%lld in its pid namespace), thread%s", (int)p->pid, own,
+				i + 1 < g->n && g->m[i + 1].p == p ? "s" : "");
+		else
+			fprintf(f, "    pid %d, thread%s", (int)p->pid,
+				i + 1 < g->n && g->m[i + 1].p == p ? "s" : "");
 		for (; j < g->n && g->m[j].p == p; j++)
 			fprintf(f, " %lld", g->m[j].tid);
+		if (own != p->pid)
+			fputs(" (there)", f);
 		if (json_str(p->rep, "signal"))
 			fprintf(f, " (at %s)", json_str(p->rep, "signal"));
 		fputs(": ", f);
