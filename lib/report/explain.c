@@ -67,21 +67,19 @@ static unsigned recorded_types(const struct nsp_moved *m, const struct namspill_
 
 /* The scan took the verdict without records: a tie went to the main
  * thread's side, and the most threads' side won over the main thread's.
- * Now the records may say which side moved. */
+ * Now the records may say which side moved; threads that became spills
+ * so are asked whether they count, as the scan asked its spills. */
 static void settle_home(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
 {
 	const struct nsp_moved moved = { recorded_types, src };
+	int again = 0;
 
-	for (size_t i = 0; i < r->nspills; i++)
-		if (r->spills[i].tid == r->pid) {
-			nsp_report_judge(r, a, &moved);
-			return;
-		}
-	for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
-		if (r->verdict.tie[type] != NSP_TIE_NONE) {
-			nsp_report_judge(r, a, &moved);
-			return;
-		}
+	for (size_t i = 0; i < r->nspills && !again; i++)
+		again = r->spills[i].tid == r->pid;
+	for (int type = 0; type < NAMSPILL_NS_COUNT && !again; type++)
+		again = r->verdict.tie[type] != NSP_TIE_NONE;
+	if (again && !nsp_report_judge(r, a, &moved))
+		nsp_report_leave_out(r, a, &moved);
 }
 
 void nsp_report_explain(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)

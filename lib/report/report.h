@@ -124,6 +124,11 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 /* The verdict and the spills again, from the threads the scan read, with
  * what records say (moved; NULL: nothing) to settle ties. */
 int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved);
+/* Threads that do not count in the vote (io_uring workers, threads
+ * already ending) left out of it, asked of /proc only where the verdict
+ * has spills and only as far as the answer can change it; then judged
+ * again (with moved) if any was.  0 or the report's negative errno. */
+int nsp_report_leave_out(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved);
 
 /* ---- explain.c: causes from whoever kept records.  Ids are the
  * source's own (0: none); a copy is taken of each record, which the source

@@ -62,7 +62,6 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 		    enum nsp_trigger trigger, int signo)
 {
 	long n;
-	size_t k;
 	int e;
 
 	memset(r, 0, sizeof(*r));
@@ -82,15 +81,24 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 	r->spills = nsp_arena_alloc(a, (size_t)n * NAMSPILL_NS_COUNT * sizeof(*r->spills));
 	if (!r->spills)
 		return r->proc_err = -ENOMEM;
-	if ((e = nsp_report_judge(r, a, NULL)) || !r->nspills)
+	if ((e = nsp_report_judge(r, a, NULL)))
 		return e;
-	/* Asked only when a first verdict found spills: a uniform process
-	 * needs no more reads. */
-	k = nsp_leave_out(r->tasks, r->nthreads, &r->verdict, ask_left_out, &at);
+	return nsp_report_leave_out(r, a, NULL);
+}
+
+int nsp_report_leave_out(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
+{
+	size_t k;
+
+	/* Asked only when the verdict found spills: a uniform process needs
+	 * no more reads. */
+	if (r->proc_err || !r->nspills)
+		return r->proc_err;
+	k = nsp_leave_out(r->tasks, r->nthreads, &r->verdict, ask_left_out, &r->at);
 	if (k == r->nthreads)
 		return 0;
 	r->nthreads = k;
-	return nsp_report_judge(r, a, NULL);
+	return nsp_report_judge(r, a, moved);
 }
 
 int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
