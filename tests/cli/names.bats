@@ -67,8 +67,9 @@ SH
 	run --separate-stderr "$NAMSPILL" --json "$T/out.json" -- sh "$T/tree.sh"
 	echo "$stderr"
 	[ "$status" -eq 66 ]
-	[[ "$stderr" == *"  in net:["[0-9]*"] (that of pid "[0-9]*" (sleep)); most of its process in net:["* ]]
+	[[ "$stderr" == *"  in net:["[0-9]*"] (that of pid "[0-9]*" (sleep)); most of its process in net:["[0-9]*"] (where namspill runs)"* ]]
 	json_check "$T/out.json" '[s["name"].split()[2] for p in d["processes"] for s in p["spills"]] == ["(sleep)"]'
+	json_check "$T/out.json" '[s["majority_name"] for p in d["processes"] for s in p["spills"]] == ["where namspill runs"]'
 }
 
 @test "a namespace a static program cloned a child into is named by that child" {

@@ -5,6 +5,7 @@
  * for a process judged without one, from what the supervisor read. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -39,17 +40,26 @@ static const struct proc *dweller(const struct procs *ps, const struct proc *sel
 	return NULL;
 }
 
-/* o[name] = "pid N (comm)" if it is null and a process lives in o[key]. */
+/* namspill's own namespaces, where the command started (0: unknown). */
+static uint64_t own[NAMSPILL_NS_COUNT];
+
+/* o[name] = "where namspill runs" if it is null and o[key] is namspill's
+ * own namespace, else "pid N (comm)" if a process lives in o[key]. */
 static int name(const struct procs *ps, const struct proc *self, struct jv *o, int type,
 		const char *key, const char *name_key)
 {
 	struct jv *n = (struct jv *)json_get(o, name_key);
-	const struct proc *q;
+	uint64_t ino = (uint64_t)json_int(o, key, 0);
+	const struct proc *q = NULL;
 	char text[64];
 
-	if (!n || n->t != J_NULL || !(q = dweller(ps, self, type, (uint64_t)json_int(o, key, 0))))
+	if (!n || n->t != J_NULL || !ino || type < 0 ||
+	    (own[type] != ino && !(q = dweller(ps, self, type, ino))))
 		return 0;
-	snprintf(text, sizeof(text), "pid %d (%s)", (int)q->pid, q->comm[0] ? q->comm : "?");
+	if (!q)
+		snprintf(text, sizeof(text), "where namspill runs");
+	else
+		snprintf(text, sizeof(text), "pid %d (%s)", (int)q->pid, q->comm[0] ? q->comm : "?");
 	n->t = J_STR;
 	n->str = cli_strdup(text);
 	return 1;
@@ -77,6 +87,7 @@ static int name_spill(const struct procs *ps, const struct proc *p, struct jv *s
 
 void cli_name_tree(struct procs *ps)
 {
+	cli_proc_ns_all(getpid(), own);
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->p[i].rep)
 			from_report(&ps->p[i]);
