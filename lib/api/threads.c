@@ -202,7 +202,7 @@ static int find_leaks(struct nsp_leaks *l, const struct namspill_threads *base,
 {
 	pid_t me = gettid();
 	struct scan sc;
-	const struct nsp_moved moved = { recorded_types, &sc };
+	const struct nsp_moved moved = { recorded_types, &sc, NULL };
 	void *work;
 	int err = scan(&sc, a);
 

@@ -17,7 +17,9 @@
  * are the spills, however many they are: a pool whose workers all
  * entered a namespace and stayed has the workers spilled, not the main
  * thread.  One thread there without a record (a raw system call, a
- * thread made by raw clone) and the count decides, as without records. */
+ * thread made by raw clone), or one whose records took it into the main
+ * thread's namespace before (it went there and came back, so main moved
+ * unseen), and the count decides, as without records. */
 #include <string.h>
 
 #include "base/verdict.h"
@@ -90,16 +92,23 @@ static struct cell *settle(struct cell *tab, size_t cap, size_t top,
 }
 
 /* Whether the main thread m, unmoved, is home against best: every thread
- * in best has a recorded switch of type (asked until one has not). */
+ * in best has a recorded switch of type (asked until one has not), and
+ * none of them ever entered m's namespace by one.  Threads that went to
+ * where main is and came back make best the place they returned to: main
+ * then got where it is by a call no record has (a raw system call). */
 static int main_is_home(const struct namspill_task *t, size_t n, const struct namspill_task *m,
 			const struct nsp_moved *moved, const struct cell *best, int type)
 {
 	unsigned bit = 1u << type;
 
-	if (!m || !moved || !best || same(&m->ns[type], &best->id) || (moved->types(moved, m) & bit))
+	if (!m || !moved || !moved->entered || !best || same(&m->ns[type], &best->id) ||
+	    (moved->types(moved, m) & bit))
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (same(&t[i].ns[type], &best->id) && !(moved->types(moved, &t[i]) & bit))
+			return 0;
+	for (size_t i = 0; i < n; i++)
+		if (same(&t[i].ns[type], &best->id) && moved->entered(moved, &t[i], type, &m->ns[type]))
 			return 0;
 	return 1;
 }

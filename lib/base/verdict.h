@@ -30,6 +30,11 @@ struct nsp_verdict {
 struct nsp_moved {
 	unsigned (*types)(const struct nsp_moved *m, const struct namspill_task *t);
 	const void *ctx;
+	/* Whether a recorded switch of type took thread t into namespace ns
+	 * (1 also when that cannot be told: its earlier switches not kept, or
+	 * no path kept at all); NULL: cannot be told for any thread. */
+	int (*entered)(const struct nsp_moved *m, const struct namspill_task *t, int type,
+		       const struct namspill_nsid *ns);
 };
 
 /* Bytes of scratch nsp_majority() needs for n threads. */

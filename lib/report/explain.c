@@ -50,10 +50,16 @@ static void explain(struct nsp_spill *s, const struct nsp_records *src, struct n
 	}
 }
 
+struct home_ctx {
+	const struct nsp_records *src;
+	struct nsp_step *steps; /* STEPS of them, or NULL */
+};
+#define STEPS 16
+
 /* The types thread t has a recorded switch of: a cause of their kind. */
 static unsigned recorded_types(const struct nsp_moved *m, const struct namspill_task *t)
 {
-	const struct nsp_records *src = m->ctx;
+	const struct nsp_records *src = ((const struct home_ctx *)m->ctx)->src;
 	struct nsp_rec_thread rec;
 	unsigned types = 0;
 
@@ -65,13 +71,32 @@ static unsigned recorded_types(const struct nsp_moved *m, const struct namspill_
 	return types;
 }
 
+/* Whether a kept switch of t's took it into ns (1 where not known). */
+static int entered(const struct nsp_moved *m, const struct namspill_task *t, int type,
+		   const struct namspill_nsid *ns)
+{
+	const struct home_ctx *h = m->ctx;
+	size_t n, dropped = 0;
+
+	if (!h->src->path || !h->steps)
+		return 1;
+	n = h->src->path(h->src, t->tid, nsp_kind_of_type(type), h->steps, STEPS, &dropped);
+	if (dropped)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!h->steps[i].err && (!h->steps[i].to || h->steps[i].to == ns->ino))
+			return 1;
+	return 0;
+}
+
 /* The scan took the verdict without records: a tie went to the main
  * thread's side, and the most threads' side won over the main thread's.
  * Now the records may say which side moved; threads that became spills
  * so are asked whether they count, as the scan asked its spills. */
 static void settle_home(struct nsp_report *r, const struct nsp_records *src, struct nsp_arena *a)
 {
-	const struct nsp_moved moved = { recorded_types, src };
+	struct home_ctx h = { src, nsp_arena_alloc(a, STEPS * sizeof(struct nsp_step)) };
+	const struct nsp_moved moved = { recorded_types, &h, entered };
 	int again = 0;
 
 	for (size_t i = 0; i < r->nspills && !again; i++)

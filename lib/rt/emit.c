@@ -8,10 +8,12 @@
 #include <stdio.h> /* renameat */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/fmt.h"
+#include "base/helpers.h"
 #include "base/proc.h"
 #include "base/watch.h"
 #include "dw/dw.h"
@@ -54,6 +56,40 @@ static unsigned next_request(void)
 	return (unsigned)n;
 }
 
+/* namspill --no-watch names its report directory through its own root,
+ * /proc/PID/root/DIR, so a process that mounted another /tmp reaches it.
+ * Where that cannot be reached (a /proc of another pid namespace, /proc
+ * hidden, another user's namspill), DIR itself may: log_path loses the
+ * prefix.  1 if it did. */
+static int log_path_plain(void)
+{
+	char *p = nsp_opt.log_path, *q;
+
+	if (strncmp(p, "/proc/", 6))
+		return 0;
+	for (q = p + 6; *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == p + 6 || strncmp(q, "/root/", 6))
+		return 0;
+	memmove(p, q + 5, strlen(q + 5) + 1);
+	return 1;
+}
+
+/* Whether the directory of log_path can be reached (searched). */
+static int log_dir_reachable(void)
+{
+	char dir[NSP_MAX_PATH];
+	size_t n = strnlen(nsp_opt.log_path, sizeof(dir) - 1);
+	char *slash;
+
+	memcpy(dir, nsp_opt.log_path, n);
+	dir[n] = 0;
+	if (!(slash = strrchr(dir, '/')) || slash == dir)
+		return 1;
+	*slash = 0;
+	return nsp_raw_syscall(SYS_access, (long)dir, X_OK, 0, 0) == 0;
+}
+
 /* log_path made absolute at start-up, so a report written after a chdir
  * still lands where log_path pointed when the program started.  Nothing
  * is held open for it: a thread in another mount namespace has its report
@@ -67,6 +103,8 @@ NSP_STARTUP void nsp_emit_init(const char *arena_kib)
 		test_arena = (size_t)strtoul(arena_kib, NULL, 10) << 10;
 	if (!nsp_opt.log_path[0])
 		return;
+	if (nsp_opt.log_path[0] == '/' && nsp_opt.log_path[1] == 'p' && !log_dir_reachable())
+		log_path_plain();
 	l = strlen(nsp_opt.log_path);
 	if (nsp_opt.log_path[0] == '/' || nsp_log_stream(&nsp_opt) >= 0 ||
 	    !getcwd(cwd, sizeof(cwd)) || (c = strlen(cwd)) + 1 + l + 1 > sizeof(nsp_opt.log_path))
@@ -201,6 +239,14 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 		nsp_write_report(fd, r, s, nsp_opt.json);
 		return 0;
 	}
+	dfd = log_file(r->pid, request ? ".request" : "", request, path, NSP_MAX_PATH + 32, &name);
+	if (dfd == -1)
+		return -ENAMETOOLONG;
+	if (!nsp_report_to_file(dfd, name, r, s, nsp_opt.json))
+		return 0;
+	/* Its own root out of reach since start-up: the directory itself. */
+	if (!log_path_plain())
+		return -1;
 	dfd = log_file(r->pid, request ? ".request" : "", request, path, NSP_MAX_PATH + 32, &name);
 	return dfd == -1 ? -ENAMETOOLONG : nsp_report_to_file(dfd, name, r, s, nsp_opt.json);
 }

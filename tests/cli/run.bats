@@ -153,6 +153,15 @@ PY
 	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
 }
 
+@test "in files mode a process whose /proc does not show namspill reports to the directory itself" {
+	need_root
+	run --separate-stderr "$NAMSPILL" --no-watch -- unshare -pf --mount-proc "$PROG/cli_leak" leak
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" != *"cannot write report"* ]]
+	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
+}
+
 @test "a process in a pid namespace of its own: its threads numbered there, said so" {
 	need_root
 	run --separate-stderr "$NAMSPILL" -- unshare -pf --mount-proc "$PROG/cli_leak" leak

@@ -188,6 +188,10 @@ PY
 	run --separate-stderr "$NAMSPILL" --no-watch -- "$PROG/own_filter" listener
 	[ "$output" = "listener ok" ]
 	[[ "$stderr" != *"warning"* ]]
+	# libseccomp's probe (no filter) fails the same with or without: no word.
+	run --separate-stderr "$NAMSPILL" -- "$PROG/own_filter" probe
+	[ "$output" = "probe: Bad address" ]
+	[[ "$stderr" != *"warning"* ]]
 }
 
 @test "a filter that stops calls for a tracer is named; a plain filter is not" {

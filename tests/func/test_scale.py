@@ -35,8 +35,14 @@ def spills_at_both_ends_of_the_list():
     expect(rep["spills"][0]["cause"]["call"] == "setns" and rep.get("ties") == {},
            "by its own call, the count deciding", rep["spills"][0].get("cause"))
     # Every worker switched and main did not: the workers are the spills,
-    # though they are most of the threads, each with its own call.
+    # though they are most of the threads, each with its own call.  The
+    # records must say where each call took its thread (history_ns):
+    # without that the count decides, as before.
     r = run("many_spills", "600", "1")
+    rep = r.only_report()
+    expect([s["tid"] for s in rep["spills"]] == [rep["pid"]] and rep.get("ties") == {},
+           "without history_ns: the count", rep["spills"][:3])
+    r = run("many_spills", "600", "1", options="format=json:history_ns=1")
     rep = r.only_report()
     spilled = sorted(int(l.split()[1]) for l in r.out.splitlines() if l.startswith("spilled "))
     expect(len(spilled) == 600 and sorted(s["tid"] for s in rep["spills"]) == spilled,
@@ -45,6 +51,13 @@ def spills_at_both_ends_of_the_list():
                for s in rep["spills"]), "each by its own setns", rep["spills"][0].get("cause"))
     expect(rep.get("ties") == {"uts": "main_unmoved"}, "the rule that settled it",
            rep.get("ties"))
+    # The threads went to a namespace and came back by recorded calls, and
+    # main entered it unseen: not main's side, whatever the records say of
+    # main; the count makes main the spill.
+    r = run("many_spills", "20", "1", "rawmain", options="format=json:history_ns=1")
+    rep = r.only_report()
+    expect([s["tid"] for s in rep["spills"]] == [rep["pid"]] and rep.get("ties") == {},
+           "main, moved unseen, is the spill", [s["tid"] for s in rep["spills"]][:3])
 
 
 @test

@@ -4,7 +4,9 @@
  * that kills the process on clone() (threads come from clone3); "home":
  * those threads switch back, so the process ends clean with calls
  * recorded; "main": argv[2] 0 (no thread switches) and main itself
- * switches once all threads are made, so it is the odd one out. */
+ * switches once all threads are made, so it is the odd one out;
+ * "rawmain": as "home", then main enters the namespace the threads went
+ * to and came back from with the syscall instruction (no record). */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -62,7 +64,8 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&all, NULL, (unsigned)n + 1);
 	if (argc > 3 && !strcmp(argv[3], "seccomp"))
 		kill_on_clone();
-	if (argc > 3 && !strcmp(argv[3], "home") && (homefd = open_ns("uts")) < 0)
+	if (argc > 3 && (!strcmp(argv[3], "home") || !strcmp(argv[3], "rawmain")) &&
+	    (homefd = open_ns("uts")) < 0)
 		abort();
 	for (long i = 0; i < n; i++)
 		if (pthread_create(&t, &attr, worker, (void *)(i + 1)))
@@ -70,6 +73,16 @@ int main(int argc, char **argv)
 	pthread_barrier_wait(&all);
 	if (argc > 3 && !strcmp(argv[3], "main")) {
 		if (setns(nsfd, CLONE_NEWUTS) != 0)
+			abort();
+		printf("spilled %d\n", (int)tid_now());
+	}
+	if (argc > 3 && !strcmp(argv[3], "rawmain")) {
+		long r;
+		__asm__ volatile("syscall"
+				 : "=a"(r)
+				 : "0"((long)SYS_setns), "D"((long)nsfd), "S"((long)CLONE_NEWUTS)
+				 : "rcx", "r11", "memory");
+		if (r != 0)
 			abort();
 		printf("spilled %d\n", (int)tid_now());
 	}

@@ -5,7 +5,9 @@
  *   trace     prctl(2), a filter that hands getppid to a tracer
  *             (SECCOMP_RET_TRACE); prints "trace filter ok"
  *   plain     seccomp(2), a filter that only makes one call fail
- *             (SECCOMP_RET_ERRNO); prints "plain filter ok" */
+ *             (SECCOMP_RET_ERRNO); prints "plain filter ok"
+ *   probe     what libseccomp does to learn whether listeners exist: the
+ *             listener flag with no filter; prints "probe: ERROR" */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -31,6 +33,11 @@ int main(int argc, char **argv)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		fprintf(stderr, "skip: no_new_privs: %s\n", strerror(errno));
 		return SKIP;
+	}
+	if (!strcmp(mode, "probe")) {
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL);
+		printf("probe: %s\n", r < 0 ? strerror(errno) : "installed?");
+		return 0;
 	}
 	if (!strcmp(mode, "trace"))
 		r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);

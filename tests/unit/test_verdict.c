@@ -36,11 +36,25 @@ static unsigned uts_moved(const struct nsp_moved *m, const struct namspill_task 
 	return 0;
 }
 
+/* nsp_moved.entered: the uts switches of came_back's tids (0-ended) took
+ * them into uts 20 once (they went there and came back); no other. */
+static const pid_t *came_back;
+
+static int uts_entered(const struct nsp_moved *m, const struct namspill_task *t, int type,
+		       const struct namspill_nsid *ns)
+{
+	(void)m;
+	for (const pid_t *p = came_back; p && *p; p++)
+		if (*p == t->tid && type == NAMSPILL_NS_UTS && ns->ino == 20)
+			return 1;
+	return 0;
+}
+
 static struct nsp_verdict verdict_with(const struct namspill_task *t, size_t n, pid_t main_tid,
 				       const pid_t *moved)
 {
 	struct nsp_verdict v;
-	struct nsp_moved m = { uts_moved, moved };
+	struct nsp_moved m = { uts_moved, moved, uts_entered };
 	void *work = malloc(nsp_majority_work(n));
 
 	asked = 0;
@@ -167,6 +181,13 @@ static void main_unmoved_is_home_when_every_other_thread_moved(void **state)
 	/* The main thread unknown (ended, unreadable): the count. */
 	v = verdict_with(t, 4, 99, (const pid_t[]){ 2, 3, 4, 0 });
 	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+	/* One of the three had been in main's namespace and came back by a
+	 * recorded call: main moved unseen, the count decides. */
+	came_back = (const pid_t[]){ 3, 0 };
+	v = verdict_with(t, 4, 1, (const pid_t[]){ 2, 3, 4, 0 });
+	came_back = NULL;
+	assert_int_equal(v.majority[NAMSPILL_NS_UTS].ino, 21);
+	assert_int_equal(v.tie[NAMSPILL_NS_UTS], NSP_TIE_NONE);
 }
 
 static void plurality_not_absolute_majority(void **state)

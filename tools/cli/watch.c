@@ -599,14 +599,22 @@ static void on_filter(struct watch *w, const struct seccomp_notif *n, int is_prc
 	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
 	struct sock_filter f[BPF_MAXINSNS];
 	struct sock_fprog prog;
-	int listener = !is_prctl && (n->data.args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER), trace = 0;
+	uint64_t flags = is_prctl ? 0 : n->data.args[1];
+	int listener = 0, trace = 0, whole;
 
-	if (!peek(tid, (uintptr_t)n->data.args[2], &prog, sizeof(prog)) && prog.len &&
-	    prog.len <= BPF_MAXINSNS &&
-	    !peek(tid, (uintptr_t)prog.filter, f, prog.len * sizeof(*f)))
-		for (unsigned i = 0; i < prog.len && !trace; i++)
-			trace = f[i].code == (BPF_RET | BPF_K) &&
-				(f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE;
+	/* Only a filter the kernel would take (libseccomp probes for the
+	 * listener with no filter at all: EFAULT, with namspill or without). */
+	whole = !peek(tid, (uintptr_t)n->data.args[2], &prog, sizeof(prog)) && prog.len &&
+		prog.len <= BPF_MAXINSNS &&
+		!peek(tid, (uintptr_t)prog.filter, f, prog.len * sizeof(*f));
+	if (!whole)
+		return;
+	/* A listener with TSYNC is refused anyway, unless TSYNC_ESRCH. */
+	listener = (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
+		   (!(flags & SECCOMP_FILTER_FLAG_TSYNC) || (flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH));
+	for (unsigned i = 0; i < prog.len && !trace; i++)
+		trace = f[i].code == (BPF_RET | BPF_K) &&
+			(f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE;
 	if (w->quiet || (listener ? p->told_listener : !trace || p->told_trace))
 		return;
 	if (!p->comm[0])
@@ -624,9 +632,9 @@ static void on_filter(struct watch *w, const struct seccomp_notif *n, int is_prc
 			(int)p->pid, p->comm);
 	} else {
 		cli_err("warning: pid %d (%s) installed a seccomp filter that stops calls for its "
-			"tracer: namspill's filter comes first for execve, exit_group, setns and "
-			"unshare, so its tracer is not stopped at those (strace --seccomp-bpf loses "
-			"them); run it under namspill --no-watch",
+			"tracer: namspill's filter comes first for execve, exit_group, and setns and "
+			"unshare made without the library, so its tracer is not stopped at those "
+			"(strace --seccomp-bpf loses them); run it under namspill --no-watch",
 			(int)p->pid, p->comm);
 	}
 }
