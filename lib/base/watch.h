@@ -10,7 +10,9 @@
  *    supervisor records it with its stack.
  *  - getpid with the key there is a call to the supervisor:
  *    NSP_WATCH_REPORT hands it a report (address and length in this
- *    process), answered NSP_WATCH_ACK; NSP_WATCH_SWITCHED says the
+ *    process), answered NSP_WATCH_ACK; NSP_WATCH_DYING says a fatal
+ *    signal is being reported (a report follows: the supervisor waits for
+ *    it before it ends); NSP_WATCH_SWITCHED says the
  *    process made its first switch with the key (the supervisor reads
  *    its namespaces again at its end only then).  Where nobody listens it is a
  *    plain getpid (or fails with ENOSYS once the supervisor is gone). */
@@ -22,7 +24,7 @@
 #include "base/base.h"
 
 #define NSP_WATCH_NR SYS_getpid
-enum { NSP_WATCH_REPORT = 1, NSP_WATCH_SWITCHED = 2 };
+enum { NSP_WATCH_REPORT = 1, NSP_WATCH_SWITCHED = 2, NSP_WATCH_DYING = 3 };
 #define NSP_WATCH_ACK 0x6e737061L /* "nspa" */
 
 /* A raw system call with key in the sixth argument register, which is

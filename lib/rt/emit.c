@@ -424,6 +424,10 @@ static void report(void *arg)
 	size_t want = test_arena ? test_arena :
 			       ARENA_BASE + nsp_proc_thread_count(getpid()) * ARENA_PER_THREAD;
 
+	/* A fatal signal often ends the whole tree at once (a timeout): the
+	 * supervisor is told first, so it waits for this report. */
+	if (nsp_opt.watch && j->trigger == NSP_TRIGGER_SIGNAL)
+		nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_DYING, 0, 0, nsp_opt.watch);
 	clock_gettime(CLOCK_MONOTONIC, &t[0]);
 	for (;;) {
 		if (arena_get(&a, want > ARENA_MAX ? ARENA_MAX : want)) {

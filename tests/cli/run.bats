@@ -134,6 +134,16 @@ PY
 	json_check "$T/r.json" 'any(p["argv"][1:] == ["threads-wait"] and p["trigger"] == "signal" and p["signal"] == "SIGTERM" and p["error"] is None for p in d["processes"])'
 }
 
+@test "a timeout that ends the whole tree loses no spill: namspill waits for the reports being written" {
+	need_root
+	run --separate-stderr "$NAMSPILL" -- timeout 1 sh -c \
+		"'$PROG/cli_leak' wait & '$PROG/cli_leak' threads-wait & wait"
+	skip_if_no_ns
+	[ "$status" -eq 124 ]
+	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
+	[[ "$stderr" != *"cli_leak wait"*"still running"* ]]
+}
+
 @test "in files mode (--no-watch) a process that started threads and wrote no report is named" {
 	run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- "$PROG/cli_leak" threads-kill
 	[ "$status" -eq 137 ]

@@ -544,6 +544,10 @@ static long on_call(struct watch *w, const struct seccomp_notif *n)
 	struct wproc *p = proc_of(w, tgid_of(tid, &threads));
 	char *json;
 
+	if (n->data.args[0] == NSP_WATCH_DYING) {
+		p->dying = 1;
+		return NSP_WATCH_ACK;
+	}
 	if (n->data.args[0] == NSP_WATCH_SWITCHED) {
 		p->switched = 1;
 		w->moved = 1;
@@ -850,6 +854,16 @@ static void add_unseen(struct watch *w)
 	free(pids);
 }
 
+/* Whether pid has ended but is not reaped yet. */
+static int zombie_pid(pid_t pid)
+{
+	char buf[512];
+	ssize_t n = nsp_proc_read(pid, "stat", buf, sizeof(buf));
+	const char *p = n > 0 ? memrchr(buf, ')', (size_t)n) : NULL;
+
+	return p && p + 2 < buf + n && (p[2] == 'Z' || p[2] == 'X');
+}
+
 /* Whether pid is on its way out: killed (SIGKILL pending) or exiting. */
 static int dying(pid_t pid)
 {
@@ -882,9 +896,31 @@ static int reap_orphan(pid_t pid, int *st)
 	return 0;
 }
 
+/* Processes that said a fatal signal is being reported, still writing
+ * it: the receiver goes on until each hands it over or ends (at most
+ * DYING_WAIT_MS), so a timeout that ends the whole tree loses no spill. */
+#define DYING_WAIT_MS 3000
+
+static void wait_for_dying(struct watch *w)
+{
+	for (int ms = 0; ms < DYING_WAIT_MS; ms += 2) {
+		int waiting = 0;
+		pthread_mutex_lock(&w->lock);
+		for (struct wproc *p = w->procs; p && !waiting; p = p->next)
+			waiting = p->dying && !p->reported && p->state == W_RUNNING &&
+				  cli_alive(p->pid) && !zombie_pid(p->pid);
+		pthread_mutex_unlock(&w->lock);
+		if (!waiting)
+			return;
+		usleep(2000);
+	}
+}
+
 void watch_finish(struct watch *w, struct procs *ps)
 {
 	int st;
+
+	wait_for_dying(w);
 
 	/* Stops already received are answered; then the threads end and the
 	 * keeper answers whatever the tree still does (a daemon it left). */

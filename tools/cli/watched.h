@@ -42,6 +42,7 @@ struct wproc {
 	char *why;           /* no report: why (set when it ended) */
 	int unprivileged;    /* a set-user-ID program run without its privileges */
 	int told_listener;   /* warned: its own seccomp listener is refused here */
+	int dying;           /* a fatal signal's report is on its way */
 	int told_trace;      /* warned: its filter's calls for a tracer are ours first */
 	int ours;            /* namspill's own helper (namspill-symbolize): left out */
 	int exec_seen;       /* this image's exec was stopped (its namespaces read then) */
