@@ -231,15 +231,19 @@ static void print_where(FILE *f, const struct cli_group *g)
 {
 	const struct jv *spill = g->spill;
 	const char *type = json_str(spill, "type");
-	const char *rule = type && g->n ? json_str(json_get(g->m[0].p->rep, "ties"), type) : NULL;
+	size_t by_main = 0;
 
 	if (!type)
 		return;
+	for (size_t i = 0; i < g->n; i++) {
+		const char *rule = json_str(json_get(g->m[i].p->rep, "ties"), type);
+		by_main += rule && !strcmp(rule, "main_unmoved");
+	}
 	fputs("  in ", f);
 	cli_print_nsid(f, type, json_get(spill, "inode"), json_str(spill, "name"));
-	fputs(rule && !strcmp(rule, "main_unmoved")
-		      ? "; its process's home (its main thread's, never switched) in "
-		      : "; most of its process in ",
+	fputs(by_main == g->n ? "; its process's home (its main thread's, never switched) in "
+	      : by_main	      ? "; its process's home (most of it, or its main thread's) in "
+			      : "; most of its process in ",
 	      f);
 	cli_print_nsid(f, type, json_get(spill, "majority_inode"), json_str(spill, "majority_name"));
 	fputc('\n', f);
