@@ -494,15 +494,13 @@ static void list_part(void *arg, int part, int parts)
 	l->n[part] = k;
 }
 
-/* Whether thread tid of pid has ended but is still listed: a zombie (the
- * main thread after pthread_exit stays one until the process ends). */
-static int zombie(pid_t pid, pid_t tid)
+int nsp_proc_ended(pid_t pid, pid_t tid)
 {
 	char buf[512];
 	ssize_t n = nsp_proc_read_task(pid, tid, "stat", buf, sizeof(buf));
 	const char *p = n > 0 ? memrchr(buf, ')', (size_t)n) : NULL;
 
-	return p && p + 2 < buf + n && p[2] == 'Z';
+	return p && p + 2 < buf + n && (p[2] == 'Z' || p[2] == 'X');
 }
 
 int nsp_proc_alone(pid_t pid)
@@ -519,7 +517,7 @@ int nsp_proc_alone(pid_t pid)
 	while (live < 2 && (got = getdents64(fd, dents, sizeof(dents))) > 0) {
 		n = drop_hidden(tids, nsp_dents_tids(dents, (size_t)got, tids, NSP_ARRAY_LEN(tids)));
 		for (size_t i = 0; i < n && live < 2; i++)
-			live += !zombie(pid, tids[i]);
+			live += !nsp_proc_ended(pid, tids[i]);
 	}
 	close(fd);
 	return live == 1;

@@ -36,6 +36,10 @@ ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap);
  * threads may still be listed: "Threads:" counts them), 0 if not, or a
  * negative errno. */
 int nsp_proc_alone(pid_t pid);
+/* Whether thread tid of pid (0: pid itself) has ended but is still listed:
+ * a zombie, or dead (the main thread after pthread_exit stays a zombie
+ * until the process ends; a process not reaped yet too). */
+int nsp_proc_ended(pid_t pid, pid_t tid);
 ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap);
 /* Reads /proc/PID/NAME (pid 0: this process) whole into the arena with
  * plain syscalls; returns its length or a negative errno. */

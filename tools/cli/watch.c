@@ -854,16 +854,6 @@ static void add_unseen(struct watch *w)
 	free(pids);
 }
 
-/* Whether pid has ended but is not reaped yet. */
-static int zombie_pid(pid_t pid)
-{
-	char buf[512];
-	ssize_t n = nsp_proc_read(pid, "stat", buf, sizeof(buf));
-	const char *p = n > 0 ? memrchr(buf, ')', (size_t)n) : NULL;
-
-	return p && p + 2 < buf + n && (p[2] == 'Z' || p[2] == 'X');
-}
-
 /* Whether pid is on its way out: killed (SIGKILL pending) or exiting. */
 static int dying(pid_t pid)
 {
@@ -876,8 +866,7 @@ static int dying(pid_t pid)
 		return 0;
 	nsp_status_num(buf, (size_t)n, "SigPnd", 16, &pnd);
 	nsp_status_num(buf, (size_t)n, "ShdPnd", 16, &shd);
-	return ((pnd | shd) & kill_bit) || memmem(buf, (size_t)n, "State:\tX", 8) ||
-	       memmem(buf, (size_t)n, "State:\tZ", 8);
+	return ((pnd | shd) & kill_bit) || nsp_proc_ended(pid, 0);
 }
 
 /* Reaps pid if it is an orphan of ours that has ended or is ending (a
@@ -908,7 +897,7 @@ static void wait_for_dying(struct watch *w)
 		pthread_mutex_lock(&w->lock);
 		for (struct wproc *p = w->procs; p && !waiting; p = p->next)
 			waiting = p->dying && !p->reported && p->state == W_RUNNING &&
-				  cli_alive(p->pid) && !zombie_pid(p->pid);
+				  cli_alive(p->pid) && !nsp_proc_ended(p->pid, 0);
 		pthread_mutex_unlock(&w->lock);
 		if (!waiting)
 			return;
