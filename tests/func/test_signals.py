@@ -106,7 +106,10 @@ def bad_signals_value_warns_and_keeps_the_default():
 
 
 @test
-@racing
+# Not @racing: under ThreadSanitizer alone, without the shim, this program's
+# SIGTERM handler never runs in about 1 run of 20 (every thread stays in
+# pause(), the signal parked in TSan's deferred queue), so the test would
+# measure TSan's delivery, not the shim.
 def own_handler_runs_and_the_exit_report_follows():
     live = Live("sigs", "own-handler")
     live.wait_for("ready")
