@@ -45,6 +45,15 @@ unsigned nsp_kinds_of_flags(unsigned long flags)
 	       (flags & CLONE_NEWUSER ? 64u : 0) | (flags & CLONE_NEWUTS ? 128u : 0);
 }
 
+/* The pid namespace is fixed for a whole thread group, and the kernel
+ * refuses to move a thread of a multithreaded process to another user or
+ * time namespace (EINVAL, EUSERS; unshare(CLONE_NEWTIME) changes
+ * time_for_children only). */
+int nsp_ns_per_process(int type)
+{
+	return type == NAMSPILL_NS_PID || type == NAMSPILL_NS_TIME || type == NAMSPILL_NS_USER;
+}
+
 int nsp_kind_of_type(int type)
 {
 	return type >= 0 && type < NAMSPILL_NS_COUNT ? kind_of_type[type] : -1;

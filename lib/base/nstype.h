@@ -10,6 +10,8 @@
 
 extern const char *const nsp_ns_names[NAMSPILL_NS_COUNT];
 unsigned nsp_kinds_of_flags(unsigned long flags);
+/* Types every thread of a process shares: read once per process. */
+int nsp_ns_per_process(int type);
 int nsp_kind_of_type(int type);
 /* The /proc entry a switch of kind changes (pid_for_children, not pid); -1. */
 int nsp_type_of_kind(int kind);

@@ -18,6 +18,7 @@
 #include "base/sort.h"
 #include "base/helpers.h"
 #include "base/nstype.h"
+#include "base/pidfd.h"
 #include "base/proc.h"
 
 /* "PID/NAME", or "PID/task/TID/NAME" when tid is not 0, relative to
@@ -294,15 +295,6 @@ struct nsp_map *nsp_proc_maps(pid_t pid, struct nsp_arena *a)
 	return maps;
 }
 
-/* Types every thread of a process shares, read once: the pid namespace is
- * fixed for a whole thread group, and the kernel refuses to move a thread
- * of a multithreaded process to another user or time namespace (EINVAL,
- * EUSERS; unshare(CLONE_NEWTIME) changes time_for_children only). */
-static int shared_type(int i)
-{
-	return i == NAMSPILL_NS_PID || i == NAMSPILL_NS_TIME || i == NAMSPILL_NS_USER;
-}
-
 uint64_t nsp_ns_link_ino(const char *s, ssize_t n)
 {
 	uint64_t v = 0;
@@ -361,7 +353,7 @@ static int read_task(int taskfd, pid_t tid, const struct namspill_task *ref,
 		return e == -EACCES || e == -EPERM ? e : -ESRCH;
 	dev = ref ? ref->ns[NAMSPILL_NS_NET].dev : t->ns[NAMSPILL_NS_NET].dev;
 	for (int i = 0; i < NAMSPILL_NS_COUNT; i++) {
-		if (ref && (shared_type(i) || !ref->ns[i].ino)) {
+		if (ref && (nsp_ns_per_process(i) || !ref->ns[i].ino)) {
 			t->ns[i] = ref->ns[i]; /* shared, or not in this kernel */
 			continue;
 		}
@@ -639,6 +631,7 @@ static struct namspill_task *remove_gone(struct namspill_task *t, size_t n)
 
 struct scan {
 	int taskfd;
+	const struct nsp_pidfd_scan *pidfds;
 	const struct namspill_task *ref;
 	const pid_t *tids;
 	struct namspill_task *t; /* tid left 0 for a thread that is gone */
@@ -652,7 +645,9 @@ static void scan_part(void *arg, int part, int parts)
 	size_t lo = s->n * (size_t)part / (size_t)parts, hi = s->n * (size_t)(part + 1) / (size_t)parts;
 
 	for (size_t i = lo; i < hi; i++) {
-		int e = read_task(s->taskfd, s->tids[i], s->ref, &s->t[i]);
+		int e = s->pidfds->on ? nsp_pidfd_read_task(s->pidfds, s->tids[i], s->ref, &s->t[i]) : 1;
+		if (e > 0)
+			e = read_task(s->taskfd, s->tids[i], s->ref, &s->t[i]);
 		if (e) {
 			s->t[i].tid = 0;
 			if (e == -EACCES || e == -EPERM)
@@ -661,12 +656,14 @@ static void scan_part(void *arg, int part, int parts)
 	}
 }
 
-long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
+long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
+			 int *by_pidfd)
 {
 	char path[48];
 	size_t avail, n = 0;
 	struct namspill_task *t, ref;
 	struct scan s = {0};
+	struct nsp_pidfd_scan pidfds;
 	pid_t *tids = NULL;
 	long ntids, first = 0;
 	int fd, e = -ESRCH;
@@ -694,7 +691,12 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 		s.tids = tids + first + 1;
 		s.t = t + 1;
 		s.n = (size_t)(ntids - first - 1);
+		nsp_pidfd_scan_begin(&pidfds, pid, s.n, &ref);
+		if (by_pidfd)
+			*by_pidfd = pidfds.on;
+		s.pidfds = &pidfds;
 		nsp_run_parts(a, nsp_parts(s.n, 256), scan_part, &s);
+		nsp_pidfd_scan_end(&pidfds);
 		n = 1 + s.n;
 	}
 	close(fd);
@@ -708,7 +710,7 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 
 long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 {
-	long n = nsp_proc_namespaces(pid, a, out);
+	long n = nsp_proc_namespaces(pid, a, out, NULL);
 
 	for (long i = 0; i < n; i++)
 		nsp_proc_comm(pid, (*out)[i].tid, (*out)[i].comm);

@@ -8,8 +8,10 @@
 /* Threads of pid with their namespaces, into arena; threads that vanish
  * while being read are left out.  Returns count or a negative errno. */
 long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
-/* The same without the names (comm left empty): one read less per thread. */
-long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
+/* The same without the names (comm left empty): one read less per thread.
+ * by_pidfd, if not NULL: whether the namespaces were read through pidfds. */
+long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
+			 int *by_pidfd);
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
 /* /proc/REL ("self/maps"), as this thread sees /proc. */
 int nsp_proc_open(const char *rel, int flags);
@@ -77,6 +79,8 @@ struct nsp_map *nsp_proc_maps_fd(int fd, struct nsp_arena *a);
 /* The number after "key:" in /proc/PID/status text, base 10 or 16;
  * 0, or -1 if missing or not a number. */
 int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);
+/* How many blank-separated values the "Key:" line holds; -ENOENT. */
+int nsp_status_count(const char *buf, size_t n, const char *key);
 /* Field FIELD (as numbered in proc(5), 3 or more) of /proc/PID/stat text
  * when it is a decimal number; 0, or -1. */
 int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out);

@@ -125,6 +125,32 @@ int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_
 	return -ENOENT;
 }
 
+/* How many values the "Key:" line of /proc/PID/status holds (NSpid: one
+ * per pid namespace from /proc's down to the process's own), or -ENOENT
+ * if the key is missing. */
+int nsp_status_count(const char *buf, size_t n, const char *key)
+{
+	const char *p = buf, *end = buf + n;
+	size_t kl = strlen(key);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		int count = 0, in_word = 0;
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
+			for (const char *q = p + kl + 1; q < eol; q++) {
+				int blank = *q == ' ' || *q == '\t';
+				count += !blank && !in_word;
+				in_word = !blank;
+			}
+			return count;
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}
+
 /* Field FIELD of /proc/PID/stat (or task/TID/stat) text, numbered as in
  * proc(5) (4: ppid, 22: starttime), when it is a decimal number.  The
  * command name (field 2) may hold anything, blanks and ')' included, so

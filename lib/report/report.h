@@ -101,6 +101,7 @@ struct nsp_report {
 	int signo;
 	int proc_err; /* negative errno: /proc unreadable, no verdict */
 	size_t nthreads;
+	int by_pidfd; /* their namespaces read through pidfds (lib/base/pidfd.c), not /proc */
 	struct namspill_task *tasks; /* nthreads, their namespaces (no names) */
 	struct nsp_verdict verdict;
 	size_t nspills;

@@ -71,7 +71,7 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 	r->signo = signo;
 	nsp_proc_comm(at, pid, r->comm);
 	read_argv(r, at, a);
-	n = nsp_proc_namespaces(at, a, &r->tasks);
+	n = nsp_proc_namespaces(at, a, &r->tasks, &r->by_pidfd);
 	if (n <= 0) {
 		r->proc_err = n < 0 ? (int)n : -ESRCH;
 		return r->proc_err;

@@ -370,7 +370,8 @@ static void say_times(const struct nsp_report *r, const struct timespec t[4])
 	nsp_out_u64(&o, us_between(&t[1], &t[2]));
 	nsp_out_str(&o, " us more, written in ");
 	nsp_out_u64(&o, us_between(&t[2], &t[3]));
-	nsp_out_str(&o, " us\n");
+	nsp_out_str(&o, r->by_pidfd ? " us; namespaces read through pidfds\n" :
+				      " us; namespaces read from /proc\n");
 	nsp_out_flush(&o);
 }
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Reports of processes with many threads, read by several helper threads
 at once: every thread counted, exactly the spilled ones reported."""
+import fcntl
 import os
 import re
 import shutil
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import test, run, main, expect  # noqa: E402
+from harness import test, run, main, expect, prog, Skip  # noqa: E402
 
 
 @test
@@ -82,6 +84,77 @@ def no_helper_threads_under_a_seccomp_filter():
     rep = r.only_report()
     expect(r.rc == 66, "exits normally, with the spills' status", r)
     expect(rep["threads"] == 601 and len(rep["spills"]) == 120, "all read", rep["threads"])
+
+
+def kernel_opens_namespaces_by_pidfd():
+    """Whether this kernel gives a thread's pidfd (6.9), its namespaces by
+    ioctl (6.11) and its thread group (PIDFD_GET_INFO, 6.13): what the
+    report needs to read namespaces that way (lib/base/pidfd.c)."""
+    try:
+        fd = os.pidfd_open(threading.get_native_id(), os.O_EXCL)  # PIDFD_THREAD
+    except OSError:
+        return False
+    try:
+        info = bytearray(64)
+        info[0] = 1  # PIDFD_INFO_PID
+        fcntl.ioctl(fd, 0xC040FF0B, info)  # PIDFD_GET_INFO
+        os.close(fcntl.ioctl(fd, 0xFF04, 0))  # PIDFD_GET_NET_NAMESPACE
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def read_how(r):
+    m = re.search(r"namespaces read (through pidfds|from /proc)", r.err)
+    return m.group(1) if m else None
+
+
+def check_spills(r, threads, label):
+    rep = r.only_report()
+    want = sorted(int(line.split()[1]) for line in r.out.splitlines()
+                  if line.startswith("spilled "))
+    expect(rep["threads"] == threads, "%s: every thread counted" % label, rep["threads"])
+    expect(want and sorted(s["tid"] for s in rep["spills"]) == want,
+           "%s: exactly the spilled threads" % label, rep["spills"][:3], want[:3])
+
+
+@test
+def namespaces_read_through_pidfds_or_proc_give_the_same_report():
+    # Where the kernel can, a large report opens each thread's namespaces
+    # from its pidfd instead of looking up seven /proc links (half the
+    # time); under a seccomp filter not ours it keeps to /proc, which a
+    # filter is likelier to allow.  Both must find the same spills.
+    fast = "through pidfds" if kernel_opens_namespaces_by_pidfd() else "from /proc"
+    r = run("many_spills", "600", "5", options="format=json:verbosity=2")
+    expect(read_how(r) == fast, "read %s" % fast, r.err[-400:])
+    check_spills(r, 601, fast)
+    r = run("many_spills", "600", "5", "seccomp", options="format=json:verbosity=2")
+    expect(read_how(r) == "from /proc", "a filter not ours: /proc", r.err[-400:])
+    check_spills(r, 601, "/proc")
+    # Too few threads to be worth the set-up: /proc.
+    r = run("many_spills", "20", "5", options="format=json:verbosity=2")
+    expect(read_how(r) == "from /proc", "20 threads: /proc", r.err[-400:])
+    check_spills(r, 21, "20 threads")
+
+
+@test
+def pid_namespace_with_its_own_proc_reads_through_pidfds():
+    # In a pid namespace with its /proc mounted there, /proc's thread ids
+    # are the process's own and the pidfds open the right threads.
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("unshare --pid --mount-proc needs root and util-linux")
+    fast = "through pidfds" if kernel_opens_namespaces_by_pidfd() else "from /proc"
+    r = run("/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
+            prog("many_spills"), "300", "5", options="format=json:verbosity=2")
+    reps = [x for x in r.reports.values() if x["comm"] == "many_spills"]
+    expect(len(reps) == 1 and reps[0]["pid"] == 1, "the program is pid 1 there", r.reports)
+    expect(fast in r.err, "read %s" % fast, r.err[-600:])
+    want = sorted(int(line.split()[1]) for line in r.out.splitlines()
+                  if line.startswith("spilled "))
+    expect(reps[0]["threads"] == 301 and sorted(s["tid"] for s in reps[0]["spills"]) == want,
+           "exactly the spilled threads", reps[0]["spills"][:3], want[:3])
 
 
 @test

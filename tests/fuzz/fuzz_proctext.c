@@ -74,6 +74,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 		abort();
 	nsp_status_num(buf, n, "Tgid", 10, &v);
 	nsp_status_num(buf, n, "SigCgt", 16, &v);
+	if (nsp_status_count(buf, n, "NSpid") > (int)n)
+		abort();
 	check_stat(buf, n, 4);
 	check_stat(buf, n, 22);
 	check_mounts(buf, n, lines, &a);

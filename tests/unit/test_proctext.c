@@ -89,6 +89,23 @@ static void maps_of_a_deleted_file(void **state)
 	assert_string_equal(m->next->next->next->path, "/");
 }
 
+/* NSpid: one value per pid namespace from /proc's down to the process's;
+ * one value means /proc's thread ids are the reader's own. */
+static void values_on_a_status_line(void **state)
+{
+	static const char one[] = "Name:\tcat\nPid:\t42\nNSpid:\t42\nNSsid:\t1\n";
+	static const char two[] = "NSpid:\t4242\t1\nNStgid:\t4242 1";
+	static const char blank[] = "NSpid:\t \t\nX:\t1\n";
+
+	(void)state;
+	assert_int_equal(nsp_status_count(one, sizeof(one) - 1, "NSpid"), 1);
+	assert_int_equal(nsp_status_count(two, sizeof(two) - 1, "NSpid"), 2);
+	assert_int_equal(nsp_status_count(two, sizeof(two) - 1, "NStgid"), 2); /* last line, no newline */
+	assert_int_equal(nsp_status_count(blank, sizeof(blank) - 1, "NSpid"), 0);
+	assert_int_equal(nsp_status_count(one, sizeof(one) - 1, "NS"), -ENOENT); /* whole keys only */
+	assert_int_equal(nsp_status_count(one, 20, "NSpid"), -ENOENT);           /* cut before it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +113,7 @@ int main(void)
 		cmocka_unit_test(command_names_with_blanks_and_parentheses),
 		cmocka_unit_test(malformed_text),
 		cmocka_unit_test(maps_of_a_deleted_file),
+		cmocka_unit_test(values_on_a_status_line),
 	};
 	return cmocka_run_group_tests_name("proctext", tests, NULL, NULL);
 }
