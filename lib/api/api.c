@@ -21,6 +21,7 @@ int namspill_tasks(struct namspill_task **tasks, size_t *n)
 	struct nsp_arena a;
 	struct namspill_task *t;
 	int saved = errno;
+	pid_t at;
 	long got;
 
 	if (!tasks || !n)
@@ -29,7 +30,7 @@ int namspill_tasks(struct namspill_task **tasks, size_t *n)
 	*n = 0;
 	if (nsp_arena_init(&a, NSP_API_ARENA))
 		return -ENOMEM;
-	got = nsp_proc_tasks(getpid(), &a, &t);
+	got = nsp_proc_own_tasks(&a, &t, NULL, &at);
 	if (got > 0) {
 		*tasks = malloc((size_t)got * sizeof(*t));
 		if (*tasks) {

@@ -62,7 +62,7 @@ struct scan {
 
 static int scan(struct scan *sc, struct nsp_arena *a)
 {
-	pid_t pid = getpid();
+	pid_t at, *proc;
 	struct nsp_recmap m;
 	long n;
 
@@ -72,7 +72,7 @@ static int scan(struct scan *sc, struct nsp_arena *a)
 	if (nsp_recmap_build(&m, a))
 		return -ENOMEM;
 	sc->starting = m.starting;
-	n = nsp_proc_tasks(pid, a, &sc->task);
+	n = nsp_proc_own_tasks(a, &sc->task, &proc, &at);
 	if (n <= 0)
 		return n < 0 ? (int)n : -ESRCH;
 	sc->id = nsp_arena_alloc(a, (size_t)n * sizeof(*sc->id));
@@ -82,7 +82,7 @@ static int scan(struct scan *sc, struct nsp_arena *a)
 	for (long i = 0; i < n; i++) {
 		struct nsp_tident *id = &sc->id[sc->n];
 		const struct nsp_thread *r = nsp_recmap_find(&m, sc->task[i].tid);
-		if (nsp_proc_start_time(pid, sc->task[i].tid, &id->start))
+		if (nsp_proc_start_time(at, proc[i], &id->start))
 			continue;
 		/* An ended record under a live tid is a dying thread or a
 		 * reused tid: it says nothing sure about this thread. */

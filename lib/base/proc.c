@@ -72,6 +72,40 @@ int nsp_proc_thread_ns(int type, uint64_t *ino)
 	return *ino ? 0 : -EINVAL;
 }
 
+int nsp_proc_self_numbers(pid_t *p, pid_t *t)
+{
+	char link[64];
+	const char *s, *end;
+	uint64_t vp, vt;
+	long n = nsp_raw_syscall(SYS_readlinkat, AT_FDCWD, (long)"/proc/thread-self", (long)link,
+				 sizeof(link));
+
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	s = link;
+	end = link + n;
+	if (nsp_parse_dec(&s, end, &vp) <= 0 || end - s < 6 || memcmp(s, "/task/", 6))
+		return -EIO;
+	s += 6;
+	if (nsp_parse_dec(&s, end, &vt) <= 0 || s != end || !vp || !vt || vp > 0x3fffffff ||
+	    vt > 0x3fffffff)
+		return -EIO;
+	*p = (pid_t)vp;
+	*t = (pid_t)vt;
+	return *p != (pid_t)nsp_raw_syscall(SYS_getpid, 0, 0, 0, 0) ||
+	       *t != (pid_t)nsp_raw_syscall(SYS_gettid, 0, 0, 0, 0);
+}
+
+pid_t nsp_proc_own_tid(pid_t at, pid_t tid)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read_task(at, tid, "status", buf, sizeof(buf));
+	uint64_t v;
+
+	return n > 0 && !nsp_status_last(buf, (size_t)n, "NSpid", &v) && v && v <= 0x3fffffff ?
+		       (pid_t)v : 0;
+}
+
 /* Tasks of ours that are no threads of the program's (lib/rt/home.c),
  * one a slot: 0 free, -1 reserved, else the tid. */
 #define HIDDEN_MAX 8
@@ -715,6 +749,31 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)
 	for (long i = 0; i < n; i++)
 		nsp_proc_comm(pid, (*out)[i].tid, (*out)[i].comm);
 	return n;
+}
+
+long nsp_proc_own_tasks(struct nsp_arena *a, struct namspill_task **out, pid_t **proc, pid_t *at)
+{
+	pid_t p, t, *pt;
+	int foreign = nsp_proc_self_numbers(&p, &t) == 1;
+	long n, k = 0;
+
+	*at = foreign ? t : (pid_t)nsp_raw_syscall(SYS_getpid, 0, 0, 0, 0);
+	n = nsp_proc_tasks(*at, a, out);
+	if (n <= 0)
+		return n;
+	if (!(pt = nsp_arena_alloc(a, (size_t)n * sizeof(*pt))))
+		return -ENOMEM;
+	for (long i = 0; i < n; i++) {
+		pid_t own = foreign ? nsp_proc_own_tid(*at, (*out)[i].tid) : (*out)[i].tid;
+		if (!own)
+			continue; /* ended meanwhile */
+		pt[k] = (*out)[i].tid;
+		(*out)[k] = (*out)[i];
+		(*out)[k++].tid = own;
+	}
+	if (proc)
+		*proc = pt;
+	return k;
 }
 
 /* Field 22 of /proc/PID/task/TID/stat: when the thread started, in clock

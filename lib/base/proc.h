@@ -8,6 +8,11 @@
 /* Threads of pid with their namespaces, into arena; threads that vanish
  * while being read are left out.  Returns count or a negative errno. */
 long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
+/* This process's threads with their names and namespaces, numbered as it
+ * numbers them, whichever pid namespace's /proc it sees: *at and
+ * (*proc)[i] (if proc is not NULL) are /proc's numbers for reading more
+ * of it.  Count or a negative errno. */
+long nsp_proc_own_tasks(struct nsp_arena *a, struct namspill_task **out, pid_t **proc, pid_t *at);
 /* The same without the names (comm left empty): one read less per thread.
  * by_pidfd, if not NULL: whether the namespaces were read through pidfds. */
 long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
@@ -18,6 +23,14 @@ int nsp_proc_open(const char *rel, int flags);
 /* The calling thread's namespace of type (its inode), from the link
  * /proc/thread-self/ns/TYPE: 0 or a negative errno. */
 int nsp_proc_thread_ns(int type, uint64_t *ino);
+/* How the /proc this thread sees numbers this process (*p) and this
+ * thread (*t), from /proc/thread-self: 1 if otherwise than the process
+ * itself does (it has a pid namespace of its own, and /proc is of its
+ * parent's), 0 if the same, or a negative errno. */
+int nsp_proc_self_numbers(pid_t *p, pid_t *t);
+/* The number the thread's own pid namespace gives thread tid of /proc/AT
+ * (the last of its NSpid), or 0 if it cannot be read. */
+pid_t nsp_proc_own_tid(pid_t at, pid_t tid);
 /* Tasks of ours that are no threads of the program's are left out of
  * every list of threads: each is hidden by a slot, reserved here (NULL
  * if all are taken) and given the task's tid by clone() itself
@@ -81,6 +94,8 @@ struct nsp_map *nsp_proc_maps_fd(int fd, struct nsp_arena *a);
 int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out);
 /* How many blank-separated values the "Key:" line holds; -ENOENT. */
 int nsp_status_count(const char *buf, size_t n, const char *key);
+/* Its last value, in base 10: 0, -ENOENT or -EINVAL. */
+int nsp_status_last(const char *buf, size_t n, const char *key, uint64_t *out);
 /* Field FIELD (as numbered in proc(5), 3 or more) of /proc/PID/stat text
  * when it is a decimal number; 0, or -1. */
 int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out);

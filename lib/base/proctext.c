@@ -151,6 +151,32 @@ int nsp_status_count(const char *buf, size_t n, const char *key)
 	return -ENOENT;
 }
 
+/* The last value of the "Key:" line (NSpid: the number the process's own
+ * pid namespace gives it): 0, -ENOENT if the key is missing, -EINVAL if
+ * that value is not a decimal number. */
+int nsp_status_last(const char *buf, size_t n, const char *key, uint64_t *out)
+{
+	const char *p = buf, *end = buf + n;
+	size_t kl = strlen(key);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
+			const char *q = eol;
+			while (q > p + kl + 1 && (q[-1] == ' ' || q[-1] == '\t'))
+				q--;
+			while (q > p + kl + 1 && q[-1] != ' ' && q[-1] != '\t')
+				q--;
+			return nsp_parse_dec(&q, eol, out) > 0 && (q == eol || *q == ' ' || *q == '\t') ?
+				       0 : -EINVAL;
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}
+
 /* Field FIELD of /proc/PID/stat (or task/TID/stat) text, numbered as in
  * proc(5) (4: ppid, 22: starttime), when it is a decimal number.  The
  * command name (field 2) may hold anything, blanks and ')' included, so

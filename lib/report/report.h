@@ -93,6 +93,10 @@ struct nsp_spill {
 
 enum nsp_trigger { NSP_TRIGGER_EXIT, NSP_TRIGGER_SIGNAL, NSP_TRIGGER_REQUEST, NSP_TRIGGER_INSPECT };
 
+struct nsp_tidpair {
+	pid_t own, proc;
+};
+
 struct nsp_report {
 	pid_t pid;
 	pid_t at; /* /proc/AT is read: pid, or a live thread of it */
@@ -102,6 +106,9 @@ struct nsp_report {
 	int proc_err; /* negative errno: /proc unreadable, no verdict */
 	size_t nthreads;
 	int by_pidfd; /* their namespaces read through pidfds (lib/base/pidfd.c), not /proc */
+	/* nsp_report_scan_renumbered: /proc's number of each thread, by own */
+	const struct nsp_tidpair *renumbered;
+	size_t nrenumbered;
 	struct namspill_task *tasks; /* nthreads, their namespaces (no names) */
 	struct nsp_verdict verdict;
 	size_t nspills;
@@ -122,6 +129,12 @@ const char *nsp_trigger_name(enum nsp_trigger t);
  * negative errno also left in r->proc_err. */
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo);
+/* The same for a process whose /proc numbers it otherwise than it numbers
+ * itself (a pid namespace of its own, its parent's /proc): proc_pid and at
+ * are /proc's numbers, pid and the report's thread ids the process's own
+ * (so they match its records and what it prints). */
+int nsp_report_scan_renumbered(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
+			       pid_t proc_pid, pid_t at, enum nsp_trigger trigger, int signo);
 /* The verdict and the spills again, from the threads the scan read, with
  * what records say (moved; NULL: nothing) to settle ties. */
 int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
+#include "base/sort.h"
 #include "report/report.h"
 
 #define MAX_ARGV ((size_t)64 << 10) /* of the command line, for the report */
@@ -53,25 +54,80 @@ static int left_out(pid_t at, pid_t tid)
 	       (flags & (PF_IO_WORKER | PF_EXITING));
 }
 
-static int ask_left_out(void *ctx, pid_t tid)
+static int by_own(const void *a, const void *b)
 {
-	return left_out(*(const pid_t *)ctx, tid);
+	pid_t x = ((const struct nsp_tidpair *)a)->own, y = ((const struct nsp_tidpair *)b)->own;
+
+	return (x > y) - (x < y);
 }
 
-int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
-		    enum nsp_trigger trigger, int signo)
+/* The number /proc gives the thread the report numbers tid. */
+static pid_t proc_tid(const struct nsp_report *r, pid_t tid)
+{
+	size_t lo = 0, hi = r->nrenumbered;
+
+	if (!r->renumbered)
+		return tid;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->renumbered[mid].own == tid)
+			return r->renumbered[mid].proc;
+		if (r->renumbered[mid].own < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int ask_left_out(void *ctx, pid_t tid)
+{
+	const struct nsp_report *r = ctx;
+
+	return left_out(r->at, proc_tid(r, tid));
+}
+
+/* The threads /proc listed, numbered as the process numbers them (the
+ * last of each one's NSpid); those that ended meanwhile are left out.
+ * The pairs are kept for the reads by tid that follow. */
+static long renumber(struct nsp_report *r, struct nsp_arena *a, size_t n)
+{
+	struct nsp_tidpair *m = nsp_arena_alloc(a, n * sizeof(*m));
+	size_t k = 0;
+
+	if (!m)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		pid_t own = nsp_proc_own_tid(r->at, r->tasks[i].tid);
+		if (!own)
+			continue;
+		m[k].own = own;
+		m[k].proc = r->tasks[i].tid;
+		r->tasks[k] = r->tasks[i];
+		r->tasks[k++].tid = own;
+	}
+	nsp_sort(m, k, sizeof(*m), by_own);
+	r->renumbered = m;
+	r->nrenumbered = k;
+	return (long)k;
+}
+
+static int scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t proc_pid, pid_t at,
+		enum nsp_trigger trigger, int signo)
 {
 	long n;
 	int e;
 
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
-	r->at = at = at ? at : pid;
+	r->at = at = at ? at : proc_pid;
 	r->trigger = trigger;
 	r->signo = signo;
-	nsp_proc_comm(at, pid, r->comm);
+	nsp_proc_comm(at, proc_pid, r->comm);
 	read_argv(r, at, a);
 	n = nsp_proc_namespaces(at, a, &r->tasks, &r->by_pidfd);
+	if (n > 0 && pid != proc_pid)
+		n = renumber(r, a, (size_t)n);
 	if (n <= 0) {
 		r->proc_err = n < 0 ? (int)n : -ESRCH;
 		return r->proc_err;
@@ -86,6 +142,18 @@ int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t 
 	return nsp_report_leave_out(r, a, NULL);
 }
 
+int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
+		    enum nsp_trigger trigger, int signo)
+{
+	return scan(r, a, pid, pid, at, trigger, signo);
+}
+
+int nsp_report_scan_renumbered(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
+			       pid_t proc_pid, pid_t at, enum nsp_trigger trigger, int signo)
+{
+	return scan(r, a, pid, proc_pid, at, trigger, signo);
+}
+
 int nsp_report_leave_out(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
 {
 	size_t k;
@@ -94,7 +162,7 @@ int nsp_report_leave_out(struct nsp_report *r, struct nsp_arena *a, const struct
 	 * no more reads. */
 	if (r->proc_err || !r->nspills)
 		return r->proc_err;
-	k = nsp_leave_out(r->tasks, r->nthreads, &r->verdict, ask_left_out, &r->at);
+	k = nsp_leave_out(r->tasks, r->nthreads, &r->verdict, ask_left_out, r);
 	if (k == r->nthreads)
 		return 0;
 	r->nthreads = k;
@@ -125,7 +193,7 @@ int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp
 			if (r->nspills && s[-1].tid == s->tid)
 				memcpy(s->comm, s[-1].comm, sizeof(s->comm));
 			else
-				nsp_proc_comm(r->at, s->tid, s->comm);
+				nsp_proc_comm(r->at, proc_tid(r, s->tid), s->comm);
 			s->type = type;
 			s->ns = t[i].ns[type];
 			r->nspills++;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "base/sort.h"
 #include "rt/collect.h"
 
@@ -241,8 +242,18 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
 	struct nsp_recmap m;
 	struct nsp_records src = { thread_of, thread_at, event_at, &m, path_of, failures_of };
 
+	pid_t proc_pid, proc_tid;
+	int e;
+
 	atomic_fetch_add(&nsp_reporting, 1);
-	if (nsp_report_scan(r, a, getpid(), tid, trigger, signo) == 0) {
+	/* A pid namespace of our own seen through its parent's /proc: read
+	 * there by /proc's numbers (through this thread, alive and ours),
+	 * numbered as we number ourselves. */
+	if (nsp_proc_self_numbers(&proc_pid, &proc_tid) == 1)
+		e = nsp_report_scan_renumbered(r, a, getpid(), proc_pid, proc_tid, trigger, signo);
+	else
+		e = nsp_report_scan(r, a, getpid(), tid, trigger, signo);
+	if (e == 0) {
 		if (nsp_recmap_build(&m, a))
 			r->proc_err = -ENOMEM;
 		nsp_report_explain(r, &src, a);

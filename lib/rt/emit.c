@@ -423,7 +423,7 @@ static void report(void *arg)
 	unsigned request = j->trigger == NSP_TRIGGER_REQUEST ? next_request() : 0;
 
 	size_t want = test_arena ? test_arena :
-			       ARENA_BASE + nsp_proc_thread_count(getpid()) * ARENA_PER_THREAD;
+			       ARENA_BASE + nsp_proc_thread_count(0) * ARENA_PER_THREAD;
 
 	/* A fatal signal often ends the whole tree at once (a timeout): the
 	 * supervisor is told first, so it waits for this report. */

@@ -508,7 +508,7 @@ struct nsp_symext_early *nsp_symext_early(struct nsp_arena *a)
 	size_t k = 0, qlen;
 	char *q;
 
-	if (!*helper_path() || nsp_proc_thread_count(getpid()) < EARLY_THREADS)
+	if (!*helper_path() || nsp_proc_thread_count(0) < EARLY_THREADS)
 		return NULL;
 	e = nsp_arena_alloc(a, sizeof(*e));
 	rec = nsp_arena_alloc(a, sizeof(*rec));

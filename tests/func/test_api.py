@@ -104,6 +104,20 @@ def leak_is_found_with_the_creators_stack():
     expect("SUMMARY: namspill: 1 thread leaked, of 3 running" in r.out, "summary", r)
 
 
+@test
+def leak_is_found_in_a_pid_namespace_seen_through_its_parents_proc():
+    # pid 1 of its own pid namespace, /proc its parent's (where 1 is
+    # another process): the snapshot and the check must read the program
+    # itself, its threads numbered as it numbers them.
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("unshare --pid needs root and util-linux")
+    r = run("/usr/bin/unshare", "--pid", "--fork", os.path.join(API, "leak"), "none",
+            preload=False, log=False)
+    m = re.search(r"^leaked (-?\d+) errno (\d+)$", r.out, re.M)
+    expect(m and m.group(1) == "1", "one leaked thread", r)
+    expect("thread %d (leak) leaked" % r.tids["poller"] in r.out, "named by its own number", r)
+
+
 def leak_ignored(mode, what):
     r, n = leak(mode)
     expect(n == 0 and "ERROR" not in r.out, what + " ignored", r)

@@ -324,6 +324,33 @@ def pid_namespace_unshared_on_main_alone_is_flagged():
     expect(rep["spills"][0]["type"] == "pid_for_children", "pid_for_children", rep)
 
 
+def in_pid_namespace(*cmd, **kw):
+    """cmd as pid 1 of a pid namespace of its own that sees its parent's
+    /proc (unshare --pid --fork without --mount-proc), where 1 is another
+    process: the report must read the program itself."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("unshare --pid needs root and util-linux")
+    return run("/usr/bin/unshare", "--pid", "--fork", *cmd, **kw)
+
+
+@test
+def pid_namespace_seen_through_its_parents_proc_reports_itself():
+    r = in_pid_namespace(prog("many_spills"), "30", "10")
+    reps = [x for x in r.reports.values() if x["comm"] == "many_spills"]
+    expect(len(reps) == 1, "the program's report", list(r.reports.values()))
+    rep = reps[0]
+    expect(rep["pid"] == 1 and rep["threads"] == 31 and rep["error"] is None,
+           "pid 1, its own 31 threads read", {k: rep[k] for k in ("pid", "threads", "error")})
+    # Numbered as the program numbers them: what it printed, and the
+    # threads its records name.
+    want = sorted(int(l.split()[1]) for l in r.out.splitlines() if l.startswith("spilled "))
+    expect(want and sorted(s["tid"] for s in rep["spills"]) == want, "the spilled threads",
+           rep["spills"], want)
+    expect(all(s["cause"] and s["cause"]["tid"] == s["tid"] and s["comm"] == "many_spills"
+               for s in rep["spills"]), "each by its own setns, its name read", rep["spills"][0])
+    expect(r.rc == 66, "the spills' status", r.rc)
+
+
 @test
 def io_uring_kernel_threads_are_not_judged():
     # iou-sqp-* and iou-wrk-* are listed among the threads but never run

@@ -76,6 +76,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 	nsp_status_num(buf, n, "SigCgt", 16, &v);
 	if (nsp_status_count(buf, n, "NSpid") > (int)n)
 		abort();
+	if (!nsp_status_last(buf, n, "NSpid", &v) && v > 0 && !memmem(buf, n, "NSpid:", 6))
+		abort();
 	check_stat(buf, n, 4);
 	check_stat(buf, n, 22);
 	check_mounts(buf, n, lines, &a);

@@ -106,6 +106,26 @@ static void values_on_a_status_line(void **state)
 	assert_int_equal(nsp_status_count(one, 20, "NSpid"), -ENOENT);           /* cut before it */
 }
 
+/* The last NSpid: the number the process's own pid namespace gives it. */
+static void last_value_of_a_status_line(void **state)
+{
+	static const char two[] = "NSpid:\t4242\t17\nNStgid:\t4242 1 \t";
+	static const char bad[] = "NSpid:\t4242\t1x\nA:\t\nB:\t-3\n";
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(nsp_status_last(two, sizeof(two) - 1, "NSpid", &v), 0);
+	assert_int_equal(v, 17);
+	assert_int_equal(nsp_status_last(two, sizeof(two) - 1, "NStgid", &v), 0); /* trailing blanks */
+	assert_int_equal(v, 1);
+	assert_int_equal(nsp_status_last(two, 10, "NSpid", &v), 0); /* cut: "NSpid:\t424" */
+	assert_int_equal(v, 424);
+	assert_int_equal(nsp_status_last(bad, sizeof(bad) - 1, "NSpid", &v), -EINVAL);
+	assert_int_equal(nsp_status_last(bad, sizeof(bad) - 1, "A", &v), -EINVAL);
+	assert_int_equal(nsp_status_last(bad, sizeof(bad) - 1, "B", &v), -EINVAL);
+	assert_int_equal(nsp_status_last(bad, sizeof(bad) - 1, "C", &v), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +134,7 @@ int main(void)
 		cmocka_unit_test(malformed_text),
 		cmocka_unit_test(maps_of_a_deleted_file),
 		cmocka_unit_test(values_on_a_status_line),
+		cmocka_unit_test(last_value_of_a_status_line),
 	};
 	return cmocka_run_group_tests_name("proctext", tests, NULL, NULL);
 }
