@@ -31,12 +31,12 @@ line_of() { # line_of FILE MARKER
 	grep -q "^::error file=tests/prog/restore_fails.c,line=[0-9]*,title=namspill::.*EPERM (Operation not permitted)" <<<"$output"
 	run --separate-stderr env GITHUB_ACTIONS=true "$NAMSPILL" --annotate none -- "$PROG/restore_fails" eperm
 	[ "$status" -eq 66 ]
-	! grep -q '^::' <<<"$output"
+	if grep -q '^::' <<<"$output"; then false; fi
 	run --separate-stderr env -u GITHUB_ACTIONS "$NAMSPILL" -- "$PROG/restore_fails" eperm
-	! grep -q '^::' <<<"$output"
+	if grep -q '^::' <<<"$output"; then false; fi
 	run --separate-stderr env GITHUB_ACTIONS=true "$NAMSPILL" -- "$PROG/clean"
 	[ "$status" -eq 0 ]
-	! grep -q '^::' <<<"$output"
+	if grep -q '^::' <<<"$output"; then false; fi
 	run "$NAMSPILL" --annotate gitlab -- true
 	[ "$status" -eq 125 ]
 }

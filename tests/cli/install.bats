@@ -114,6 +114,6 @@ C
 	[ "$status" -eq 0 ] || { cat "$T/cc.log"; false; }
 	[ "$output" = "0.1.0" ]
 	# Gone again from the cache once uninstalled.
-	! ldconfig -p | grep -q 'libnamspill\.so'
+	if ldconfig -p | grep -q 'libnamspill\.so'; then false; fi
 	[ ! -e /usr/local/include/namspill.h ]
 }

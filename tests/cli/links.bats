@@ -123,7 +123,7 @@ SH
 				regular "$d/r.$pid.request1" '"trigger":"request"'
 				regular "$d/r.$pid" '"trigger":"signal"'
 				[ ! -e "$d/r.$pid.start" ] && [ ! -e "$d/r.$pid.threads" ]
-				! grep -q "writing it to stderr" "$T/out"
+				if grep -q "writing it to stderr" "$T/out"; then false; fi
 			done
 		done
 	done

@@ -147,5 +147,5 @@ SH
 	run --separate-stderr "$NAMSPILL" ps --all --json
 	echo "$output" > "$T/all.json"
 	json_check "$T/all.json" 'd["single_threaded"] >= 50'
-	! grep -q '"comm":"sleep"' "$T/all.json"
+	if grep -q '"comm":"sleep"' "$T/all.json"; then false; fi
 }

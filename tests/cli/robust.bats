@@ -62,7 +62,7 @@ PY
 	# While the command ran: one temporary file for each, no final name.
 	[ "$(grep -c '^o\.json\.tmp\.' <<<"$output")" -eq 1 ]
 	[ "$(grep -c '^o\.xml\.tmp\.' <<<"$output")" -eq 1 ]
-	! grep -qx 'o.json\|o.xml' <<<"$output"
+	if grep -qx 'o.json\|o.xml' <<<"$output"; then false; fi
 	[ "$(ls -A "$T")" = "$(printf 'o.json\no.xml')" ]
 	run "$NAMSPILL" -q --json "$T/p.json" -- sh -c 'exit 3'
 	[ "$status" -eq 3 ]

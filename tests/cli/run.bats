@@ -231,6 +231,27 @@ PY
 	[[ "$output" == *"cannot run /no/such/command: No such file or directory"* ]]
 }
 
+@test "the command is found along PATH with one exec, not one per directory" {
+	# Each exec tried is a stop of the supervisor's.  A script without
+	# "#!" still runs, through /bin/sh, as execvp runs it.
+	command -v strace >/dev/null || skip "needs strace"
+	mkdir "$T/bin"
+	printf '#!/bin/sh\necho script ran\n' > "$T/bin/script"
+	printf 'echo plain script ran\n' > "$T/bin/plain"
+	chmod +x "$T/bin/script" "$T/bin/plain"
+	PATH="$T/none1:$T/none2:$T/none3:$T/bin:$PATH" run --separate-stderr \
+		strace -f -e trace=execve -o "$T/strace" "$NAMSPILL" -- script
+	[ "$status" -eq 0 ]
+	[ "$output" = "script ran" ]
+	[ "$(grep -c "$T/none" "$T/strace")" -eq 0 ]
+	[ "$(grep -c "execve(\"$T/bin/script\"" "$T/strace")" -eq 1 ]
+	PATH="$T/none1:$T/bin:$PATH" run --separate-stderr "$NAMSPILL" -- plain
+	[ "$status" -eq 0 ]
+	[ "$output" = "plain script ran" ]
+	run -127 env PATH="$T/none1:$T/none2" "$NAMSPILL" -- plain
+	[[ "$output" == *"cannot run plain: No such file or directory"* ]]
+}
+
 @test "a missing library is named with the places looked in" {
 	cp "$NAMSPILL" "$T/namspill"
 	run "$T/namspill" -- true

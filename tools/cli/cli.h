@@ -112,6 +112,9 @@ const char *cli_find_library(void);
 const char *cli_find_tracer(void);
 
 /* ---- elf.c: can a preload reach this command? */
+/* The file execvp would run (into path), found with stat: 1, or 0 if
+ * there is none (exec then says so). */
+int cli_resolve(const char *cmd, char *path, size_t cap);
 enum cli_reach { CLI_REACH_OK, CLI_REACH_STATIC, CLI_REACH_SECURE, CLI_REACH_FOREIGN };
 /* Which file would run (PATH search as execvp), and whether the preload
  * reaches it; *why says in a few words why not. */

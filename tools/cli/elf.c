@@ -24,8 +24,7 @@
 #error "namspill: no ELF machine for this target"
 #endif
 
-/* The file execvp would run, or 0 if there is none (exec then says so). */
-static int resolve(const char *cmd, char *path, size_t cap)
+int cli_resolve(const char *cmd, char *path, size_t cap)
 {
 	const char *dirs = getenv("PATH"), *p;
 	struct stat st;
@@ -125,7 +124,7 @@ static enum cli_reach judge(const char *path, int depth, const char **why)
 enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **why)
 {
 	*why = "";
-	if (!resolve(cmd, path, cap))
+	if (!cli_resolve(cmd, path, cap))
 		return CLI_REACH_OK;
 	return judge(path, 0, why);
 }

@@ -32,7 +32,7 @@ static void watched(sigset_t *set)
 static void start(char **argv, pid_t parent, const sigset_t *mask, int err, int go,
 		  const struct run_setup *setup)
 {
-	char c;
+	char c, path[CLI_PATH];
 	int e;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -48,6 +48,12 @@ static void start(char **argv, pid_t parent, const sigset_t *mask, int err, int 
 	close(go);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	cli_restore_sigpipe();
+	/* Each exec execvp tries along PATH would be a stop of the
+	 * supervisor's: the file is found first, with stat.  What execv
+	 * cannot run (a script without "#!", which execvp gives to /bin/sh)
+	 * goes to execvp. */
+	if (cli_resolve(argv[0], path, sizeof(path)))
+		execv(path, argv);
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(err, &e, sizeof(e)) != (ssize_t)sizeof(e))
