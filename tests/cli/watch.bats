@@ -167,6 +167,31 @@ PY
 	[[ "$stderr" == *"--no-watch: only processes that loaded the library are counted; static and Go programs, and those started without LD_PRELOAD (env -i), ran unseen"* ]]
 }
 
+@test "a static program whose threads never switched is judged by the watch, without /proc" {
+	# Its threads keep running while the one that ends waits: what the
+	# watch saw (no switch since its exec) judges it.
+	command -v strace >/dev/null || skip "needs strace"
+	run --separate-stderr strace -f -e trace=readlinkat -o "$T/strace" \
+		"$NAMSPILL" --json "$T/r.json" -- "$PROG/static_cloner" idle
+	[ "$status" -eq 0 ]
+	json_check "$T/r.json" 'd["processes"][0]["threads"] == 5 and d["processes"][0]["spills"] == [] and d["processes"][0]["note"].startswith("judged by the watch: no thread switched")'
+	[ "$(grep -c '/ns/' "$T/strace")" -eq 0 ]
+	# One that switched is read at its end as before (and is clean).
+	need_root
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/static_clean"
+	skip_if_no_ns
+	[ "$status" -eq 0 ]
+	json_check "$T/r.json" '"note" not in d["processes"][0] and d["processes"][0]["spills"] == []'
+}
+
+@test "a thread born by clone into a new namespace is found, though it made no switch" {
+	need_root
+	run --separate-stderr "$NAMSPILL" -- "$PROG/static_cloner" thread
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"1 thread in 1 process left in uts"* ]]
+}
+
 @test "go test's cached passes are run again, so a spill is never hidden by the cache" {
 	need_root
 	need_go

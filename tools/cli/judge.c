@@ -257,6 +257,50 @@ char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
 	return json;
 }
 
+char *judge_unmoved(const struct wproc *p, size_t threads, size_t *len)
+{
+	struct nsp_report r;
+	struct nsp_out o;
+	char *json = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	memset(&r, 0, sizeof(r));
+	r.pid = p->pid;
+	r.at = p->pid;
+	r.trigger = NSP_TRIGGER_EXIT;
+	memcpy(r.comm, p->comm, sizeof(r.comm));
+	r.argv = p->argv;
+	r.argv_len = p->argv_len;
+	r.nthreads = threads;
+	for (int t = 0; t < NAMSPILL_NS_COUNT; t++) {
+		/* After an exec the process runs in its namespaces for
+		 * children of pid and time, and no thread is made in a pid
+		 * namespace other than the process's. */
+		int from = t == NAMSPILL_NS_PID ? NAMSPILL_NS_PID_FOR_CHILDREN :
+			   t == NAMSPILL_NS_TIME ? NAMSPILL_NS_TIME_FOR_CHILDREN : t;
+		r.verdict.majority[t].ino = p->ns[from];
+		r.verdict.count[t] = threads;
+	}
+	f = open_memstream(&json, &n);
+	if (!f)
+		return NULL;
+	nsp_out_init_sink(&o, cli_to_file, f);
+	nsp_write_json(&o, &r, NULL);
+	nsp_out_flush(&o);
+	/* Said as the entries of processes judged by their count say it. */
+	if (fflush(f) == 0 && n >= 2 && !strcmp(json + n - 2, "}\n"))
+		fseeko(f, (off_t)n - 2, SEEK_SET);
+	fputs(",\"note\":\"judged by the watch: no thread switched namespaces since the "
+	      "exec it saw, so all are where that put them\"}\n", f);
+	if (fclose(f)) {
+		free(json);
+		return NULL;
+	}
+	*len = n;
+	return json;
+}
+
 /* A frame of a report, named here where the process could not name it
  * (a signal-time report without its helper, a process no longer
  * dumpable): namspill may read what the process itself no longer may. */

@@ -60,6 +60,11 @@ struct wproc {
 char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
 		    const struct nsp_supp *rules, size_t *len);
 
+/* The report of a process with threads judged by what the supervisor saw
+ * instead of /proc: none of its threads switched since the exec that put
+ * it in p->ns, so all threads are there (watch.c says when). */
+char *judge_unmoved(const struct wproc *p, size_t threads, size_t *len);
+
 /* Names the frames of a report handed over that its process could not
  * name (no longer dumpable, its helper refused): how many it named. */
 int judge_name_frames(pid_t via, struct jv *rep);
