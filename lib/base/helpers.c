@@ -135,7 +135,7 @@ int nsp_seccomp_state(void)
 	 * reading must be no cancellation point of theirs.  Filters belong
 	 * to threads: this one's status, not the main thread's. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	n = nsp_proc_read_task(0, gettid(), "status", buf, sizeof(buf));
+	n = nsp_proc_read_task(0, NSP_PROC_THREAD_SELF, "status", buf, sizeof(buf));
 	pthread_setcancelstate(cancel, NULL);
 
 	if (n <= 0)

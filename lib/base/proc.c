@@ -22,12 +22,19 @@
 #include "base/proc.h"
 
 /* "PID/NAME", or "PID/task/TID/NAME" when tid is not 0, relative to
- * /proc (pid 0: "self"); -ENAMETOOLONG if it does not fit. */
+ * /proc (pid 0: "self"; pid 0 and tid NSP_PROC_THREAD_SELF:
+ * "thread-self"); -ENAMETOOLONG if it does not fit. */
 static int proc_path(char *buf, size_t cap, pid_t pid, pid_t tid, const char *name)
 {
 	char tail[NSP_NUM_MAX + 16];
 	int e;
 
+	if (!pid && tid == NSP_PROC_THREAD_SELF) {
+		if (strlen(name) + 13 > cap)
+			return -ENAMETOOLONG;
+		strcat(strcpy(buf, "thread-self/"), name);
+		return 0;
+	}
 	if (pid)
 		e = nsp_path_num(buf, cap, "", (uint64_t)pid, "");
 	else
@@ -96,6 +103,14 @@ int nsp_proc_self_numbers(pid_t *p, pid_t *t)
 	       *t != (pid_t)nsp_raw_syscall(SYS_gettid, 0, 0, 0, 0);
 }
 
+pid_t nsp_proc_self_tid(void)
+{
+	pid_t p, t;
+
+	return nsp_proc_self_numbers(&p, &t) >= 0 ? t :
+						    (pid_t)nsp_raw_syscall(SYS_gettid, 0, 0, 0, 0);
+}
+
 pid_t nsp_proc_own_tid(pid_t at, pid_t tid)
 {
 	char buf[4096];
@@ -132,6 +147,11 @@ static int is_hidden(pid_t tid)
 		if (atomic_load_explicit(&hidden[i], memory_order_acquire) == tid)
 			return 1;
 	return 0;
+}
+
+int nsp_proc_hidden(pid_t tid)
+{
+	return is_hidden(tid);
 }
 
 static size_t drop_hidden(pid_t *tids, size_t n)
@@ -765,8 +785,8 @@ long nsp_proc_own_tasks(struct nsp_arena *a, struct namspill_task **out, pid_t *
 		return -ENOMEM;
 	for (long i = 0; i < n; i++) {
 		pid_t own = foreign ? nsp_proc_own_tid(*at, (*out)[i].tid) : (*out)[i].tid;
-		if (!own)
-			continue; /* ended meanwhile */
+		if (!own || (foreign && nsp_proc_hidden(own)))
+			continue; /* ended meanwhile, or a task of ours */
 		pt[k] = (*out)[i].tid;
 		(*out)[k] = (*out)[i];
 		(*out)[k++].tid = own;

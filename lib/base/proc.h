@@ -28,6 +28,12 @@ int nsp_proc_thread_ns(int type, uint64_t *ino);
  * itself does (it has a pid namespace of its own, and /proc is of its
  * parent's), 0 if the same, or a negative errno. */
 int nsp_proc_self_numbers(pid_t *p, pid_t *t);
+/* /proc's number for the calling thread (its own, gettid(), if /proc
+ * cannot say): what /proc/self/task lists it as. */
+pid_t nsp_proc_self_tid(void);
+/* Whether tid (as the process numbers it) is a task of ours, hidden from
+ * every list of threads (see nsp_proc_hide_slot). */
+int nsp_proc_hidden(pid_t tid);
 /* The number the thread's own pid namespace gives thread tid of /proc/AT
  * (the last of its NSpid), or 0 if it cannot be read. */
 pid_t nsp_proc_own_tid(pid_t at, pid_t tid);
@@ -55,6 +61,9 @@ int nsp_proc_alone(pid_t pid);
  * a zombie, or dead (the main thread after pthread_exit stays a zombie
  * until the process ends; a process not reaped yet too). */
 int nsp_proc_ended(pid_t pid, pid_t tid);
+/* pid 0 with this tid: the calling thread, by /proc's own name for it
+ * (thread-self), right also where /proc numbers threads otherwise. */
+#define NSP_PROC_THREAD_SELF (-1)
 ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap);
 /* Reads /proc/PID/NAME (pid 0: this process) whole into the arena with
  * plain syscalls; returns its length or a negative errno. */

@@ -21,6 +21,7 @@
 
 #include "dw/dw.h"
 #include "dw/go.h"
+#include "base/proc.h"
 
 struct dw {
 	Dwfl *(*begin)(const Dwfl_Callbacks *);
@@ -418,8 +419,9 @@ struct nsp_sym *nsp_sym_open_dw_exe(struct nsp_arena *a, pid_t pid, const char *
 	d->self = pid == 0 || pid == getpid();
 	d->go = nsp_go_open(a, pid);
 	/* This thread, for our own process: the main thread may have ended
-	 * (a zombie has no files to show). */
-	snprintf(d->proc, sizeof(d->proc), "/proc/%d", d->self ? (int)gettid() : (int)pid);
+	 * (a zombie has no files to show); by /proc's number for it, which
+	 * differs in a pid namespace with its parent's /proc. */
+	snprintf(d->proc, sizeof(d->proc), "/proc/%d", d->self ? (int)nsp_proc_self_tid() : (int)pid);
 	d->exe = exe;
 	load_dw(&d->fn);
 	if (d->fn.begin)

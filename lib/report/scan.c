@@ -99,8 +99,8 @@ static long renumber(struct nsp_report *r, struct nsp_arena *a, size_t n)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		pid_t own = nsp_proc_own_tid(r->at, r->tasks[i].tid);
-		if (!own)
-			continue;
+		if (!own || nsp_proc_hidden(own))
+			continue; /* ended meanwhile, or a task of ours */
 		m[k].own = own;
 		m[k].proc = r->tasks[i].tid;
 		r->tasks[k] = r->tasks[i];

@@ -144,7 +144,7 @@ static int majority(int taskdir, char tid[NSP_NUM_MAX], uint64_t *ino)
 	} seen[MAX_SEEN];
 	char dents[4096];
 	size_t nseen = 0, best = 0;
-	pid_t me = gettid(), t;
+	pid_t me = nsp_proc_self_tid(), t;
 	long got;
 
 	while ((got = raw(SYS_getdents64, taskdir, (long)dents, sizeof(dents))) > 0) {
@@ -234,7 +234,7 @@ static void go_home(void)
 	taskdir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (taskdir < 0)
 		return;
-	me[nsp_fmt_dec(me, (uint64_t)gettid())] = 0;
+	me[nsp_fmt_dec(me, (uint64_t)nsp_proc_self_tid())] = 0;
 	if (!majority(taskdir, tid, &home) && !mnt_of(taskdir, me, &here) && home != here) {
 		strcat(tid, "/ns/mnt");
 		fd = openat(taskdir, tid, O_RDONLY | O_CLOEXEC);

@@ -349,7 +349,7 @@ static int ask_start(const char *question, size_t qlen, struct nsp_arena *a, str
 		return -1;
 	/* This thread, which lives until the answer is in: a main thread
 	 * that ended shows no files. */
-	l->tid[nsp_fmt_dec(l->tid, (uint64_t)gettid())] = 0;
+	l->tid[nsp_fmt_dec(l->tid, (uint64_t)nsp_proc_self_tid())] = 0;
 	maps = nsp_proc_open_maps(0);
 	exe = nsp_proc_open("thread-self/exe", O_RDONLY);
 	arg = l->argv;

@@ -190,10 +190,11 @@ class Live:
     """A test program running with the shim, for tests that signal it:
     wait_for("ready") reads its stdout up to that line (collecting "tid"
     lines), finish() waits for its end and collects its reports.  "{logdir}"
-    in args becomes the directory the reports go to."""
+    in args becomes the directory the reports go to; wrap: a command it runs
+    under (its reports are collected too)."""
 
     def __init__(self, name, *args, options="format=json", env=None, preload=None,
-                 stdin=False):
+                 stdin=False, wrap=None):
         self.logdir = tempfile.mkdtemp(prefix="nsp-test-")
         e = dict(os.environ)
         e["LD_PRELOAD"] = preload_value(":".join((preload or []) + [LIB]))
@@ -201,7 +202,7 @@ class Live:
         if env:
             e.update(env)
         args = [a.replace("{logdir}", self.logdir) for a in args]
-        self.p = subprocess.Popen([prog(name)] + args, stdout=subprocess.PIPE,
+        self.p = subprocess.Popen(list(wrap or []) + [prog(name)] + args, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=e, text=True,
                                   stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
         self.lines = []

@@ -17,8 +17,8 @@ from harness import (test, main, expect, Live, Skip, BUILD,  # noqa: E402
 NAMSPILL = os.path.join(BUILD, "namspill")
 
 
-def home_away(*args, options="format=json"):
-    live = Live("home_away", args[0], "{logdir}", *args[1:], options=options)
+def home_away(*args, options="format=json", wrap=None):
+    live = Live("home_away", args[0], "{logdir}", *args[1:], options=options, wrap=wrap)
     return live.finish()
 
 
@@ -26,7 +26,8 @@ def judged_from_home(r, threads, spilled):
     """The one final report: trigger exit, `threads` threads (and a
     sanitizer's own), and a mnt spill for exactly the tids in `spilled`."""
     threads += RUNTIME_THREADS
-    finals = [v for k, v in r.reports.items() if isinstance(k, int)]
+    finals = [v for k, v in r.reports.items() if isinstance(k, int) and
+              v.get("comm") == "home_away"]
     expect(len(finals) == 1, "one final report, in the real log directory", r.reports, r)
     rep = finals[0]
     expect(rep["trigger"] == "exit" and rep["error"] is None and rep["threads"] == threads,
@@ -51,6 +52,21 @@ def main_thread_away_with_proc_hidden_exit_reports_from_home():
     r = home_away("main", "proc")
     expect(r.rc == 66, "the spill decides the status", r)
     judged_from_home(r, 3, [r.tids["main"]])
+
+
+@test
+def main_thread_away_in_a_pid_namespace_seen_through_its_parents_proc_reports_from_home():
+    # pid 1 of a pid namespace of its own whose /proc is its parent's:
+    # home is found, and this thread and the helper told from the others,
+    # by /proc's numbers for them, not the process's own.
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("unshare --pid needs root and util-linux")
+    for hide in ([], ["proc"]):
+        r = home_away("main", *hide, wrap=["unshare", "--pid", "--fork"])
+        expect(r.rc == 66, "the spill decides the status (%s)" % hide, r)
+        rep = judged_from_home(r, 3, [r.tids["main"]])
+        expect(rep["pid"] == 1 and rep["spills"][0]["cause"]["call"] == "unshare",
+               "pid 1 there, by its own call", rep)
 
 
 @test
