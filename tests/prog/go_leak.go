@@ -1,6 +1,7 @@
 // A Go program (static, raw syscalls, os.Exit straight to exit_group):
 // a goroutine locks its OS thread, enters a net namespace and never
-// leaves; only the tracer can see it.
+// leaves; only the tracer can see it.  "go_leak idle": goroutines busy
+// on several threads, none of which switches.
 package main
 
 import (
@@ -47,7 +48,26 @@ func leakHere(fd int) {
 	setns(fd)
 }
 
+func idle() {
+	done := make(chan int)
+	for i := 0; i < 8; i++ {
+		go func() {
+			runtime.LockOSThread() // a thread each
+			done <- syscall.Gettid()
+			select {}
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		<-done
+	}
+	fmt.Println("idle")
+	os.Exit(0)
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "idle" {
+		idle()
+	}
 	fd := newNetns()
 	done := make(chan int)
 	go func() {

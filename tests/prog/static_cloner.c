@@ -2,10 +2,13 @@
  * born in a new network namespace (clone with CLONE_NEWNET, the raw
  * system call, as a container runtime or Go's SysProcAttr.Cloneflags
  * does), prints the child's pid and waits for it.  "static_cloner
- * thread": see thread_away; "static_cloner idle": four threads that never
+ * thread" (or "thread3", by clone3): see thread_away; "static_cloner
+ * idle": four threads that never
  * switch, left running as main returns. */
 #include "common.h"
 #include <signal.h>
+#include <linux/sched.h>
+#include <stdint.h>
 #include <sys/wait.h>
 
 /* "thread": a thread instead, born in a new uts namespace by glibc's
@@ -21,12 +24,44 @@ static int born_away(void *unused)
 	return 0;
 }
 
-static int thread_away(void)
+/* The same made by clone3, whose flags a seccomp filter cannot read.  The
+ * new thread comes back from the system call on the new stack, with no
+ * frame to return to: there it waits in pause() for good. */
+static long clone3_away(struct clone_args *ca)
+{
+	long r;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n"
+			 "2:\tmov %[pause], %%eax\n\t"
+			 "syscall\n\t"
+			 "jmp 2b\n"
+			 "1:"
+			 : "=a"(r)
+			 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)), [pause] "i"(SYS_pause)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+static int thread_away(int by_clone3)
 {
 	int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 		    CLONE_SYSVSEM | CLONE_NEWUTS;
+	struct clone_args ca;
+	long r;
 
-	if (clone(born_away, stack + sizeof(stack), flags, NULL) < 0) {
+	if (by_clone3) {
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = (uint64_t)flags;
+		ca.stack = (uint64_t)(uintptr_t)stack;
+		ca.stack_size = sizeof(stack);
+		r = clone3_away(&ca);
+		errno = r < 0 ? (int)-r : 0;
+	} else {
+		r = clone(born_away, stack + sizeof(stack), flags, NULL);
+	}
+	if (r < 0) {
 		if (errno == EPERM)
 			return 77; /* no CAP_SYS_ADMIN */
 		perror("clone(CLONE_THREAD | CLONE_NEWUTS)");
@@ -43,8 +78,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 2;
-	if (!strcmp(argv[1], "thread"))
-		return thread_away();
+	if (!strcmp(argv[1], "thread") || !strcmp(argv[1], "thread3"))
+		return thread_away(!strcmp(argv[1], "thread3"));
 	if (!strcmp(argv[1], "idle")) { /* threads that never switch */
 		pthread_t t;
 		for (int i = 0; i < 4; i++)

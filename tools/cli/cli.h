@@ -119,6 +119,10 @@ enum cli_reach { CLI_REACH_OK, CLI_REACH_STATIC, CLI_REACH_SECURE, CLI_REACH_FOR
 /* Which file would run (PATH search as execvp), and whether the preload
  * reaches it; *why says in a few words why not. */
 enum cli_reach cli_reach(const char *cmd, char *path, size_t cap, const char **why);
+/* Whether the open file is a Go program linked by Go's own linker,
+ * statically, without the C library: its threads are made by the Go
+ * runtime with clone, never clone3 (watch.c relies on that). */
+int cli_elf_pure_go(int fd);
 /* Whether a setuid program keeps its privileges under our tracer. */
 int cli_tracer_keeps_privileges(void);
 

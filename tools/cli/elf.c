@@ -137,3 +137,44 @@ int cli_tracer_keeps_privileges(void)
 {
 	return nsp_proc_has_cap(CAP_SYS_PTRACE) == 1 && nsp_proc_has_cap(CAP_SYS_ADMIN) == 1;
 }
+
+/* The sections named in the file's section header string table: whether
+ * one named want is there. */
+static int has_section(int fd, const Elf64_Ehdr *eh, const Elf64_Shdr *names, const char *want)
+{
+	size_t wl = strlen(want) + 1;
+
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		Elf64_Shdr sh;
+		char name[32];
+		off_t at = (off_t)(eh->e_shoff + (Elf64_Off)i * eh->e_shentsize);
+		if (pread(fd, &sh, sizeof(sh), at) != (ssize_t)sizeof(sh))
+			return -1;
+		if (sh.sh_name >= names->sh_size || wl > sizeof(name) ||
+		    pread(fd, name, wl, (off_t)(names->sh_offset + sh.sh_name)) != (ssize_t)wl)
+			continue;
+		if (!memcmp(name, want, wl))
+			return 1;
+	}
+	return 0;
+}
+
+int cli_elf_pure_go(int fd)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr names;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != NATIVE_MACHINE ||
+	    eh.e_shentsize != sizeof(Elf64_Shdr) || !eh.e_shnum || eh.e_shnum > 256 ||
+	    eh.e_shstrndx >= eh.e_shnum || has_interp(fd, &eh))
+		return 0;
+	if (pread(fd, &names, sizeof(names),
+		  (off_t)(eh.e_shoff + (Elf64_Off)eh.e_shstrndx * sizeof(Elf64_Shdr))) !=
+	    (ssize_t)sizeof(names))
+		return 0;
+	/* Go's own linker writes .go.buildinfo and no .init: a program
+	 * linked by the system's (cgo) has the C library's start files. */
+	return has_section(fd, &eh, &names, ".go.buildinfo") == 1 &&
+	       has_section(fd, &eh, &names, ".init") == 0;
+}

@@ -35,6 +35,7 @@
 #endif
 
 #define BUCKETS 4096
+#define PROGRAMS 64
 #define MAX_REPORT ((size_t)256 << 20) /* a report handed over, at most */
 #define MAX_ARGV 4096
 
@@ -67,6 +68,10 @@ struct watch {
 	 * those namespaces, read once, stand for every process's. */
 	int moved, have_first;
 	uint64_t first_ns[NAMSPILL_NS_COUNT];
+	/* Programs asked whether they are pure Go (judge), by file (an inode
+	 * number freed and reused comes with another time or size). */
+	struct { dev_t dev; ino_t ino; off_t size; struct timespec mtime; int go; } programs[PROGRAMS];
+	unsigned nprograms;
 };
 
 /* ---- the process table */
@@ -337,6 +342,41 @@ static void read_dwelling(struct wproc *p, pid_t tid)
 	read_comm(p, tid);
 }
 
+/* Whether the program tid runs is a pure Go one (cli_elf_pure_go),
+ * asked once per file. */
+static int pure_go(struct watch *w, pid_t tid)
+{
+	char path[40];
+	struct stat st;
+	unsigned i;
+	int fd, go;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < w->nprograms && i < PROGRAMS; i++)
+		if (w->programs[i].dev == st.st_dev && w->programs[i].ino == st.st_ino &&
+		    w->programs[i].size == st.st_size &&
+		    w->programs[i].mtime.tv_sec == st.st_mtim.tv_sec &&
+		    w->programs[i].mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			close(fd);
+			return w->programs[i].go;
+		}
+	go = cli_elf_pure_go(fd);
+	close(fd);
+	i = w->nprograms++ % PROGRAMS;
+	w->programs[i].dev = st.st_dev;
+	w->programs[i].ino = st.st_ino;
+	w->programs[i].size = st.st_size;
+	w->programs[i].mtime = st.st_mtim;
+	w->programs[i].go = go;
+	return go;
+}
+
 /* The process of tid, judged now: its end, or an exec that ends its
  * threads.  A process with one thread and nothing recorded is its own
  * majority: counted without a look at /proc.  What it lived in is read
@@ -357,13 +397,15 @@ static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads)
 		return;
 	}
 	/* Every switch of a thread stops here or is told (the shim's keyed
-	 * calls), and so does a clone into new namespaces: a process none of
-	 * whose threads switched since the exec seen has them all where that
-	 * exec put it, and is judged by that, without a look at /proc (its
-	 * other threads run on while this one waits: a Go program's spin).
-	 * Not seen: a thread made by clone3 into new namespaces (clone3's
-	 * flags are out of the filter's reach), which nothing known does. */
-	if (p->exec_seen && !p->switched && !p->threads && p->ns[NAMSPILL_NS_NET] &&
+	 * calls), and so does a clone into new namespaces, but not clone3,
+	 * whose flags are out of the filter's reach.  The Go runtime makes
+	 * its threads with clone: a pure Go program none of whose threads
+	 * switched since the exec seen has them all where that exec put it,
+	 * and is judged by that, reading one thread's namespaces (the exec
+	 * may have been of a process that clone3 made elsewhere), not every
+	 * thread's while the others spin. */
+	if (p->exec_seen && !p->switched && !p->threads && pure_go(w, tid) &&
+	    cli_proc_ns_all(tid, p->ns) > 0 && p->ns[NAMSPILL_NS_NET] &&
 	    p->ns[NAMSPILL_NS_PID_FOR_CHILDREN])
 		json = judge_unmoved(p, threads, &len);
 	else
