@@ -100,29 +100,41 @@ struct nsp_map *nsp_maps_parse(const char *buf, size_t n, struct nsp_arena *a)
 	return head;
 }
 
-/* "Key:\tvalue" lines of /proc/PID/status: the number after key, in base
- * 10 or 16.  0, -ENOENT if the key is missing, -EINVAL if its value is
- * not a number. */
-int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out)
+/* The value of the "Key:" line of /proc/PID/status text: [*v, *eol)
+ * after the colon; 0, or -ENOENT if the key is missing. */
+static int status_value(const char *buf, size_t n, const char *key, const char **v,
+			const char **eol)
 {
 	const char *p = buf, *end = buf + n;
 	size_t kl = strlen(key);
 
 	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		if ((size_t)(eol - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
-			const char *q = p + kl + 1;
-			while (q < eol && (*q == ' ' || *q == '\t'))
-				q++;
-			if ((base == 16 ? nsp_parse_hex(&q, eol, out) : nsp_parse_dec(&q, eol, out)) <= 0)
-				return -EINVAL;
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		if (!e)
+			e = end;
+		if ((size_t)(e - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
+			*v = p + kl + 1;
+			*eol = e;
 			return 0;
 		}
-		p = eol + 1;
+		p = e + 1;
 	}
 	return -ENOENT;
+}
+
+/* "Key:\tvalue" lines of /proc/PID/status: the number after key, in base
+ * 10 or 16.  0, -ENOENT if the key is missing, -EINVAL if its value is
+ * not a number. */
+int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_t *out)
+{
+	const char *q, *eol;
+
+	if (status_value(buf, n, key, &q, &eol))
+		return -ENOENT;
+	while (q < eol && (*q == ' ' || *q == '\t'))
+		q++;
+	return (base == 16 ? nsp_parse_hex(&q, eol, out) : nsp_parse_dec(&q, eol, out)) <= 0 ?
+		       -EINVAL : 0;
 }
 
 /* How many values the "Key:" line of /proc/PID/status holds (NSpid: one
@@ -130,25 +142,17 @@ int nsp_status_num(const char *buf, size_t n, const char *key, int base, uint64_
  * if the key is missing. */
 int nsp_status_count(const char *buf, size_t n, const char *key)
 {
-	const char *p = buf, *end = buf + n;
-	size_t kl = strlen(key);
+	const char *q, *eol;
+	int count = 0, in_word = 0;
 
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		int count = 0, in_word = 0;
-		if (!eol)
-			eol = end;
-		if ((size_t)(eol - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
-			for (const char *q = p + kl + 1; q < eol; q++) {
-				int blank = *q == ' ' || *q == '\t';
-				count += !blank && !in_word;
-				in_word = !blank;
-			}
-			return count;
-		}
-		p = eol + 1;
+	if (status_value(buf, n, key, &q, &eol))
+		return -ENOENT;
+	for (; q < eol; q++) {
+		int blank = *q == ' ' || *q == '\t';
+		count += !blank && !in_word;
+		in_word = !blank;
 	}
-	return -ENOENT;
+	return count;
 }
 
 /* The last value of the "Key:" line (NSpid: the number the process's own
@@ -156,25 +160,15 @@ int nsp_status_count(const char *buf, size_t n, const char *key)
  * that value is not a decimal number. */
 int nsp_status_last(const char *buf, size_t n, const char *key, uint64_t *out)
 {
-	const char *p = buf, *end = buf + n;
-	size_t kl = strlen(key);
+	const char *v, *q, *eol;
 
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		if ((size_t)(eol - p) > kl && !memcmp(p, key, kl) && p[kl] == ':') {
-			const char *q = eol;
-			while (q > p + kl + 1 && (q[-1] == ' ' || q[-1] == '\t'))
-				q--;
-			while (q > p + kl + 1 && q[-1] != ' ' && q[-1] != '\t')
-				q--;
-			return nsp_parse_dec(&q, eol, out) > 0 && (q == eol || *q == ' ' || *q == '\t') ?
-				       0 : -EINVAL;
-		}
-		p = eol + 1;
-	}
-	return -ENOENT;
+	if (status_value(buf, n, key, &v, &eol))
+		return -ENOENT;
+	for (q = eol; q > v && (q[-1] == ' ' || q[-1] == '\t'); q--)
+		;
+	while (q > v && q[-1] != ' ' && q[-1] != '\t')
+		q--;
+	return nsp_parse_dec(&q, eol, out) > 0 && (q == eol || *q == ' ' || *q == '\t') ? 0 : -EINVAL;
 }
 
 /* Field FIELD of /proc/PID/stat (or task/TID/stat) text, numbered as in
