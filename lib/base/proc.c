@@ -179,6 +179,42 @@ ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, si
 	return n;
 }
 
+int nsp_proc_task_dir(pid_t pid)
+{
+	char path[48];
+	int fd;
+
+	if (proc_path(path, sizeof(path), pid, 0, "task"))
+		return -ENAMETOOLONG;
+	fd = nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
+	return fd < 0 ? -errno : fd;
+}
+
+ssize_t nsp_proc_read_in(int taskfd, pid_t tid, const char *name, char *buf, size_t cap)
+{
+	char rel[64];
+	size_t len = 0;
+	long fd, n = 0;
+
+	if (nsp_path_num(rel, sizeof(rel), "", (uint64_t)tid, "/") ||
+	    strlen(rel) + strlen(name) + 1 > sizeof(rel))
+		return -ENAMETOOLONG;
+	strcat(rel, name);
+	fd = nsp_raw_syscall(SYS_openat, taskfd, (long)rel, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	while (len < cap && (n = nsp_raw_syscall(SYS_read, fd, (long)(buf + len),
+						 (long)(cap - len), 0)) != 0) {
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	nsp_raw_syscall(SYS_close, fd, 0, 0, 0);
+	return n < 0 ? n : (ssize_t)len;
+}
+
 ssize_t nsp_proc_read(pid_t pid, const char *name, char *buf, size_t cap)
 {
 	return nsp_proc_read_task(pid, 0, name, buf, cap);

@@ -65,6 +65,11 @@ int nsp_proc_ended(pid_t pid, pid_t tid);
  * (thread-self), right also where /proc numbers threads otherwise. */
 #define NSP_PROC_THREAD_SELF (-1)
 ssize_t nsp_proc_read_task(pid_t pid, pid_t tid, const char *name, char *buf, size_t cap);
+/* /proc/PID/task opened: a descriptor, or a negative errno. */
+int nsp_proc_task_dir(pid_t pid);
+/* TID/NAME under that directory, as nsp_proc_read_task reads it; raw
+ * system calls only, for helper threads. */
+ssize_t nsp_proc_read_in(int taskfd, pid_t tid, const char *name, char *buf, size_t cap);
 /* Reads /proc/PID/NAME (pid 0: this process) whole into the arena with
  * plain syscalls; returns its length or a negative errno. */
 long nsp_proc_slurp(pid_t pid, const char *name, struct nsp_arena *a, char **out);
@@ -108,6 +113,9 @@ int nsp_status_last(const char *buf, size_t n, const char *key, uint64_t *out);
 /* Field FIELD (as numbered in proc(5), 3 or more) of /proc/PID/stat text
  * when it is a decimal number; 0, or -1. */
 int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out);
+/* The name in /proc/PID/stat text (between the first "(" and the last
+ * ")"), cut to 15 bytes and terminated: 0, or -EINVAL. */
+int nsp_stat_comm(const char *buf, size_t n, char comm[16]);
 /* The inode from the n bytes of a namespace link, "uts:[4026531838]"; 0 if
  * they are not that. */
 uint64_t nsp_ns_link_ino(const char *s, ssize_t n);

@@ -194,3 +194,23 @@ int nsp_stat_num(const char *buf, size_t n, int field, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+int nsp_stat_comm(const char *buf, size_t n, char comm[16])
+{
+	const char *open = memchr(buf, '(', n), *close = NULL;
+	size_t len;
+
+	for (const char *q = buf + n; open && q > open + 1; q--)
+		if (q[-1] == ')') {
+			close = q - 1;
+			break;
+		}
+	if (!close)
+		return -EINVAL;
+	len = (size_t)(close - open - 1);
+	if (len > 15)
+		len = 15;
+	memset(comm, 0, 16);
+	memcpy(comm, open + 1, len);
+	return 0;
+}

@@ -184,49 +184,78 @@ static int spilled_any(const struct namspill_task *t, const struct nsp_verdict *
 
 /* Every spilled thread is asked.  The others are each in the majority's
  * namespace of every type, so leaving some of them out can only shrink
- * the majority: they are asked one by one until, in every type, those
+ * the majority: they are asked, in order, only until in every type those
  * found to count outnumber all the spilled threads elsewhere.  Then
  * however many of the rest would be left out, each majority stays, and
  * so does every spill: with 10,000 threads of which 1,000 spilled, about
- * 2,000 are asked instead of 10,000.  One not asked stays in the count of
- * threads, as it does in a process without spills.  A tie is never
- * settled this way, so then every thread is asked.  A thread left out is
- * marked by its tid negated until the end. */
-size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict *v,
-		     int (*ask)(void *ctx, pid_t tid), void *ctx)
+ * 2,000 are asked instead of 10,000.  They are asked in batches (each of
+ * them one read the caller may share among helpers): all the spilled
+ * first, then each time as many others as the count still lacks, which
+ * is never more than one by one would ask.  One not asked stays in the
+ * count of threads, as it does in a process without spills.  A tie is
+ * never settled this way, so then every thread is asked.  A thread left
+ * out is marked by its tid negated until the end. */
+size_t nsp_leave_out_work(size_t n)
 {
-	size_t out = 0, k = 0, rivals[NAMSPILL_NS_COUNT] = { 0 }, sure[NAMSPILL_NS_COUNT] = { 0 };
+	return n * (sizeof(size_t) + 1);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		if (!spilled_any(&t[i], v))
-			continue;
-		if (ask(ctx, t[i].tid)) {
-			t[i].tid = -t[i].tid;
+/* How many more home threads must count before no type can change. */
+static size_t lacking(const struct nsp_verdict *v, const size_t *sure, const size_t *rivals)
+{
+	size_t need = 0;
+
+	for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
+		if (v->majority[type].ino && sure[type] <= rivals[type] &&
+		    rivals[type] - sure[type] + 1 > need)
+			need = rivals[type] - sure[type] + 1;
+	return need;
+}
+
+size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict *v,
+		     nsp_ask_fn *ask, void *ctx, void *work)
+{
+	size_t out = 0, k = 0, m = 0, next = 0, need;
+	size_t rivals[NAMSPILL_NS_COUNT] = { 0 }, sure[NAMSPILL_NS_COUNT] = { 0 };
+	size_t *idx = work;
+	unsigned char *left = (unsigned char *)(idx + n);
+
+	for (size_t i = 0; i < n; i++)
+		if (spilled_any(&t[i], v))
+			idx[m++] = i;
+	if (m)
+		ask(ctx, t, idx, m, left);
+	for (size_t j = 0; j < m; j++) {
+		struct namspill_task *x = &t[idx[j]];
+		if (left[j]) {
+			x->tid = -x->tid;
 			out++;
 			continue;
 		}
 		for (int type = 0; type < NAMSPILL_NS_COUNT; type++) {
-			if (nsp_spilled(&t[i], v, type))
+			if (nsp_spilled(x, v, type))
 				rivals[type]++;
-			else if (t[i].ns[type].ino)
+			else if (x->ns[type].ino)
 				sure[type]++;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		int settled = 1;
-		for (int type = 0; type < NAMSPILL_NS_COUNT && settled; type++)
-			settled = !v->majority[type].ino || sure[type] > rivals[type];
-		if (settled)
+	while ((need = lacking(v, sure, rivals))) {
+		for (m = 0; next < n && m < need; next++)
+			if (!spilled_any(&t[next], v)) /* the spilled were asked above */
+				idx[m++] = next;
+		if (!m)
 			break;
-		if (spilled_any(&t[i], v))
-			continue; /* asked above */
-		if (ask(ctx, t[i].tid)) {
-			t[i].tid = -t[i].tid;
-			out++;
-			continue;
+		ask(ctx, t, idx, m, left);
+		for (size_t j = 0; j < m; j++) {
+			struct namspill_task *x = &t[idx[j]];
+			if (left[j]) {
+				x->tid = -x->tid;
+				out++;
+				continue;
+			}
+			for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
+				sure[type] += x->ns[type].ino != 0;
 		}
-		for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
-			sure[type] += t[i].ns[type].ino != 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (out == n)

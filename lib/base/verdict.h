@@ -44,12 +44,18 @@ size_t nsp_majority_work(size_t n);
 void nsp_majority(const struct namspill_task *t, size_t n, pid_t main_tid,
 		  const struct nsp_moved *moved, struct nsp_verdict *v, void *work);
 int nsp_spilled(const struct namspill_task *t, const struct nsp_verdict *v, int type);
-/* Leaves out of t[0..n), judged v, the threads ask(ctx, tid) says do not
- * count in the vote (it answers 1 for those), asking only as far as the
- * answer can change the verdict; the others stay in order.  Returns the
- * new count: n if none is left out, or if all would be. */
+/* Whether each of the k threads t[idx[j]] does not count in the vote:
+ * left[j] = 1 for those.  It may fill in their names (comm). */
+typedef void nsp_ask_fn(void *ctx, struct namspill_task *t, const size_t *idx, size_t k,
+			unsigned char *left);
+/* Bytes of scratch nsp_leave_out() needs for n threads. */
+size_t nsp_leave_out_work(size_t n);
+/* Leaves out of t[0..n), judged v, the threads ask says do not count in
+ * the vote, asking only as far as the answer can change the verdict;
+ * the others stay in order.  Returns the new count: n if none is left
+ * out, or if all would be. */
 size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict *v,
-		     int (*ask)(void *ctx, pid_t tid), void *ctx);
+		     nsp_ask_fn *ask, void *ctx, void *work);
 /* "unmoved", "main_thread", "lower_inode", "main_unmoved"; NULL for none. */
 const char *nsp_tie_name(int tie);
 

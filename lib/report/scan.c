@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/helpers.h"
 #include "base/proc.h"
 #include "base/sort.h"
 #include "report/report.h"
@@ -44,14 +45,18 @@ static void read_argv(struct nsp_report *r, pid_t at, struct nsp_arena *a)
 #define PF_EXITING 0x4
 #define PF_IO_WORKER 0x10
 
-static int left_out(pid_t at, pid_t tid)
+/* 1 if tid is left out; its name, read on the way, into comm.  Raw
+ * system calls only: it runs on helper threads. */
+static int left_out(int taskfd, pid_t tid, char comm[16])
 {
 	char buf[512];
-	ssize_t n = nsp_proc_read_task(at, tid, "stat", buf, sizeof(buf));
+	ssize_t n = nsp_proc_read_in(taskfd, tid, "stat", buf, sizeof(buf));
 	uint64_t flags;
 
-	return n > 0 && !nsp_stat_num(buf, (size_t)n, 9, &flags) &&
-	       (flags & (PF_IO_WORKER | PF_EXITING));
+	if (n <= 0)
+		return 0;
+	nsp_stat_comm(buf, (size_t)n, comm);
+	return !nsp_stat_num(buf, (size_t)n, 9, &flags) && (flags & (PF_IO_WORKER | PF_EXITING));
 }
 
 static int by_own(const void *a, const void *b)
@@ -80,11 +85,41 @@ static pid_t proc_tid(const struct nsp_report *r, pid_t tid)
 	return 0;
 }
 
-static int ask_left_out(void *ctx, pid_t tid)
-{
-	const struct nsp_report *r = ctx;
+struct asking {
+	const struct nsp_report *r;
+	struct nsp_arena *a;
+	int taskfd;
+	struct namspill_task *t;
+	const size_t *idx;
+	size_t k;
+	unsigned char *left;
+};
 
-	return left_out(r->at, proc_tid(r, tid));
+static void ask_part(void *arg, int part, int parts)
+{
+	const struct asking *q = arg;
+	size_t lo = q->k * (size_t)part / (size_t)parts, hi = q->k * (size_t)(part + 1) / (size_t)parts;
+
+	for (size_t j = lo; j < hi; j++) {
+		struct namspill_task *x = &q->t[q->idx[j]];
+		q->left[j] = (unsigned char)left_out(q->taskfd, proc_tid(q->r, x->tid), x->comm);
+	}
+}
+
+/* One stat read a thread, shared among helpers when there are many. */
+static void ask_left_out(void *ctx, struct namspill_task *t, const size_t *idx, size_t k,
+			 unsigned char *left)
+{
+	struct asking *q = ctx;
+
+	memset(left, 0, k);
+	if (q->taskfd < 0)
+		return; /* unreadable: every thread counts, as read */
+	q->t = t;
+	q->idx = idx;
+	q->left = left;
+	q->k = k;
+	nsp_run_parts(q->a, nsp_parts(k, 128), ask_part, q);
 }
 
 /* The threads /proc listed, numbered as the process numbers them (the
@@ -112,6 +147,9 @@ static long renumber(struct nsp_report *r, struct nsp_arena *a, size_t n)
 	return (long)k;
 }
 
+static int judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved,
+		 int names);
+
 static int scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t proc_pid, pid_t at,
 		enum nsp_trigger trigger, int signo)
 {
@@ -137,7 +175,8 @@ static int scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t proc
 	r->spills = nsp_arena_alloc(a, (size_t)n * NAMSPILL_NS_COUNT * sizeof(*r->spills));
 	if (!r->spills)
 		return r->proc_err = -ENOMEM;
-	if ((e = nsp_report_judge(r, a, NULL)))
+	/* The spills' names come from the leave-out's reads. */
+	if ((e = judge(r, a, NULL, 0)))
 		return e;
 	return nsp_report_leave_out(r, a, NULL);
 }
@@ -154,22 +193,34 @@ int nsp_report_scan_renumbered(struct nsp_report *r, struct nsp_arena *a, pid_t 
 	return scan(r, a, pid, proc_pid, at, trigger, signo);
 }
 
-int nsp_report_leave_out(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
+/* Names of the spilled threads: what the leave-out's reads found (spills
+ * come in the order of the threads), else one /proc read each. */
+static void name_spills(struct nsp_report *r)
 {
-	size_t k;
+	size_t i = 0;
 
-	/* Asked only when the verdict found spills: a uniform process needs
-	 * no more reads. */
-	if (r->proc_err || !r->nspills)
-		return r->proc_err;
-	k = nsp_leave_out(r->tasks, r->nthreads, &r->verdict, ask_left_out, r);
-	if (k == r->nthreads)
-		return 0;
-	r->nthreads = k;
-	return nsp_report_judge(r, a, moved);
+	for (size_t j = 0; j < r->nspills; j++) {
+		struct nsp_spill *s = &r->spills[j];
+		if (s->comm[0])
+			continue;
+		if (j && s[-1].tid == s->tid) {
+			memcpy(s->comm, s[-1].comm, sizeof(s->comm));
+			continue;
+		}
+		while (i < r->nthreads && r->tasks[i].tid != s->tid)
+			i++;
+		if (i < r->nthreads && r->tasks[i].comm[0])
+			memcpy(s->comm, r->tasks[i].comm, sizeof(s->comm));
+		else
+			nsp_proc_comm(r->at, proc_tid(r, s->tid), s->comm);
+		if (i == r->nthreads)
+			i = 0; /* not found: the next is looked for from the start */
+	}
 }
 
-int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
+/* The verdict and the spills; their names too with names. */
+static int judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved,
+		 int names)
 {
 	const struct namspill_task *t = r->tasks;
 	void *work = nsp_arena_alloc(a, nsp_majority_work(r->nthreads));
@@ -189,17 +240,43 @@ int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp
 				continue;
 			memset(s, 0, sizeof(*s));
 			s->tid = t[i].tid;
-			/* Names only of spilled threads: one /proc read each. */
-			if (r->nspills && s[-1].tid == s->tid)
-				memcpy(s->comm, s[-1].comm, sizeof(s->comm));
-			else
-				nsp_proc_comm(r->at, proc_tid(r, s->tid), s->comm);
 			s->type = type;
 			s->ns = t[i].ns[type];
 			r->nspills++;
 		}
 	}
+	if (names)
+		name_spills(r);
 	if (!r->names) /* once: what mountinfo names does not change with the verdict */
 		nsp_report_name(r, a, r->at);
 	return 0;
+}
+
+int nsp_report_judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
+{
+	return judge(r, a, moved, 1);
+}
+
+int nsp_report_leave_out(struct nsp_report *r, struct nsp_arena *a, const struct nsp_moved *moved)
+{
+	struct asking q = { r, a, -1, NULL, NULL, 0, NULL };
+	void *work;
+	size_t k;
+
+	/* Asked only when the verdict found spills: a uniform process needs
+	 * no more reads. */
+	if (r->proc_err || !r->nspills)
+		return r->proc_err;
+	if (!(work = nsp_arena_alloc(a, nsp_leave_out_work(r->nthreads))))
+		return r->proc_err = -ENOMEM;
+	q.taskfd = nsp_proc_task_dir(r->at);
+	k = nsp_leave_out(r->tasks, r->nthreads, &r->verdict, ask_left_out, &q, work);
+	if (q.taskfd >= 0)
+		close(q.taskfd);
+	if (k == r->nthreads) {
+		name_spills(r);
+		return 0;
+	}
+	r->nthreads = k;
+	return judge(r, a, moved, 1);
 }

@@ -63,6 +63,28 @@ static void malformed_text(void **state)
 	assert_int_equal(v, 12);
 }
 
+/* The name between the first "(" and the last ")": blanks and
+ * parentheses of its own kept, cut at 15 bytes as comm is. */
+static void names_in_a_stat_line(void **state)
+{
+	char comm[16];
+	const char *line = "7 (a) b) c) R 3";
+
+	(void)state;
+	assert_int_equal(nsp_stat_comm(plain, strlen(plain), comm), 0);
+	assert_string_equal(comm, "cat");
+	assert_int_equal(nsp_stat_comm(line, strlen(line), comm), 0);
+	assert_string_equal(comm, "a) b) c");
+	assert_int_equal(nsp_stat_comm("9 (0123456789abcdefgh) S 1", 26, comm), 0);
+	assert_string_equal(comm, "0123456789abcde");
+	assert_int_equal(nsp_stat_comm("9 () S 1", 8, comm), 0);
+	assert_string_equal(comm, "");
+	assert_int_equal(nsp_stat_comm("9 (open S 1", 11, comm), -EINVAL);
+	assert_int_equal(nsp_stat_comm("9 )x( S 1", 9, comm), -EINVAL);
+	/* Not NUL-terminated: nothing past n is read. */
+	assert_int_equal(nsp_stat_comm("9 (ab) S", 5, comm), -EINVAL);
+}
+
 /* A removed file keeps its module: the kernel's " (deleted)" is dropped
  * from the name (so names, bases and suppressions read as before) and
  * said in the flag. */
@@ -132,6 +154,7 @@ int main(void)
 		cmocka_unit_test(fields_of_a_plain_line),
 		cmocka_unit_test(command_names_with_blanks_and_parentheses),
 		cmocka_unit_test(malformed_text),
+		cmocka_unit_test(names_in_a_stat_line),
 		cmocka_unit_test(maps_of_a_deleted_file),
 		cmocka_unit_test(values_on_a_status_line),
 		cmocka_unit_test(last_value_of_a_status_line),

@@ -239,21 +239,33 @@ static void many_threads(void **state)
 static pid_t asked_tids[64];
 static size_t nasked;
 
-static int leave(void *ctx, pid_t tid)
+static size_t nbatches;
+
+static void leave(void *ctx, struct namspill_task *t, const size_t *idx, size_t k,
+		  unsigned char *left)
 {
-	asked_tids[nasked++] = tid;
-	for (const pid_t *p = ctx; *p; p++)
-		if (*p == tid)
-			return 1;
-	return 0;
+	nbatches++;
+	for (size_t j = 0; j < k; j++) {
+		pid_t tid = t[idx[j]].tid;
+		asked_tids[nasked++] = tid;
+		left[j] = 0;
+		for (const pid_t *p = ctx; *p; p++)
+			if (*p == tid)
+				left[j] = 1;
+	}
 }
 
 static size_t leave_out(struct namspill_task *t, size_t n, const pid_t *out)
 {
 	struct nsp_verdict v = verdict(t, n, t[0].tid);
+	void *work = malloc(nsp_leave_out_work(n));
+	size_t k;
 
-	nasked = 0;
-	return nsp_leave_out(t, n, &v, leave, (void *)out);
+	assert_non_null(work);
+	nasked = nbatches = 0;
+	k = nsp_leave_out(t, n, &v, leave, (void *)out, work);
+	free(work);
+	return k;
 }
 
 static int was_asked(pid_t tid)
@@ -266,7 +278,9 @@ static int was_asked(pid_t tid)
 
 /* 20 threads at home, 3 spilled to one net namespace: the spilled are
  * asked, then home threads only until 4 count; one of those is left out,
- * so a fifth is asked.  The rest can no longer change the verdict. */
+ * so a fifth is asked.  The rest can no longer change the verdict.  Three
+ * batches: the spilled, the four home threads the count lacked, the one
+ * more. */
 static void leave_out_asks_only_what_can_change_the_verdict(void **state)
 {
 	struct namspill_task t[23];
@@ -279,6 +293,7 @@ static void leave_out_asks_only_what_can_change_the_verdict(void **state)
 		t[i] = task(i + 1, 11, 20);
 	k = leave_out(t, 23, out);
 	assert_int_equal(nasked, 3 + 5);
+	assert_int_equal(nbatches, 3);
 	for (pid_t tid = 21; tid <= 23; tid++)
 		assert_true(was_asked(tid));
 	for (pid_t tid = 1; tid <= 5; tid++)
