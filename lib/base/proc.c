@@ -746,31 +746,20 @@ static void scan_part(void *arg, int part, int parts)
 	}
 }
 
-long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
-			 int *by_pidfd)
+/* The namespaces of the ntids threads in tids (sorted), into t: the first
+ * still there is read from /proc and gives the shared types and the
+ * device; the others are read in parts, on helper threads.  Returns how
+ * many were read (those gone meanwhile are left out), or -EACCES. */
+static long read_all(pid_t pid, int fd, struct nsp_arena *a, const pid_t *tids, long ntids,
+		     struct namspill_task *t, int *how)
 {
-	char path[48];
-	size_t avail, n = 0;
-	struct namspill_task *t, ref;
+	struct namspill_task ref;
 	struct scan s = {0};
 	struct nsp_pidfd_scan pidfds;
-	pid_t *tids = NULL;
-	long ntids, first = 0;
-	int fd, e = -ESRCH;
+	long first = 0;
+	size_t n = 0;
+	int e = -ESRCH;
 
-	fd = proc_path(path, sizeof(path), pid, 0, "task") ? -1 :
-		nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return -errno;
-	ntids = list_tids(fd, a, &tids);
-	t = ntids < 0 ? NULL : nsp_arena_rest(a, &avail);
-	if (!t || avail / sizeof(*t) < (size_t)ntids) {
-		close(fd);
-		return ntids < 0 ? ntids : -ENOMEM;
-	}
-	nsp_arena_keep(a, (size_t)ntids * sizeof(*t));
-	/* The first thread still there gives the shared types and the
-	 * device; the others are read in parts, on helper threads. */
 	for (; first < ntids && (e = read_task(fd, tids[first], NULL, &ref)); first++)
 		if (e == -EACCES || e == -EPERM)
 			s.denied = 1;
@@ -782,20 +771,97 @@ long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **
 		s.t = t + 1;
 		s.n = (size_t)(ntids - first - 1);
 		nsp_pidfd_scan_begin(&pidfds, pid, s.n, &ref);
-		if (by_pidfd)
-			*by_pidfd = pidfds.on;
+		if (pidfds.on)
+			*how |= NSP_READ_PIDFDS;
 		s.pidfds = &pidfds;
 		nsp_run_parts(a, nsp_parts(s.n, 256), scan_part, &s);
 		nsp_pidfd_scan_end(&pidfds);
 		n = 1 + s.n;
 	}
-	close(fd);
 	if (n) /* those that were gone out */
 		n = 1 + (size_t)(remove_gone(t + 1, n - 1) - (t + 1));
 	if (!n && atomic_load(&s.denied))
 		return -EACCES; /* not "no threads": the caller may not look */
-	*out = t;
 	return (long)n;
+}
+
+/* The threads known (the caller's records of them), instead of listing
+ * /proc/PID/task, which costs the kernel an inode for each thread: taken
+ * when the kernel's count of the process's threads, read after the
+ * caller took its list, is the number of known threads and every one of
+ * them is read as one of the process's (a pidfd's thread group, or its
+ * entry under /proc/PID/task).  Each thread read was alive when counted
+ * (it was known before, alive after, and tids are not reused that fast),
+ * so then the known are all there were.  Threads begun after the count
+ * may be missed, as a listing may miss them.  0 where it cannot tell. */
+static long read_known(pid_t pid, int fd, struct nsp_arena *a, const pid_t *known, size_t nknown,
+		       struct namspill_task **out, int *how)
+{
+	size_t mark = a->used, avail, n;
+	struct namspill_task *t;
+	pid_t *tids;
+	struct stat st;
+	long got;
+
+	if (!nknown || nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0) ||
+	    !(tids = nsp_arena_alloc(a, nknown * sizeof(*tids))))
+		return 0;
+	memcpy(tids, known, nknown * sizeof(*tids));
+	n = drop_hidden(tids, sort_unique(tids, nknown));
+	if (count_of(&st) != n || !(t = nsp_arena_rest(a, &avail)) || avail / sizeof(*t) < n) {
+		a->used = mark;
+		return 0;
+	}
+	nsp_arena_keep(a, n * sizeof(*t));
+	got = read_all(pid, fd, a, tids, (long)n, t, how);
+	if (got != (long)n) {
+		a->used = mark; /* one ended, or one unknown: listed after all */
+		*how &= ~NSP_READ_PIDFDS;
+		return 0;
+	}
+	*how |= NSP_READ_KNOWN;
+	*out = t;
+	return got;
+}
+
+long nsp_proc_namespaces_known(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
+			       int *how, const pid_t *known, size_t nknown)
+{
+	char path[48];
+	size_t avail;
+	struct namspill_task *t;
+	pid_t *tids = NULL;
+	long ntids, n;
+	int fd, ignored = 0;
+
+	if (!how)
+		how = &ignored;
+	*how = 0;
+	fd = proc_path(path, sizeof(path), pid, 0, "task") ? -1 :
+		nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -errno;
+	if (known && (n = read_known(pid, fd, a, known, nknown, out, how)) > 0) {
+		close(fd);
+		return n;
+	}
+	ntids = list_tids(fd, a, &tids);
+	t = ntids < 0 ? NULL : nsp_arena_rest(a, &avail);
+	if (!t || avail / sizeof(*t) < (size_t)ntids) {
+		close(fd);
+		return ntids < 0 ? ntids : -ENOMEM;
+	}
+	nsp_arena_keep(a, (size_t)ntids * sizeof(*t));
+	n = read_all(pid, fd, a, tids, ntids, t, how);
+	close(fd);
+	if (n >= 0)
+		*out = t;
+	return n;
+}
+
+long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out, int *how)
+{
+	return nsp_proc_namespaces_known(pid, a, out, how, NULL, 0);
 }
 
 long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out)

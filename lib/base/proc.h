@@ -14,9 +14,14 @@ long nsp_proc_tasks(pid_t pid, struct nsp_arena *a, struct namspill_task **out);
  * of it.  Count or a negative errno. */
 long nsp_proc_own_tasks(struct nsp_arena *a, struct namspill_task **out, pid_t **proc, pid_t *at);
 /* The same without the names (comm left empty): one read less per thread.
- * by_pidfd, if not NULL: whether the namespaces were read through pidfds. */
-long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
-			 int *by_pidfd);
+ * how, if not NULL: NSP_READ_* bits, how the threads were found and read. */
+long nsp_proc_namespaces(pid_t pid, struct nsp_arena *a, struct namspill_task **out, int *how);
+#define NSP_READ_PIDFDS 1 /* namespaces through pidfds (base/pidfd.c), not /proc links */
+#define NSP_READ_KNOWN 2  /* the threads were those known, not listed */
+/* The same where the caller knows nknown tids of pid's threads (its own
+ * records): if they are all of them, /proc/PID/task is not listed. */
+long nsp_proc_namespaces_known(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
+			       int *how, const pid_t *known, size_t nknown);
 int nsp_proc_comm(pid_t pid, pid_t tid, char comm[16]);
 /* /proc/REL ("self/maps"), as this thread sees /proc. */
 int nsp_proc_open(const char *rel, int flags);

@@ -105,7 +105,7 @@ struct nsp_report {
 	int signo;
 	int proc_err; /* negative errno: /proc unreadable, no verdict */
 	size_t nthreads;
-	int by_pidfd; /* their namespaces read through pidfds (lib/base/pidfd.c), not /proc */
+	int read_how; /* NSP_READ_* (base/proc.h): how the threads were found and read */
 	/* nsp_report_scan_renumbered: /proc's number of each thread, by own */
 	const struct nsp_tidpair *renumbered;
 	size_t nrenumbered;
@@ -129,6 +129,11 @@ const char *nsp_trigger_name(enum nsp_trigger t);
  * negative errno also left in r->proc_err. */
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo);
+/* The same where the caller knows nknown of its threads' tids (the
+ * shim's records, for a report of its own process): if they are all, the
+ * threads are not listed (nsp_proc_namespaces_known). */
+int nsp_report_scan_known(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
+			  enum nsp_trigger trigger, int signo, const pid_t *known, size_t nknown);
 /* The same for a process whose /proc numbers it otherwise than it numbers
  * itself (a pid namespace of its own, its parent's /proc): proc_pid and at
  * are /proc's numbers, pid and the report's thread ids the process's own

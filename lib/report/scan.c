@@ -151,7 +151,7 @@ static int judge(struct nsp_report *r, struct nsp_arena *a, const struct nsp_mov
 		 int names);
 
 static int scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t proc_pid, pid_t at,
-		enum nsp_trigger trigger, int signo)
+		enum nsp_trigger trigger, int signo, const pid_t *known, size_t nknown)
 {
 	long n;
 	int e;
@@ -163,7 +163,7 @@ static int scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t proc
 	r->signo = signo;
 	nsp_proc_comm(at, proc_pid, r->comm);
 	read_argv(r, at, a);
-	n = nsp_proc_namespaces(at, a, &r->tasks, &r->by_pidfd);
+	n = nsp_proc_namespaces_known(at, a, &r->tasks, &r->read_how, known, nknown);
 	if (n > 0 && pid != proc_pid)
 		n = renumber(r, a, (size_t)n);
 	if (n <= 0) {
@@ -184,13 +184,19 @@ static int scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t proc
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo)
 {
-	return scan(r, a, pid, pid, at, trigger, signo);
+	return scan(r, a, pid, pid, at, trigger, signo, NULL, 0);
+}
+
+int nsp_report_scan_known(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
+			  enum nsp_trigger trigger, int signo, const pid_t *known, size_t nknown)
+{
+	return scan(r, a, pid, pid, at, trigger, signo, known, nknown);
 }
 
 int nsp_report_scan_renumbered(struct nsp_report *r, struct nsp_arena *a, pid_t pid,
 			       pid_t proc_pid, pid_t at, enum nsp_trigger trigger, int signo)
 {
-	return scan(r, a, pid, proc_pid, at, trigger, signo);
+	return scan(r, a, pid, proc_pid, at, trigger, signo, NULL, 0);
 }
 
 /* Names of the spilled threads: what the leave-out's reads found (spills

@@ -236,6 +236,22 @@ int nsp_event_cause(nsp_ref r, struct nsp_cause *c)
 	return 0;
 }
 
+/* The scan with the threads the records know, the main thread and this
+ * one: /proc/PID/task is not listed when they are all there are. */
+static int scan_known(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
+		      enum nsp_trigger trigger, int signo)
+{
+	size_t cap = (size_t)nsp_pool_high(&nsp_threads) + 2, n;
+	pid_t *known = nsp_arena_alloc(a, cap * sizeof(*known));
+
+	if (known && (n = nsp_thread_tids(known, cap - 2)) <= cap - 2) {
+		known[n++] = getpid();
+		known[n++] = gettid();
+	} else
+		n = 0;
+	return nsp_report_scan_known(r, a, getpid(), tid, trigger, signo, known, n);
+}
+
 int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
 		       enum nsp_trigger trigger, int signo)
 {
@@ -252,7 +268,7 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
 	if (nsp_proc_self_numbers(&proc_pid, &proc_tid) == 1)
 		e = nsp_report_scan_renumbered(r, a, getpid(), proc_pid, proc_tid, trigger, signo);
 	else
-		e = nsp_report_scan(r, a, getpid(), tid, trigger, signo);
+		e = scan_known(r, a, tid, trigger, signo);
 	if (e == 0) {
 		if (nsp_recmap_build(&m, a))
 			r->proc_err = -ENOMEM;

@@ -370,8 +370,10 @@ static void say_times(const struct nsp_report *r, const struct timespec t[4])
 	nsp_out_u64(&o, us_between(&t[1], &t[2]));
 	nsp_out_str(&o, " us more, written in ");
 	nsp_out_u64(&o, us_between(&t[2], &t[3]));
-	nsp_out_str(&o, r->by_pidfd ? " us; namespaces read through pidfds\n" :
-				      " us; namespaces read from /proc\n");
+	nsp_out_str(&o, r->read_how & NSP_READ_KNOWN ? " us; threads as recorded" :
+						       " us; threads listed");
+	nsp_out_str(&o, r->read_how & NSP_READ_PIDFDS ? ", namespaces read through pidfds\n" :
+							", namespaces read from /proc\n");
 	nsp_out_flush(&o);
 }
 

@@ -423,6 +423,22 @@ pid_t nsp_thread_unmoved(unsigned kinds, uint32_t *pos)
 	return 0;
 }
 
+size_t nsp_thread_tids(pid_t *out, size_t cap)
+{
+	uint32_t high = nsp_pool_high(&nsp_threads);
+	struct nsp_thread t;
+	size_t n = 0;
+
+	for (uint32_t pos = 1; pos <= high; pos++) {
+		if (nsp_pool_copy(&nsp_threads, pos, 0, &t) || t.state != NSP_T_ALIVE || t.tid <= 0)
+			continue;
+		if (n == cap)
+			return cap + 1;
+		out[n++] = t.tid;
+	}
+	return n;
+}
+
 void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 {
 	struct nsp_thread *t = nsp_self();

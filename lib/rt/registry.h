@@ -91,6 +91,10 @@ unsigned nsp_self_kinds(void);
  * these kinds (its own or its creator's), as far as we know still where
  * the process started: its tid, 0 when there is none left. */
 pid_t nsp_thread_unmoved(unsigned kinds, uint32_t *pos);
+/* The tids of the live threads with a record (not only those the shim
+ * saw begin), up to cap, into out: how many, cap + 1 if there were more.
+ * Threads may end, or begin, meanwhile. */
+size_t nsp_thread_tids(pid_t *out, size_t cap);
 /* A switch with the stack read from frame on: __builtin_frame_address(0)
  * of the wrapper the program called, so the walk starts at the caller.
  * fd: setns's (-1: unshare), read only with the history_ns option. */

@@ -140,6 +140,22 @@ def namespaces_read_through_pidfds_or_proc_give_the_same_report():
 
 
 @test
+def threads_come_from_the_records_only_when_they_are_all():
+    # A report of its own process takes its threads from the shim's
+    # records instead of listing /proc/PID/task (an inode for the kernel
+    # to make per thread), but only when the kernel counts as many threads
+    # and each is read as one of the process's.  A thread the shim never
+    # saw (made by clone(), switched by the syscall instruction) makes the
+    # count differ: then the threads are listed, and it is found.
+    r = run("many_spills", "600", "5", options="format=json:verbosity=2")
+    expect("threads as recorded" in r.err, "600 threads, all with records", r.err[-400:])
+    check_spills(r, 601, "as recorded")
+    r = run("many_spills", "600", "5", "rawthread", options="format=json:verbosity=2")
+    expect("threads listed" in r.err, "one without a record: listed", r.err[-400:])
+    check_spills(r, 602, "with a thread the shim never saw")
+
+
+@test
 def pid_namespace_with_its_own_proc_reads_through_pidfds():
     # In a pid namespace with its /proc mounted there, /proc's thread ids
     # are the process's own and the pidfds open the right threads.

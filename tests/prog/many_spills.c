@@ -6,10 +6,15 @@
  * recorded; "main": argv[2] 0 (no thread switches) and main itself
  * switches once all threads are made, so it is the odd one out;
  * "rawmain": as "home", then main enters the namespace the threads went
- * to and came back from with the syscall instruction (no record). */
+ * to and came back from with the syscall instruction (no record);
+ * "rawthread": one thread more, made by clone() and entering the
+ * namespace with the syscall instruction, so the shim has no record of
+ * it: the report must find it all the same. */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 
 #include "common.h"
@@ -33,6 +38,45 @@ static void kill_on_clone(void)
 
 static int nsfd, homefd = -1, every;
 static pthread_barrier_t all;
+static _Atomic int raw_entered;
+
+static long raw_syscall2(long nr, long a, long b)
+{
+	long r;
+
+	__asm__ volatile("syscall" : "=a"(r) : "0"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+	return r;
+}
+
+/* Nothing here goes through the C library or the shim. */
+static int raw_thread(void *p)
+{
+	(void)p;
+	raw_entered = raw_syscall2(SYS_setns, nsfd, CLONE_NEWUTS) == 0 ? 1 : -1;
+	for (;;)
+		raw_syscall2(SYS_pause, 0, 0);
+	return 0;
+}
+
+static void make_raw_thread(void)
+{
+	size_t size = 64 << 10;
+	char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int tid;
+
+	if (stack == MAP_FAILED)
+		abort();
+	tid = clone(raw_thread, stack + size,
+		    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
+		    NULL);
+	if (tid < 0)
+		abort();
+	while (!raw_entered)
+		sched_yield();
+	if (raw_entered < 0)
+		abort();
+	printf("spilled %d\n", tid);
+}
 
 static void *worker(void *p)
 {
@@ -71,6 +115,8 @@ int main(int argc, char **argv)
 		if (pthread_create(&t, &attr, worker, (void *)(i + 1)))
 			abort();
 	pthread_barrier_wait(&all);
+	if (argc > 3 && !strcmp(argv[3], "rawthread"))
+		make_raw_thread();
 	if (argc > 3 && !strcmp(argv[3], "main")) {
 		if (setns(nsfd, CLONE_NEWUTS) != 0)
 			abort();
