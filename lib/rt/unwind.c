@@ -109,20 +109,45 @@ void nsp_unwind_init(void)
  * whose rule is a DWARF expression): most processes never load it.  It
  * keeps a pipe open from then on, to probe memory with; nothing to do
  * about that but not to need it. */
-static _Atomic int unw_tried;
+enum { UNW_UNTRIED, UNW_LOADING, UNW_SETTLED };
+static _Atomic int unw_state;
+
+/* Another thread is loading libunwind: its stack needs it too, so wait
+ * for it, but never forever.  dlopen holds the loader's lock until the
+ * library is in, so a dlopen of the same library that only looks
+ * (RTLD_NOLOAD) returns once it is; and at once if this thread holds
+ * that lock itself (a library's constructor, while the loading thread
+ * waits for the lock): then the wait below is short and the stack stops
+ * where our walker did. */
+static void unw_wait(void)
+{
+	void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+
+	if (h)
+		dlclose(h);
+	for (int i = 0; i < 10000 && atomic_load_explicit(&unw_state, memory_order_acquire) ==
+						UNW_LOADING;
+	     i++)
+		sched_yield();
+}
 
 static void unw_load(void)
 {
 	void *h;
 	uintptr_t ip[1];
 	unsigned held;
+	int untried = UNW_UNTRIED;
 
-	if (atomic_exchange(&unw_tried, 1))
+	if (!atomic_compare_exchange_strong(&unw_state, &untried, UNW_LOADING)) {
+		if (untried == UNW_LOADING)
+			unw_wait();
 		return;
+	}
 	held = hold_std_fds();
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		release_std_fds(held);
+		atomic_store_explicit(&unw_state, UNW_SETTLED, memory_order_release);
 		if (nsp_opt.verbosity > 0)
 			nsp_msg("libunwind.so.8 not found; stacks that need it stop short (",
 				dlerror(), ")");
@@ -144,6 +169,7 @@ static void unw_load(void)
 	}
 #undef SYM
 	release_std_fds(held);
+	atomic_store_explicit(&unw_state, UNW_SETTLED, memory_order_release);
 }
 
 /* Our frames (the wrapper and recorder on top, the thread trampoline at

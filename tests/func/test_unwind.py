@@ -43,6 +43,24 @@ def every_case_has_libunwinds_stack():
 
 
 @test
+def threads_needing_libunwind_together_all_get_their_stacks():
+    # libunwind is loaded at the first stack the shim's own walker cannot
+    # follow.  Six threads reach such a frame at once: those that come
+    # while another loads it must wait for it, not record an empty stack.
+    for round_ in range(3):
+        r = run("unwind_first", options="format=json")
+        rep = r.only_report()
+        want = sorted(int(line.split()[1]) for line in r.out.splitlines()
+                      if line.startswith("spilled "))
+        expect(len(want) == 6 and sorted(s["tid"] for s in rep["spills"]) == want,
+               "round %d: the six spills" % round_, rep["spills"], want)
+        for s in rep["spills"]:
+            fns = [f.get("function") for f in s["cause"]["stack"]] if s["cause"] else []
+            expect("racer" in fns, "round %d: thread %d's stack reaches its caller"
+                   % (round_, s["tid"]), s["cause"])
+
+
+@test
 def a_filter_against_reading_our_own_memory_does_not_kill_the_program():
     # Frame pointer chains are read with process_vm_readv: a filter the
     # calling thread has (its own, or installed after a first walk) must
