@@ -827,7 +827,6 @@ static long read_known(pid_t pid, int fd, struct nsp_arena *a, const pid_t *know
 long nsp_proc_namespaces_known(pid_t pid, struct nsp_arena *a, struct namspill_task **out,
 			       int *how, const pid_t *known, size_t nknown)
 {
-	char path[48];
 	size_t avail;
 	struct namspill_task *t;
 	pid_t *tids = NULL;
@@ -837,10 +836,8 @@ long nsp_proc_namespaces_known(pid_t pid, struct nsp_arena *a, struct namspill_t
 	if (!how)
 		how = &ignored;
 	*how = 0;
-	fd = proc_path(path, sizeof(path), pid, 0, "task") ? -1 :
-		nsp_proc_open(path, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return -errno;
+	if ((fd = nsp_proc_task_dir(pid)) < 0)
+		return fd;
 	if (known && (n = read_known(pid, fd, a, known, nknown, out, how)) > 0) {
 		close(fd);
 		return n;
