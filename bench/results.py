@@ -530,7 +530,9 @@ def publish(files, dest, page):
         f.write(text)
     # The targets, with their ranges, in README too.
     readme = os.path.join(os.path.dirname(os.path.dirname(page)), "README.md")
-    targets = body.split("### Targets", 1)[1].strip() if "### Targets" in body else None
+    with open(files["md"]) as f:  # without the plot, whose path is the page's
+        table = f.read()
+    targets = table.split("### Targets", 1)[1].strip() if "### Targets" in table else None
     with open(readme) as f:
         text = f.read()
     begin, end = "<!-- targets:begin -->", "<!-- targets:end -->"
