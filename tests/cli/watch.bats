@@ -237,3 +237,31 @@ PY
 	[ "$output" = "plain filter ok" ]
 	[[ "$stderr" != *"warning"* ]]
 }
+
+@test "under a /proc of another pid namespace, nothing is judged from the wrong processes" {
+	# unshare --pid without --mount-proc: namspill learns processes by the
+	# new namespace's numbers, /proc shows the parent's.  Watch and tracer
+	# would read other processes there; the preload reads its own right.
+	need_root
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	run --separate-stderr unshare --pid --fork "$NAMSPILL" -- "$PROG/static_leak"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"static_leak: /proc here is of another pid namespace than namspill's"* ]]
+	[[ "$output" != *"tid main"* ]] # not run
+	run --separate-stderr unshare --pid --fork "$NAMSPILL" --trace -- "$PROG/leak_setns"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"--trace: /proc here is of another pid namespace"* ]]
+	run --separate-stderr unshare --pid --fork "$BUILD/namspill-trace" -- "$PROG/static_leak"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"namspill-trace: /proc here is of another pid namespace"* ]]
+	run --separate-stderr unshare --pid --fork "$NAMSPILL" --json "$T/r.json" -- \
+		sh -c '"$0"; "$1"' "$PROG/leak_setns" "$PROG/static_leak"
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"warning: /proc here is of another pid namespace than namspill's"*"no watch"* ]]
+	[[ "$stderr" == *"note: not watched (/proc is of another pid namespace)"* ]]
+	leaker=$(sed -n 's/^tid leaker //p' <<<"$output" | head -1)
+	json_check "$T/r.json" '[s["tid"] for p in d["processes"] for s in p["spills"]] == ['"$leaker"']'
+	# With a /proc of its own there, the static program is watched and judged.
+	run --separate-stderr unshare --pid --fork --mount-proc "$NAMSPILL" -- "$PROG/static_leak"
+	[ "$status" -eq 66 ]
+}

@@ -62,12 +62,14 @@ int cli_keep_dir(const char *path);
  * 0, or -1 with errno. */
 int cli_put_file(int dirfd, const char *name, const char *data, size_t len);
 
+#define CLI_NO_WATCH_PROC 2 /* not asked: /proc is of another pid namespace */
+
 struct cli {
 	char **cmd;           /* the command and its arguments */
 	const char *json, *junit, *keep_logs, *options, *suppressions, *sarif;
 	int annotate;         /* CLI_ANNOTATE_*: workflow commands on stdout */
 	int exitcode;         /* when a spill is found and the command succeeded */
-	int quiet, trace, no_watch;
+	int quiet, trace, no_watch; /* no_watch: 1, or CLI_NO_WATCH_PROC */
 	/* Set while running. */
 	char dir[256];        /* private report directory (files mode) */
 	struct cli_out json_out, junit_out, sarif_out;

@@ -20,6 +20,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include "base/proc.h"
 #include "base/suppress.h"
 #include "cli.h"
 #include "watch.h"
@@ -86,6 +87,13 @@ static uint64_t new_key(void)
 	return k | 1; /* never 0: that is "not watched" */
 }
 
+static int proc_foreign(void)
+{
+	pid_t p, t;
+
+	return nsp_proc_self_numbers(&p, &t) == 1;
+}
+
 /* Watched, files with the preload, or the tracer when the preload cannot
  * reach the command in files mode. */
 static int choose_mode(struct cli *c, const char **tracer)
@@ -106,6 +114,27 @@ static int choose_mode(struct cli *c, const char **tracer)
 			"privileges away (namspill is not privileged); running it as it is, not "
 			"judged", path, why);
 		c->unjudged = why;
+		return 0;
+	}
+	/* The supervisor and the tracer learn processes by this pid
+	 * namespace's numbers and read /proc by them: a /proc of another
+	 * namespace (mounted outside this one) would have them read other
+	 * processes.  The preload reads its own process right there too. */
+	if (proc_foreign()) {
+		if (c->trace || r != CLI_REACH_OK) {
+			cli_err("%s: /proc here is of another pid namespace than namspill's, whose "
+				"process ids are not these: the tracer cannot judge from it (mount a /proc "
+				"of this namespace, unshare --pid --fork --mount-proc, or run namspill "
+				"outside it)", c->trace ? "--trace" : path);
+			return -1;
+		}
+		if (!c->no_watch && !c->quiet)
+			cli_err("warning: /proc here is of another pid namespace than namspill's, "
+				"whose process ids are not these: no watch, only processes the preload "
+				"reaches are judged (static and Go programs are not; mount a /proc of this "
+				"namespace, unshare --pid --fork --mount-proc, to watch them)");
+		if (!c->no_watch)
+			c->no_watch = CLI_NO_WATCH_PROC;
 		return 0;
 	}
 	if (!c->trace && !c->no_watch) {

@@ -357,9 +357,10 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 		cli_err("warning: no process ran with the shim: nothing was checked (a static "
 			"program started from a script? try --trace)");
 	else if (c->no_watch && !c->traced && !c->quiet)
-		cli_err("note: --no-watch: only processes that loaded the library are counted; "
+		cli_err("note: %s: only processes that loaded the library are counted; "
 			"static and Go programs, and those started without LD_PRELOAD (env -i), "
-			"ran unseen");
+			"ran unseen", c->no_watch == CLI_NO_WATCH_PROC ?
+			"not watched (/proc is of another pid namespace)" : "--no-watch");
 	cli_types_str(t, sizeof(t), types);
 	if (ng) {
 		fprintf(f, "SUMMARY: namspill: %zu thread%s in %zu of %zu process%s left in a "

@@ -77,6 +77,13 @@ static int pass_status(int status)
 	return WEXITSTATUS(status);
 }
 
+static int proc_foreign(void)
+{
+	pid_t p, t;
+
+	return nsp_proc_self_numbers(&p, &t) == 1;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1, why = 0, status;
@@ -103,6 +110,15 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		usage(stderr);
+		return NSP_TRACE_FAILED;
+	}
+	/* ptrace gives this pid namespace's numbers, and /proc is read by
+	 * them: a /proc of another namespace would be other processes. */
+	if (proc_foreign()) {
+		fprintf(stderr, "namspill-trace: /proc here is of another pid namespace than ours, "
+				"whose process ids are not these: nothing could be judged (mount a /proc "
+				"of this namespace, unshare --pid --fork --mount-proc, or trace from "
+				"outside it)\n");
 		return NSP_TRACE_FAILED;
 	}
 	if (trace_opt.help)
