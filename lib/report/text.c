@@ -1,6 +1,7 @@
 /* The text report, for people: one block per spilled thread and cause,
  * culprit first, then how the thread inherited it, then one SUMMARY line.
  * Every name that comes from the process goes through nsp_out_text. */
+#include <errno.h>
 #include <string.h>
 
 #include "base/fmt.h"
@@ -280,7 +281,15 @@ void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 		prefix(o, r);
 		nsp_out_str(o, "namspill: cannot judge namespaces: /proc/self/task is unreadable (");
 		nsp_out_str(o, strerrorname_np(-r->proc_err) ? strerrorname_np(-r->proc_err) : "?");
-		nsp_out_str(o, "); is /proc mounted?\n");
+		/* The cause, where the errno names one. */
+		if (r->proc_err == -EMFILE || r->proc_err == -ENFILE)
+			nsp_out_str(o, r->proc_err == -EMFILE ?
+					       "): the process holds every descriptor its limit allows\n" :
+					       "): the system holds every file it allows\n");
+		else if (r->proc_err == -ENOENT)
+			nsp_out_str(o, "); is /proc mounted?\n");
+		else
+			nsp_out_str(o, ")\n");
 		return;
 	}
 	if (r->nspills == r->nsuppressed) {

@@ -478,7 +478,7 @@ static void report(void *arg)
 int nsp_self_report(enum nsp_trigger trigger, int signo)
 {
 	struct job j = { trigger, signo, gettid(), 0 };
-	int saved = errno, cancel;
+	int saved = errno, cancel, how;
 
 	/* The report opens, reads and writes files: cancellation points.  A
 	 * cancellation pending on this thread is for the program's own next
@@ -486,8 +486,10 @@ int nsp_self_report(enum nsp_trigger trigger, int signo)
 	 * calling exit() instead of the process); a helper at home shares
 	 * this thread's state, so it is held off there too. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	/* A thread away from home has it taken at home (home.c). */
-	if (!nsp_home_away() || nsp_home_run(report, &j))
+	/* A thread away from home has it taken at home (home.c); a process
+	 * holding every descriptor its limit allows, by a helper with room. */
+	how = (nsp_home_away() ? NSP_HELPER_HOME : 0) | (nsp_fds_full() ? NSP_HELPER_ROOM : 0);
+	if (!how || nsp_helper_run(report, &j, how))
 		report(&j);
 	pthread_setcancelstate(cancel, NULL);
 	errno = saved;

@@ -25,9 +25,14 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 
 #include "base/fmt.h"
 #include "base/helpers.h"
@@ -50,6 +55,7 @@
 struct job {
 	void (*fn)(void *);
 	void *arg;
+	int how; /* NSP_HELPER_* */
 	_Atomic pid_t running; /* cleared by the kernel when the helper ends */
 };
 
@@ -248,20 +254,43 @@ static void go_home(void)
 		parents_home();
 }
 
+/* Descriptors a report may hold at once: /proc directories and files,
+ * a pidfd and namespaces per helper, the held namespaces, the log file,
+ * the frame-naming helper's pipes. */
+#define REPORT_FDS 64
+
+/* The process holds all the descriptors its limit allows: this helper
+ * takes a table of its own (a copy, CLOSE_RANGE_UNSHARE) and closes, in
+ * it alone, the highest of them, above stdin, stdout and stderr.  The
+ * program's table, and every file in it, stays as it was. */
+static void make_room(void)
+{
+	struct rlimit rl;
+	unsigned long lo = 3;
+
+	if (!nsp_raw_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl) &&
+	    rl.rlim_cur > REPORT_FDS + 3 && rl.rlim_cur <= UINT32_MAX)
+		lo = (unsigned long)rl.rlim_cur - REPORT_FDS;
+	raw(SYS_close_range, (long)lo, (long)~0u, CLOSE_RANGE_UNSHARE);
+}
+
 static void helper_main(void *p)
 {
 	struct job *j = p;
 
-	go_home();
+	if (j->how & NSP_HELPER_ROOM)
+		make_room();
+	if (j->how & NSP_HELPER_HOME)
+		go_home();
 	j->fn(j->arg);
 }
 
 /* Other reports may run at once (each thread away takes its own report
  * signal): each helper is hidden in a slot of its own; with none free,
  * the report is taken in place. */
-int nsp_home_run(void (*fn)(void *), void *arg)
+int nsp_helper_run(void (*fn)(void *), void *arg, int how)
 {
-	struct job j = { fn, arg, -1 };
+	struct job j = { fn, arg, how, -1 };
 	_Atomic pid_t *slot;
 	sigset_t all, old;
 	char *stack;
@@ -289,4 +318,18 @@ int nsp_home_run(void (*fn)(void *), void *arg)
 	nsp_proc_unhide(slot);
 	munmap(stack, STACK_SIZE);
 	return t > 0 ? 0 : -1;
+}
+
+int nsp_home_run(void (*fn)(void *), void *arg)
+{
+	return nsp_helper_run(fn, arg, NSP_HELPER_HOME);
+}
+
+int nsp_fds_full(void)
+{
+	long fd = raw(SYS_openat, AT_FDCWD, (long)"/", O_PATH | O_CLOEXEC);
+
+	if (fd >= 0)
+		raw(SYS_close, fd, 0, 0);
+	return fd == -EMFILE;
 }

@@ -16,5 +16,13 @@ void nsp_home_before_move(void);
 /* fn(arg) on a helper task at home while this thread waits: 0, or -1 if
  * no helper could be started (fn has not run). */
 int nsp_home_run(void (*fn)(void *), void *arg);
+/* The same, how: NSP_HELPER_HOME, at home; NSP_HELPER_ROOM, with room
+ * for the report's descriptors in a table of the helper's own. */
+#define NSP_HELPER_HOME 1
+#define NSP_HELPER_ROOM 2
+int nsp_helper_run(void (*fn)(void *), void *arg, int how);
+/* Whether the process holds every descriptor its limit allows (a report
+ * in place could open none). */
+int nsp_fds_full(void);
 
 #endif

@@ -616,6 +616,20 @@ def a_report_is_written_under_ulimit_v_128m():
     one_uts_spill(*leak_with(limit))
 
 
+@test
+def a_report_is_written_when_every_descriptor_is_taken():
+    """The program holds all the descriptors RLIMIT_NOFILE allows when it
+    exits: the report cannot open /proc in its table, so it is taken by a
+    helper with a table of its own, where the highest are closed (the
+    program's stay open).  The program's own last open still fails."""
+    r = run("fd_full", options="format=json")
+    expect(r.rc == 66, "the spill's status", r)
+    expect(re.search(r"full after \d+ more: Too many open files", r.out), "EMFILE for the program",
+           r.out)
+    got = spills_by(r.only_report(), r.tids["leaker"], "net")
+    expect(len(got) == 1 and got[0]["cause"], "the spill and its cause", r.err[-600:])
+
+
 def meminfo(key):
     with open("/proc/meminfo") as f:
         for line in f:
