@@ -230,9 +230,13 @@ int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int 
 
 /* 1 or 2 when log_path names a standard stream (unset: stderr), else -1. */
 int nsp_log_stream(const struct nsp_options *o);
-/* log_path.<pid><suffix><n> into path (n 0: no number); 0 or -ENAMETOOLONG. */
-int nsp_log_name(const struct nsp_options *o, pid_t pid, const char *suffix, unsigned n,
-		 char *path, size_t cap);
+/* log_path.<pid><suffix><n> into path (n 0: no number); with who (not
+ * NULL, who[0] not 0), -<who[0]>-<who[1]> after the pid: a process
+ * numbered in the pid namespace who[0] below the host's, whose pid others
+ * elsewhere may have too, and who[1], what tells it from any other
+ * process with its pid there.  0 or -ENAMETOOLONG. */
+int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], const char *suffix,
+		 unsigned n, char *path, size_t cap);
 /* A new file NAME.tmp.<random> in dirfd, created exclusively and never
  * through a link, its name left in tmp: the fd, or a negative errno. */
 int nsp_file_create(int dirfd, const char *name, char *tmp, size_t cap);

@@ -25,21 +25,28 @@ int nsp_log_stream(const struct nsp_options *o)
 	return -1;
 }
 
-int nsp_log_name(const struct nsp_options *o, pid_t pid, const char *suffix, unsigned n,
-		 char *path, size_t cap)
+int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], const char *suffix,
+		 unsigned n, char *path, size_t cap)
 {
-	char num[NSP_NUM_MAX];
-	size_t len = strlen(o->log_path), k = nsp_fmt_dec(num, (uint64_t)pid);
+	char num[NSP_NUM_MAX], tag[2 * NSP_NUM_MAX + 2], nb[NSP_NUM_MAX];
+	size_t len = strlen(o->log_path), k = nsp_fmt_dec(num, (uint64_t)pid), kt = 0;
 	size_t ls = strlen(suffix);
-	char nb[NSP_NUM_MAX];
 	size_t kn = n ? nsp_fmt_dec(nb, n) : 0;
 
-	if (len + 1 + k + ls + kn + 1 > cap)
+	if (who && who[0]) {
+		tag[kt++] = '-';
+		kt += nsp_fmt_dec(tag + kt, who[0]);
+		tag[kt++] = '-';
+		kt += nsp_fmt_dec(tag + kt, who[1]);
+	}
+	if (len + 1 + k + kt + ls + kn + 1 > cap)
 		return -ENAMETOOLONG;
 	memcpy(path, o->log_path, len);
 	path[len++] = '.';
 	memcpy(path + len, num, k);
 	len += k;
+	memcpy(path + len, tag, kt);
+	len += kt;
 	memcpy(path + len, suffix, ls);
 	len += ls;
 	memcpy(path + len, nb, kn);

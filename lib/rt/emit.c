@@ -8,6 +8,8 @@
 #include <stdio.h> /* renameat */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,11 +116,76 @@ NSP_STARTUP void nsp_emit_init(const char *arena_kib)
 	nsp_opt.log_path[c] = '/';
 }
 
-/* The file log_path.<pid><suffix><n>; -1 if the name does not fit. */
+/* Who the process is, for the names of its files, where it is numbered
+ * in a pid namespace below the host's: processes of different pid
+ * namespaces may have the same pid (each container's first is 1), and
+ * their files must not take each other's place.  who[0]: the namespace
+ * (its inode), 0 in the host's, or where /proc cannot say; who[1]: the
+ * inode of the process's pidfd, which the kernel (6.9, pidfs) never
+ * gives two processes, else its start time (a namespace's inode may be
+ * another's once it is gone).  Read once per process, and alike however
+ * often: a vfork child reads its own into our memory. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCu
+#define PIDFS_MAGIC 0x50494446
+
+static _Atomic pid_t who_read_by;
+static uint64_t who_ns, who_id;
+
+static uint64_t start_time(pid_t pid)
+{
+	char buf[512];
+	ssize_t n = nsp_proc_read(pid, "stat", buf, sizeof(buf));
+	uint64_t t = 0;
+
+	return n > 0 && !nsp_stat_num(buf, (size_t)n, 22, &t) ? t : 0;
+}
+
+static uint64_t pidfs_ino(pid_t pid)
+{
+	long fd = nsp_raw_syscall(SYS_pidfd_open, pid, 0, 0, 0);
+	struct statfs fs;
+	struct stat st;
+	uint64_t ino = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!nsp_raw_syscall(SYS_fstatfs, fd, (long)&fs, 0, 0) && fs.f_type == PIDFS_MAGIC &&
+	    !nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0))
+		ino = (uint64_t)st.st_ino;
+	nsp_raw_syscall(SYS_close, fd, 0, 0, 0);
+	return ino;
+}
+
+static const uint64_t *who_we_are(pid_t pid, uint64_t who[2])
+{
+	struct stat st;
+
+	if (atomic_load_explicit(&who_read_by, memory_order_acquire) != pid) {
+		who[0] = who[1] = 0;
+		if (!nsp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)"/proc/self/ns/pid", (long)&st,
+				     0) &&
+		    st.st_ino != PROC_PID_INIT_INO) {
+			who[0] = (uint64_t)st.st_ino;
+			if (!(who[1] = pidfs_ino(pid)))
+				who[1] = start_time(pid);
+		}
+		who_ns = who[0];
+		who_id = who[1];
+		atomic_store_explicit(&who_read_by, pid, memory_order_release);
+	}
+	who[0] = who_ns;
+	who[1] = who_id;
+	return who;
+}
+
+/* The file log_path.<pid>[-<pidns>-<id>]<suffix><n>; -1 if the name
+ * does not fit. */
 static int log_file(pid_t pid, const char *suffix, unsigned n, char *path, size_t cap,
 		    const char **name)
 {
-	if (nsp_log_name(&nsp_opt, pid, suffix, n, path, cap))
+	uint64_t who[2];
+
+	if (nsp_log_name(&nsp_opt, pid, who_we_are(pid, who), suffix, n, path, cap))
 		return -1;
 	*name = path;
 	return AT_FDCWD;

@@ -14,7 +14,9 @@ start() {
 }
 
 teardown() {
-	[ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true
+	# SIGKILL: the first process of a pid namespace takes no other signal
+	# from outside that it has no handler for.
+	[ -z "${pid:-}" ] || kill -KILL "$pid" 2>/dev/null || true
 	rm -rf "$T"
 }
 
@@ -182,4 +184,26 @@ start_liar() {
 	run --separate-stderr "$NAMSPILL" ps "$pid"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$pid (x\\x1b[8mSUMMARY): 1 thread, all in the same namespaces" ]
+}
+
+@test "ps --stacks asks a process in a pid namespace of its own, which names its files so" {
+	# Its library names the file by its own pid and, there being other
+	# pid namespaces with that pid, by its namespace and id too.
+	need_root
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	NAMSPILL_OPTIONS=$(asked "$T/r") LD_PRELOAD=$FIRST$BUILD/libnamspill.so \
+		unshare --pid --fork --mount-proc --kill-child "$PROG/cli_leak" wait > "$T/out.ns" 2>&1 3>&- &
+	pid=$!
+	wait_for "$T/out.ns"
+	local inner
+	for i in $(seq 100); do
+		inner=$(pgrep -P "$pid" -x cli_leak) && break
+		sleep 0.05
+	done
+	[ -n "$inner" ]
+	pid=$inner # teardown ends it, then unshare ends
+	run --separate-stderr "$NAMSPILL" ps --stacks "$inner"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"trigger":"request"'* ]]
+	ls "$T" | grep -Eq '^r\.1-[0-9]+-[0-9]+\.request1$'
 }

@@ -272,3 +272,17 @@ PY
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+@test "in files mode, processes with the same pid in two pid namespaces keep their reports apart" {
+	# Both are pid 1 of a pid namespace of their own, one after the other
+	# (the second namespace may even get the first one's inode): the
+	# second's files must not take the place of the first's report.
+	need_root
+	run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- sh -c \
+		'unshare -pf --mount-proc "$0" leak; unshare -pf --mount-proc "$0" clean' "$PROG/cli_leak"
+	skip_if_no_ns
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
+	[[ "$stderr" == *"    pid 1 of pid:["[0-9]*"], thread "* ]]
+	json_check "$T/r.json" 'sorted(p["argv"][1] for p in d["processes"] if p["argv"] and p["argv"][0].endswith("cli_leak")) == ["clean", "leak"]'
+}

@@ -188,6 +188,9 @@ void json_write(FILE *f, const struct jv *v);
 /* ---- logs.c: what the processes of the tree left */
 struct proc {
 	pid_t pid, ppid;
+	/* Files mode: pid is of pid namespace pidns, not ours (0: ours), and
+	 * pidid tells it from others with that pid there (0: not needed). */
+	uint64_t pidns, pidid;
 	int forked;           /* marker written in a fork child, before exec */
 	int threaded;         /* the marker says it started a thread */
 	char *raw;            /* the report's text, NULL if there is none */
@@ -211,6 +214,8 @@ struct procs {
 	size_t single;        /* ended without a report, never had a thread */
 };
 int cli_read_logs(const char *dir, struct procs *ps);
+/* The inode of namspill's own pid namespace (0 if /proc cannot say). */
+uint64_t cli_own_pidns(void);
 /* A report's JSON text (malloc'd, taken) as p's; where: for messages. */
 void cli_take_report(struct proc *p, char *raw, size_t len, const char *where);
 /* A command line (NUL-separated) as p's argv and cmdline. */

@@ -12,10 +12,10 @@
 #include "base/suppress.h"
 #include "cli.h"
 
-static struct proc *proc_of(struct procs *ps, pid_t pid, size_t *cap)
+static struct proc *proc_of(struct procs *ps, pid_t pid, const uint64_t who[2], size_t *cap)
 {
 	for (size_t i = 0; i < ps->n; i++)
-		if (ps->p[i].pid == pid)
+		if (ps->p[i].pid == pid && ps->p[i].pidns == who[0] && ps->p[i].pidid == who[1])
 			return &ps->p[i];
 	if (ps->n == *cap) {
 		*cap = *cap ? 2 * *cap : 64;
@@ -25,21 +25,48 @@ static struct proc *proc_of(struct procs *ps, pid_t pid, size_t *cap)
 	}
 	memset(&ps->p[ps->n], 0, sizeof(ps->p[0]));
 	ps->p[ps->n].pid = pid;
+	ps->p[ps->n].pidns = who[0];
+	ps->p[ps->n].pidid = who[1];
 	return &ps->p[ps->n++];
 }
 
 enum { REPORT, MARK_START, MARK_THREADS };
 
+uint64_t cli_own_pidns(void)
+{
+	static uint64_t ino;
+	struct stat st;
+
+	if (!ino && !stat("/proc/self/ns/pid", &st))
+		ino = (uint64_t)st.st_ino;
+	return ino;
+}
+
 /* "r.123" -> 123 (report), "r.123.start", "r.123.threads" -> 123
- * (markers); 0 for anything else. */
-static pid_t name_pid(const char *name, int *kind)
+ * (markers); "r.123-NS-ID..." the same for pid 123 of pid namespace NS,
+ * the process ID (who[0], who[1]; who[0] 0 for namspill's own, whose
+ * numbers are ours; see nsp_log_name); 0 for anything else. */
+static pid_t name_pid(const char *name, int *kind, uint64_t who[2])
 {
 	char *end;
 	long v;
 
+	who[0] = who[1] = 0;
 	if (strncmp(name, "r.", 2))
 		return 0;
 	v = strtol(name + 2, &end, 10);
+	if (*end == '-') {
+		char *at = end + 1;
+		who[0] = strtoull(at, &end, 10);
+		if (end == at || *end != '-' || !who[0])
+			return 0;
+		at = end + 1;
+		who[1] = strtoull(at, &end, 10);
+		if (end == at || !who[1])
+			return 0;
+		if (who[0] == cli_own_pidns())
+			who[0] = 0;
+	}
 	*kind = !strcmp(end, ".start") ? MARK_START : !strcmp(end, ".threads") ? MARK_THREADS : REPORT;
 	return v > 0 && (!*end || *kind != REPORT) ? (pid_t)v : 0;
 }
@@ -185,6 +212,10 @@ static int by_pid(const void *a, const void *b)
 {
 	const struct proc *x = a, *y = b;
 
+	if (x->pidns != y->pidns)
+		return (x->pidns > y->pidns) - (x->pidns < y->pidns);
+	if (x->pidid != y->pidid)
+		return (x->pidid > y->pidid) - (x->pidid < y->pidid);
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
@@ -202,7 +233,8 @@ int cli_read_logs(const char *dir, struct procs *ps)
 	while ((e = readdir(d))) {
 		char path[CLI_PATH];
 		int kind;
-		pid_t pid = name_pid(e->d_name, &kind);
+		uint64_t who[2];
+		pid_t pid = name_pid(e->d_name, &kind, who);
 		struct proc *p;
 		size_t len;
 		char *raw;
@@ -211,7 +243,7 @@ int cli_read_logs(const char *dir, struct procs *ps)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (!(raw = cli_slurp(path, &len)))
 			continue;
-		p = proc_of(ps, pid, &cap);
+		p = proc_of(ps, pid, who, &cap);
 		if (kind != REPORT)
 			take_marker(p, raw, len, kind);
 		else
@@ -227,7 +259,8 @@ int cli_read_logs(const char *dir, struct procs *ps)
 			p->cmdline = join(p->argv && p->argv->t == J_ARR ? p->argv : NULL);
 		}
 		if (!p->rep) {
-			p->running = cli_alive(p->pid);
+			/* Another pid namespace's numbers are not ours to look up. */
+			p->running = !p->pidns && cli_alive(p->pid);
 			if (p->threaded || p->running)
 				ps->no_report++;
 			else
@@ -274,10 +307,15 @@ int cli_keep_logs(const struct procs *ps, int todir, const char *to)
 {
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct proc *p = &ps->p[i];
-		char name[32];
+		char name[80];
 		if (!p->raw)
 			continue;
-		snprintf(name, sizeof(name), "r.%d", (int)p->pid);
+		if (p->pidid)
+			snprintf(name, sizeof(name), "r.%d-%llu-%llu", (int)p->pid,
+				 (unsigned long long)(p->pidns ? p->pidns : cli_own_pidns()),
+				 (unsigned long long)p->pidid);
+		else
+			snprintf(name, sizeof(name), "r.%d", (int)p->pid);
 		if (cli_put_file(todir, name, p->raw, strlen(p->raw))) {
 			cli_err("--keep-logs: cannot write %s/%s: %s", to, name, strerror(errno));
 			return -1;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,8 @@ static const char setting[] = "NAMSPILL_OPTIONS=report_signal=SIGUSR2:log_path=/
 
 struct target {
 	pid_t pid;
+	pid_t own;             /* its pid in its own pid namespace (the last of NSpid) */
+	uint64_t who[2];       /* its pid namespace and id there, for its files' names */
 	int pidfd;             /* -1 where the kernel has no pidfd_open */
 	uid_t fsuid;           /* whose files its reports are */
 	unsigned long long caught; /* SigCgt */
@@ -49,6 +52,32 @@ static int send_to(const struct target *t, int sig)
 	return kill(t->pid, sig);
 }
 
+/* Who the library in the process says it is in its files' names, as
+ * lib/rt/emit.c works it out (see nsp_log_name): nothing in the host's
+ * first pid namespace; elsewhere that namespace and the process's pidfd
+ * inode (pidfs), else its start time. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCu
+#define PIDFS_MAGIC 0x50494446
+
+static void who_is(struct target *t)
+{
+	char path[64], buf[512];
+	struct statfs fs;
+	struct stat st;
+	ssize_t n;
+
+	t->who[0] = t->who[1] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)t->pid);
+	if (stat(path, &st) || st.st_ino == PROC_PID_INIT_INO)
+		return;
+	t->who[0] = (uint64_t)st.st_ino;
+	if (t->pidfd >= 0 && !fstatfs(t->pidfd, &fs) && fs.f_type == PIDFS_MAGIC &&
+	    !fstat(t->pidfd, &st))
+		t->who[1] = (uint64_t)st.st_ino;
+	else if ((n = nsp_proc_read(t->pid, "stat", buf, sizeof(buf))) > 0)
+		nsp_stat_num(buf, (size_t)n, 22, &t->who[1]);
+}
+
 /* Whose files the process creates (the fs uid of "Uid:") and which
  * signals it catches; 0 or a negative errno. */
 static int read_status(struct target *t)
@@ -56,7 +85,7 @@ static int read_status(struct target *t)
 	char buf[4096];
 	ssize_t n = nsp_proc_read(t->pid, "status", buf, sizeof(buf) - 1);
 	unsigned long ids[4];
-	uint64_t cgt;
+	uint64_t cgt, own;
 	const char *u;
 
 	if (n < 0)
@@ -68,6 +97,10 @@ static int read_status(struct target *t)
 		return -EINVAL;
 	t->fsuid = (uid_t)ids[3];
 	t->caught = cgt;
+	if (nsp_status_last(buf, (size_t)n, "NSpid", &own) || !own || own > INT32_MAX)
+		own = (uint64_t)t->pid;
+	t->own = (pid_t)own;
+	who_is(t);
 	return 0;
 }
 
@@ -119,9 +152,15 @@ static void request_name(const struct target *t, char *name, size_t cap)
 {
 	const char *slash = strrchr(t->st.log_path, '/');
 	uint64_t r = atomic_load(&t->st.requests);
-	unsigned n = r >> 32 == (uint64_t)t->pid ? (unsigned)r + 1 : 1;
+	unsigned n = r >> 32 == (uint64_t)t->own ? (unsigned)r + 1 : 1;
+	char tag[48] = "";
 
-	snprintf(name, cap, "%s.%d.request%u", slash ? slash + 1 : t->st.log_path, (int)t->pid, n);
+	if (t->who[0])
+		snprintf(tag, sizeof(tag), "-%llu-%llu", (unsigned long long)t->who[0],
+			 (unsigned long long)t->who[1]);
+	/* Named by its own pid, as its library names it. */
+	snprintf(name, cap, "%s.%d%s.request%u", slash ? slash + 1 : t->st.log_path, (int)t->own,
+		 tag, n);
 }
 
 /* The report, if it is a regular file of the process's user; NULL after

@@ -207,7 +207,10 @@ static void print_members(FILE *f, const struct cli_group *g)
 		size_t j = i;
 		/* A process in a pid namespace of its own numbers its threads
 		 * there, as its report does: said, next to namspill's pid. */
-		if (own != p->pid)
+		if (p->pidns)
+			fprintf(f, "    pid %d of pid:[%llu], thread%s", (int)p->pid,
+				(unsigned long long)p->pidns, i + 1 < g->n && g->m[i + 1].p == p ? "s" : "");
+		else if (own != p->pid)
 			fprintf(f, "    pid %d (%lld in its pid namespace), thread%s", (int)p->pid, own,
 				i + 1 < g->n && g->m[i + 1].p == p ? "s" : "");
 		else
