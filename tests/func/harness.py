@@ -169,15 +169,16 @@ def run(name, *args, options="format=json", preload=True, log=True, env=None,
 
 def collect_reports(logdir):
     """Reports in logdir, then the directory is removed: final reports
-    "r.PID" keyed by pid (int), others ("r.PID.request1", leftovers) by
+    "r.PID" (and "r.PID-NS-ID" of a process in a pid namespace below the
+    host's) keyed by pid (int), others ("r.PID.request1", leftovers) by
     file name; each parsed as JSON where it is JSON, else kept as text."""
     reports = {}
     for f in sorted(os.listdir(logdir)):
         path = os.path.join(logdir, f)
         with open(path) as fh:
             data = fh.read()
-        key = f.rsplit(".", 1)[-1]
-        key = int(key) if key.isdigit() else f
+        m = re.fullmatch(r"[^.]+\.(\d+)(-\d+-\d+)?", f)
+        key = int(m.group(1)) if m and int(m.group(1)) not in reports else f
         try:
             reports[key] = json.loads(data)
         except ValueError:
