@@ -785,15 +785,41 @@ static long read_all(pid_t pid, int fd, struct nsp_arena *a, const pid_t *tids, 
 	return (long)n;
 }
 
+/* Whether the kernel's pid space has room enough that a tid freed
+ * before a report's count is not handed to another thread before its
+ * reads are done: pids are handed out in turn, up to pid_max, so a freed
+ * one comes back only once all the others have gone round; a million
+ * free is more than any machine makes in the time of a report.  A small
+ * pid_max (a container's, 6.14, or the kernel's 32768 without the init
+ * system raising it) lists the threads. */
+#define PIDS_TO_SPARE 1000000
+
+static int pids_to_spare(size_t threads)
+{
+	char buf[32];
+	const char *p = buf;
+	uint64_t max = 0;
+	int fd = nsp_proc_open("sys/kernel/pid_max", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : nsp_read_all(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && nsp_parse_dec(&p, buf + n, &max) > 0 && max > threads + PIDS_TO_SPARE;
+}
+
 /* The threads known (the caller's records of them), instead of listing
  * /proc/PID/task, which costs the kernel an inode for each thread: taken
  * when the kernel's count of the process's threads, read after the
- * caller took its list, is the number of known threads and every one of
- * them is read as one of the process's (a pidfd's thread group, or its
- * entry under /proc/PID/task).  Each thread read was alive when counted
- * (it was known before, alive after, and tids are not reused that fast),
- * so then the known are all there were.  Threads begun after the count
- * may be missed, as a listing may miss them.  0 where it cannot tell. */
+ * caller took its list and again after the reads, is the number of known
+ * threads, and every one of them is read as one of the process's (a
+ * pidfd's thread group, or its entry under /proc/PID/task).  Each thread
+ * read was then alive when first counted: it was known before, was there
+ * after, and its tid was not another's meanwhile (a thread that began
+ * since and is still there makes the second count differ; one that took
+ * a freed tid and ended again within the reads needs the pid space to go
+ * round, see pids_to_spare).  So the known are all there were; threads
+ * begun after the count may be missed, as a listing may miss them.  0
+ * where it cannot tell. */
 static long read_known(pid_t pid, int fd, struct nsp_arena *a, const pid_t *known, size_t nknown,
 		       struct namspill_task **out, int *how)
 {
@@ -808,13 +834,15 @@ static long read_known(pid_t pid, int fd, struct nsp_arena *a, const pid_t *know
 		return 0;
 	memcpy(tids, known, nknown * sizeof(*tids));
 	n = drop_hidden(tids, sort_unique(tids, nknown));
-	if (count_of(&st) != n || !(t = nsp_arena_rest(a, &avail)) || avail / sizeof(*t) < n) {
+	if (count_of(&st) != n || !pids_to_spare(n) || !(t = nsp_arena_rest(a, &avail)) ||
+	    avail / sizeof(*t) < n) {
 		a->used = mark;
 		return 0;
 	}
 	nsp_arena_keep(a, n * sizeof(*t));
 	got = read_all(pid, fd, a, tids, (long)n, t, how);
-	if (got != (long)n) {
+	if (got != (long)n || nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0) ||
+	    count_of(&st) != n) {
 		a->used = mark; /* one ended, or one unknown: listed after all */
 		*how &= ~NSP_READ_PIDFDS;
 		return 0;
