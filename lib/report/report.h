@@ -129,6 +129,10 @@ const char *nsp_trigger_name(enum nsp_trigger t);
  * negative errno also left in r->proc_err. */
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo);
+/* A report of pid that cannot be read (err, negative), its verdict
+ * left out: err. */
+int nsp_report_unreadable(struct nsp_report *r, pid_t pid, enum nsp_trigger trigger, int signo,
+			  int err);
 /* The same where the caller knows nknown of its threads' tids (the
  * shim's records, for a report of its own process): if they are all, the
  * threads are not listed (nsp_proc_namespaces_known). */

@@ -181,6 +181,16 @@ static int scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t proc
 	return nsp_report_leave_out(r, a, NULL);
 }
 
+int nsp_report_unreadable(struct nsp_report *r, pid_t pid, enum nsp_trigger trigger, int signo,
+			  int err)
+{
+	memset(r, 0, sizeof(*r));
+	r->pid = r->at = pid;
+	r->trigger = trigger;
+	r->signo = signo;
+	return r->proc_err = err;
+}
+
 int nsp_report_scan(struct nsp_report *r, struct nsp_arena *a, pid_t pid, pid_t at,
 		    enum nsp_trigger trigger, int signo)
 {

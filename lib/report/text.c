@@ -287,7 +287,7 @@ void nsp_write_text(struct nsp_out *o, const struct nsp_report *r, struct nsp_sy
 					       "): the process holds every descriptor its limit allows\n" :
 					       "): the system holds every file it allows\n");
 		else if (r->proc_err == -ENOENT)
-			nsp_out_str(o, "); is /proc mounted?\n");
+			nsp_out_str(o, "); is /proc mounted, and for this process's pid namespace?\n");
 		else
 			nsp_out_str(o, ")\n");
 		return;

@@ -259,14 +259,19 @@ int nsp_report_collect(struct nsp_report *r, struct nsp_arena *a, pid_t tid,
 	struct nsp_records src = { thread_of, thread_at, event_at, &m, path_of, failures_of };
 
 	pid_t proc_pid, proc_tid;
-	int e;
+	int e, own;
 
 	atomic_fetch_add(&nsp_reporting, 1);
 	/* A pid namespace of our own seen through its parent's /proc: read
 	 * there by /proc's numbers (through this thread, alive and ours),
 	 * numbered as we number ourselves. */
-	if (nsp_proc_self_numbers(&proc_pid, &proc_tid) == 1)
+	own = nsp_proc_self_numbers(&proc_pid, &proc_tid);
+	if (own == 1)
 		e = nsp_report_scan_renumbered(r, a, getpid(), proc_pid, proc_tid, trigger, signo);
+	else if (own == -ENOENT)
+		/* /proc here shows no process of ours (none mounted, or one of a
+		 * pid namespace below ours): our pid there is another's. */
+		e = nsp_report_unreadable(r, getpid(), trigger, signo, -ENOENT);
 	else
 		e = scan_known(r, a, tid, trigger, signo);
 	if (e == 0) {

@@ -272,6 +272,13 @@ static void make_room(void)
 	    rl.rlim_cur > REPORT_FDS + 3 && rl.rlim_cur <= UINT32_MAX)
 		lo = (unsigned long)rl.rlim_cur - REPORT_FDS;
 	raw(SYS_close_range, (long)lo, (long)~0u, CLOSE_RANGE_UNSHARE);
+	/* A limit that small (3, 4...): stdin, and stdout where the report
+	 * does not go, are given up here too; stderr stays for our word. */
+	if (lo == 3) {
+		raw(SYS_close, 0, 0, 0);
+		if (nsp_log_stream(&nsp_opt) != 1)
+			raw(SYS_close, 1, 0, 0);
+	}
 }
 
 static void helper_main(void *p)

@@ -246,22 +246,45 @@ PY
 	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
 	run --separate-stderr unshare --pid --fork "$NAMSPILL" -- "$PROG/static_leak"
 	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"static_leak: /proc here is of another pid namespace than namspill's"* ]]
+	[[ "$stderr" == *"static_leak: /proc here does not show namspill's processes"* ]]
 	[[ "$output" != *"tid main"* ]] # not run
 	run --separate-stderr unshare --pid --fork "$NAMSPILL" --trace -- "$PROG/leak_setns"
 	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"--trace: /proc here is of another pid namespace"* ]]
+	[[ "$stderr" == *"--trace: /proc here does not show namspill's processes"* ]]
 	run --separate-stderr unshare --pid --fork "$BUILD/namspill-trace" -- "$PROG/static_leak"
 	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"namspill-trace: /proc here is of another pid namespace"* ]]
+	[[ "$stderr" == *"namspill-trace: /proc here does not show our processes"* ]]
 	run --separate-stderr unshare --pid --fork "$NAMSPILL" --json "$T/r.json" -- \
 		sh -c '"$0"; "$1"' "$PROG/leak_setns" "$PROG/static_leak"
 	[ "$status" -eq 66 ]
-	[[ "$stderr" == *"warning: /proc here is of another pid namespace than namspill's"*"no watch"* ]]
-	[[ "$stderr" == *"note: not watched (/proc is of another pid namespace)"* ]]
+	[[ "$stderr" == *"warning: /proc here does not show namspill's processes"*"no watch"* ]]
+	[[ "$stderr" == *"note: not watched (/proc does not show this pid namespace)"* ]]
 	leaker=$(sed -n 's/^tid leaker //p' <<<"$output" | head -1)
 	json_check "$T/r.json" '[s["tid"] for p in d["processes"] for s in p["spills"]] == ['"$leaker"']'
 	# With a /proc of its own there, the static program is watched and judged.
 	run --separate-stderr unshare --pid --fork --mount-proc "$NAMSPILL" -- "$PROG/static_leak"
 	[ "$status" -eq 66 ]
+}
+
+@test "under a /proc of a pid namespace below namspill's, or none, nothing is judged from it" {
+	# As after nsenter --mount into a container: /proc shows the
+	# container's processes, not namspill's; or /proc is gone.
+	need_root
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	run --separate-stderr unshare --mount --propagation private sh -c '
+		unshare --pid --fork --kill-child sh -c "mount -t proc proc /proc && exec sleep 60" 3>&- &
+		i=0; while [ -e /proc/thread-self ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+		"$0" -- "$1"; rc=$?; kill -9 $! 2>/dev/null; exit $rc' "$NAMSPILL" "$PROG/static_leak"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"static_leak: /proc here does not show namspill's processes"* ]]
+	# No /proc: a process with a thread at its end cannot be judged, and
+	# a run of nothing else fails.
+	[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3"
+	run --separate-stderr unshare --mount --propagation private sh -c \
+		'umount -l /proc && "$0" -- /usr/bin/python3 -c "$1"' "$NAMSPILL" \
+		'import threading, time; threading.Thread(target=time.sleep, args=(5,), daemon=True).start()'
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"warning: /proc here does not show namspill's processes"* ]]
+	[[ "$stderr" == *"could not be judged: cannot read /proc/"*"ENOENT"* ]]
+	[[ "$stderr" == *"error: nothing was judged"* ]]
 }

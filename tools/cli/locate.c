@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -19,8 +20,14 @@ static const char *self_dir(void)
 
 	if (!dir[0]) {
 		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-		if (n <= 0)
+		/* No /proc: the path we were started by (a name found along
+		 * PATH comes with its directory; a relative one is taken from
+		 * where we started, which is still where we are). */
+		const char *fn = n <= 0 ? (const char *)getauxval(AT_EXECFN) : NULL;
+		if (n <= 0 && (!fn || !strchr(fn, '/') || strlen(fn) >= sizeof(dir)))
 			return ".";
+		if (n <= 0)
+			n = (ssize_t)strlen(strcpy(dir, fn));
 		dir[n] = 0;
 		slash = strrchr(dir, '/');
 		if (slash)

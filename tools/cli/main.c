@@ -91,7 +91,9 @@ static int proc_foreign(void)
 {
 	pid_t p, t;
 
-	return nsp_proc_self_numbers(&p, &t) == 1;
+	int r = nsp_proc_self_numbers(&p, &t);
+
+	return r == 1 || r == -ENOENT; /* another pid namespace's, ours not in it, or none */
 }
 
 /* Watched, files with the preload, or the tracer when the preload cannot
@@ -118,21 +120,25 @@ static int choose_mode(struct cli *c, const char **tracer)
 	}
 	/* The supervisor and the tracer learn processes by this pid
 	 * namespace's numbers and read /proc by them: a /proc of another
-	 * namespace (mounted outside this one) would have them read other
-	 * processes.  The preload reads its own process right there too. */
+	 * namespace (of its parent's, or of one below, where namspill is not
+	 * to be found) would have them read other processes, and none has
+	 * nothing to read.  The preload reads its own process right, or says
+	 * it cannot. */
 	if (proc_foreign()) {
 		if (c->trace || r != CLI_REACH_OK) {
-			cli_err("%s: /proc here is of another pid namespace than namspill's, whose "
-				"process ids are not these: the tracer cannot judge from it (mount a /proc "
-				"of this namespace, unshare --pid --fork --mount-proc, or run namspill "
-				"outside it)", c->trace ? "--trace" : path);
+			cli_err("%s: /proc here does not show namspill's processes by the numbers it "
+				"knows them by (it is another pid namespace's, or there is none): the "
+				"tracer cannot judge from it (mount a /proc of this namespace, unshare "
+				"--pid --fork --mount-proc, or run namspill outside it)",
+				c->trace ? "--trace" : path);
 			return -1;
 		}
 		if (!c->no_watch && !c->quiet)
-			cli_err("warning: /proc here is of another pid namespace than namspill's, "
-				"whose process ids are not these: no watch, only processes the preload "
-				"reaches are judged (static and Go programs are not; mount a /proc of this "
-				"namespace, unshare --pid --fork --mount-proc, to watch them)");
+			cli_err("warning: /proc here does not show namspill's processes by the numbers "
+				"it knows them by (it is another pid namespace's, or there is none): no "
+				"watch, only processes the preload reaches are judged (static and Go "
+				"programs are not; mount a /proc of this namespace, unshare --pid --fork "
+				"--mount-proc, to watch them)");
 		if (!c->no_watch)
 			c->no_watch = CLI_NO_WATCH_PROC;
 		return 0;
@@ -197,10 +203,11 @@ static int verdict(const struct cli *c, const struct procs *ps)
 		return WEXITSTATUS(c->status);
 	if (ps->spills)
 		return c->exitcode;
-	/* Every process unjudged, or the command run as it is (and nothing
-	 * else of the tree seen): nothing was checked. */
-	return (ps->no_report && ps->no_report == ps->n) || (c->unjudged && !ps->n) ? CLI_FAILED
-										  : 0;
+	/* Every process unjudged (no report, or one that could not read its
+	 * threads), or the command run as it is (and nothing else of the tree
+	 * seen): nothing was checked. */
+	return (ps->n && ps->no_report + ps->errors == ps->n) || (c->unjudged && !ps->n) ? CLI_FAILED
+											   : 0;
 }
 
 static int report(struct cli *c)

@@ -342,7 +342,7 @@ static void print_unjudged_command(FILE *f, const struct cli *c)
 
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 {
-	size_t ng, threads = 0, checked = ps->n - ps->no_report - ps->single;
+	size_t ng, threads = 0, checked = ps->n - ps->no_report - ps->single - ps->errors;
 	struct cli_group *g = cli_groups(ps, &ng);
 	unsigned types = 0;
 	char t[128];
@@ -363,7 +363,7 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 		cli_err("note: %s: only processes that loaded the library are counted; "
 			"static and Go programs, and those started without LD_PRELOAD (env -i), "
 			"ran unseen", c->no_watch == CLI_NO_WATCH_PROC ?
-			"not watched (/proc is of another pid namespace)" : "--no-watch");
+			"not watched (/proc does not show this pid namespace)" : "--no-watch");
 	cli_types_str(t, sizeof(t), types);
 	if (ng) {
 		fprintf(f, "SUMMARY: namspill: %zu thread%s in %zu of %zu process%s left in a "
@@ -377,7 +377,7 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 		/* Never a silent pass: the run fails (main.c, verdict). */
 		fputs("namspill: error: nothing was judged: the command ran as it is (see the "
 		      "warning above)\n", f);
-	} else if (ps->no_report && ps->no_report == ps->n) {
+	} else if (ps->n && ps->no_report + ps->errors == ps->n) {
 		/* Never a silent pass: the run fails (main.c, verdict). */
 		fprintf(f, "namspill: error: nothing was judged: none of the %zu process%s that ran "
 			   "could be (%s)\n", ps->n, ps->n == 1 ? "" : "es",
@@ -392,6 +392,8 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 				checked ? "" : ps->single == 1 ? " process" : " processes");
 		if (ps->suppressed)
 			fprintf(f, "; %zu suppressed", ps->suppressed);
+		if (ps->no_report + ps->errors)
+			fprintf(f, "; %zu not judged", ps->no_report + ps->errors);
 		fputs(")\n", f);
 	}
 	cli_groups_free(g, ng);

@@ -6,6 +6,7 @@
  * the exitcode option when it exited 0 with spills, 69 when tracing is
  * not permitted here, 125 on other failures of the tracer itself, 126/127
  * when the command cannot be run. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,9 @@ static int proc_foreign(void)
 {
 	pid_t p, t;
 
-	return nsp_proc_self_numbers(&p, &t) == 1;
+	int r = nsp_proc_self_numbers(&p, &t);
+
+	return r == 1 || r == -ENOENT; /* another pid namespace's, ours not in it, or none */
 }
 
 int main(int argc, char **argv)
@@ -115,10 +118,10 @@ int main(int argc, char **argv)
 	/* ptrace gives this pid namespace's numbers, and /proc is read by
 	 * them: a /proc of another namespace would be other processes. */
 	if (proc_foreign()) {
-		fprintf(stderr, "namspill-trace: /proc here is of another pid namespace than ours, "
-				"whose process ids are not these: nothing could be judged (mount a /proc "
-				"of this namespace, unshare --pid --fork --mount-proc, or trace from "
-				"outside it)\n");
+		fprintf(stderr, "namspill-trace: /proc here does not show our processes by the numbers "
+				"we know them by (it is another pid namespace's, or there is none): "
+				"nothing could be judged (mount a /proc of this namespace, unshare --pid "
+				"--fork --mount-proc, or trace from outside it)\n");
 		return NSP_TRACE_FAILED;
 	}
 	if (trace_opt.help)
