@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <time.h>
@@ -117,6 +118,16 @@ static void settle(int sig, const sigset_t *set)
 		;
 }
 
+/* Whether our children go to a pid namespace other than ours: after its
+ * first process has ended, every fork there fails with ENOMEM. */
+static int children_pidns_gone(void)
+{
+	struct stat own, kids;
+
+	return !stat("/proc/self/ns/pid", &own) && !stat("/proc/self/ns/pid_for_children", &kids) &&
+	       own.st_ino != kids.st_ino;
+}
+
 int cli_run(char **argv, int traced, const struct run_setup *setup, int *code,
 	    pid_t *pid)
 {
@@ -135,7 +146,12 @@ int cli_run(char **argv, int traced, const struct run_setup *setup, int *code,
 	}
 	child = fork();
 	if (child < 0) {
-		cli_err("fork: %s", strerror(errno));
+		e = errno;
+		cli_err("fork: %s%s", strerror(e),
+			e == ENOMEM && children_pidns_gone() ?
+				": the pid namespace our children start in has no first process any "
+				"more (under unshare --pid without --fork, namspill's first child was that "
+				"process, and it has ended; use unshare --pid --fork)" : "");
 		return -1;
 	}
 	if (child == 0) {
