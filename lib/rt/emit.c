@@ -166,7 +166,8 @@ static const uint64_t *who_we_are(pid_t pid, uint64_t who[2])
 				     0) &&
 		    st.st_ino != PROC_PID_INIT_INO) {
 			who[0] = (uint64_t)st.st_ino;
-			if (!(who[1] = pidfs_ino(pid)))
+			/* No pidfd_open under a filter not ours: it might kill for it. */
+			if (nsp_seccomp_state() != 0 || !(who[1] = pidfs_ino(pid)))
 				who[1] = start_time(pid);
 		}
 		who_ns = who[0];
