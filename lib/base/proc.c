@@ -427,10 +427,39 @@ static int read_ns(int taskfd, pid_t tid, int i, uint64_t dev, struct namspill_n
 	return 0;
 }
 
+/* The namespace types this kernel has, as bits: those the calling
+ * thread's /proc/thread-self/ns shows; none where that cannot be read. */
+static unsigned kernel_types(void)
+{
+	unsigned have = 0;
+	uint64_t ino;
+	int e = 0;
+
+	for (int i = 0; i < NAMSPILL_NS_COUNT; i++) {
+		if (!(e = nsp_proc_thread_ns(i, &ino)))
+			have |= 1u << i;
+		else if (e != -ENOENT)
+			return 0; /* cannot tell: no type is taken as sure */
+	}
+	return have;
+}
+
 /* 0, or a negative errno: -ESRCH if the thread is gone.  ref: a thread
- * of the same process already read, or NULL.  Names are not read. */
+ * of the same process already read, or NULL: then a type this kernel has
+ * (have) that the thread shows no more says it is ending, and it is gone
+ * for this report (a type left unread there would go unread for every
+ * thread).  Names are not read. */
+static int read_task_have(int taskfd, pid_t tid, const struct namspill_task *ref,
+			  struct namspill_task *t, unsigned have);
+
 static int read_task(int taskfd, pid_t tid, const struct namspill_task *ref,
 		     struct namspill_task *t)
+{
+	return read_task_have(taskfd, tid, ref, t, 0);
+}
+
+static int read_task_have(int taskfd, pid_t tid, const struct namspill_task *ref,
+			  struct namspill_task *t, unsigned have)
 {
 	uint64_t dev;
 	int e;
@@ -459,8 +488,16 @@ static int read_task(int taskfd, pid_t tid, const struct namspill_task *ref,
 			t->ns[i] = (struct namspill_nsid){ NAMSPILL_NS_PENDING, (uint64_t)tid };
 			continue;
 		}
-		if (e && (i == NAMSPILL_NS_NET || e == -ESRCH || ref))
+		if (e && (i == NAMSPILL_NS_NET || e == -ESRCH || ref || (have >> i) & 1))
 			return -ESRCH; /* net always exists: the thread has ended */
+	}
+	/* An ending thread loses its links one by one: a pending pid
+	 * namespace for children of the first thread read is believed only
+	 * if the thread still shows its net namespace after it. */
+	if (!ref && t->ns[NAMSPILL_NS_PID_FOR_CHILDREN].dev == NAMSPILL_NS_PENDING) {
+		struct namspill_nsid again;
+		if (read_ns(taskfd, tid, NAMSPILL_NS_NET, 0, &again))
+			return -ESRCH;
 	}
 	return 0;
 }
@@ -760,7 +797,9 @@ static long read_all(pid_t pid, int fd, struct nsp_arena *a, const pid_t *tids, 
 	size_t n = 0;
 	int e = -ESRCH;
 
-	for (; first < ntids && (e = read_task(fd, tids[first], NULL, &ref)); first++)
+	unsigned have = ntids > 0 ? kernel_types() : 0;
+
+	for (; first < ntids && (e = read_task_have(fd, tids[first], NULL, &ref, have)); first++)
 		if (e == -EACCES || e == -EPERM)
 			s.denied = 1;
 	if (first < ntids) {

@@ -45,14 +45,17 @@ static void read_argv(struct nsp_report *r, pid_t at, struct nsp_arena *a)
 #define PF_EXITING 0x4
 #define PF_IO_WORKER 0x10
 
-/* 1 if tid is left out; its name, read on the way, into comm.  Raw
- * system calls only: it runs on helper threads. */
+/* 1 if tid is left out (also when it has ended since its namespaces
+ * were read); its name, read on the way, into comm.  Raw system calls
+ * only: it runs on helper threads. */
 static int left_out(int taskfd, pid_t tid, char comm[16])
 {
 	char buf[512];
 	ssize_t n = nsp_proc_read_in(taskfd, tid, "stat", buf, sizeof(buf));
 	uint64_t flags;
 
+	if (n == -ENOENT || n == -ESRCH)
+		return 1; /* ended since it was read: no thread of the process now */
 	if (n <= 0)
 		return 0;
 	nsp_stat_comm(buf, (size_t)n, comm);

@@ -581,7 +581,15 @@ struct nsp_sym *nsp_symext_open(struct nsp_arena *a, const struct nsp_report *r,
 		return NULL;
 	}
 	ips = addresses(a, r, &n);
-	if (early && n && asked_all(early, ips, n)) {
+	if (!n) {
+		/* Nothing recorded to name (spills of raw calls only): no
+		 * helper to ask, and nothing to say about one. */
+		nsp_symext_cancel(early);
+		memset(t, 0, sizeof(*t));
+		nsp_sym_set_table(s, t);
+		return s;
+	}
+	if (early && asked_all(early, ips, n)) {
 		len = ask_finish(&early->k, a, &answer);
 		early->outcome = len < 0 ? "no answer" : "answer used";
 	} else {
