@@ -796,7 +796,6 @@ static long read_all(pid_t pid, int fd, struct nsp_arena *a, const pid_t *tids, 
 	long first = 0;
 	size_t n = 0;
 	int e = -ESRCH;
-
 	unsigned have = ntids > 0 ? kernel_types() : 0;
 
 	for (; first < ntids && (e = read_task_have(fd, tids[first], NULL, &ref, have)); first++)
