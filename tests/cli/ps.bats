@@ -195,9 +195,12 @@ start_liar() {
 		unshare --pid --fork --mount-proc --kill-child "$PROG/cli_leak" wait > "$T/out.ns" 2>&1 3>&- &
 	pid=$!
 	wait_for "$T/out.ns"
-	local inner
+	# unshare's one child, by the shell alone (no pgrep: tools run here
+	# with the sanitizer runtime preloaded, and some hang under it).
+	local inner=""
 	for i in $(seq 100); do
-		inner=$(pgrep -P "$pid" -x cli_leak) && break
+		read -r inner _ < "/proc/$pid/task/$pid/children" || true
+		[ -n "$inner" ] && break
 		sleep 0.05
 	done
 	[ -n "$inner" ]

@@ -280,6 +280,7 @@ PY
 	# No /proc: a process with a thread at its end cannot be judged, and
 	# a run of nothing else fails.
 	[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3"
+	[ -z "$FIRST" ] || skip "a sanitizer runtime does not start without /proc"
 	run --separate-stderr unshare --mount --propagation private sh -c \
 		'umount -l /proc && "$0" -- /usr/bin/python3 -c "$1"' "$NAMSPILL" \
 		'import threading, time; threading.Thread(target=time.sleep, args=(5,), daemon=True).start()'
