@@ -948,10 +948,34 @@ static int reap_orphan(pid_t pid, int *st)
 	return 0;
 }
 
+/* Whether pid has a signal pending that a handler of its own will take
+ * and that would end it otherwise (a timeout's SIGTERM): the library's
+ * handler says "dying" first thing, once the process gets to run it. */
+static int fatal_pending(pid_t pid)
+{
+	char buf[4096];
+	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf));
+	uint64_t pnd = 0, shd = 0, cgt = 0;
+	const uint64_t fatal = (1ull << (SIGHUP - 1)) | (1ull << (SIGINT - 1)) |
+			       (1ull << (SIGQUIT - 1)) | (1ull << (SIGTERM - 1)) |
+			       (1ull << (SIGALRM - 1)) | (1ull << (SIGUSR1 - 1)) |
+			       (1ull << (SIGUSR2 - 1)) | (1ull << (SIGABRT - 1));
+
+	if (n <= 0)
+		return 0;
+	nsp_status_num(buf, (size_t)n, "SigPnd", 16, &pnd);
+	nsp_status_num(buf, (size_t)n, "ShdPnd", 16, &shd);
+	nsp_status_num(buf, (size_t)n, "SigCgt", 16, &cgt);
+	return ((pnd | shd) & cgt & fatal) != 0;
+}
+
 /* Processes that said a fatal signal is being reported, still writing
  * it: the receiver goes on until each hands it over or ends (at most
- * DYING_WAIT_MS), so a timeout that ends the whole tree loses no spill. */
+ * DYING_WAIT_MS), so a timeout that ends the whole tree loses no spill.
+ * One that has such a signal pending and has not said so yet (a busy
+ * machine has not run its handler) is waited for too, a shorter while. */
 #define DYING_WAIT_MS 3000
+#define PENDING_WAIT_MS 1000
 
 static void wait_for_dying(struct watch *w)
 {
@@ -959,7 +983,8 @@ static void wait_for_dying(struct watch *w)
 		int waiting = 0;
 		pthread_mutex_lock(&w->lock);
 		for (struct wproc *p = w->procs; p && !waiting; p = p->next)
-			waiting = p->dying && !p->reported && p->state == W_RUNNING &&
+			waiting = !p->reported && p->state == W_RUNNING &&
+				  (p->dying || (ms < PENDING_WAIT_MS && fatal_pending(p->pid))) &&
 				  cli_alive(p->pid) && !nsp_proc_ended(p->pid, 0);
 		pthread_mutex_unlock(&w->lock);
 		if (!waiting)
