@@ -16,10 +16,12 @@
  * other failure sends that thread back to /proc.  Raw system calls only:
  * it runs on the report's helper threads. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -88,6 +90,70 @@ static int ns_of(long pidfd, int type, struct namspill_nsid *id, int *keep)
 	return 0;
 }
 
+uint64_t nsp_pidfd_ino(int pidfd)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (raw(SYS_fstatfs, pidfd, (long)&fs, 0) || fs.f_type != NSP_PIDFS_MAGIC ||
+	    raw(SYS_fstat, pidfd, (long)&st, 0))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+uint64_t nsp_pidns_below_host(const char *ns_pid)
+{
+	struct stat st;
+
+	if (nsp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)ns_pid, (long)&st, 0) ||
+	    st.st_ino == NSP_PROC_PID_INIT_INO)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+struct probe {
+	pid_t caller;
+	uint64_t ino;
+};
+
+static void probe_part(void *arg, int part, int parts)
+{
+	struct probe *p = arg;
+	long self = raw(SYS_gettid, 0, 0, 0), pidfd;
+
+	(void)parts;
+	/* Part 1 is the new task's, unless helpers cannot be made here (the
+	 * parts then run in turn on the caller, whose pid is older). */
+	if (part != 1 || self == p->caller || (pidfd = raw(SYS_pidfd_open, self, PIDFD_THREAD, 0)) < 0)
+		return;
+	p->ino = nsp_pidfd_ino((int)pidfd);
+	raw(SYS_close, pidfd, 0, 0);
+}
+
+uint64_t nsp_pidfd_now(struct nsp_arena *a, size_t nthreads)
+{
+	struct probe p = { (pid_t)raw(SYS_gettid, 0, 0, 0), 0 };
+	size_t mark = a->used;
+
+	/* Too few threads for pidfds (a scan's first is read from /proc);
+	 * numbers that may wrap; a filter that may kill for a clone. */
+	if (nthreads < THREADS_WORTH_IT + 1 || sizeof(ino_t) < 8 || nsp_seccomp_state() != 0)
+		return 0;
+	nsp_run_parts(a, 2, probe_part, &p);
+	a->used = mark;
+	return p.ino;
+}
+
+/* A thread whose pidfd is pidfd, read: counted if its pid is older than
+ * s->born_by. */
+static void count_born(struct nsp_pidfd_scan *s, long pidfd)
+{
+	uint64_t ino;
+
+	if (s->born_by && (ino = nsp_pidfd_ino((int)pidfd)) && ino <= s->born_by)
+		atomic_fetch_add_explicit(&s->born_before, 1, memory_order_relaxed);
+}
+
 /* /proc's thread ids are ours: NSpid names one pid namespace only. */
 static int proc_is_ours(void)
 {
@@ -114,6 +180,7 @@ int nsp_pidfd_scan_begin(struct nsp_pidfd_scan *s, pid_t pid, size_t nthreads,
 	for (int i = 0; i < NAMSPILL_NS_COUNT; i++)
 		s->keep[i] = -1;
 	s->on = 0;
+	atomic_store(&s->born_before, 0);
 	if (nthreads < THREADS_WORTH_IT || nsp_seccomp_state() != 0 || !proc_is_ours())
 		return 0;
 	/* pid may be any thread of the process (/proc/TID/task lists them
@@ -137,13 +204,15 @@ int nsp_pidfd_scan_begin(struct nsp_pidfd_scan *s, pid_t pid, size_t nthreads,
 		ok = !ns_of(pidfd, i, &id, &s->keep[i]) && id.ino == ref->ns[i].ino &&
 		     id.dev == ref->ns[i].dev;
 	}
+	if (ok)
+		count_born(s, pidfd);
 	raw(SYS_close, pidfd, 0, 0);
 	if (!ok)
 		nsp_pidfd_scan_end(s);
 	return s->on = ok;
 }
 
-int nsp_pidfd_read_task(const struct nsp_pidfd_scan *s, pid_t tid, const struct namspill_task *ref,
+int nsp_pidfd_read_task(struct nsp_pidfd_scan *s, pid_t tid, const struct namspill_task *ref,
 			struct namspill_task *t)
 {
 	long pidfd = raw(SYS_pidfd_open, tid, PIDFD_THREAD, 0), tgid;
@@ -171,6 +240,8 @@ int nsp_pidfd_read_task(const struct nsp_pidfd_scan *s, pid_t tid, const struct 
 		    (t->ns[i].ino != ref->ns[i].ino || t->ns[i].dev != ref->ns[i].dev))
 			e = 1;
 	}
+	if (!e)
+		count_born(s, pidfd);
 	raw(SYS_close, pidfd, 0, 0);
 	return e == -ESRCH ? -ESRCH : e ? 1 : 0;
 }

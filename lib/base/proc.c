@@ -758,7 +758,7 @@ static struct namspill_task *remove_gone(struct namspill_task *t, size_t n)
 
 struct scan {
 	int taskfd;
-	const struct nsp_pidfd_scan *pidfds;
+	struct nsp_pidfd_scan *pidfds;
 	const struct namspill_task *ref;
 	const pid_t *tids;
 	struct namspill_task *t; /* tid left 0 for a thread that is gone */
@@ -786,9 +786,11 @@ static void scan_part(void *arg, int part, int parts)
 /* The namespaces of the ntids threads in tids (sorted), into t: the first
  * still there is read from /proc and gives the shared types and the
  * device; the others are read in parts, on helper threads.  Returns how
- * many were read (those gone meanwhile are left out), or -EACCES. */
+ * many were read (those gone meanwhile are left out), or -EACCES.  With
+ * born_by (nsp_pidfd_now), *born_before: how many of those read were
+ * made before it, as their pidfds say. */
 static long read_all(pid_t pid, int fd, struct nsp_arena *a, const pid_t *tids, long ntids,
-		     struct namspill_task *t, int *how)
+		     struct namspill_task *t, int *how, uint64_t born_by, size_t *born_before)
 {
 	struct namspill_task ref;
 	struct scan s = {0};
@@ -808,12 +810,15 @@ static long read_all(pid_t pid, int fd, struct nsp_arena *a, const pid_t *tids, 
 		s.tids = tids + first + 1;
 		s.t = t + 1;
 		s.n = (size_t)(ntids - first - 1);
+		pidfds.born_by = born_by;
 		nsp_pidfd_scan_begin(&pidfds, pid, s.n, &ref);
 		if (pidfds.on)
 			*how |= NSP_READ_PIDFDS;
 		s.pidfds = &pidfds;
 		nsp_run_parts(a, nsp_parts(s.n, 256), scan_part, &s);
 		nsp_pidfd_scan_end(&pidfds);
+		if (born_before)
+			*born_before = atomic_load(&pidfds.born_before);
 		n = 1 + s.n;
 	}
 	if (n) /* those that were gone out */
@@ -827,9 +832,10 @@ static long read_all(pid_t pid, int fd, struct nsp_arena *a, const pid_t *tids, 
  * before a report's count is not handed to another thread before its
  * reads are done: pids are handed out in turn, up to pid_max, so a freed
  * one comes back only once all the others have gone round; a million
- * free is more than any machine makes in the time of a report.  A small
- * pid_max (a container's, 6.14, or the kernel's 32768 without the init
- * system raising it) lists the threads. */
+ * free is more than any machine makes in the time of a report.  With a
+ * small pid_max (a container's, 6.14, or the kernel's 32768 without the
+ * init system raising it), the pidfds must say each thread read was made
+ * before the count (see read_known), or the threads are listed. */
 #define PIDS_TO_SPARE 1000000
 
 static int pids_to_spare(size_t threads)
@@ -855,32 +861,40 @@ static int pids_to_spare(size_t threads)
  * after, and its tid was not another's meanwhile (a thread that began
  * since and is still there makes the second count differ; one that took
  * a freed tid and ended again within the reads needs the pid space to go
- * round, see pids_to_spare).  So the known are all there were; threads
- * begun after the count may be missed, as a listing may miss them.  0
- * where it cannot tell. */
+ * round, see pids_to_spare, or is told by its pidfd: a pid made before
+ * the count has an inode number no greater than one made just before it,
+ * which the kernel numbers in the order it makes them).  So the known are
+ * all there were; threads begun after the count may be missed, as a
+ * listing may miss them.  0 where it cannot tell. */
 static long read_known(pid_t pid, int fd, struct nsp_arena *a, const pid_t *known, size_t nknown,
 		       struct namspill_task **out, int *how)
 {
-	size_t mark = a->used, avail, n;
+	size_t mark = a->used, avail, n, born_before = 0;
 	struct namspill_task *t;
 	pid_t *tids;
 	struct stat st;
+	uint64_t now = 0;
+	int spare;
 	long got;
 
-	if (!nknown || nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0) ||
-	    !(tids = nsp_arena_alloc(a, nknown * sizeof(*tids))))
+	if (!nknown || !(tids = nsp_arena_alloc(a, nknown * sizeof(*tids))))
 		return 0;
 	memcpy(tids, known, nknown * sizeof(*tids));
 	n = drop_hidden(tids, sort_unique(tids, nknown));
-	if (count_of(&st) != n || !pids_to_spare(n) || !(t = nsp_arena_rest(a, &avail)) ||
-	    avail / sizeof(*t) < n) {
+	/* The mark before the count. */
+	if (!(spare = pids_to_spare(n)) && !(now = nsp_pidfd_now(a, n))) {
+		a->used = mark;
+		return 0;
+	}
+	if (nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0) || count_of(&st) != n ||
+	    !(t = nsp_arena_rest(a, &avail)) || avail / sizeof(*t) < n) {
 		a->used = mark;
 		return 0;
 	}
 	nsp_arena_keep(a, n * sizeof(*t));
-	got = read_all(pid, fd, a, tids, (long)n, t, how);
-	if (got != (long)n || nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0) ||
-	    count_of(&st) != n) {
+	got = read_all(pid, fd, a, tids, (long)n, t, how, now, &born_before);
+	if (got != (long)n || (!spare && born_before != n) ||
+	    nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0) || count_of(&st) != n) {
 		a->used = mark; /* one ended, or one unknown: listed after all */
 		*how &= ~NSP_READ_PIDFDS;
 		return 0;
@@ -915,7 +929,7 @@ long nsp_proc_namespaces_known(pid_t pid, struct nsp_arena *a, struct namspill_t
 		return ntids < 0 ? ntids : -ENOMEM;
 	}
 	nsp_arena_keep(a, (size_t)ntids * sizeof(*t));
-	n = read_all(pid, fd, a, tids, ntids, t, how);
+	n = read_all(pid, fd, a, tids, ntids, t, how, 0, NULL);
 	close(fd);
 	if (n >= 0)
 		*out = t;

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/fmt.h"
 #include "base/helpers.h"
+#include "base/pidfd.h"
 #include "base/proc.h"
 #include "base/watch.h"
 #include "dw/dw.h"
@@ -125,9 +125,6 @@ NSP_STARTUP void nsp_emit_init(const char *arena_kib)
  * gives two processes, else its start time (a namespace's inode may be
  * another's once it is gone).  Read once per process, and alike however
  * often: a vfork child reads its own into our memory. */
-#define PROC_PID_INIT_INO 0xEFFFFFFCu
-#define PIDFS_MAGIC 0x50494446
-
 static _Atomic pid_t who_read_by;
 static uint64_t who_ns, who_id;
 
@@ -143,29 +140,20 @@ static uint64_t start_time(pid_t pid)
 static uint64_t pidfs_ino(pid_t pid)
 {
 	long fd = nsp_raw_syscall(SYS_pidfd_open, pid, 0, 0, 0);
-	struct statfs fs;
-	struct stat st;
-	uint64_t ino = 0;
+	uint64_t ino;
 
 	if (fd < 0)
 		return 0;
-	if (!nsp_raw_syscall(SYS_fstatfs, fd, (long)&fs, 0, 0) && fs.f_type == PIDFS_MAGIC &&
-	    !nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0))
-		ino = (uint64_t)st.st_ino;
+	ino = nsp_pidfd_ino((int)fd);
 	nsp_raw_syscall(SYS_close, fd, 0, 0, 0);
 	return ino;
 }
 
 static const uint64_t *who_we_are(pid_t pid, uint64_t who[2])
 {
-	struct stat st;
-
 	if (atomic_load_explicit(&who_read_by, memory_order_acquire) != pid) {
 		who[0] = who[1] = 0;
-		if (!nsp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)"/proc/self/ns/pid", (long)&st,
-				     0) &&
-		    st.st_ino != PROC_PID_INIT_INO) {
-			who[0] = (uint64_t)st.st_ino;
+		if ((who[0] = nsp_pidns_below_host("/proc/self/ns/pid"))) {
 			/* No pidfd_open under a filter not ours: it might kill for it. */
 			if (nsp_seccomp_state() != 0 || !(who[1] = pidfs_ino(pid)))
 				who[1] = start_time(pid);

@@ -147,9 +147,11 @@ def threads_come_from_the_records_only_when_they_are_all():
     # and each is read as one of the process's.  A thread the shim never
     # saw (made by clone(), switched by the syscall instruction) makes the
     # count differ: then the threads are listed, and it is found.
-    # Only where pid_max leaves a million pids to spare (a freed tid is then
-    # not another thread's before the reads are done): set for the test
-    # where it is less, as systemd sets it, and put back.
+    # Where pid_max leaves a million pids to spare (a freed tid is then
+    # not another thread's before the reads are done), or where each
+    # thread's pidfd says it was made before the count (pidfs numbers pids
+    # in the order it makes them).  Set for the test where it is less, as
+    # systemd sets it, and put back.
     with open("/proc/sys/kernel/pid_max") as f:
         old = f.read().strip()
     if int(old) < 4194304:
@@ -165,15 +167,51 @@ def threads_come_from_the_records_only_when_they_are_all():
         r = run("many_spills", "600", "5", "rawthread", options="format=json:verbosity=2")
         expect("threads listed" in r.err, "one without a record: listed", r.err[-400:])
         check_spills(r, 602, "with a thread the shim never saw")
+        # And one more the records still count, ended unseen: the kernel's
+        # count is the records' again, but that tid reads as no thread.
+        r = run("many_spills", "600", "5", "ghost", options="format=json:verbosity=2")
+        expect("threads listed" in r.err, "a thread ended unseen: listed", r.err[-400:])
+        check_spills(r, 602, "with a thread ended unseen")
     finally:
         if int(old) < 4194304:
             with open("/proc/sys/kernel/pid_max", "w") as f:
                 f.write(old)
     if int(old) < 4194304:
-        # And with the pid space as it was, small: listed.
+        # And with the pid space as it was, small: the pidfds vouch for
+        # each thread where the kernel has them, else listed.
+        how = "as recorded" if kernel_opens_namespaces_by_pidfd() else "listed"
         r = run("many_spills", "600", "5", options="format=json:verbosity=2")
-        expect("threads listed" in r.err, "pid_max %s: listed" % old, r.err[-400:])
+        expect("threads " + how in r.err, "pid_max %s: %s" % (old, how), r.err[-400:])
         check_spills(r, 601, "small pid space")
+
+
+@test
+def a_tid_handed_to_the_reports_own_helper_is_not_taken_for_a_known_thread():
+    # The pid space full (pid_max 1100 in a pid namespace of its own): a
+    # thread the records still count ended unseen, and its tid is the next
+    # the kernel hands out but one.  The report takes one pid for its mark
+    # and gives it back; its reading helper then gets the ghost's tid, and
+    # reads as the thread the records know, while the thread made by
+    # clone() that switched unseen is counted in the ghost's place.  The
+    # helper was made after the count: its pidfd says so, and the threads
+    # are listed (without that check, this spill went unseen every time).
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("a pid namespace with its own pid_max needs root and util-linux")
+    if not kernel_opens_namespaces_by_pidfd():
+        raise Skip("this kernel has no pidfds to read threads by: they are listed")
+    r = run("/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
+            "echo 1100 > /proc/sys/kernel/pid_max && exec \"$0\" 300 0 ghost fill",
+            prog("many_spills"), options="format=json:verbosity=2")
+    if "pid_max" in r.err and "sh:" in r.err:
+        raise Skip("this kernel keeps one pid_max for every pid namespace (before 6.14)")
+    reps = [x for x in r.reports.values() if x["comm"] == "many_spills" and x["threads"]]
+    want = sorted(int(line.split()[1]) for line in r.out.splitlines()
+                  if line.startswith("spilled "))
+    expect(re.search(r"ghost \d+, \d+ fillers", r.out), "the pid space was filled", r.out[-300:])
+    expect(len(reps) == 1 and len(want) == 1, "one report, one spill made", r.reports.keys(), want)
+    expect(sorted(s["tid"] for s in reps[0]["spills"]) == want, "the unseen spill is found",
+           reps[0]["spills"], want)
+    expect("threads listed" in r.err, "the threads were listed", r.err[-600:])
 
 
 @test

@@ -9,7 +9,13 @@
  * to and came back from with the syscall instruction (no record);
  * "rawthread": one thread more, made by clone() and entering the
  * namespace with the syscall instruction, so the shim has no record of
- * it: the report must find it all the same. */
+ * it: the report must find it all the same; "ghost": as "rawthread", and
+ * one thread more that ends by the syscall instruction, so the shim
+ * still counts it (the kernel's count of threads is the shim's again);
+ * argv[4] "fill" then takes every pid left with threads before the ghost
+ * ends, and gives one back, so that the pids the report takes for itself
+ * are the ghost's and that one (in a pid namespace with a small
+ * pid_max). */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -78,6 +84,59 @@ static void make_raw_thread(void)
 	printf("spilled %d\n", tid);
 }
 
+static _Atomic int ghost_go, fillers_go;
+static _Atomic pid_t ghost_tid;
+
+static void *ghost(void *p)
+{
+	(void)p;
+	ghost_tid = tid_now();
+	while (!ghost_go)
+		usleep(1000);
+	raw_syscall2(SYS_exit, 0, 0); /* unseen by the shim */
+	return NULL;
+}
+
+static void *filler(void *p)
+{
+	if (!p)
+		return park();
+	while (!fillers_go)
+		usleep(1000);
+	return NULL;
+}
+
+/* (fill) One thread to give its pid back, then the ghost, then (fill)
+ * threads until no pid is left; then that one and the ghost end.  The
+ * pids free are then the ghost's and one before it: the next the kernel
+ * hands out (pids go round) are those two in turn, so a task the report
+ * makes after taking one for itself gets the ghost's. */
+static void make_ghost(pthread_attr_t *attr, int fill)
+{
+	enum { BACK = 3 };
+	pthread_t t, back[BACK];
+	long filled = 0;
+
+	for (int i = 0; fill && i < BACK; i++)
+		if (pthread_create(&back[i], attr, filler, (void *)1))
+			abort();
+	if (pthread_create(&t, attr, ghost, NULL))
+		abort();
+	while (!ghost_tid)
+		sched_yield();
+	while (fill && !pthread_create(&t, attr, filler, NULL))
+		filled++;
+	if (fill && filled < 1)
+		abort(); /* the pid space was not filled by threads */
+	fillers_go = 1;
+	for (int i = 0; fill && i < BACK; i++)
+		pthread_join(back[i], NULL);
+	ghost_go = 1;
+	while (syscall(SYS_tgkill, getpid(), ghost_tid, 0) == 0)
+		usleep(1000);
+	printf("ghost %d, %ld fillers\n", (int)ghost_tid, filled);
+}
+
 static void *worker(void *p)
 {
 	if ((long)p % every == 0) {
@@ -115,8 +174,10 @@ int main(int argc, char **argv)
 		if (pthread_create(&t, &attr, worker, (void *)(i + 1)))
 			abort();
 	pthread_barrier_wait(&all);
-	if (argc > 3 && !strcmp(argv[3], "rawthread"))
+	if (argc > 3 && (!strcmp(argv[3], "rawthread") || !strcmp(argv[3], "ghost")))
 		make_raw_thread();
+	if (argc > 3 && !strcmp(argv[3], "ghost"))
+		make_ghost(&attr, argc > 4 && !strcmp(argv[4], "fill"));
 	if (argc > 3 && !strcmp(argv[3], "main")) {
 		if (setns(nsfd, CLONE_NEWUTS) != 0)
 			abort();

@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/pidfd.h"
 #include "cli.h"
 
 #define WAIT_MS 10000
@@ -56,24 +56,17 @@ static int send_to(const struct target *t, int sig)
  * lib/rt/emit.c works it out (see nsp_log_name): nothing in the host's
  * first pid namespace; elsewhere that namespace and the process's pidfd
  * inode (pidfs), else its start time. */
-#define PROC_PID_INIT_INO 0xEFFFFFFCu
-#define PIDFS_MAGIC 0x50494446
-
 static void who_is(struct target *t)
 {
 	char path[64], buf[512];
-	struct statfs fs;
-	struct stat st;
 	ssize_t n;
 
 	t->who[0] = t->who[1] = 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)t->pid);
-	if (stat(path, &st) || st.st_ino == PROC_PID_INIT_INO)
+	if (!(t->who[0] = nsp_pidns_below_host(path)))
 		return;
-	t->who[0] = (uint64_t)st.st_ino;
-	if (t->pidfd >= 0 && !fstatfs(t->pidfd, &fs) && fs.f_type == PIDFS_MAGIC &&
-	    !fstat(t->pidfd, &st))
-		t->who[1] = (uint64_t)st.st_ino;
+	if (t->pidfd >= 0 && (t->who[1] = nsp_pidfd_ino(t->pidfd)))
+		;
 	else if ((n = nsp_proc_read(t->pid, "stat", buf, sizeof(buf))) > 0)
 		nsp_stat_num(buf, (size_t)n, 22, &t->who[1]);
 }
