@@ -428,19 +428,25 @@ static int read_ns(int taskfd, pid_t tid, int i, uint64_t dev, struct namspill_n
 }
 
 /* The namespace types this kernel has, as bits: those the calling
- * thread's /proc/thread-self/ns shows; none where that cannot be read. */
+ * thread's /proc/thread-self/ns shows; none where that cannot be read.
+ * The kernel's, so read once per process (ten readlinks a report
+ * before); not kept while it cannot be read. */
 static unsigned kernel_types(void)
 {
-	unsigned have = 0;
+	static _Atomic unsigned known;
+	unsigned have = atomic_load_explicit(&known, memory_order_relaxed);
 	uint64_t ino;
 	int e = 0;
 
+	if (have)
+		return have;
 	for (int i = 0; i < NAMSPILL_NS_COUNT; i++) {
 		if (!(e = nsp_proc_thread_ns(i, &ino)))
 			have |= 1u << i;
 		else if (e != -ENOENT)
 			return 0; /* cannot tell: no type is taken as sure */
 	}
+	atomic_store_explicit(&known, have, memory_order_relaxed);
 	return have;
 }
 
