@@ -212,19 +212,16 @@ static size_t lacking(const struct nsp_verdict *v, const size_t *sure, const siz
 	return need;
 }
 
-size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict *v,
-		     nsp_ask_fn *ask, void *ctx, void *work)
+/* The m threads idx names, once asked: those left out (left[j]) are
+ * marked so (tid negated) and counted; each type of the others counts for
+ * its majority (sure) or against it (rivals).  Returns how many were left
+ * out. */
+static size_t tally(struct namspill_task *t, const size_t *idx, size_t m,
+		    const unsigned char *left, const struct nsp_verdict *v, size_t *sure,
+		    size_t *rivals)
 {
-	size_t out = 0, k = 0, m = 0, next = 0, need;
-	size_t rivals[NAMSPILL_NS_COUNT] = { 0 }, sure[NAMSPILL_NS_COUNT] = { 0 };
-	size_t *idx = work;
-	unsigned char *left = (unsigned char *)(idx + n);
+	size_t out = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (spilled_any(&t[i], v))
-			idx[m++] = i;
-	if (m)
-		ask(ctx, t, idx, m, left);
 	for (size_t j = 0; j < m; j++) {
 		struct namspill_task *x = &t[idx[j]];
 		if (left[j]) {
@@ -239,6 +236,24 @@ size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict
 				sure[type]++;
 		}
 	}
+	return out;
+}
+
+size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict *v,
+		     nsp_ask_fn *ask, void *ctx, void *work)
+{
+	size_t out = 0, k = 0, m = 0, next = 0, need;
+	size_t rivals[NAMSPILL_NS_COUNT] = { 0 }, sure[NAMSPILL_NS_COUNT] = { 0 };
+	size_t *idx = work;
+	unsigned char *left = (unsigned char *)(idx + n);
+
+	for (size_t i = 0; i < n; i++)
+		if (spilled_any(&t[i], v))
+			idx[m++] = i;
+	if (m) {
+		ask(ctx, t, idx, m, left);
+		out += tally(t, idx, m, left, v, sure, rivals);
+	}
 	while ((need = lacking(v, sure, rivals))) {
 		for (m = 0; next < n && m < need; next++)
 			if (!spilled_any(&t[next], v)) /* the spilled were asked above */
@@ -246,16 +261,7 @@ size_t nsp_leave_out(struct namspill_task *t, size_t n, const struct nsp_verdict
 		if (!m)
 			break;
 		ask(ctx, t, idx, m, left);
-		for (size_t j = 0; j < m; j++) {
-			struct namspill_task *x = &t[idx[j]];
-			if (left[j]) {
-				x->tid = -x->tid;
-				out++;
-				continue;
-			}
-			for (int type = 0; type < NAMSPILL_NS_COUNT; type++)
-				sure[type] += x->ns[type].ino != 0;
-		}
+		out += tally(t, idx, m, left, v, sure, rivals);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (out == n)
