@@ -917,19 +917,32 @@ static void add_unseen(struct watch *w)
 	free(pids);
 }
 
-/* Whether pid is on its way out: killed (SIGKILL pending) or exiting. */
-static int dying(pid_t pid)
+/* The signals pending for pid (its own and its process's) and those it
+ * catches, from its status: 0, or -1 if it cannot be read. */
+static int pending_signals(pid_t pid, uint64_t *pending, uint64_t *caught)
 {
 	char buf[4096];
 	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf));
 	uint64_t pnd = 0, shd = 0;
-	const uint64_t kill_bit = 1ull << (SIGKILL - 1);
 
+	*pending = *caught = 0;
 	if (n <= 0)
-		return 0;
+		return -1;
 	nsp_status_num(buf, (size_t)n, "SigPnd", 16, &pnd);
 	nsp_status_num(buf, (size_t)n, "ShdPnd", 16, &shd);
-	return ((pnd | shd) & kill_bit) || nsp_proc_ended(pid, 0);
+	nsp_status_num(buf, (size_t)n, "SigCgt", 16, caught);
+	*pending = pnd | shd;
+	return 0;
+}
+
+/* Whether pid is on its way out: killed (SIGKILL pending) or exiting. */
+static int dying(pid_t pid)
+{
+	uint64_t pending, caught;
+
+	if (pending_signals(pid, &pending, &caught))
+		return 0;
+	return (pending & (1ull << (SIGKILL - 1))) || nsp_proc_ended(pid, 0);
 }
 
 /* Reaps pid if it is an orphan of ours that has ended or is ending (a
@@ -953,20 +966,13 @@ static int reap_orphan(pid_t pid, int *st)
  * handler says "dying" first thing, once the process gets to run it. */
 static int fatal_pending(pid_t pid)
 {
-	char buf[4096];
-	ssize_t n = nsp_proc_read(pid, "status", buf, sizeof(buf));
-	uint64_t pnd = 0, shd = 0, cgt = 0;
+	uint64_t pending, caught;
 	const uint64_t fatal = (1ull << (SIGHUP - 1)) | (1ull << (SIGINT - 1)) |
 			       (1ull << (SIGQUIT - 1)) | (1ull << (SIGTERM - 1)) |
 			       (1ull << (SIGALRM - 1)) | (1ull << (SIGUSR1 - 1)) |
 			       (1ull << (SIGUSR2 - 1)) | (1ull << (SIGABRT - 1));
 
-	if (n <= 0)
-		return 0;
-	nsp_status_num(buf, (size_t)n, "SigPnd", 16, &pnd);
-	nsp_status_num(buf, (size_t)n, "ShdPnd", 16, &shd);
-	nsp_status_num(buf, (size_t)n, "SigCgt", 16, &cgt);
-	return ((pnd | shd) & cgt & fatal) != 0;
+	return !pending_signals(pid, &pending, &caught) && (pending & caught & fatal) != 0;
 }
 
 /* Processes that said a fatal signal is being reported, still writing
