@@ -282,6 +282,38 @@ static void unmark(pid_t pid)
 			unlinkat(dfd, name, 0);
 }
 
+/* Which report file is this image's: log_path.<pid>, or, where a process
+ * that had this pid before (the pid space went round in a long run) left
+ * its report under that name, log_path.<pid>.<k>, the first k free, so
+ * that each keeps its own (a leak's report was replaced by a clean one).
+ * Chosen at this image's first report; its later ones replace it.  Two
+ * processes never have one pid at once, so nothing else takes the name
+ * between the look and the write. */
+static _Atomic uint64_t report_named; /* pid << 32 | k */
+
+static unsigned report_k(pid_t pid)
+{
+	uint64_t v = atomic_load(&report_named);
+	char path[NSP_MAX_PATH + 32];
+	const char *name;
+	struct stat st;
+	unsigned k;
+	int dfd;
+
+	if (v >> 32 == (uint32_t)pid)
+		return (unsigned)v;
+	/* Taken: a file of ours alone, as reports are.  A link or another's
+	 * file planted there is replaced, as before (never written through). */
+	for (k = 0; k < 1000; k++)
+		if ((dfd = log_file(pid, k ? "." : "", k, path, sizeof(path), &name)) == -1 ||
+		    nsp_raw_syscall(SYS_newfstatat, dfd, (long)name, (long)&st,
+				    AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
+			break;
+	atomic_store(&report_named, (uint64_t)(uint32_t)pid << 32 | k);
+	return k;
+}
+
 /* 0 if written where log_path says; otherwise the caller falls back to
  * stderr (path: the file it could not write). */
 static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned request,
@@ -289,13 +321,17 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 {
 	const char *name;
 	int fd = nsp_log_stream(&nsp_opt), dfd;
+	unsigned n = request;
+	const char *suffix = request ? ".request" : "";
 
 	path[0] = 0;
 	if (fd >= 0) {
 		nsp_write_report(fd, r, s, nsp_opt.json);
 		return 0;
 	}
-	dfd = log_file(r->pid, request ? ".request" : "", request, path, NSP_MAX_PATH + 32, &name);
+	if (!request && (n = report_k(r->pid)))
+		suffix = ".";
+	dfd = log_file(r->pid, suffix, n, path, NSP_MAX_PATH + 32, &name);
 	if (dfd == -1)
 		return -ENAMETOOLONG;
 	if (!nsp_report_to_file(dfd, name, r, s, nsp_opt.json))
@@ -303,7 +339,7 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 	/* Its own root out of reach since start-up: the directory itself. */
 	if (!log_path_plain())
 		return -1;
-	dfd = log_file(r->pid, request ? ".request" : "", request, path, NSP_MAX_PATH + 32, &name);
+	dfd = log_file(r->pid, suffix, n, path, NSP_MAX_PATH + 32, &name);
 	return dfd == -1 ? -ENAMETOOLONG : nsp_report_to_file(dfd, name, r, s, nsp_opt.json);
 }
 

@@ -286,3 +286,24 @@ PY
 	[[ "$stderr" == *"    pid 1 of pid:["[0-9]*"], thread "* ]]
 	json_check "$T/r.json" 'sorted(p["argv"][1] for p in d["processes"] if p["argv"] and p["argv"][0].endswith("cli_leak")) == ["clean", "leak"]'
 }
+
+@test "in files mode, a later process with the same pid keeps its report apart from the first's" {
+	# The pid space goes round in a long run: a clean process that gets
+	# the pid of one that leaked must not take the place of its report.
+	# ns_last_pid hands both the same pid (unless another process on the
+	# machine takes it in between: then there is nothing to test).
+	need_root
+	[ -w /proc/sys/kernel/ns_last_pid ] || skip "no /proc/sys/kernel/ns_last_pid to write"
+	run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- sh -c \
+		'echo 29999 > /proc/sys/kernel/ns_last_pid; "$0" leak; echo 29999 > /proc/sys/kernel/ns_last_pid; "$0" clean' \
+		"$PROG/cli_leak"
+	skip_if_no_ns
+	apart=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+p = [q["pid"] for q in d["processes"] if q["argv"] and q["argv"][0].endswith("cli_leak")]
+print(int(len(p) == 2 and p[0] != p[1]))' "$T/r.json")
+	[ "$apart" = 0 ] || skip "another process took the pid in between"
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
+	json_check "$T/r.json" 'sorted(p["argv"][1] for p in d["processes"] if p["argv"] and p["argv"][0].endswith("cli_leak")) == ["clean", "leak"]'
+}

@@ -191,6 +191,9 @@ struct proc {
 	/* Files mode: pid is of pid namespace pidns, not ours (0: ours), and
 	 * pidid tells it from others with that pid there (0: not needed). */
 	uint64_t pidns, pidid;
+	/* Files mode: the report of a later process that had the same pid
+	 * (log_path.<pid>.<later>; 0: the first). */
+	unsigned later;
 	int forked;           /* marker written in a fork child, before exec */
 	int threaded;         /* the marker says it started a thread */
 	char *raw;            /* the report's text, NULL if there is none */

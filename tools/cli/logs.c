@@ -12,10 +12,12 @@
 #include "base/suppress.h"
 #include "cli.h"
 
-static struct proc *proc_of(struct procs *ps, pid_t pid, const uint64_t who[2], size_t *cap)
+static struct proc *proc_of(struct procs *ps, pid_t pid, const uint64_t who[2], unsigned later,
+			    size_t *cap)
 {
 	for (size_t i = 0; i < ps->n; i++)
-		if (ps->p[i].pid == pid && ps->p[i].pidns == who[0] && ps->p[i].pidid == who[1])
+		if (ps->p[i].pid == pid && ps->p[i].pidns == who[0] && ps->p[i].pidid == who[1] &&
+		    ps->p[i].later == later)
 			return &ps->p[i];
 	if (ps->n == *cap) {
 		*cap = *cap ? 2 * *cap : 64;
@@ -27,6 +29,7 @@ static struct proc *proc_of(struct procs *ps, pid_t pid, const uint64_t who[2], 
 	ps->p[ps->n].pid = pid;
 	ps->p[ps->n].pidns = who[0];
 	ps->p[ps->n].pidid = who[1];
+	ps->p[ps->n].later = later;
 	return &ps->p[ps->n++];
 }
 
@@ -45,13 +48,15 @@ uint64_t cli_own_pidns(void)
 /* "r.123" -> 123 (report), "r.123.start", "r.123.threads" -> 123
  * (markers); "r.123-NS-ID..." the same for pid 123 of pid namespace NS,
  * the process ID (who[0], who[1]; who[0] 0 for namspill's own, whose
- * numbers are ours; see nsp_log_name); 0 for anything else. */
-static pid_t name_pid(const char *name, int *kind, uint64_t who[2])
+ * numbers are ours; see nsp_log_name); "r.123.K": the report of a later
+ * process that had pid 123 too (*later: K); 0 for anything else. */
+static pid_t name_pid(const char *name, int *kind, uint64_t who[2], unsigned *later)
 {
 	char *end;
 	long v;
 
 	who[0] = who[1] = 0;
+	*later = 0;
 	if (strncmp(name, "r.", 2))
 		return 0;
 	v = strtol(name + 2, &end, 10);
@@ -68,6 +73,12 @@ static pid_t name_pid(const char *name, int *kind, uint64_t who[2])
 			who[0] = 0;
 	}
 	*kind = !strcmp(end, ".start") ? MARK_START : !strcmp(end, ".threads") ? MARK_THREADS : REPORT;
+	if (*kind == REPORT && end[0] == '.' && end[1] >= '1' && end[1] <= '9') {
+		unsigned long k = strtoul(end + 1, &end, 10);
+		if (*end || k > 1000000)
+			return 0;
+		*later = (unsigned)k;
+	}
 	return v > 0 && (!*end || *kind != REPORT) ? (pid_t)v : 0;
 }
 
@@ -216,7 +227,9 @@ static int by_pid(const void *a, const void *b)
 		return (x->pidns > y->pidns) - (x->pidns < y->pidns);
 	if (x->pidid != y->pidid)
 		return (x->pidid > y->pidid) - (x->pidid < y->pidid);
-	return (x->pid > y->pid) - (x->pid < y->pid);
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->later > y->later) - (x->later < y->later);
 }
 
 int cli_read_logs(const char *dir, struct procs *ps)
@@ -234,7 +247,8 @@ int cli_read_logs(const char *dir, struct procs *ps)
 		char path[CLI_PATH];
 		int kind;
 		uint64_t who[2];
-		pid_t pid = name_pid(e->d_name, &kind, who);
+		unsigned later;
+		pid_t pid = name_pid(e->d_name, &kind, who, &later);
 		struct proc *p;
 		size_t len;
 		char *raw;
@@ -243,7 +257,7 @@ int cli_read_logs(const char *dir, struct procs *ps)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (!(raw = cli_slurp(path, &len)))
 			continue;
-		p = proc_of(ps, pid, who, &cap);
+		p = proc_of(ps, pid, who, later, &cap);
 		if (kind != REPORT)
 			take_marker(p, raw, len, kind);
 		else
