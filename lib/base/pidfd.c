@@ -16,8 +16,8 @@
  * other failure sends that thread back to /proc.  Raw system calls only:
  * it runs on the report's helper threads. */
 #include <errno.h>
-#include <stdatomic.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -133,24 +133,26 @@ static void probe_part(void *arg, int part, int parts)
 uint64_t nsp_pidfd_now(struct nsp_arena *a, size_t nthreads)
 {
 	struct probe p = { (pid_t)raw(SYS_gettid, 0, 0, 0), 0 };
-	size_t mark = a->used;
 
 	/* Too few threads for pidfds (a scan's first is read from /proc);
 	 * numbers that may wrap; a filter that may kill for a clone. */
 	if (nthreads < THREADS_WORTH_IT + 1 || sizeof(ino_t) < 8 || nsp_seccomp_state() != 0)
 		return 0;
+	/* The helper's stack stays taken: a checker such as valgrind holds a
+	 * thread's stack out of bounds once it has ended. */
 	nsp_run_parts(a, 2, probe_part, &p);
-	a->used = mark;
 	return p.ino;
 }
 
 /* A thread whose pidfd is pidfd, read: counted if its pid is older than
- * s->born_by. */
+ * s->born_by.  The scan's pidfds are pidfs's (PIDFD_GET_INFO answered),
+ * and so was the mark's: an fstat says. */
 static void count_born(struct nsp_pidfd_scan *s, long pidfd)
 {
-	uint64_t ino;
+	struct stat st;
 
-	if (s->born_by && (ino = nsp_pidfd_ino((int)pidfd)) && ino <= s->born_by)
+	if (s->born_by && !raw(SYS_fstat, pidfd, (long)&st, 0) && st.st_ino &&
+	    (uint64_t)st.st_ino <= s->born_by)
 		atomic_fetch_add_explicit(&s->born_before, 1, memory_order_relaxed);
 }
 

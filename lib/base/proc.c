@@ -875,7 +875,7 @@ static int pids_to_spare(size_t threads)
 static long read_known(pid_t pid, int fd, struct nsp_arena *a, const pid_t *known, size_t nknown,
 		       struct namspill_task **out, int *how)
 {
-	size_t mark = a->used, avail, n, born_before = 0;
+	size_t mark, avail, n, born_before = 0;
 	struct namspill_task *t;
 	pid_t *tids;
 	struct stat st;
@@ -883,15 +883,15 @@ static long read_known(pid_t pid, int fd, struct nsp_arena *a, const pid_t *know
 	int spare;
 	long got;
 
-	if (!nknown || !(tids = nsp_arena_alloc(a, nknown * sizeof(*tids))))
+	/* The mark before the count (and before mark: its helper's stack is
+	 * not given back). */
+	if (!nknown || (!(spare = pids_to_spare(nknown)) && !(now = nsp_pidfd_now(a, nknown))))
+		return 0;
+	mark = a->used;
+	if (!(tids = nsp_arena_alloc(a, nknown * sizeof(*tids))))
 		return 0;
 	memcpy(tids, known, nknown * sizeof(*tids));
 	n = drop_hidden(tids, sort_unique(tids, nknown));
-	/* The mark before the count. */
-	if (!(spare = pids_to_spare(n)) && !(now = nsp_pidfd_now(a, n))) {
-		a->used = mark;
-		return 0;
-	}
 	if (nsp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0) || count_of(&st) != n ||
 	    !(t = nsp_arena_rest(a, &avail)) || avail / sizeof(*t) < n) {
 		a->used = mark;
