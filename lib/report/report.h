@@ -241,6 +241,11 @@ int nsp_log_stream(const struct nsp_options *o);
  * process with its pid there.  0 or -ENAMETOOLONG. */
 int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], const char *suffix,
 		 unsigned n, char *path, size_t cap);
+/* The report file of a process that has not reported yet: the K (0: none)
+ * of log_path.<pid>[-...][.<K>] that no earlier process's report holds,
+ * so that a clean report never replaces one of a process that had the
+ * pid before (the pid space goes round in a long run). */
+unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2]);
 /* A new file NAME.tmp.<random> in dirfd, created exclusively and never
  * through a link, its name left in tmp: the fd, or a negative errno. */
 int nsp_file_create(int dirfd, const char *name, char *tmp, size_t cap);

@@ -1,6 +1,7 @@
 /* Where a report goes: the log_path option names a file prefix, written
  * as PREFIX.<pid> (PREFIX.<pid>.request<N> for reports asked for while the
- * program runs), or the special names stdout and stderr.  A file is
+ * program runs; PREFIX.<pid>.<K> for a process whose pid an earlier one
+ * that reported had), or the special names stdout and stderr.  A file is
  * written under a temporary name of its own, created exclusively and never
  * through a symbolic link, then renamed into place: a report file that
  * exists is whole, and nobody else's file is ever written through ours. */
@@ -9,6 +10,7 @@
 #include <stdio.h> /* renameat */
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -23,6 +25,23 @@ int nsp_log_stream(const struct nsp_options *o)
 	if (!o->log_path[0] || !strcmp(o->log_path, "stderr"))
 		return 2;
 	return -1;
+}
+
+unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2])
+{
+	char path[NSP_MAX_PATH + 32];
+	struct stat st;
+	unsigned k;
+
+	/* Taken: a file of ours alone, as reports are.  A link or another's
+	 * file planted there is replaced, as before (never written through). */
+	for (k = 0; k < 1000; k++)
+		if (nsp_log_name(o, pid, who, k ? "." : "", k, path, sizeof(path)) ||
+		    nsp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st,
+				    AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
+			break;
+	return k;
 }
 
 int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], const char *suffix,

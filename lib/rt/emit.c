@@ -282,34 +282,20 @@ static void unmark(pid_t pid)
 			unlinkat(dfd, name, 0);
 }
 
-/* Which report file is this image's: log_path.<pid>, or, where a process
- * that had this pid before (the pid space went round in a long run) left
- * its report under that name, log_path.<pid>.<k>, the first k free, so
- * that each keeps its own (a leak's report was replaced by a clean one).
- * Chosen at this image's first report; its later ones replace it.  Two
- * processes never have one pid at once, so nothing else takes the name
- * between the look and the write. */
+/* Which report file is this image's (see nsp_log_free): chosen at its
+ * first report; its later ones replace it.  Two processes never have one
+ * pid at once, so nothing else takes the name between the look and the
+ * write. */
 static _Atomic uint64_t report_named; /* pid << 32 | k */
 
 static unsigned report_k(pid_t pid)
 {
-	uint64_t v = atomic_load(&report_named);
-	char path[NSP_MAX_PATH + 32];
-	const char *name;
-	struct stat st;
+	uint64_t v = atomic_load(&report_named), who[2];
 	unsigned k;
-	int dfd;
 
 	if (v >> 32 == (uint32_t)pid)
 		return (unsigned)v;
-	/* Taken: a file of ours alone, as reports are.  A link or another's
-	 * file planted there is replaced, as before (never written through). */
-	for (k = 0; k < 1000; k++)
-		if ((dfd = log_file(pid, k ? "." : "", k, path, sizeof(path), &name)) == -1 ||
-		    nsp_raw_syscall(SYS_newfstatat, dfd, (long)name, (long)&st,
-				    AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
-			break;
+	k = nsp_log_free(&nsp_opt, pid, who_we_are(pid, who));
 	atomic_store(&report_named, (uint64_t)(uint32_t)pid << 32 | k);
 	return k;
 }
