@@ -323,7 +323,8 @@ def run(b, size, reps, out, which=None):
             n = w.sizes[size]
             label = w.label % n
             got = b.guarded("%s: %s" % (label, ", ".join(MODES)),
-                            lambda: r.series(w, n, reps, warm=size != "smoke"))
+                            lambda: r.series(w, n, 2 * reps if w.short else reps,
+                                             warm=size != "smoke"))
             if not got:
                 continue
             sc, procs = None, None

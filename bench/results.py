@@ -346,7 +346,8 @@ class Results:
 
     def procs_text(self):
         out = ["Each row is a whole process tree, run in four modes, the order rotated "
-               "round by round: *native*; *floor*, an empty library in `LD_PRELOAD` (what any "
+               "round by round (the rows held to a target, twice as many rounds as the "
+               "others: their differences are a few hundredths): *native*; *floor*, an empty library in `LD_PRELOAD` (what any "
                "preload costs); *shim*, `LD_PRELOAD=libnamspill.so`; *cli*, `namspill --`, "
                "which watches the tree (its own time, and its keeper's, included).  CPU time "
                "is user + system of the whole tree, wall time from start to exit: medians, "
