@@ -246,6 +246,11 @@ int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], 
  * so that a clean report never replaces one of a process that had the
  * pid before (the pid space goes round in a long run). */
 unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2]);
+/* Whether path holds a file one of our processes wrote there (a regular
+ * file of our user with one link): 1 or 0. */
+int nsp_log_taken(const char *path);
+/* The highest K looked for. */
+#define NSP_LOG_LATER_MAX 1000
 /* A new file NAME.tmp.<random> in dirfd, created exclusively and never
  * through a link, its name left in tmp: the fd, or a negative errno. */
 int nsp_file_create(int dirfd, const char *name, char *tmp, size_t cap);

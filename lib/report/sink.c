@@ -27,19 +27,25 @@ int nsp_log_stream(const struct nsp_options *o)
 	return -1;
 }
 
+int nsp_log_taken(const char *path)
+{
+	struct stat st;
+
+	/* A file of ours alone, as reports are.  A link or another's file
+	 * planted there is replaced, as before (never written through). */
+	return !nsp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st,
+				AT_SYMLINK_NOFOLLOW) &&
+	       S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == geteuid();
+}
+
 unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2])
 {
 	char path[NSP_MAX_PATH + 32];
-	struct stat st;
 	unsigned k;
 
-	/* Taken: a file of ours alone, as reports are.  A link or another's
-	 * file planted there is replaced, as before (never written through). */
-	for (k = 0; k < 1000; k++)
+	for (k = 0; k < NSP_LOG_LATER_MAX; k++)
 		if (nsp_log_name(o, pid, who, k ? "." : "", k, path, sizeof(path)) ||
-		    nsp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st,
-				    AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid())
+		    !nsp_log_taken(path))
 			break;
 	return k;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h> /* renameat */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -180,6 +181,107 @@ static int log_file(pid_t pid, const char *suffix, unsigned n, char *path, size_
 	return AT_FDCWD;
 }
 
+/* What tells this process from an earlier one that had its pid, and
+ * stays through exec: "pidfs:<its pidfd's inode>", else "start:<its start
+ * time>" (under a filter that may refuse pidfd_open); "" if neither. */
+static void process_id(pid_t pid, char out[NSP_NUM_MAX + 8])
+{
+	uint64_t v = 0;
+	const char *kind = "pidfs:";
+	size_t n;
+
+	if (nsp_raw_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0) == 0)
+		v = pidfs_ino(pid);
+	if (!v) {
+		kind = "start:";
+		v = start_time(pid);
+	}
+	out[0] = 0;
+	if (!v)
+		return;
+	n = strlen(kind);
+	memcpy(out, kind, n);
+	out[n + nsp_fmt_dec(out + n, v)] = 0;
+}
+
+/* Whether the marker at path was written by this process (by its image
+ * before an exec): its "id" is id. */
+static int marker_is_ours(const char *path, const char *id)
+{
+	char buf[256], want[NSP_NUM_MAX + 32];
+	long fd = nsp_raw_syscall(SYS_openat, AT_FDCWD, (long)path,
+				  O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+	long n;
+	size_t w;
+
+	if (fd < 0)
+		return 0;
+	n = nsp_raw_syscall(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0);
+	nsp_raw_syscall(SYS_close, fd, 0, 0, 0);
+	if (n <= 0 || !id[0])
+		return 0;
+	buf[n] = 0;
+	w = (size_t)(stpcpy(stpcpy(stpcpy(want, ",\"id\":\""), id), "\"") - want);
+	return memmem(buf, (size_t)n, want, w) != NULL;
+}
+
+/* log_path.<pid>[-<pidns>-<id>][.<k>]<kind>: the files of the k-th
+ * process that had this pid (0: the first); -1 if the name does not fit. */
+static int named(pid_t pid, unsigned k, const char *kind, char *path, size_t cap,
+		 const char **name)
+{
+	char suffix[NSP_NUM_MAX + 16];
+	size_t n = 0;
+
+	if (k) {
+		suffix[n++] = '.';
+		n += nsp_fmt_dec(suffix + n, k);
+	}
+	memcpy(suffix + n, kind, strlen(kind) + 1);
+	return log_file(pid, suffix, 0, path, cap, name);
+}
+
+/* Which k this image's files take: chosen at its first file (its start
+ * marker, else its first report), kept for the others.  A k is taken by
+ * an earlier process that had this pid (the pid space goes round in a
+ * long run) if its report is there, or a marker of its (another id than
+ * ours): then the next, so that neither's files take the other's place.
+ * A marker of ours is this process's before an exec: the same k.  Two
+ * processes never have one pid at once, so nothing else takes the name
+ * between the look and the write. */
+static _Atomic uint64_t files_named; /* pid << 32 | k */
+
+static unsigned files_k(pid_t pid)
+{
+	uint64_t v = atomic_load(&files_named);
+	char path[NSP_MAX_PATH + 32], id[NSP_NUM_MAX + 8] = "";
+	const char *name;
+	unsigned k;
+	int have_id = 0;
+
+	if (v >> 32 == (uint32_t)pid)
+		return (unsigned)v;
+	for (k = 0; k < NSP_LOG_LATER_MAX; k++) {
+		int marked = 0, ours = 0;
+		if (named(pid, k, "", path, sizeof(path), &name) == -1)
+			break;
+		if (nsp_log_taken(name))
+			continue;
+		for (int m = 0; m < 2 && !marked; m++)
+			if (named(pid, k, m ? ".threads" : ".start", path, sizeof(path), &name) != -1 &&
+			    nsp_log_taken(name)) {
+				marked = 1;
+				if (!have_id++)
+					process_id(pid, id);
+				ours = marker_is_ours(name, id);
+			}
+		if (!marked || ours)
+			break;
+	}
+	atomic_store(&files_named, (uint64_t)(uint32_t)pid << 32 | k);
+	return k;
+}
+
 /* Whether this process ever started a second thread: the flag is reset
  * in a fork child; the pid it was set in tells a vfork child (which shares
  * our memory and runs no fork handler) from the process it came from. */
@@ -214,23 +316,27 @@ __attribute__((noinline)) static void write_marker(int forked)
 {
 	/* The command line, up to 4 KiB; one byte more tells a cut one. */
 	char path[NSP_MAX_PATH + 32], tmp[NSP_MAX_PATH + 64], argv[4096 + 1];
+	char id[NSP_NUM_MAX + 8];
 	const char *name;
 	pid_t pid = getpid();
 	struct nsp_out o;
 	ssize_t n;
 	int dfd, fd, cut, bad, saved = errno;
 
-	if ((dfd = log_file(pid, ".start", 0, path, sizeof(path), &name)) == -1 ||
+	if ((dfd = named(pid, files_k(pid), ".start", path, sizeof(path), &name)) == -1 ||
 	    (fd = nsp_file_create(dfd, name, tmp, sizeof(tmp))) < 0) {
 		errno = saved;
 		return; /* the report, if any, will say why it cannot be written */
 	}
 	n = nsp_proc_read(pid, "cmdline", argv, sizeof(argv));
 	cut = n == (ssize_t)sizeof(argv);
+	process_id(pid, id);
 	nsp_out_init(&o, fd);
 	nsp_out_str(&o, "{\"pid\":");
 	nsp_out_i64(&o, pid);
-	nsp_out_str(&o, ",\"ppid\":");
+	nsp_out_str(&o, ",\"id\":\"");
+	nsp_out_str(&o, id);
+	nsp_out_str(&o, "\",\"ppid\":");
 	nsp_out_i64(&o, getppid());
 	nsp_out_str(&o, forked ? ",\"forked\":true,\"argv\":" : ",\"forked\":false,\"argv\":");
 	nsp_out_json_strv(&o, argv, n <= 0 ? 0 : cut ? sizeof(argv) - 1 : (size_t)n);
@@ -263,8 +369,8 @@ void nsp_mark_threads(void)
 		errno = saved;
 		return;
 	}
-	dfd = log_file(pid, ".start", 0, from, sizeof(from), &f);
-	if (dfd != -1 && log_file(pid, ".threads", 0, to, sizeof(to), &t) != -1)
+	dfd = named(pid, files_k(pid), ".start", from, sizeof(from), &f);
+	if (dfd != -1 && named(pid, files_k(pid), ".threads", to, sizeof(to), &t) != -1)
 		renameat(dfd, f, dfd, t);
 	errno = saved;
 }
@@ -277,27 +383,9 @@ static void unmark(pid_t pid)
 	int dfd;
 
 	for (int threads = 0; threads < 2; threads++)
-		if ((dfd = log_file(pid, threads ? ".threads" : ".start", 0, path, sizeof(path),
-				    &name)) != -1)
+		if ((dfd = named(pid, files_k(pid), threads ? ".threads" : ".start", path,
+				 sizeof(path), &name)) != -1)
 			unlinkat(dfd, name, 0);
-}
-
-/* Which report file is this image's (see nsp_log_free): chosen at its
- * first report; its later ones replace it.  Two processes never have one
- * pid at once, so nothing else takes the name between the look and the
- * write. */
-static _Atomic uint64_t report_named; /* pid << 32 | k */
-
-static unsigned report_k(pid_t pid)
-{
-	uint64_t v = atomic_load(&report_named), who[2];
-	unsigned k;
-
-	if (v >> 32 == (uint32_t)pid)
-		return (unsigned)v;
-	k = nsp_log_free(&nsp_opt, pid, who_we_are(pid, who));
-	atomic_store(&report_named, (uint64_t)(uint32_t)pid << 32 | k);
-	return k;
 }
 
 /* 0 if written where log_path says; otherwise the caller falls back to
@@ -315,7 +403,7 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 		nsp_write_report(fd, r, s, nsp_opt.json);
 		return 0;
 	}
-	if (!request && (n = report_k(r->pid)))
+	if (!request && (n = files_k(r->pid)))
 		suffix = ".";
 	dfd = log_file(r->pid, suffix, n, path, NSP_MAX_PATH + 32, &name);
 	if (dfd == -1)

@@ -307,3 +307,24 @@ print(int(len(p) == 2 and p[0] != p[1]))' "$T/r.json")
 	[[ "$stderr" == *"1 thread in 1 process left in net by leaky_worker"* ]]
 	json_check "$T/r.json" 'sorted(p["argv"][1] for p in d["processes"] if p["argv"] and p["argv"][0].endswith("cli_leak")) == ["clean", "leak"]'
 }
+
+@test "in files mode, the start marker of a process that got an earlier one's pid is its own" {
+	# One started a thread and was killed (its marker says it was not
+	# judged); a clean one then got its pid: its files must neither take
+	# that marker for its own nor remove it, whichever came first.
+	need_root
+	[ -w /proc/sys/kernel/ns_last_pid ] || skip "no /proc/sys/kernel/ns_last_pid to write"
+	for order in "threads-kill clean" "clean threads-kill"; do
+		set -- $order
+		run --separate-stderr "$NAMSPILL" --no-watch --json "$T/r.json" -- sh -c \
+			'echo 29999 > /proc/sys/kernel/ns_last_pid; "$0" "$1"; echo 29999 > /proc/sys/kernel/ns_last_pid; "$0" "$2"' \
+			"$PROG/cli_leak" "$1" "$2"
+		apart=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+p = [q["pid"] for q in d["processes"] if q["argv"] and q["argv"][0].endswith("cli_leak")]
+print(int(len(p) == 2 and p[0] != p[1]))' "$T/r.json")
+		[ "$apart" = 0 ] || skip "another process took the pid in between"
+		[[ "$stderr" == *"1 process could not be judged"*"threads-kill"* ]]
+		[[ "$stderr" == *"(2 processes checked; 1 not judged)"* ]]
+	done
+}

@@ -48,8 +48,9 @@ uint64_t cli_own_pidns(void)
 /* "r.123" -> 123 (report), "r.123.start", "r.123.threads" -> 123
  * (markers); "r.123-NS-ID..." the same for pid 123 of pid namespace NS,
  * the process ID (who[0], who[1]; who[0] 0 for namspill's own, whose
- * numbers are ours; see nsp_log_name); "r.123.K": the report of a later
- * process that had pid 123 too (*later: K); 0 for anything else. */
+ * numbers are ours; see nsp_log_name); "r.123.K", "r.123.K.start",
+ * "r.123.K.threads": the files of a later process that had pid 123 too
+ * (*later: K); 0 for anything else. */
 static pid_t name_pid(const char *name, int *kind, uint64_t who[2], unsigned *later)
 {
 	char *end;
@@ -72,13 +73,13 @@ static pid_t name_pid(const char *name, int *kind, uint64_t who[2], unsigned *la
 		if (who[0] == cli_own_pidns())
 			who[0] = 0;
 	}
-	*kind = !strcmp(end, ".start") ? MARK_START : !strcmp(end, ".threads") ? MARK_THREADS : REPORT;
-	if (*kind == REPORT && end[0] == '.' && end[1] >= '1' && end[1] <= '9') {
+	if (end[0] == '.' && end[1] >= '1' && end[1] <= '9') {
 		unsigned long k = strtoul(end + 1, &end, 10);
-		if (*end || k > 1000000)
+		if (k > 1000000)
 			return 0;
 		*later = (unsigned)k;
 	}
+	*kind = !strcmp(end, ".start") ? MARK_START : !strcmp(end, ".threads") ? MARK_THREADS : REPORT;
 	return v > 0 && (!*end || *kind != REPORT) ? (pid_t)v : 0;
 }
 
