@@ -228,6 +228,20 @@ PY
 	[[ "$stderr" != *"warning"* ]]
 }
 
+@test "the tree's speculation mitigations are as without namspill" {
+	# A kernel that ties them to seccomp (spec_store_bypass_disable=seccomp,
+	# spectre_v2_user=seccomp) turns them on for a filtered process unless
+	# the filter says SPEC_ALLOW; where they do not follow seccomp, both
+	# runs print the same whatever the filter says.
+	local ask='import ctypes; c = ctypes.CDLL(None); print([c.prctl(52, w, 0, 0, 0) for w in (0, 1)])'
+	run python3 -c "$ask"
+	[ "$status" -eq 0 ]
+	local native=$output
+	run "$NAMSPILL" -q -- python3 -c "$ask"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$native" ]
+}
+
 @test "a filter that stops calls for a tracer is named; a plain filter is not" {
 	run --separate-stderr "$NAMSPILL" -- "$PROG/own_filter" trace
 	[ "$status" -eq 0 ]
