@@ -234,18 +234,22 @@ int nsp_write_report(int fd, const struct nsp_report *r, struct nsp_sym *s, int 
 
 /* 1 or 2 when log_path names a standard stream (unset: stderr), else -1. */
 int nsp_log_stream(const struct nsp_options *o);
-/* log_path.<pid><suffix><n> into path (n 0: no number); with who (not
- * NULL, who[0] not 0), -<who[0]>-<who[1]> after the pid: a process
+/* log_path.<pid>[.<k>]<kind>[<n>] into path (k, n 0: no number): the
+ * files of the k-th process that had the pid (0: the first), of a kind
+ * ("" the report, ".start", ".request" with its number n, ...).  With who
+ * (not NULL, who[0] not 0), -<who[0]>-<who[1]> after the pid: a process
  * numbered in the pid namespace who[0] below the host's, whose pid others
  * elsewhere may have too, and who[1], what tells it from any other
  * process with its pid there.  0 or -ENAMETOOLONG. */
-int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], const char *suffix,
-		 unsigned n, char *path, size_t cap);
-/* The report file of a process that has not reported yet: the K (0: none)
- * of log_path.<pid>[-...][.<K>] that no earlier process's report holds,
- * so that a clean report never replaces one of a process that had the
- * pid before (the pid space goes round in a long run). */
-unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2]);
+int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], unsigned k,
+		 const char *kind, unsigned n, char *path, size_t cap);
+/* The k of a process that has not reported yet: the first whose report
+ * file no earlier process holds, so that a clean report never replaces
+ * one of a process that had the pid before (the pid space goes round in
+ * a long run); and, with other, of which other(k, ctx) says it is not
+ * taken otherwise either (a marker of another process). */
+unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2],
+		      int (*other)(unsigned k, void *ctx), void *ctx);
 /* Whether path holds a file one of our processes wrote there (a regular
  * file of our user with one link): 1 or 0. */
 int nsp_log_taken(const char *path);

@@ -38,44 +38,48 @@ int nsp_log_taken(const char *path)
 	       S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == geteuid();
 }
 
-unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2])
+unsigned nsp_log_free(const struct nsp_options *o, pid_t pid, const uint64_t who[2],
+		      int (*other)(unsigned k, void *ctx), void *ctx)
 {
 	char path[NSP_MAX_PATH + 32];
 	unsigned k;
 
-	for (k = 0; k < NSP_LOG_LATER_MAX; k++)
-		if (nsp_log_name(o, pid, who, k ? "." : "", k, path, sizeof(path)) ||
-		    !nsp_log_taken(path))
+	for (k = 0; k < NSP_LOG_LATER_MAX; k++) {
+		if (nsp_log_name(o, pid, who, k, "", 0, path, sizeof(path)))
 			break;
+		if (!nsp_log_taken(path) && (!other || !other(k, ctx)))
+			break;
+	}
 	return k;
 }
 
-int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], const char *suffix,
-		 unsigned n, char *path, size_t cap)
+int nsp_log_name(const struct nsp_options *o, pid_t pid, const uint64_t who[2], unsigned k,
+		 const char *kind, unsigned n, char *path, size_t cap)
 {
-	char num[NSP_NUM_MAX], tag[2 * NSP_NUM_MAX + 2], nb[NSP_NUM_MAX];
-	size_t len = strlen(o->log_path), k = nsp_fmt_dec(num, (uint64_t)pid), kt = 0;
-	size_t ls = strlen(suffix);
-	size_t kn = n ? nsp_fmt_dec(nb, n) : 0;
+	/* "." pid "-" ns "-" id "." k, then kind, then n */
+	char tail[4 * NSP_NUM_MAX + 4], nb[NSP_NUM_MAX];
+	size_t len = strlen(o->log_path), t = 0, lk = strlen(kind);
+	size_t ln = n ? nsp_fmt_dec(nb, n) : 0;
 
+	tail[t++] = '.';
+	t += nsp_fmt_dec(tail + t, (uint64_t)pid);
 	if (who && who[0]) {
-		tag[kt++] = '-';
-		kt += nsp_fmt_dec(tag + kt, who[0]);
-		tag[kt++] = '-';
-		kt += nsp_fmt_dec(tag + kt, who[1]);
+		tail[t++] = '-';
+		t += nsp_fmt_dec(tail + t, who[0]);
+		tail[t++] = '-';
+		t += nsp_fmt_dec(tail + t, who[1]);
 	}
-	if (len + 1 + k + kt + ls + kn + 1 > cap)
+	if (k) {
+		tail[t++] = '.';
+		t += nsp_fmt_dec(tail + t, k);
+	}
+	if (len + t + lk + ln + 1 > cap)
 		return -ENAMETOOLONG;
 	memcpy(path, o->log_path, len);
-	path[len++] = '.';
-	memcpy(path + len, num, k);
-	len += k;
-	memcpy(path + len, tag, kt);
-	len += kt;
-	memcpy(path + len, suffix, ls);
-	len += ls;
-	memcpy(path + len, nb, kn);
-	path[len + kn] = 0;
+	memcpy(path + len, tail, t);
+	memcpy(path + len + t, kind, lk);
+	memcpy(path + len + t + lk, nb, ln);
+	path[len + t + lk + ln] = 0;
 	return 0;
 }
 

@@ -168,14 +168,14 @@ static const uint64_t *who_we_are(pid_t pid, uint64_t who[2])
 	return who;
 }
 
-/* The file log_path.<pid>[-<pidns>-<id>]<suffix><n>; -1 if the name
- * does not fit. */
-static int log_file(pid_t pid, const char *suffix, unsigned n, char *path, size_t cap,
+/* The file log_path.<pid>[-<pidns>-<id>][.<k>]<kind>[<n>] (see
+ * nsp_log_name); -1 if the name does not fit. */
+static int log_file(pid_t pid, unsigned k, const char *kind, unsigned n, char *path, size_t cap,
 		    const char **name)
 {
 	uint64_t who[2];
 
-	if (nsp_log_name(&nsp_opt, pid, who_we_are(pid, who), suffix, n, path, cap))
+	if (nsp_log_name(&nsp_opt, pid, who_we_are(pid, who), k, kind, n, path, cap))
 		return -1;
 	*name = path;
 	return AT_FDCWD;
@@ -225,22 +225,6 @@ static int marker_is_ours(const char *path, const char *id)
 	return memmem(buf, (size_t)n, want, w) != NULL;
 }
 
-/* log_path.<pid>[-<pidns>-<id>][.<k>]<kind>: the files of the k-th
- * process that had this pid (0: the first); -1 if the name does not fit. */
-static int named(pid_t pid, unsigned k, const char *kind, char *path, size_t cap,
-		 const char **name)
-{
-	char suffix[NSP_NUM_MAX + 16];
-	size_t n = 0;
-
-	if (k) {
-		suffix[n++] = '.';
-		n += nsp_fmt_dec(suffix + n, k);
-	}
-	memcpy(suffix + n, kind, strlen(kind) + 1);
-	return log_file(pid, suffix, 0, path, cap, name);
-}
-
 /* Which k this image's files take: chosen at its first file (its start
  * marker, else its first report), kept for the others.  A k is taken by
  * an earlier process that had this pid (the pid space goes round in a
@@ -251,33 +235,41 @@ static int named(pid_t pid, unsigned k, const char *kind, char *path, size_t cap
  * between the look and the write. */
 static _Atomic uint64_t files_named; /* pid << 32 | k */
 
+struct marks {
+	pid_t pid;
+	int have_id;
+	char id[NSP_NUM_MAX + 8];
+};
+
+/* Whether k holds a marker of another process (not of this one before an
+ * exec). */
+static int marked_by_another(unsigned k, void *ctx)
+{
+	struct marks *m = ctx;
+	char path[NSP_MAX_PATH + 32];
+	const char *name;
+
+	for (int threads = 0; threads < 2; threads++) {
+		if (log_file(m->pid, k, threads ? ".threads" : ".start", 0, path, sizeof(path),
+			     &name) == -1 ||
+		    !nsp_log_taken(name))
+			continue;
+		if (!m->have_id++)
+			process_id(m->pid, m->id);
+		return !marker_is_ours(name, m->id);
+	}
+	return 0;
+}
+
 static unsigned files_k(pid_t pid)
 {
-	uint64_t v = atomic_load(&files_named);
-	char path[NSP_MAX_PATH + 32], id[NSP_NUM_MAX + 8] = "";
-	const char *name;
+	uint64_t v = atomic_load(&files_named), who[2];
+	struct marks m = { pid, 0, "" };
 	unsigned k;
-	int have_id = 0;
 
 	if (v >> 32 == (uint32_t)pid)
 		return (unsigned)v;
-	for (k = 0; k < NSP_LOG_LATER_MAX; k++) {
-		int marked = 0, ours = 0;
-		if (named(pid, k, "", path, sizeof(path), &name) == -1)
-			break;
-		if (nsp_log_taken(name))
-			continue;
-		for (int m = 0; m < 2 && !marked; m++)
-			if (named(pid, k, m ? ".threads" : ".start", path, sizeof(path), &name) != -1 &&
-			    nsp_log_taken(name)) {
-				marked = 1;
-				if (!have_id++)
-					process_id(pid, id);
-				ours = marker_is_ours(name, id);
-			}
-		if (!marked || ours)
-			break;
-	}
+	k = nsp_log_free(&nsp_opt, pid, who_we_are(pid, who), marked_by_another, &m);
 	atomic_store(&files_named, (uint64_t)(uint32_t)pid << 32 | k);
 	return k;
 }
@@ -323,7 +315,7 @@ __attribute__((noinline)) static void write_marker(int forked)
 	ssize_t n;
 	int dfd, fd, cut, bad, saved = errno;
 
-	if ((dfd = named(pid, files_k(pid), ".start", path, sizeof(path), &name)) == -1 ||
+	if ((dfd = log_file(pid, files_k(pid), ".start", 0, path, sizeof(path), &name)) == -1 ||
 	    (fd = nsp_file_create(dfd, name, tmp, sizeof(tmp))) < 0) {
 		errno = saved;
 		return; /* the report, if any, will say why it cannot be written */
@@ -369,8 +361,8 @@ void nsp_mark_threads(void)
 		errno = saved;
 		return;
 	}
-	dfd = named(pid, files_k(pid), ".start", from, sizeof(from), &f);
-	if (dfd != -1 && named(pid, files_k(pid), ".threads", to, sizeof(to), &t) != -1)
+	dfd = log_file(pid, files_k(pid), ".start", 0, from, sizeof(from), &f);
+	if (dfd != -1 && log_file(pid, files_k(pid), ".threads", 0, to, sizeof(to), &t) != -1)
 		renameat(dfd, f, dfd, t);
 	errno = saved;
 }
@@ -383,8 +375,8 @@ static void unmark(pid_t pid)
 	int dfd;
 
 	for (int threads = 0; threads < 2; threads++)
-		if ((dfd = named(pid, files_k(pid), threads ? ".threads" : ".start", path,
-				 sizeof(path), &name)) != -1)
+		if ((dfd = log_file(pid, files_k(pid), threads ? ".threads" : ".start", 0, path,
+				    sizeof(path), &name)) != -1)
 			unlinkat(dfd, name, 0);
 }
 
@@ -395,17 +387,16 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 {
 	const char *name;
 	int fd = nsp_log_stream(&nsp_opt), dfd;
-	unsigned n = request;
-	const char *suffix = request ? ".request" : "";
+	const char *kind = request ? ".request" : "";
+	unsigned k;
 
 	path[0] = 0;
 	if (fd >= 0) {
 		nsp_write_report(fd, r, s, nsp_opt.json);
 		return 0;
 	}
-	if (!request && (n = files_k(r->pid)))
-		suffix = ".";
-	dfd = log_file(r->pid, suffix, n, path, NSP_MAX_PATH + 32, &name);
+	k = request ? 0 : files_k(r->pid);
+	dfd = log_file(r->pid, k, kind, request, path, NSP_MAX_PATH + 32, &name);
 	if (dfd == -1)
 		return -ENAMETOOLONG;
 	if (!nsp_report_to_file(dfd, name, r, s, nsp_opt.json))
@@ -413,7 +404,7 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 	/* Its own root out of reach since start-up: the directory itself. */
 	if (!log_path_plain())
 		return -1;
-	dfd = log_file(r->pid, suffix, n, path, NSP_MAX_PATH + 32, &name);
+	dfd = log_file(r->pid, k, kind, request, path, NSP_MAX_PATH + 32, &name);
 	return dfd == -1 ? -ENAMETOOLONG : nsp_report_to_file(dfd, name, r, s, nsp_opt.json);
 }
 

@@ -75,7 +75,7 @@ static pid_t name_pid(const char *name, int *kind, uint64_t who[2], unsigned *la
 	}
 	if (end[0] == '.' && end[1] >= '1' && end[1] <= '9') {
 		unsigned long k = strtoul(end + 1, &end, 10);
-		if (k > 1000000)
+		if (k > NSP_LOG_LATER_MAX) /* the library goes no further */
 			return 0;
 		*later = (unsigned)k;
 	}

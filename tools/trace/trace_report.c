@@ -132,8 +132,8 @@ static void deliver(const struct nsp_report *r, struct nsp_sym *s)
 	}
 	if (fd < 0) {
 		/* Once per process: one that had its pid before keeps its own. */
-		unsigned k = nsp_log_free(&trace_opt, r->pid, NULL);
-		int e = nsp_log_name(&trace_opt, r->pid, NULL, k ? "." : "", k, path, sizeof(path));
+		unsigned k = nsp_log_free(&trace_opt, r->pid, NULL, NULL, NULL);
+		int e = nsp_log_name(&trace_opt, r->pid, NULL, k, "", 0, path, sizeof(path));
 		if (!e && !(e = nsp_report_to_file(AT_FDCWD, path, r, s, trace_opt.json)))
 			return;
 		nsp_msg("cannot write report to ", path, "; writing it to stderr instead");
