@@ -60,7 +60,7 @@ start_in() {
 	# entered and killed: a process killed first is known only as unshare.
 	cat >"$T/tree.sh" <<SH
 unshare -n sleep 30 &
-while [ "\$(cat /proc/\$!/comm)" != sleep ]; do sleep 0.05; done
+i=0; while [ "\$(cat /proc/\$!/comm)" != sleep ]; do i=\$((i+1)); [ \$i -lt 600 ] || exit 9; sleep 0.05; done
 "$PROG/enter_path" /proc/\$!/ns/net
 kill \$!
 SH
@@ -79,7 +79,9 @@ SH
 	# itself, and reads where the sleep lives at its exec.
 	cat >"$T/tree.sh" <<SH
 "$PROG/static_cloner" /bin/sleep 30 >"$T/child" &
-while [ ! -s "$T/child" ] || [ "\$(cat /proc/\$(cat "$T/child")/comm)" != sleep ]; do sleep 0.05; done
+i=0; while [ ! -s "$T/child" ] || [ "\$(cat /proc/\$(cat "$T/child")/comm)" != sleep ]; do
+	i=\$((i+1)); [ \$i -lt 600 ] || exit 9; sleep 0.05
+done
 "$PROG/enter_path" /proc/\$(cat "$T/child")/ns/net
 kill \$(cat "$T/child")
 wait
@@ -100,7 +102,7 @@ python3 -c 'import ctypes, os, sys, time
 if ctypes.CDLL(None, use_errno=True).unshare(0x40000000): sys.exit(1)
 open(sys.argv[1], "w").write(str(os.getpid()))
 while not os.path.exists(sys.argv[2]): time.sleep(0.05)' "$T/p" "$T/done" &
-while [ ! -s "$T/p" ]; do sleep 0.05; done
+i=0; while [ ! -s "$T/p" ]; do i=\$((i+1)); [ \$i -lt 600 ] || exit 9; sleep 0.05; done
 "$PROG/enter_path" /proc/\$(cat "$T/p")/ns/net
 touch "$T/done"
 wait

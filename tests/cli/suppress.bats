@@ -94,7 +94,7 @@ load helper
 @test "suppressions apply to a report written at a fatal signal" {
 	printf 'spill:leaky_worker\n' > "$T/supp"
 	run --separate-stderr "$NAMSPILL" --suppressions "$T/supp" --json "$T/r.json" -- sh -c \
-		"'$PROG/cli_leak' wait > $T/out 2>&1 & while [ ! -s $T/out ]; do sleep 0.05; done; kill \$!; wait"
+		"'$PROG/cli_leak' wait > $T/out 2>&1 & i=0; while [ ! -s $T/out ] && [ \$i -lt 600 ]; do i=\$((i+1)); sleep 0.05; done; kill \$!; wait"
 	if grep -q '^skip' "$T/out"; then skip "needs root or unprivileged user namespaces"; fi
 	[ "$status" -eq 0 ]
 	json_check "$T/r.json" '[(p["trigger"], p["signal"], p["suppressed"]) for p in d["processes"] if p["argv"][1:] == ["wait"]] == [("signal", "SIGTERM", 1)]'
