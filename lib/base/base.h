@@ -27,4 +27,12 @@
  * is read in with one page fault, not one for each 64 KiB it spans. */
 #define NSP_STARTUP __attribute__((section(".text.hot.namspill")))
 
+/* For what threads write all the time (a pool's free list, a counter of
+ * thread starts): a cache line of its own, with nothing after it.  Next
+ * to the flags every wrapper reads (started, armed, passive), each write
+ * on one CPU made those a cache miss on the others: measured, that was
+ * the larger part of what the library added to a pthread_create + join. */
+#define NSP_CACHE_LINE 64
+#define NSP_OWN_LINE(type, name) struct { _Alignas(NSP_CACHE_LINE) type v; } name
+
 #endif

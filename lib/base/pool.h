@@ -19,9 +19,11 @@ struct nsp_obj {
 
 struct nsp_pool {
 	uint32_t size;
-	_Atomic uint64_t head; /* (tag << 32) | index of first free object */
-	_Atomic uint32_t bump; /* objects ever carved out */
 	_Atomic(void *) *chunk; /* NSP_POOL_CHUNKS of them */
+	/* Written at every get and put: apart from what readers of objects
+	 * read (NSP_CACHE_LINE). */
+	_Alignas(NSP_CACHE_LINE) _Atomic uint64_t head; /* (tag << 32) | first free object */
+	_Atomic uint32_t bump; /* objects ever carved out */
 };
 
 /* A pool's table of chunks, apart from the pool (32 KiB of zeros:

@@ -26,7 +26,7 @@ struct alt {
 	_Atomic(struct alt *) next_free;
 };
 
-static _Atomic uint64_t free_head; /* (tag << 36) | (block >> 12) */
+static NSP_OWN_LINE(_Atomic uint64_t, free_head); /* (tag << 36) | (block >> 12) */
 static __thread struct alt *mine NSP_TLS;
 static _Atomic int enabled;
 
@@ -42,14 +42,14 @@ NSP_RUNTIME_SAFE static struct alt *unpack(uint64_t h)
 
 NSP_RUNTIME_SAFE static struct alt *pop(void)
 {
-	uint64_t h = atomic_load_explicit(&free_head, memory_order_acquire), n;
+	uint64_t h = atomic_load_explicit(&free_head.v, memory_order_acquire), n;
 	struct alt *b;
 
 	while ((b = unpack(h))) {
 		/* Blocks are never unmapped: reading a stale one is harmless. */
 		struct alt *next = atomic_load_explicit(&b->next_free, memory_order_relaxed);
 		n = ((h >> 36) + 1) << 36 | (uint64_t)(uintptr_t)next >> 12;
-		if (atomic_compare_exchange_weak_explicit(&free_head, &h, n, memory_order_acq_rel,
+		if (atomic_compare_exchange_weak_explicit(&free_head.v, &h, n, memory_order_acq_rel,
 							  memory_order_acquire))
 			return b;
 	}
@@ -58,12 +58,12 @@ NSP_RUNTIME_SAFE static struct alt *pop(void)
 
 static void push(struct alt *b)
 {
-	uint64_t h = atomic_load_explicit(&free_head, memory_order_relaxed), n;
+	uint64_t h = atomic_load_explicit(&free_head.v, memory_order_relaxed), n;
 
 	do {
 		atomic_store_explicit(&b->next_free, unpack(h), memory_order_relaxed);
 		n = ((h >> 36) + 1) << 36 | (uint64_t)(uintptr_t)b >> 12;
-	} while (!atomic_compare_exchange_weak_explicit(&free_head, &h, n, memory_order_release,
+	} while (!atomic_compare_exchange_weak_explicit(&free_head.v, &h, n, memory_order_release,
 							memory_order_relaxed));
 }
 

@@ -48,14 +48,14 @@ _Atomic int nsp_reporting;
 
 static __thread struct nsp_thread *self NSP_TLS;
 NSP_BIG_BSS static _Atomic nsp_ref quarantine[NSP_QUARANTINE];
-static _Atomic uint32_t quarantine_pos;
-static _Atomic uint64_t seq_counter;
+static NSP_OWN_LINE(_Atomic uint32_t, quarantine_pos); /* written at each thread end */
+static NSP_OWN_LINE(_Atomic uint64_t, seq_counter);     /* and at each start */
 static pthread_key_t end_key;
 static _Atomic int end_key_state; /* 0 none, 1 creating, 2 ready */
 
 static uint64_t next_seq(void)
 {
-	return atomic_fetch_add_explicit(&seq_counter, 1, memory_order_relaxed) + 1;
+	return atomic_fetch_add_explicit(&seq_counter.v, 1, memory_order_relaxed) + 1;
 }
 
 /* Each thread keeps the last event it let go of as its next one: a switch
@@ -626,7 +626,7 @@ void nsp_thread_end(void)
 	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED ||
 	    atomic_load(&nsp_reporting))
 		return;
-	pos = atomic_fetch_add_explicit(&quarantine_pos, 1, memory_order_relaxed);
+	pos = atomic_fetch_add_explicit(&quarantine_pos.v, 1, memory_order_relaxed);
 	thread_release(atomic_exchange(&quarantine[pos % NSP_QUARANTINE], t->me));
 }
 
