@@ -30,8 +30,9 @@
 /* For what threads write all the time (a pool's free list, a counter of
  * thread starts): a cache line of its own, with nothing after it.  Next
  * to the flags every wrapper reads (started, armed, passive), each write
- * on one CPU made those a cache miss on the others: measured, that was
- * the larger part of what the library added to a pthread_create + join. */
+ * on one CPU made those a cache miss on the others (perf: the load of the
+ * started flag was most of nsp_init's samples in a loop of threads made
+ * and joined; the timings of that loop did not tell the change apart). */
 #define NSP_CACHE_LINE 64
 #define NSP_OWN_LINE(type, name) struct { _Alignas(NSP_CACHE_LINE) type v; } name
 
