@@ -11,13 +11,17 @@
 #include "base/base.h"
 #include "base/options.h"
 
-#define NSP_PS_MAGIC "namspill:ps:v2\n" /* 16 bytes with its NUL */
+#define NSP_PS_MAGIC "namspill:ps:v3\n" /* 16 bytes with its NUL */
 
 struct nsp_ps_state {
 	char magic[16];
 	_Atomic int32_t report_signal; /* the option, 0 if unset */
 	_Atomic int32_t owned;         /* 1 while our handler is the one installed */
 	_Atomic uint64_t requests;     /* (pid << 32) | reports requested so far */
+	/* (pid << 32) | k + 1: its files are log_path.<pid>[...].<k>... (k 0:
+	 * no .<k>), another process having had the pid (lib/rt/emit.c);
+	 * 0, or another pid, until chosen. */
+	_Atomic uint64_t files;
 	char log_path[NSP_MAX_PATH];   /* the log_path option, made absolute */
 };
 

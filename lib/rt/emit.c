@@ -1,7 +1,7 @@
 /* Where this process's reports go (lib/report/sink.c says how a file is
  * written), and the start markers the CLI counts processes by.  On-demand
- * reports go to log_path.<pid>.request<N>, N counting from 1 in each
- * process, so none overwrites another. */
+ * reports go to log_path.<pid>[.<k>].request<N>, N counting from 1 in each
+ * process and k as for its other files, so none overwrites another. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -226,10 +226,12 @@ static int marker_is_ours(const char *path, const char *id)
 }
 
 /* Which k this image's files take: chosen at its first file (its start
- * marker, else its first report), kept for the others.  A k is taken by
- * an earlier process that had this pid (the pid space goes round in a
- * long run) if its report is there, or a marker of its (another id than
- * ours): then the next, so that neither's files take the other's place.
+ * marker, else its first report), or at start-up where it can be asked
+ * for reports, kept for the others.  A k is taken by an earlier process
+ * that had this pid (the pid space goes round in a long run) if its
+ * report is there, a marker of its (another id than ours), or its first
+ * on-demand report: then the next, so that neither's files take the
+ * other's place.
  * A marker of ours is this process's before an exec: the same k.  Two
  * processes never have one pid at once, so nothing else takes the name
  * between the look and the write. */
@@ -242,12 +244,17 @@ struct marks {
 };
 
 /* Whether k holds a marker of another process (not of this one before an
- * exec). */
-static int marked_by_another(unsigned k, void *ctx)
+ * exec), or, for a process that can be asked for reports, an earlier
+ * one's on-demand report (they count from 1: the first says it). */
+static int taken_otherwise(unsigned k, void *ctx)
 {
 	struct marks *m = ctx;
 	char path[NSP_MAX_PATH + 32];
 	const char *name;
+
+	if (nsp_opt.report_signal &&
+	    log_file(m->pid, k, ".request", 1, path, sizeof(path), &name) != -1 && nsp_log_taken(name))
+		return 1;
 
 	for (int threads = 0; threads < 2; threads++) {
 		if (log_file(m->pid, k, threads ? ".threads" : ".start", 0, path, sizeof(path),
@@ -269,8 +276,10 @@ static unsigned files_k(pid_t pid)
 
 	if (v >> 32 == (uint32_t)pid)
 		return (unsigned)v;
-	k = nsp_log_free(&nsp_opt, pid, who_we_are(pid, who), marked_by_another, &m);
+	k = nsp_log_free(&nsp_opt, pid, who_we_are(pid, who), taken_otherwise, &m);
 	atomic_store(&files_named, (uint64_t)(uint32_t)pid << 32 | k);
+	/* For `namspill ps --stacks`, which looks for the file a request makes. */
+	atomic_store(&nsp_ps_state.files, (uint64_t)(uint32_t)pid << 32 | (k + 1));
 	return k;
 }
 
@@ -300,6 +309,8 @@ NSP_STARTUP void nsp_mark_start(int forked)
 	atomic_store(&threads_marked, 0); /* a fork child has one thread */
 	if (markers_on())
 		write_marker(forked);
+	else if (nsp_opt.report_signal && nsp_log_stream(&nsp_opt) < 0 && !atomic_load(&nsp_passive))
+		files_k(getpid()); /* named before `ps --stacks` asks for a report */
 }
 
 /* Its own frame: the 12 KiB of it touch stack pages a process without
@@ -395,7 +406,7 @@ static int write_log(const struct nsp_report *r, struct nsp_sym *s, unsigned req
 		nsp_write_report(fd, r, s, nsp_opt.json);
 		return 0;
 	}
-	k = request ? 0 : files_k(r->pid);
+	k = files_k(r->pid);
 	dfd = log_file(r->pid, k, kind, request, path, NSP_MAX_PATH + 32, &name);
 	if (dfd == -1)
 		return -ENAMETOOLONG;

@@ -90,6 +90,32 @@ teardown() {
 	kill -0 "$pid"
 }
 
+@test "ps --stacks of a process that got an earlier one's pid keeps both reports" {
+	# The pid space goes round in a long run: the second process's report
+	# on request must not take the place of the first's (ns_last_pid hands
+	# both the same pid, unless another process takes it in between).
+	need_root
+	[ -w /proc/sys/kernel/ns_last_pid ] || skip "no /proc/sys/kernel/ns_last_pid to write"
+	local round
+	for round in 1 2; do
+		echo 29999 > /proc/sys/kernel/ns_last_pid
+		NAMSPILL_OPTIONS="report_signal=SIGUSR2:log_path=$T/r:format=json" LD_PRELOAD=$FIRST$BUILD/libnamspill.so start wait
+		[ "$pid" -eq 30000 ] || skip "another process took the pid in between"
+		run --separate-stderr "$NAMSPILL" ps --stacks "$pid"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *'"trigger":"request"'* ]]
+		echo "$output" > "$T/asked.$round"
+		kill -KILL "$pid"
+		wait "$pid" || true
+	done
+	# Each report printed is the file of its own process, and they differ.
+	python3 -c 'import sys
+first, second = (open(f).read().strip() for f in sys.argv[1:3])
+asked = [open(f).read() for f in sys.argv[3:5]]
+sys.exit(not (first and second and first != second and first in asked[0] and second in asked[1]))' \
+		"$T/r.30000.request1" "$T/r.30000.1.request1" "$T/asked.1" "$T/asked.2"
+}
+
 @test "ps on a zombie says it has ended and is not reaped yet" {
 	local zpid i
 	sh -c 'sleep 0.3 & echo $! >"$0/zpid"; exec sleep 30' "$T" &

@@ -12,12 +12,12 @@
 
 #include "common.h"
 
-#define MAGIC "namspill:ps:v2\n" /* base/psstate.h */
+#define MAGIC "namspill:ps:v3\n" /* base/psstate.h */
 
 struct state { /* the head of struct nsp_ps_state */
 	char magic[16];
 	int32_t report_signal, owned;
-	uint64_t requests;
+	uint64_t requests, files;
 	char log_path[512];
 };
 

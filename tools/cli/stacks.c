@@ -1,7 +1,8 @@
 /* namspill ps --stacks: ask a running process for its report.  A process
  * started with NAMSPILL_OPTIONS=report_signal=SIG:log_path=P writes, on
- * that signal, a report with trigger "request" to P.<pid>.request<N>
- * (N = 1, 2, ... per process).
+ * that signal, a report with trigger "request" to P.<pid>[.<k>].request<N>
+ * (N = 1, 2, ... per process; .<k> where an earlier process that had the
+ * pid left files there, the k its state says).
  *
  * The process is not trusted: ps may run as root on another user's
  * process.  Before anything is sent, the library's own state, read from
@@ -139,21 +140,35 @@ static int open_log_dir(const struct target *t)
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* The file this request makes: base.PID.request<N>, N one more than the
- * process has counted. */
+/* The k of the process's files, as its state says: 1 and *k, or 0 if the
+ * library has not chosen it yet (it does before it writes a file). */
+static int files_k(const struct target *t, unsigned *k)
+{
+	uint64_t f = atomic_load(&t->st.files);
+
+	if (f >> 32 != (uint64_t)t->own || !(uint32_t)f || (uint32_t)f - 1 > NSP_LOG_LATER_MAX)
+		return 0;
+	*k = (uint32_t)f - 1;
+	return 1;
+}
+
+/* The file this request makes: base.PID[.K].request<N>, N one more than
+ * the process has counted; K 0 while not known. */
 static void request_name(const struct target *t, char *name, size_t cap)
 {
 	const char *slash = strrchr(t->st.log_path, '/');
 	uint64_t r = atomic_load(&t->st.requests);
-	unsigned n = r >> 32 == (uint64_t)t->own ? (unsigned)r + 1 : 1;
-	char tag[48] = "";
+	unsigned n = r >> 32 == (uint64_t)t->own ? (unsigned)r + 1 : 1, k = 0;
+	char tag[48] = "", later[16] = "";
 
 	if (t->who[0])
 		snprintf(tag, sizeof(tag), "-%llu-%llu", (unsigned long long)t->who[0],
 			 (unsigned long long)t->who[1]);
+	if (files_k(t, &k) && k)
+		snprintf(later, sizeof(later), ".%u", k);
 	/* Named by its own pid, as its library names it. */
-	snprintf(name, cap, "%s.%d%s.request%u", slash ? slash + 1 : t->st.log_path, (int)t->own,
-		 tag, n);
+	snprintf(name, cap, "%s.%d%s%s.request%u", slash ? slash + 1 : t->st.log_path,
+		 (int)t->own, tag, later, n);
 }
 
 /* The report, if it is a regular file of the process's user; NULL after
@@ -200,14 +215,26 @@ static int ended(const struct target *t, const struct timespec *step)
 	return send_to(t, 0) && errno == ESRCH;
 }
 
-static int wait_request(const struct target *t, int dir, const char *name,
+/* Waits for the report at name; one whose k was not known when the
+ * signal was sent is looked for where the process's state says, once it
+ * does (read again at each step until then). */
+static int wait_request(struct target *t, int dir, char *name, size_t cap,
 			const struct stat *before, FILE *out)
 {
 	struct timespec step = { 0, POLL_MS * 1000000L };
+	int known = files_k(t, &(unsigned){ 0 });
+	struct nsp_ps_state now;
 	size_t len;
 	char *text;
 
 	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+		/* Only the k is taken from the new reading: the rest stays as
+		 * checked before the signal was sent. */
+		if (!known && !cli_peek_state(t->pid, &now)) {
+			atomic_store(&t->st.files, atomic_load(&now.files));
+			if ((known = files_k(t, &(unsigned){ 0 })))
+				request_name(t, name, cap);
+		}
 		if (appeared(dir, name, before)) {
 			if (!(text = take(t, dir, name, &len)))
 				return -1;
@@ -276,7 +303,7 @@ static int ask(struct target *t, FILE *out)
 		close(dir);
 		return -1;
 	}
-	e = wait_request(t, dir, name, &before, out);
+	e = wait_request(t, dir, name, sizeof(name), &before, out);
 	close(dir);
 	return e;
 }
