@@ -78,3 +78,25 @@ os.execvp('sleep', ['sleep', '1000'])" 2>"$T/err" &
 	need_root
 	term_reaches_tree --trace
 }
+
+@test "signals namspill was started ignoring are ignored in the command too, in every mode" {
+	# nohup ignores SIGHUP; a shell's background job starts with SIGINT
+	# and SIGQUIT ignored; a parent may ignore SIGCHLD (its children are
+	# then reaped for it, and wait() says ECHILD).  The command must get
+	# them as it would without namspill.
+	local ignoring='import os, signal, sys
+for s in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGCHLD):
+    signal.signal(s, signal.SIG_IGN)
+os.execvp(sys.argv[1], sys.argv[1:])'
+	run python3 -c "$ignoring" grep SigIgn /proc/self/status
+	[ "$status" -eq 0 ]
+	local native=$output
+	[[ "$native" == SigIgn:* ]]
+	for mode in "" --no-watch --trace; do
+		[ "$mode" != --trace ] || [ "$(id -u)" -eq 0 ] || continue
+		run python3 -c "$ignoring" "$NAMSPILL" -q $mode -- grep SigIgn /proc/self/status
+		echo "mode '$mode': $output (native $native)"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$native" ]
+	done
+}

@@ -31,7 +31,7 @@ static void watched(sigset_t *set)
 }
 
 static void start(char **argv, pid_t parent, const sigset_t *mask, int err, int go,
-		  const struct run_setup *setup)
+		  const struct run_setup *setup, int chld_ignored)
 {
 	char c, path[CLI_PATH];
 	int e;
@@ -49,6 +49,10 @@ static void start(char **argv, pid_t parent, const sigset_t *mask, int err, int 
 	close(go);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	cli_restore_sigpipe();
+	/* The command ignores SIGCHLD if we were started so (its children
+	 * are then reaped for it, and wait() says ECHILD), as without us. */
+	if (chld_ignored)
+		signal(SIGCHLD, SIG_IGN);
 	/* Each exec execvp tries along PATH would be a stop of the
 	 * supervisor's: the file is found first, with stat.  What execv
 	 * cannot run (a script without "#!", which execvp gives to /bin/sh)
@@ -133,11 +137,12 @@ int cli_run(char **argv, int traced, const struct run_setup *setup, int *code,
 {
 	sigset_t set, old;
 	pid_t child, parent = getpid();
-	int pipefd[2], go[2], e = 0, status = 0, forwarded = 0;
+	int pipefd[2], go[2], e = 0, status = 0, forwarded = 0, chld_ignored;
 	siginfo_t si;
 
 	watched(&set);
-	signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would reap for us */
+	/* An inherited SIG_IGN would reap for us; the command gets it back. */
+	chld_ignored = signal(SIGCHLD, SIG_DFL) == SIG_IGN;
 	sigprocmask(SIG_BLOCK, &set, &old);
 	*code = CLI_FAILED;
 	if (pipe2(pipefd, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
@@ -157,7 +162,7 @@ int cli_run(char **argv, int traced, const struct run_setup *setup, int *code,
 	if (child == 0) {
 		close(pipefd[0]);
 		close(go[1]);
-		start(argv, parent, &old, pipefd[1], go[0], setup);
+		start(argv, parent, &old, pipefd[1], go[0], setup, chld_ignored);
 	}
 	close(pipefd[1]);
 	close(go[0]);

@@ -56,8 +56,15 @@ static void catch_signals(void)
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	/* One we were started ignoring (nohup's SIGHUP, a script's background
+	 * job's SIGINT) stays ignored, here and in the command, as without
+	 * us: nothing to forward. */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction was;
+		if (sigaction(sigs[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+			continue;
 		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 /* Die the way the command died, without a core of our own. */
