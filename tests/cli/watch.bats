@@ -303,3 +303,17 @@ PY
 	[[ "$stderr" == *"could not be judged: cannot read /proc/"*"ENOENT"* ]]
 	[[ "$stderr" == *"error: nothing was judged"* ]]
 }
+
+@test "a thread that enters a namespace and execs is not spilled; one the exec ends in another still is" {
+	need_root
+	# The thread that execs is the whole new image, wherever it went
+	# first: `ip netns exec`, Go's LockOSThread + Unshare + Exec.
+	run --separate-stderr "$NAMSPILL" -- "$PROG/exec_from_thread" enter /bin/true
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"no thread left in a foreign namespace"* ]]
+	run --separate-stderr "$NAMSPILL" -- "$PROG/exec_from_thread" leave /bin/true
+	echo "$stderr"
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"thread ${output#tid leaker }: "*"exec_from_thread leave"* ]]
+}

@@ -224,7 +224,21 @@ static int event_at(const struct nsp_records *src, uint64_t id, struct nsp_rec_e
 	return 0;
 }
 
-char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
+/* The thread that execs survives as the whole new image, wherever it
+ * went before (entering a namespace to run a command there is what exec
+ * is for); the others end.  So it is not spilled; another thread that is
+ * still is (it was until the exec ended it). */
+static void drop_execing(struct nsp_report *r, pid_t execing)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nspills; i++)
+		if (r->spills[i].tid != execing)
+			r->spills[n++] = r->spills[i];
+	r->nspills = n;
+}
+
+char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger, pid_t execing,
 		    const struct nsp_supp *rules, size_t *len)
 {
 	struct nsp_arena a;
@@ -240,6 +254,8 @@ char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
 	if (nsp_arena_init(&a, ARENA))
 		return NULL;
 	nsp_report_scan(&r, &a, p->pid, via, trigger, 0);
+	if (execing)
+		drop_execing(&r, execing);
 	nsp_report_explain(&r, &src, &a);
 	sym = r.nspills ? nsp_sym_open_dw(&a, via) : nsp_sym_open_pid(&a, via);
 	nsp_trim_wrappers(&r, sym);

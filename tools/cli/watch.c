@@ -382,7 +382,7 @@ static int pure_go(struct watch *w, pid_t tid)
  * majority: counted without a look at /proc.  What it lived in is read
  * again only if it may have moved since its exec: a switch of its own
  * (stopped here, or told by its runtime), or no exec seen. */
-static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads)
+static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads, int at_exec)
 {
 	size_t len;
 	char *json;
@@ -409,7 +409,7 @@ static void judge(struct watch *w, struct wproc *p, pid_t tid, size_t threads)
 	    p->ns[NAMSPILL_NS_PID_FOR_CHILDREN])
 		json = judge_unmoved(p, threads, &len);
 	else
-		json = judge_process(p, tid, NSP_TRIGGER_EXIT, &w->rules, &len);
+		json = judge_process(p, tid, NSP_TRIGGER_EXIT, at_exec ? tid : 0, &w->rules, &len);
 	if (json)
 		take_report(p, json, len);
 }
@@ -428,7 +428,7 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	/* The exec ends every other thread: a process that has them is
 	 * judged now, as it is. */
 	if (threads > 1 && p->state == W_RUNNING)
-		judge(w, p, tid, threads);
+		judge(w, p, tid, threads, 1);
 	if (p->state != W_RUNNING) {
 		p->state = W_ENDED; /* that image is done with */
 		p = proc_new(w, pid);
@@ -487,7 +487,7 @@ static void on_exit_group(struct watch *w, const struct seccomp_notif *n)
 		argv_of(p);
 
 	if (p->state == W_RUNNING)
-		judge(w, p, tid, threads);
+		judge(w, p, tid, threads, 0);
 }
 
 /* The kinds a setns(fd, type) changes, and the namespace it enters, from

@@ -56,8 +56,10 @@ struct wproc {
 };
 
 /* judge.c: the report of a process from /proc (read through a live
- * thread, via) and the events seen; JSON, malloc'd, *len its length. */
-char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger,
+ * thread, via) and the events seen; JSON, malloc'd, *len its length.
+ * execing: the thread whose exec ends the others (0: none), not spilled
+ * wherever it is. */
+char *judge_process(const struct wproc *p, pid_t via, enum nsp_trigger trigger, pid_t execing,
 		    const struct nsp_supp *rules, size_t *len);
 
 /* The report of a process with threads judged by what the supervisor saw

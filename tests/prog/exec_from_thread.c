@@ -1,0 +1,39 @@
+/* An exec that ends the process's other threads:
+ *   exec_from_thread enter PROG...  a worker enters a uts namespace of its
+ *                                   own and execs PROG there (the "run a
+ *                                   command in a namespace" pattern): no
+ *                                   spill, the new image is all there
+ *   exec_from_thread leave PROG...  a worker stays in a uts namespace of
+ *                                   its own ("tid leaker N") and the main
+ *                                   thread execs PROG: that worker was
+ *                                   spilled until the exec ended it */
+#include "common.h"
+
+static char **prog;
+
+static void *enter_and_exec(void *unused)
+{
+	(void)unused;
+	pthread_barrier_wait(&ready);
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+	execv(prog[0], prog);
+	_exit(127);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		return 2;
+	need_namespaces();
+	prog = argv + 2;
+	if (!strcmp(argv[1], "enter")) {
+		start_threads(bystander, bystander, enter_and_exec);
+		pthread_barrier_wait(&ready);
+		return park() != NULL;
+	}
+	start_threads(bystander, bystander, uts_leaker);
+	pthread_barrier_wait(&ready);
+	execv(prog[0], prog);
+	return 127;
+}
