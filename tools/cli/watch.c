@@ -426,7 +426,8 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	char path[CLI_PATH];
 
 	/* The exec ends every other thread: a process that has them is
-	 * judged now, as it is. */
+	 * judged now, as it is, but for the thread that execs (it goes on
+	 * as the new image, wherever it went first). */
 	if (threads > 1 && p->state == W_RUNNING)
 		judge(w, p, tid, threads, 1);
 	if (p->state != W_RUNNING) {
