@@ -1,11 +1,16 @@
 /* Alternate signal stacks.  A thread that overflows its stack gets
  * SIGSEGV with nowhere to run a handler unless it has an alternate stack;
- * threads start without one.  So each thread we create gets one of ours
- * (and the thread that arms the process) while SIGSEGV is ours to report.
- * Blocks are reused through a lock-free free list and never unmapped, so
- * a thread costs two sigaltstack calls, not an mmap.  The program never
- * sees our stack: sigaltstack() answers as if there were none, and one
- * the program sets replaces ours. */
+ * threads start without one.  So while SIGSEGV is ours to report, one of
+ * ours goes to the thread that arms the process, to a thread at its first
+ * recorded switch, and to each thread we create once the process has made
+ * a switch.  Before any switch there is nothing a crash report could name,
+ * and a thread costs no sigaltstack call; after, two.  What this leaves
+ * out: a thread begun before the process's first switch that never
+ * switches itself has none, so its stack overflow kills the process as it
+ * would natively, without a report.  Blocks are reused through a
+ * lock-free free list and never unmapped.  The program never sees our
+ * stack: sigaltstack() answers as if there were none, and one the program
+ * sets replaces ours. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -28,7 +33,9 @@ struct alt {
 
 static NSP_OWN_LINE(_Atomic uint64_t, free_head); /* (tag << 36) | (block >> 12) */
 static __thread struct alt *mine NSP_TLS;
+static __thread int asked NSP_TLS; /* at a switch, whether the thread had a stack */
 static _Atomic int enabled;
+static _Atomic int switched; /* a switch was recorded: every new thread gets one */
 
 NSP_RUNTIME_SAFE static void *stack_of(struct alt *b)
 {
@@ -105,7 +112,7 @@ void nsp_altstack_init(void)
 		mine = b;
 }
 
-NSP_RUNTIME_SAFE void nsp_altstack_thread_begin(void)
+NSP_RUNTIME_SAFE static void take(void)
 {
 	struct alt *b;
 
@@ -117,11 +124,33 @@ NSP_RUNTIME_SAFE void nsp_altstack_thread_begin(void)
 		push(b);
 }
 
+NSP_RUNTIME_SAFE void nsp_altstack_thread_begin(void)
+{
+	if (atomic_load_explicit(&switched, memory_order_relaxed))
+		take();
+}
+
+/* The thread may have set a stack of its own by now: that one stays, and
+ * the thread is asked once, not at each switch. */
+void nsp_altstack_switch(void)
+{
+	stack_t cur;
+
+	if (!atomic_load_explicit(&switched, memory_order_relaxed))
+		atomic_store_explicit(&switched, 1, memory_order_relaxed);
+	if (mine || asked || !atomic_load_explicit(&enabled, memory_order_relaxed))
+		return;
+	asked = 1;
+	if (nsp_libc.sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE))
+		take();
+}
+
 void nsp_altstack_thread_end(void)
 {
 	stack_t off = { .ss_flags = SS_DISABLE }, old;
 	struct alt *b = mine;
 
+	asked = 1; /* a switch after this (a later destructor) takes none */
 	if (!b)
 		return;
 	/* Fails only while running on it (an ending signal handler): then

@@ -38,6 +38,9 @@ __attribute__((noreturn)) void nsp_abort_unresolved(void);
  * a thread that ran out of stack still gets its crash reported. */
 void nsp_altstack_init(void);
 void nsp_altstack_thread_begin(void);
+/* At a recorded switch: this thread and every thread begun from now on
+ * get one. */
+void nsp_altstack_switch(void);
 void nsp_altstack_thread_end(void);
 /* sigaltstack() as the program would see it without us. */
 int nsp_altstack_call(const stack_t *ss, stack_t *old);

@@ -145,6 +145,11 @@ def ignored_signal_stays_ignored():
 def siginfo_and_own_signal_stack_work():
     r = run("sigs", "siginfo")
     expect("value 42 own_stack 1 altstack_reads_back 1" in r.out, "handler as installed", r)
+    # A thread's first switch gives it a signal stack of ours only if it
+    # has none: one it set before switching stays, and reads back.
+    r = run("sigs", "siginfo-early")
+    expect("value 42 own_stack 1 altstack_reads_back 1" in r.out,
+           "own stack kept across the thread's first switch", r)
 
 
 @test
@@ -189,6 +194,21 @@ def exhausted_stack_still_gets_a_report():
     rep = r.only_report()
     expect(rep["signal"] == "SIGSEGV", "report written on our signal stack", rep)
     leaker_spill(r, rep)
+
+
+@test
+def a_thread_begun_before_any_switch_gets_a_signal_stack_at_its_own():
+    # Threads get a signal stack of ours only once the process has made a
+    # switch (lib/rt/altstack.c); this one began before any, so it gets
+    # one when it switches itself, and its overflow is still reported.
+    r = run("sigs", "overflow-early", env=OWN_SEGV)
+    expect(r.rc == -signal.SIGSEGV, "killed by SIGSEGV", r)
+    rep = r.only_report()
+    expect(rep["signal"] == "SIGSEGV", "report written on our signal stack", rep)
+    got = spills_by(rep, r.tids["early"], "uts")
+    expect(len(got) == 1 and got[0]["cause"] and got[0]["cause"]["call"] == "unshare",
+           "the overflowing thread's own uts spill, with its unshare", rep)
+    expect(len(spills_by(rep, r.tids["leaker"], "uts")) == 1, "and the leaker's", rep)
 
 
 @test

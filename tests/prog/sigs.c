@@ -8,17 +8,23 @@
  *                    handler" and returns, then calls abort()
  *   abort-ignored    main ignores SIGABRT, then calls abort()
  *   overflow     a new thread recurses until its stack runs out
+ *   overflow-early   a thread begun before any switch ("tid early N")
+ *                enters a uts namespace of its own once the others are
+ *                ready, then recurses until its stack runs out
  *   own-handler  main installs a SIGTERM handler that says "handled" and
  *                exits 3, then waits
  *   ignore       SIGHUP ignored, then raised: the program runs on
  *   query        what sigaction/signal/sigaltstack answer
  *   siginfo      a SA_SIGINFO|SA_ONSTACK handler on a stack of its own
+ *   siginfo-early    the same on a thread begun before any switch, which
+ *                sets its stack, then enters a uts namespace of its own
  *   tiny-stack   a tiny signal stack of the program's own, then SIGSEGV
  *   stdin-exit   exit 0 once a line comes on stdin
  *   fork-wait    all of the above happens in a fork child, in "wait" mode;
  *                the parent waits for it and says how it ended
  * Lines "tid NAME N" and "ready" are printed before that. */
 #include "common.h"
+#include <semaphore.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -46,6 +52,19 @@ static void *overflow(void *unused)
 {
 	(void)unused;
 	return (void *)(long)deeper(0);
+}
+
+static sem_t go_early;
+
+static void *overflow_early(void *unused)
+{
+	(void)unused;
+	while (sem_wait(&go_early))
+		;
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+	say_tid("early");
+	return overflow(NULL);
 }
 
 static void handled(int sig)
@@ -99,19 +118,38 @@ static void info_handler(int sig, siginfo_t *si, void *uc)
 	on_own_stack = &here >= own_stack && &here < own_stack + sizeof(own_stack);
 }
 
-static void siginfo(void)
+/* switch_first: the stack is set, then the thread enters a uts namespace
+ * of its own, then the signal comes to this thread. */
+static void siginfo(int switch_first)
 {
 	stack_t st = { .ss_sp = own_stack, .ss_size = sizeof(own_stack) }, back;
 	struct sigaction sa = { .sa_sigaction = info_handler, .sa_flags = SA_SIGINFO | SA_ONSTACK };
-	union sigval v = { .sival_int = 42 };
+	siginfo_t si = { .si_signo = SIGUSR1, .si_code = SI_QUEUE, .si_pid = getpid(),
+			 .si_uid = getuid(), .si_value.sival_int = 42 };
 
 	if (sigaltstack(&st, NULL) != 0)
 		abort();
+	if (switch_first && unshare(CLONE_NEWUTS) != 0)
+		abort();
 	sigaltstack(NULL, &back);
 	sigaction(SIGUSR1, &sa, NULL);
-	sigqueue(getpid(), SIGUSR1, v);
+	syscall(SYS_rt_tgsigqueueinfo, getpid(), tid_now(), SIGUSR1, &si);
 	printf("value %d own_stack %d altstack_reads_back %d\n", got_value, on_own_stack,
 	       back.ss_sp == own_stack);
+}
+
+static void *siginfo_early(void *unused)
+{
+	stack_t off = { .ss_flags = SS_DISABLE };
+
+	(void)unused;
+	while (sem_wait(&go_early))
+		;
+	siginfo(1);
+	/* Not left set on a thread that ends: ASan's end of a thread unmaps
+	 * whatever signal stack is set, and this one is static. */
+	sigaltstack(&off, NULL);
+	return NULL;
 }
 
 FAULTS static void tiny_stack(void)
@@ -142,6 +180,11 @@ int main(int argc, char **argv)
 		}
 		mode = "wait";
 	}
+	if (!strcmp(mode, "overflow-early") || !strcmp(mode, "siginfo-early")) {
+		sem_init(&go_early, 0, 0);
+		if (pthread_create(&t, NULL, mode[0] == 'o' ? overflow_early : siginfo_early, NULL))
+			abort();
+	}
 	start_threads(uts_leaker, bystander, bystander);
 	pthread_barrier_wait(&ready);
 	say_tid("main");
@@ -160,6 +203,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "abort-ignored")) {
 		signal(SIGABRT, SIG_IGN);
 		abort();
+	} else if (!strcmp(mode, "overflow-early")) {
+		sem_post(&go_early);
+		pthread_join(t, NULL);
 	} else if (!strcmp(mode, "overflow")) {
 		pthread_create(&t, NULL, overflow, NULL);
 		pthread_join(t, NULL);
@@ -172,7 +218,11 @@ int main(int argc, char **argv)
 		query();
 		return 0;
 	} else if (!strcmp(mode, "siginfo")) {
-		siginfo();
+		siginfo(0);
+		return 0;
+	} else if (!strcmp(mode, "siginfo-early")) {
+		sem_post(&go_early);
+		pthread_join(t, NULL);
 		return 0;
 	} else if (!strcmp(mode, "tiny-stack")) {
 		tiny_stack();
