@@ -33,7 +33,7 @@ struct alt {
 
 static NSP_OWN_LINE(_Atomic uint64_t, free_head); /* (tag << 36) | (block >> 12) */
 static __thread struct alt *mine NSP_TLS;
-static __thread int asked NSP_TLS; /* at a switch, whether the thread had a stack */
+__thread int nsp_altstack_settled NSP_TLS;
 static _Atomic int enabled;
 static _Atomic int switched; /* a switch was recorded: every new thread gets one */
 
@@ -132,16 +132,15 @@ NSP_RUNTIME_SAFE void nsp_altstack_thread_begin(void)
 
 /* The thread may have set a stack of its own by now: that one stays, and
  * the thread is asked once, not at each switch. */
-void nsp_altstack_switch(void)
+void nsp_altstack_first_switch(void)
 {
 	stack_t cur;
 
+	nsp_altstack_settled = 1;
 	if (!atomic_load_explicit(&switched, memory_order_relaxed))
 		atomic_store_explicit(&switched, 1, memory_order_relaxed);
-	if (mine || asked || !atomic_load_explicit(&enabled, memory_order_relaxed))
-		return;
-	asked = 1;
-	if (nsp_libc.sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE))
+	if (!mine && atomic_load_explicit(&enabled, memory_order_relaxed) &&
+	    nsp_libc.sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE))
 		take();
 }
 
@@ -150,7 +149,7 @@ void nsp_altstack_thread_end(void)
 	stack_t off = { .ss_flags = SS_DISABLE }, old;
 	struct alt *b = mine;
 
-	asked = 1; /* a switch after this (a later destructor) takes none */
+	nsp_altstack_settled = 1; /* a switch after this (a later destructor) takes none */
 	if (!b)
 		return;
 	/* Fails only while running on it (an ending signal handler): then
