@@ -20,14 +20,24 @@ static void before_switch(long nr, long a, long b)
 
 /* The supervisor, which sees no keyed switch, reads a process's
  * namespaces at its end only if told it moved: the first switch of each
- * process (a fork or vfork child is one of its own) is told. */
+ * process (a fork or vfork child is one of its own) is told, before it is
+ * made (a process killed right after it still counts as moved; one whose
+ * call then fails is read again for nothing). */
 static void tell_switched(void)
 {
 	static _Atomic pid_t told;
 	pid_t pid = getpid();
 
-	if (atomic_exchange(&told, pid) != pid)
-		nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_SWITCHED, 0, 0, nsp_opt.watch);
+	/* Marked once told: threads switching for the first time at once
+	 * each tell (the supervisor takes it twice), none switches first.  A
+	 * signal before the supervisor took the call makes it fail with
+	 * EINTR: told again. */
+	if (atomic_load(&told) != pid) {
+		while (nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_SWITCHED, 0, 0, nsp_opt.watch) ==
+		       -EINTR)
+			;
+		atomic_store(&told, pid);
+	}
 }
 
 /* The call itself.  Under namspill's supervisor it carries the watch key
@@ -39,12 +49,12 @@ static long real_switch(long nr, long a, long b)
 
 	if (!nsp_opt.watch)
 		return nr == SYS_setns ? NSP_REAL(setns)((int)a, (int)b) : NSP_REAL(unshare)((int)a);
+	tell_switched();
 	r = nsp_watch_syscall(nr, a, b, 0, nsp_opt.watch);
 	if (r < 0) {
 		errno = (int)-r;
 		return -1;
 	}
-	tell_switched();
 	return r;
 }
 
