@@ -106,23 +106,37 @@ PY
 	json_check "$T/r.json" 'd["processes"][0]["threads"] == 2 and d["processes"][0]["error"] is None'
 }
 
-@test "a process killed before it could be judged is named, with the reason" {
+@test "a process killed after a switch, before it could be judged, is named with the reason" {
 	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- sh -c \
-		"'$PROG/cli_leak' threads-wait & sleep 0.3; kill -9 \$!; wait"
+		"'$PROG/cli_leak' wait > '$T/out' & for i in \$(seq 600); do grep -q ready '$T/out' 2>/dev/null && break; sleep 0.05; done; kill -9 \$!; wait"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"1 process could not be judged:"* ]]
-	[[ "$stderr" == *"pid "*": $PROG/cli_leak threads-wait"* ]]
-	[[ "$stderr" == *"ended without calling exit_group"* ]]
+	[[ "$stderr" == *"pid "*": $PROG/cli_leak wait"* ]]
+	[[ "$stderr" == *"ended without calling exit_group (killed by a signal?) before it could be judged, after a thread of it switched namespaces"* ]]
 	json_check "$T/r.json" 'any((p["error"] or "").startswith("no report: ended without calling exit_group") for p in d["processes"])'
 }
 
-@test "processes killed at the end of the command are listed with their signal" {
+@test "a process with threads killed before any switch is judged by the watch" {
+	# Every switch stops at namspill or is told to it first: a process
+	# that made none has all its threads where its exec put them.
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" --junit "$T/r.xml" -- sh -c \
+		"'$PROG/cli_leak' threads-wait & sleep 0.3; kill -9 \$!; wait"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"could not be judged"* ]]
+	[[ "$stderr" == *", 1 ended unseen, having made no switch)"* ]]
+	json_check "$T/r.json" 'any(p["argv"][1:] == ["threads-wait"] and p["error"] is None and p["note"].startswith("judged by the watch: it ended unseen (no exit_group: killed by a signal?)") for p in d["processes"])'
+	grep -q 'judged by the watch: ended unseen (no exit_group: killed by a signal?), no switch made' "$T/r.xml"
+}
+
+@test "processes killed at the end of the command are judged with their signal" {
 	# timeout kills sleep, then itself: sleep may end after the command,
-	# a zombie of namspill's then, and is not "still running".
-	run --separate-stderr "$NAMSPILL" -- bash -c 'timeout -s KILL 0.3 sleep 3'
+	# a zombie of namspill's then, and is not "still running".  Neither
+	# made a switch.
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- bash -c 'timeout -s KILL 0.3 sleep 3'
 	[ "$status" -eq 137 ]
 	[[ "$stderr" != *"still running"* ]]
-	[ "$(grep -c 'killed by SIGKILL before it could be judged' <<<"$stderr")" -eq 2 ]
+	[[ "$stderr" != *"could not be judged"* ]]
+	json_check "$T/r.json" 'sum("(killed by SIGKILL)" in (p.get("note") or "") for p in d["processes"]) == 2'
 }
 
 @test "a process with threads that a signal ends is judged by the report it takes then" {

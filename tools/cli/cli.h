@@ -204,6 +204,10 @@ struct proc {
 	int running;          /* still running when the command ended */
 	char *why;            /* no report: why, where known (the supervisor) */
 	int counted;          /* judged by its count: one thread at its end */
+	/* Judged by the watch though it ended unseen (no exit_group stop, no
+	 * report): no thread of it switched since its exec or fork.  How it
+	 * ended ("killed by SIGTERM"); NULL otherwise. */
+	char *ended;
 	int unprivileged;     /* a set-user-ID program that ran without its privileges */
 	size_t spills, suppressed;
 	uint64_t ns[NAMSPILL_NS_COUNT]; /* what it lived in (0: not known) */
@@ -215,6 +219,7 @@ struct procs {
 	size_t spills, suppressed, spilled_procs, errors;
 	size_t no_report;     /* ran with threads (or still runs), no report */
 	size_t single;        /* ended without a report, never had a thread */
+	size_t unmoved;       /* ended unseen, no switch made (ended set) */
 };
 int cli_read_logs(const char *dir, struct procs *ps);
 /* The inode of namspill's own pid namespace (0 if /proc cannot say). */

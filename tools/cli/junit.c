@@ -91,10 +91,16 @@ static void testcase(FILE *f, const struct proc *p)
 		fputs("</failure>\n", f);
 		free(text);
 	}
-	fprintf(f, "      <system-out>pid %d%s</system-out>\n", (int)p->pid,
+	fprintf(f, "      <system-out>pid %d%s", (int)p->pid,
 		p->suppressed ? ", spills suppressed" :
 		p->counted ? ", judged by its count: one thread at its end" :
+		p->ended ? ", judged by the watch: ended unseen (" :
 		!p->rep && !cli_why_unjudged(p) ? ", single-threaded, ended without a report" : "");
+	if (!p->suppressed && !p->counted && p->ended) {
+		xml(f, p->ended);
+		fputs("), no switch made", f);
+	}
+	fputs("</system-out>\n", f);
 	fputs("    </testcase>\n", f);
 }
 

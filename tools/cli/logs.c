@@ -313,6 +313,7 @@ void cli_free_logs(struct procs *ps)
 		free(ps->p[i].raw);
 		free(ps->p[i].cmdline);
 		free(ps->p[i].why);
+		free(ps->p[i].ended);
 	}
 	free(ps->p);
 	memset(ps, 0, sizeof(*ps));

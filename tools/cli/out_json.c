@@ -34,6 +34,13 @@ static void no_report(FILE *f, const struct proc *p)
 	} else if (p->counted) {
 		fputs("null,\"note\":\"judged by its count: one thread at its end, its own "
 		      "majority\"", f);
+	} else if (p->ended) {
+		char text[512];
+		snprintf(text, sizeof(text), "judged by the watch: it ended unseen (%s), and no "
+			 "thread of it switched namespaces since its exec or fork (clone3 "
+			 "aside), so all were where that put them", p->ended);
+		fputs("null,\"note\":", f);
+		json_put_str(f, text);
 	} else {
 		fputs("null,\"note\":\"no report: ended without starting a thread (by _exit(), "
 		      "as shells do, or by exec of a program the preload cannot reach)\"", f);

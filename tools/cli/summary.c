@@ -342,7 +342,8 @@ static void print_unjudged_command(FILE *f, const struct cli *c)
 
 void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 {
-	size_t ng, threads = 0, checked = ps->n - ps->no_report - ps->single - ps->errors;
+	size_t ng, threads = 0,
+		   checked = ps->n - ps->no_report - ps->single - ps->unmoved - ps->errors;
 	struct cli_group *g = cli_groups(ps, &ng);
 	unsigned types = 0;
 	char t[128];
@@ -384,12 +385,17 @@ void cli_summary(FILE *f, const struct cli *c, const struct procs *ps)
 			c->quiet ? "without -q, each is listed with the reason" : "see above");
 	} else if (!c->quiet) {
 		fputs("namspill: no thread left in a foreign namespace (", f);
-		if (checked || !ps->single)
+		if (checked || !(ps->single + ps->unmoved))
 			fprintf(f, "%zu process%s checked%s", checked, checked == 1 ? "" : "es",
-				ps->single ? ", " : "");
+				ps->single + ps->unmoved ? ", " : "");
 		if (ps->single)
-			fprintf(f, "%zu%s single-threaded to the end", ps->single,
-				checked ? "" : ps->single == 1 ? " process" : " processes");
+			fprintf(f, "%zu%s single-threaded to the end%s", ps->single,
+				checked ? "" : ps->single == 1 ? " process" : " processes",
+				ps->unmoved ? ", " : "");
+		if (ps->unmoved)
+			fprintf(f, "%zu%s ended unseen, having made no switch", ps->unmoved,
+				checked || ps->single ? "" :
+				ps->unmoved == 1 ? " process" : " processes");
 		if (ps->suppressed)
 			fprintf(f, "; %zu suppressed", ps->suppressed);
 		if (ps->no_report + ps->errors)

@@ -849,8 +849,7 @@ static void ended_by(struct wproc *p, int status)
 	char why[128], sig[NSP_SIGNAME_MAX];
 
 	if (WIFSIGNALED(status))
-		snprintf(why, sizeof(why), "killed by %s before it could be judged",
-			 nsp_sig_name(WTERMSIG(status), sig));
+		snprintf(why, sizeof(why), "killed by %s", nsp_sig_name(WTERMSIG(status), sig));
 	else
 		snprintf(why, sizeof(why), "ended (status %d) without calling exit_group",
 			 WEXITSTATUS(status));
@@ -1064,11 +1063,23 @@ void watch_finish(struct watch *w, struct procs *ps)
 		} else if (p->single) {
 			q->counted = 1;
 			ps->single++;
+		} else if ((q->running = p->state == W_RUNNING && cli_alive(p->pid))) {
+			q->why = cli_strdup("still running when the command ended");
+			ps->no_report++;
+		} else if (!p->switched && !p->dying) {
+			/* Ended unseen, but every switch stops here or is told
+			 * first (clone3's flags aside): its threads were all
+			 * where its exec or fork put them. */
+			q->ended = cli_strdup(p->why ? p->why : "no exit_group: killed by a signal?");
+			ps->unmoved++;
 		} else {
-			q->running = p->state == W_RUNNING && cli_alive(p->pid);
-			q->why = cli_strdup(q->running ? "still running when the command ended" :
-					   p->why ? p->why : "ended without calling exit_group "
-							      "(killed by a signal?) before it could be judged");
+			char why[256];
+			snprintf(why, sizeof(why), "%s before it could be judged, after %s",
+				 p->why ? p->why : "ended without calling exit_group (killed by a "
+						   "signal?)",
+				 p->dying ? "saying a report was on its way" :
+					    "a thread of it switched namespaces");
+			q->why = cli_strdup(why);
 			ps->no_report++;
 		}
 		ps->spills += q->spills;
