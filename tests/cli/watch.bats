@@ -317,3 +317,13 @@ PY
 	[ "$status" -eq 66 ]
 	[[ "$stderr" == *"thread ${output#tid leaker }: "*"exec_from_thread leave"* ]]
 }
+
+@test "an exec that fails (no such program) ends nothing: the process is judged once, at the exec that works" {
+	need_root
+	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/exec_from_thread" missing /bin/true
+	echo "$stderr"
+	[ "$status" -eq 66 ]
+	[[ "$stderr" == *"SUMMARY: namspill: 1 thread in 1 of 1 process left in a foreign namespace"* ]]
+	# Two images: the one that tried, with its spill; /bin/true.
+	json_check "$T/r.json" '[p["argv"][-1] for p in d["processes"]] == ["/bin/true", "/bin/true"] and sum(len(p["spills"]) for p in d["processes"]) == 1'
+}

@@ -6,7 +6,10 @@
  *   exec_from_thread leave PROG...  a worker stays in a uts namespace of
  *                                   its own ("tid leaker N") and the main
  *                                   thread execs PROG: that worker was
- *                                   spilled until the exec ended it */
+ *                                   spilled until the exec ended it
+ *   exec_from_thread missing PROG...  as leave, but the main thread first
+ *                                   execs a program that is not there
+ *                                   (that exec fails, nothing ends) */
 #include "common.h"
 
 static char **prog;
@@ -34,6 +37,10 @@ int main(int argc, char **argv)
 	}
 	start_threads(bystander, bystander, uts_leaker);
 	pthread_barrier_wait(&ready);
+	if (!strcmp(argv[1], "missing")) {
+		char *none[] = { "/nonexistent/namspill-test-program", NULL };
+		execv(none[0], none);
+	}
 	execv(prog[0], prog);
 	return 127;
 }

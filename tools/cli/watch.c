@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -206,6 +207,29 @@ static int peek_str(pid_t tid, uintptr_t addr, char *buf, size_t cap)
 	}
 	buf[n] = 0;
 	return n ? 0 : -EFAULT;
+}
+
+/* Whether the program an execve of tid names by its absolute path is not
+ * there, as the process sees its files (in its root, absolute links too):
+ * the exec will fail with ENOENT.  0 where that cannot be told (a
+ * relative path, no openat2). */
+static int exec_target_missing(pid_t tid, uintptr_t pathp)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	char path[CLI_PATH], root[48];
+	int dir, fd, missing;
+
+	if (peek_str(tid, pathp, path, sizeof(path)) || path[0] != '/')
+		return 0;
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
+	if ((dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+	missing = fd < 0 && errno == ENOENT;
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+	return missing;
 }
 
 /* The argument vector of an execve, as a command line (NUL-separated):
@@ -427,9 +451,14 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 
 	/* The exec ends every other thread: a process that has them is
 	 * judged now, as it is, but for the thread that execs (it goes on
-	 * as the new image, wherever it went first). */
-	if (threads > 1 && p->state == W_RUNNING)
+	 * as the new image, wherever it went first).  Unless the exec is
+	 * bound to fail, the program not being there (a search along PATH
+	 * tries each directory): then nothing ends, and the image goes on. */
+	if (threads > 1 && p->state == W_RUNNING) {
+		if (!at && exec_target_missing(tid, (uintptr_t)a[0]))
+			return;
 		judge(w, p, tid, threads, 1);
+	}
 	if (p->state != W_RUNNING) {
 		p->state = W_ENDED; /* that image is done with */
 		p = proc_new(w, pid);
