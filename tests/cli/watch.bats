@@ -318,6 +318,19 @@ PY
 	[[ "$stderr" == *"thread ${output#tid leaker }: "*"exec_from_thread leave"* ]]
 }
 
+@test "a process that switched, tried an exec that failed, then was killed, is not taken for unmoved" {
+	need_root
+	# The library tells only an image's first switch; a failed exec is
+	# not a new image, so the switches after it are not told.
+	run --separate-stderr "$NAMSPILL" -- sh -c \
+		"'$PROG/exec_from_thread' moved-missing x > '$T/out' & for i in \$(seq 600); do grep -q ready '$T/out' 2>/dev/null && break; sleep 0.05; done; kill -9 \$!; wait"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"1 process could not be judged"* ]]
+	[[ "$stderr" == *"exec_from_thread moved-missing"*"after a thread of it switched namespaces"* ]]
+	[[ "$stderr" != *"ended unseen"* ]]
+}
+
 @test "an exec that fails (no such program) ends nothing: the process is judged once, at the exec that works" {
 	need_root
 	run --separate-stderr "$NAMSPILL" --json "$T/r.json" -- "$PROG/exec_from_thread" missing /bin/true

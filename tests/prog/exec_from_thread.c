@@ -9,7 +9,12 @@
  *                                   spilled until the exec ended it
  *   exec_from_thread missing PROG...  as leave, but the main thread first
  *                                   execs a program that is not there
- *                                   (that exec fails, nothing ends) */
+ *                                   (that exec fails, nothing ends)
+ *   exec_from_thread moved-missing  the main thread enters a uts namespace
+ *                                   of its own, execs a program that is
+ *                                   not there, then starts a worker that
+ *                                   enters another ("tid leaker N"),
+ *                                   prints "ready" and waits to be killed */
 #include "common.h"
 
 static char **prog;
@@ -30,6 +35,17 @@ int main(int argc, char **argv)
 		return 2;
 	need_namespaces();
 	prog = argv + 2;
+	if (!strcmp(argv[1], "moved-missing")) {
+		char *none[] = { "/nonexistent/namspill-test-program", NULL };
+		if (unshare(CLONE_NEWUTS) != 0)
+			abort();
+		execv(none[0], none);
+		start_threads(uts_leaker);
+		pthread_barrier_wait(&ready);
+		printf("ready\n");
+		fflush(stdout);
+		return park() != NULL;
+	}
 	if (!strcmp(argv[1], "enter")) {
 		start_threads(bystander, bystander, enter_and_exec);
 		pthread_barrier_wait(&ready);

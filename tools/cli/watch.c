@@ -209,10 +209,10 @@ static int peek_str(pid_t tid, uintptr_t addr, char *buf, size_t cap)
 	return n ? 0 : -EFAULT;
 }
 
-/* Whether the program an execve of tid names by its absolute path is not
+/* Whether the program an execve of tid names by its absolute path is
  * there, as the process sees its files (in its root, absolute links too):
- * the exec will fail with ENOENT.  0 where that cannot be told (a
- * relative path, no openat2). */
+ * 1 if not (the exec will fail with ENOENT), 0 if it is, -1 where that
+ * cannot be told (a relative path, execveat, no openat2). */
 static int exec_target_missing(pid_t tid, uintptr_t pathp)
 {
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
@@ -220,12 +220,12 @@ static int exec_target_missing(pid_t tid, uintptr_t pathp)
 	int dir, fd, missing;
 
 	if (peek_str(tid, pathp, path, sizeof(path)) || path[0] != '/')
-		return 0;
+		return -1;
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
 	if ((dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return 0;
+		return -1;
 	fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
-	missing = fd < 0 && errno == ENOENT;
+	missing = fd >= 0 ? 0 : errno == ENOENT ? 1 : -1;
 	if (fd >= 0)
 		close(fd);
 	close(dir);
@@ -448,17 +448,22 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	struct wproc *p = proc_of(w, pid);
 	const __u64 *a = n->data.args;
 	char path[CLI_PATH];
+	int moved = p->switched, missing = 0;
 
+	/* An exec bound to fail, its program not there (a search along
+	 * PATH tries each directory), ends nothing: the image goes on, with
+	 * its threads and its switches (the library tells only an image's
+	 * first).  Looked at where it matters: a process with threads, or
+	 * one that switched.  One that switched and execs what cannot be
+	 * looked at stays taken for moved. */
+	if ((threads > 1 || moved) && p->state == W_RUNNING &&
+	    (missing = at ? -1 : exec_target_missing(tid, (uintptr_t)a[0])) == 1)
+		return;
 	/* The exec ends every other thread: a process that has them is
 	 * judged now, as it is, but for the thread that execs (it goes on
-	 * as the new image, wherever it went first).  Unless the exec is
-	 * bound to fail, the program not being there (a search along PATH
-	 * tries each directory): then nothing ends, and the image goes on. */
-	if (threads > 1 && p->state == W_RUNNING) {
-		if (!at && exec_target_missing(tid, (uintptr_t)a[0]))
-			return;
+	 * as the new image, wherever it went first). */
+	if (threads > 1 && p->state == W_RUNNING)
 		judge(w, p, tid, threads, 1);
-	}
 	if (p->state != W_RUNNING) {
 		p->state = W_ENDED; /* that image is done with */
 		p = proc_new(w, pid);
@@ -466,7 +471,7 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	forget_image(p);
 	p->reported = 0;
 	p->exec_seen = 1;
-	p->switched = 0;
+	p->switched = moved && missing < 0;
 	/* Read again at its end if it moved; a process killed before that
 	 * keeps these.  Its name is the new program's (exec sets it from the
 	 * path), not the one /proc still shows during the stop. */
