@@ -18,38 +18,17 @@ static void before_switch(long nr, long a, long b)
 		nsp_home_before_move();
 }
 
-/* The supervisor, which sees no keyed switch, reads a process's
- * namespaces at its end only if told it moved: the first switch of each
- * process (a fork or vfork child is one of its own) is told, before it is
- * made (a process killed right after it still counts as moved; one whose
- * call then fails is read again for nothing). */
-static void tell_switched(void)
-{
-	static _Atomic pid_t told;
-	pid_t pid = getpid();
-
-	/* Marked once told: threads switching for the first time at once
-	 * each tell (the supervisor takes it twice), none switches first.  A
-	 * signal before the supervisor took the call makes it fail with
-	 * EINTR: told again. */
-	if (atomic_load(&told) != pid) {
-		while (nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_SWITCHED, 0, 0, nsp_opt.watch) ==
-		       -EINTR)
-			;
-		atomic_store(&told, pid);
-	}
-}
-
 /* The call itself.  Under namspill's supervisor it carries the watch key
  * (lib/base/watch.h), so the call goes through without a stop: we record
- * it here.  The same system call the C library makes, the same result. */
+ * it here, once the supervisor was told (lib/rt/emit.c); untold, it goes
+ * without the key and stops there.  The same system call the C library
+ * makes, the same result. */
 static long real_switch(long nr, long a, long b)
 {
 	long r;
 
-	if (!nsp_opt.watch)
+	if (!nsp_opt.watch || nsp_watch_tell_switch())
 		return nr == SYS_setns ? NSP_REAL(setns)((int)a, (int)b) : NSP_REAL(unshare)((int)a);
-	tell_switched();
 	r = nsp_watch_syscall(nr, a, b, 0, nsp_opt.watch);
 	if (r < 0) {
 		errno = (int)-r;

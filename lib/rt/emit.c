@@ -472,6 +472,40 @@ static void hand_over(const struct nsp_report *r, struct nsp_sym *s)
 	}
 }
 
+/* Under namspill's supervisor, which sees no keyed switch and reads a
+ * process's namespaces at its end only if told it moved: the first switch
+ * of each process is told, before it is made (a process killed right after
+ * it still counts as moved; one whose call then fails is read again for
+ * nothing).  A fork child is a process of its own (nsp_watch_forget_told);
+ * a vfork child, which runs no fork handler and shares this memory, has a
+ * pid of its own.  Threads switching first at once each tell (the
+ * supervisor takes it twice); none switches before it is told.  Returns 0
+ * once told; -1 if the supervisor did not answer (it is gone, or a filter
+ * of the program's own refused the call): the switch is then made without
+ * the key, so that namspill's filter stops it. */
+static _Atomic pid_t told;
+
+int nsp_watch_tell_switch(void)
+{
+	pid_t pid = getpid();
+	long r;
+
+	if (atomic_load(&told) == pid)
+		return 0;
+	do
+		r = nsp_watch_syscall(NSP_WATCH_NR, NSP_WATCH_SWITCHED, 0, 0, nsp_opt.watch);
+	while (r == -EINTR); /* a signal came before the supervisor took it */
+	if (r != NSP_WATCH_ACK)
+		return -1;
+	atomic_store(&told, pid);
+	return 0;
+}
+
+void nsp_watch_forget_told(void)
+{
+	atomic_store(&told, 0);
+}
+
 /* Where log_path says, else on stderr; but a report with nothing to say
  * (no spill, nothing unjudged, not asked for) never goes into the
  * program's stderr, nor does a word about a file it could not have. */

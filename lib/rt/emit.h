@@ -30,6 +30,12 @@ void nsp_mark_start(int forked);
  * PATH.<pid>.threads, and nsp_threaded() is 1 from then on. */
 void nsp_mark_threads(void);
 int nsp_threaded(void);
+/* Under namspill's supervisor, before a switch made with the watch key:
+ * tells it the process moves (once per process); -1: not told, make the
+ * switch without the key. */
+int nsp_watch_tell_switch(void);
+/* In a fork child: not told yet. */
+void nsp_watch_forget_told(void);
 
 /* ---- final.c: one final report per process, from exit or a fatal signal */
 

@@ -83,6 +83,7 @@ static void atfork_child(void)
 {
 	atomic_store_explicit(&known_pid, getpid(), memory_order_relaxed);
 	nsp_registry_atfork_child();
+	nsp_watch_forget_told();
 	nsp_mark_start(1);
 }
 
