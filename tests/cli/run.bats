@@ -116,6 +116,24 @@ PY
 	json_check "$T/r.json" 'any((p["error"] or "").startswith("no report: ended without calling exit_group") for p in d["processes"])'
 }
 
+@test "a process killed with a thread elsewhere is never taken for one that made no switch" {
+	need_root
+	# The supervisor is told of a process's first switch: a fork child
+	# with its parent's pid (pid 1 of nested pid namespaces), one whose
+	# own filter refuses the call, an image that goes on after a failed
+	# exec of a file that is there.
+	printf 'not a program\n' > "$T/data"
+	chmod +x "$T/data"
+	for how in pidns sandbox "exec $T/data" "exec /etc/passwd"; do
+		run --separate-stderr "$NAMSPILL" -- "$PROG/killed_moved" $how
+		echo "$how: $status"; echo "$stderr"
+		[[ "$output" == *moved* ]]
+		[[ "$stderr" == *"1 process could not be judged"* ]]
+		[[ "$stderr" == *"after a thread of it switched namespaces"* ]]
+		[[ "$stderr" != *"ended unseen"* ]]
+	done
+}
+
 @test "a process with threads killed before any switch is judged by the watch" {
 	# Every switch stops at namspill or is told to it first: a process
 	# that made none has all its threads where its exec put them.

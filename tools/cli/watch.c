@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
@@ -209,27 +210,72 @@ static int peek_str(pid_t tid, uintptr_t addr, char *buf, size_t cap)
 	return n ? 0 : -EFAULT;
 }
 
-/* Whether the program an execve of tid names by its absolute path is
- * there, as the process sees its files (in its root, absolute links too):
- * 1 if not (the exec will fail with ENOENT), 0 if it is, -1 where that
- * cannot be told (a relative path, execveat, no openat2). */
-static int exec_target_missing(pid_t tid, uintptr_t pathp)
+/* Whether an execve of tid will work, looked at as the exec will look at
+ * its program, in the process's files: 0 if it surely fails (not there,
+ * not a regular file with an execute bit, on a noexec mount, a script
+ * whose interpreter is not there), 1 if it should (an ELF file, a script
+ * whose interpreter is there), -1 where that cannot be told (execveat, a
+ * relative path in another root, no openat2, another format). */
+static int open_in(pid_t tid, const char *path, int *fd)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-	char path[CLI_PATH], root[48];
-	int dir, fd, missing;
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
+	char root[48], cwd[48];
+	struct stat r, mine;
+	int d;
 
-	if (peek_str(tid, pathp, path, sizeof(path)) || path[0] != '/')
-		return -1;
+	/* An absolute path from the process's root, links in it too; a
+	 * relative one from its working directory, if its root is ours. */
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
-	if ((dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", (int)tid);
+	if (path[0] == '/')
+		how.resolve = RESOLVE_IN_ROOT;
+	else if (stat(root, &r) || stat("/", &mine) || r.st_dev != mine.st_dev ||
+		 r.st_ino != mine.st_ino)
 		return -1;
-	fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
-	missing = fd >= 0 ? 0 : errno == ENOENT ? 1 : -1;
-	if (fd >= 0)
-		close(fd);
-	close(dir);
-	return missing;
+	if ((d = open(path[0] == '/' ? root : cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	*fd = (int)syscall(SYS_openat2, d, path, &how, sizeof(how));
+	close(d);
+	if (*fd >= 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
+}
+
+static int exec_will_work(pid_t tid, uintptr_t pathp)
+{
+	char path[CLI_PATH], head[CLI_PATH], self[48];
+	struct statvfs v;
+	struct stat st;
+	int fd, rd, r;
+	ssize_t n;
+
+	if (peek_str(tid, pathp, path, sizeof(path)) || !path[0])
+		return -1;
+	if ((r = open_in(tid, path, &fd)) <= 0)
+		return r;
+	r = -1;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
+	    (fstatvfs(fd, &v) == 0 && (v.f_flag & ST_NOEXEC))) {
+		r = 0;
+	} else if ((rd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+		n = read(rd, head, sizeof(head) - 1);
+		close(rd);
+		head[n > 0 ? n : 0] = 0;
+		if (n >= 4 && !memcmp(head, "\177ELF", 4)) {
+			r = 1;
+		} else if (n >= 2 && head[0] == '#' && head[1] == '!') {
+			/* The interpreter, as the kernel takes it: up to a blank. */
+			char *i = head + 2 + strspn(head + 2, " \t"), *e = i + strcspn(i, " \t\n");
+			int ifd;
+			*e = 0;
+			if (*i == '/' && memchr(head, '\n', (size_t)n) &&
+			    (r = open_in(tid, i, &ifd)) > 0)
+				close(ifd);
+		}
+	}
+	close(fd);
+	return r;
 }
 
 /* The argument vector of an execve, as a command line (NUL-separated):
@@ -448,16 +494,16 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	struct wproc *p = proc_of(w, pid);
 	const __u64 *a = n->data.args;
 	char path[CLI_PATH];
-	int moved = p->switched, missing = 0;
+	int moved = p->switched, works = 1;
 
-	/* An exec bound to fail, its program not there (a search along
-	 * PATH tries each directory), ends nothing: the image goes on, with
-	 * its threads and its switches (the library tells only an image's
-	 * first).  Looked at where it matters: a process with threads, or
-	 * one that switched.  One that switched and execs what cannot be
-	 * looked at stays taken for moved. */
+	/* An exec bound to fail (its program not there, as a search along
+	 * PATH tries each directory; not a program) ends nothing: the image
+	 * goes on, with its threads and its switches (the library tells only
+	 * an image's first).  Looked at where it matters: a process with
+	 * threads, or one that switched.  One that switched and execs what
+	 * cannot be told stays taken for moved. */
 	if ((threads > 1 || moved) && p->state == W_RUNNING &&
-	    (missing = at ? -1 : exec_target_missing(tid, (uintptr_t)a[0])) == 1)
+	    (works = at ? -1 : exec_will_work(tid, (uintptr_t)a[0])) == 0)
 		return;
 	/* The exec ends every other thread: a process that has them is
 	 * judged now, as it is, but for the thread that execs (it goes on
@@ -471,7 +517,7 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	forget_image(p);
 	p->reported = 0;
 	p->exec_seen = 1;
-	p->switched = moved && missing < 0;
+	p->switched = moved && works < 0;
 	/* Read again at its end if it moved; a process killed before that
 	 * keeps these.  Its name is the new program's (exec sets it from the
 	 * path), not the one /proc still shows during the stop. */

@@ -1,0 +1,141 @@
+/* A process with a thread left in another uts namespace, killed by
+ * SIGKILL before it can end by exit_group: namspill -- must not take it
+ * for a process that made no switch.  killed_moved MODE [FILE]:
+ *   pidns    the process is pid 1 of a pid namespace of its own and has
+ *            switched; a fork child, pid 1 of a further one, leaves a
+ *            thread in another uts namespace (the child's pid is the one
+ *            its parent told the supervisor about)
+ *   sandbox  a fork child whose own seccomp filter refuses getpid leaves
+ *            a thread in another uts namespace
+ *   exec FILE    the process switches and comes back, execs FILE (which
+ *            is there but cannot run), then leaves a thread in another
+ *            uts namespace
+ * The killed process prints "moved" once its thread is in place. */
+#include "common.h"
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+static int elsewhere, ready_pipe[2];
+
+/* A uts namespace other than ours, as a descriptor; we stay home. */
+static int other_uts(void)
+{
+	int home = open_ns("uts"), fd;
+
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+	fd = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(home, CLONE_NEWUTS) != 0)
+		abort();
+	close(home);
+	return fd;
+}
+
+static void *leave(void *unused)
+{
+	(void)unused;
+	if (setns(elsewhere, CLONE_NEWUTS) != 0)
+		abort();
+	if (write(ready_pipe[1], "m", 1) != 1)
+		abort();
+	return park();
+}
+
+/* Leaves a thread elsewhere, says so, waits to be killed. */
+static void spill_and_wait(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, leave, NULL))
+		abort();
+	park();
+}
+
+/* Runs fn in a fork child, kills it once its thread is elsewhere. */
+static void child_killed(void (*fn)(void))
+{
+	pid_t c = fork();
+	char m;
+	int st;
+
+	if (c < 0)
+		abort();
+	if (c == 0) {
+		fn();
+		_exit(0);
+	}
+	if (read(ready_pipe[0], &m, 1) != 1)
+		abort();
+	printf("moved\n");
+	fflush(stdout);
+	kill(c, SIGKILL);
+	waitpid(c, &st, 0);
+}
+
+static void sandboxed(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		abort();
+	spill_and_wait();
+}
+
+/* pid 1 of a pid namespace: switches (told as pid 1), then a child in a
+ * further pid namespace, pid 1 there too, spills. */
+static void pid_one(void)
+{
+	if (unshare(CLONE_NEWPID) != 0)
+		abort();
+	child_killed(spill_and_wait);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	need_namespaces();
+	if (pipe(ready_pipe))
+		abort();
+	elsewhere = other_uts();
+	if (!strcmp(mode, "pidns")) {
+		pid_t c;
+		int st;
+		if (unshare(CLONE_NEWPID) != 0)
+			abort();
+		if ((c = fork()) == 0) {
+			pid_one();
+			_exit(0);
+		}
+		waitpid(c, &st, 0);
+		return 0;
+	}
+	if (!strcmp(mode, "sandbox")) {
+		child_killed(sandboxed);
+		return 0;
+	}
+	if (!strcmp(mode, "exec") && argc > 2) {
+		char *av[] = { argv[2], NULL };
+		pid_t me = getpid();
+		pthread_t t;
+		char m;
+		execv(argv[2], av);
+		if (pthread_create(&t, NULL, leave, NULL) || read(ready_pipe[0], &m, 1) != 1)
+			abort();
+		printf("moved\n");
+		fflush(stdout);
+		kill(me, SIGKILL);
+	}
+	return 2;
+}
