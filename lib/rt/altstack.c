@@ -1,20 +1,24 @@
 /* Alternate signal stacks.  A thread that overflows its stack gets
  * SIGSEGV with nowhere to run a handler unless it has an alternate stack;
  * threads start without one.  So while SIGSEGV is ours to report, one of
- * ours goes to the thread that arms the process, to a thread at its first
- * recorded switch, and to each thread we create once the process has made
- * a switch.  Before any switch there is nothing a crash report could name,
- * and a thread costs no sigaltstack call; after, two.  What this leaves
- * out: a thread begun before the process's first switch that never
- * switches itself has none, so its stack overflow kills the process as it
- * would natively, without a report.  Blocks are reused through a
- * lock-free free list and never unmapped.  The program never sees our
- * stack: sigaltstack() answers as if there were none, and one the program
- * sets replaces ours. */
+ * ours goes to a thread at its first recorded switch (if it has none of
+ * its own then), and to each thread we create once the process has made a
+ * switch.  Before any switch there is nothing a crash report could name:
+ * a process that never switches has none of ours, and its threads cost no
+ * sigaltstack call.  What this leaves out: a thread begun before the
+ * process's first switch that never switches itself (the main thread of a
+ * program whose workers switch) has none, so its stack overflow kills the
+ * process as it would natively, without a report.  What it changes: a
+ * handler the program installs with SA_ONSTACK runs on ours on a thread
+ * that has ours, where natively (no stack of the program's) it would run
+ * on the thread's own stack.  Blocks are reused through a lock-free free
+ * list and never unmapped.  sigaltstack() answers as if there were none,
+ * and a stack the program sets replaces ours. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "rt/rt.h"
 #include "rt/signals.h"
@@ -96,20 +100,12 @@ NSP_RUNTIME_SAFE static int give(struct alt *b)
 	return nsp_libc.sigaltstack(&ss, NULL);
 }
 
-/* Once, when the process is armed, on the thread that arms it (the main
- * thread, as a rule: its first pthread_create or switch). */
+/* Once, when the process is armed: from then on threads take one as
+ * said above (a thread's first switch comes after the arming). */
 void nsp_altstack_init(void)
 {
-	stack_t cur;
-	struct alt *b;
-
-	if (!nsp_libc.sigaltstack || !nsp_sig_managed(SIGSEGV))
-		return;
-	atomic_store(&enabled, 1);
-	if (nsp_libc.sigaltstack(NULL, &cur) || !(cur.ss_flags & SS_DISABLE))
-		return;
-	if ((b = get_block()) && give(b) == 0)
-		mine = b;
+	if (nsp_libc.sigaltstack && nsp_sig_managed(SIGSEGV))
+		atomic_store(&enabled, 1);
 }
 
 NSP_RUNTIME_SAFE static void take(void)
@@ -131,14 +127,19 @@ NSP_RUNTIME_SAFE void nsp_altstack_thread_begin(void)
 }
 
 /* The thread may have set a stack of its own by now: that one stays, and
- * the thread is asked once, not at each switch. */
-void nsp_altstack_first_switch(void)
+ * the thread is asked once, not at each switch.  A task that runs on the
+ * thread's memory but is not that thread (a vfork child, a raw clone that
+ * shares its TLS) leaves both to it: what it would set here is the
+ * thread's, what it would set in the kernel its own. */
+void nsp_altstack_first_switch(pid_t owner)
 {
 	stack_t cur;
 
-	nsp_altstack_settled = 1;
 	if (!atomic_load_explicit(&switched, memory_order_relaxed))
 		atomic_store_explicit(&switched, 1, memory_order_relaxed);
+	if (gettid() != owner)
+		return;
+	nsp_altstack_settled = 1;
 	if (!mine && atomic_load_explicit(&enabled, memory_order_relaxed) &&
 	    nsp_libc.sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE))
 		take();

@@ -450,7 +450,7 @@ void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed))
 		return;
 	nsp_arm();
-	nsp_altstack_switch();
+	nsp_altstack_switch(t->tid);
 	if (kinds & nsp_kinds_of_flags(CLONE_NEWNS))
 		nsp_home_note_move();
 	own = !was && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed);

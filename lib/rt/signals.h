@@ -39,14 +39,15 @@ __attribute__((noreturn)) void nsp_abort_unresolved(void);
 void nsp_altstack_init(void);
 void nsp_altstack_thread_begin(void);
 /* At a recorded switch: this thread and every thread begun from now on
- * get one.  Settled: this thread has been through its first switch (or
- * its end), so later ones cost a thread-local load. */
+ * get one.  owner: the tid of the thread whose record the switch went to.
+ * Settled: this thread has been through its first switch (or its end), so
+ * later ones cost a thread-local load. */
 extern __thread int nsp_altstack_settled NSP_TLS;
-void nsp_altstack_first_switch(void);
-static inline void nsp_altstack_switch(void)
+void nsp_altstack_first_switch(pid_t owner);
+static inline void nsp_altstack_switch(pid_t owner)
 {
 	if (!nsp_altstack_settled)
-		nsp_altstack_first_switch();
+		nsp_altstack_first_switch(owner);
 }
 void nsp_altstack_thread_end(void);
 /* sigaltstack() as the program would see it without us. */

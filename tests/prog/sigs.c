@@ -11,6 +11,8 @@
  *   overflow-early   a thread begun before any switch ("tid early N")
  *                enters a uts namespace of its own once the others are
  *                ready, then recurses until its stack runs out
+ *   overflow-vfork   the same, the thread's vfork child entering one
+ *                first
  *   own-handler  main installs a SIGTERM handler that says "handled" and
  *                exits 3, then waits
  *   ignore       SIGHUP ignored, then raised: the program runs on
@@ -56,11 +58,23 @@ static void *overflow(void *unused)
 
 static sem_t go_early;
 
+static int vfork_first;
+
 static void *overflow_early(void *unused)
 {
 	(void)unused;
 	while (sem_wait(&go_early))
 		;
+	if (vfork_first) {
+		/* The child runs on this thread's memory: its switch is not
+		 * this thread's first. */
+		pid_t c = vfork();
+		if (c == 0) {
+			unshare(CLONE_NEWUTS);
+			_exit(0);
+		}
+		waitpid(c, NULL, 0);
+	}
 	if (unshare(CLONE_NEWUTS) != 0)
 		abort();
 	say_tid("early");
@@ -180,6 +194,9 @@ int main(int argc, char **argv)
 		}
 		mode = "wait";
 	}
+	vfork_first = !strcmp(mode, "overflow-vfork");
+	if (vfork_first)
+		mode = "overflow-early";
 	if (!strcmp(mode, "overflow-early") || !strcmp(mode, "siginfo-early")) {
 		sem_init(&go_early, 0, 0);
 		if (pthread_create(&t, NULL, mode[0] == 'o' ? overflow_early : siginfo_early, NULL))
