@@ -121,10 +121,11 @@ PY
 	# The supervisor is told of a process's first switch: a fork child
 	# with its parent's pid (pid 1 of nested pid namespaces), one whose
 	# own filter refuses the call, an image that goes on after a failed
-	# exec of a file that is there.
+	# exec of a file that is there; a switch by its x32 number (stopped
+	# even where the kernel has no x32 entry, and taken for one).
 	printf 'not a program\n' > "$T/data"
 	chmod +x "$T/data"
-	for how in pidns sandbox "exec $T/data" "exec /etc/passwd"; do
+	for how in pidns sandbox "exec $T/data" "exec /etc/passwd" x32; do
 		run --separate-stderr "$NAMSPILL" -- "$PROG/killed_moved" $how
 		echo "$how: $status"; echo "$stderr"
 		[[ "$output" == *moved* ]]

@@ -10,6 +10,10 @@
  *   exec FILE    the process switches and comes back, execs FILE (which
  *            is there but cannot run), then leaves a thread in another
  *            uts namespace
+ *   x32      the process, before any other switch, calls
+ *            unshare(CLONE_NEWUTS) by its x32 number (which fails with
+ *            ENOSYS where the kernel has no x32 entry), then starts a
+ *            thread; prints "moved" and is killed
  * The killed process prints "moved" once its thread is in place. */
 #include "common.h"
 #include <linux/filter.h>
@@ -108,6 +112,16 @@ int main(int argc, char **argv)
 	need_namespaces();
 	if (pipe(ready_pipe))
 		abort();
+	if (!strcmp(mode, "x32")) {
+		pthread_t t;
+		long r = syscall(0x40000000L | SYS_unshare, CLONE_NEWUTS);
+		printf("x32 unshare: %ld\n", r);
+		if (pthread_create(&t, NULL, park_thread, NULL))
+			abort();
+		printf("moved\n");
+		fflush(stdout);
+		kill(getpid(), SIGKILL);
+	}
 	elsewhere = other_uts();
 	if (!strcmp(mode, "pidns")) {
 		pid_t c;

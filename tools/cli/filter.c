@@ -1,8 +1,9 @@
 /* The supervisor's seccomp filter, installed by the command's process
  * just before it execs, and its listener handed to namspill.
  *
- * Stops (SECCOMP_RET_USER_NOTIF), on x86_64 and on the i386 entry (which
- * a 64-bit process may use too, with numbers of its own): execve,
+ * Stops (SECCOMP_RET_USER_NOTIF), on x86_64 and on the i386 and x32
+ * entries (which a 64-bit process may use too, with numbers of its own;
+ * x32's are seen even where the kernel has no x32 entry): execve,
  * execveat, exit_group, setns and unshare, and clone into new namespaces
  * (only so the supervisor knows the tree's processes may now live
  * elsewhere); on x86_64 setns and unshare made with the watch key in the
@@ -36,10 +37,6 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
-/* i386 system call numbers (asm/unistd_32.h). */
-enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP = 252,
-       I386_EXECVEAT = 358, I386_CLONE = 120 };
-
 #define ARG0_LO offsetof(struct seccomp_data, args)
 #define ARG1_LO (offsetof(struct seccomp_data, args) + sizeof(uint64_t))
 #define ARG5_LO (offsetof(struct seccomp_data, args) + 5 * sizeof(uint64_t))
@@ -64,49 +61,63 @@ static int install(uint64_t key, unsigned flags)
 	struct sock_filter f[] = {
 		/* 0 */ LD(offsetof(struct seccomp_data, arch)),
 		/* 1 */ JEQ(AUDIT_ARCH_X86_64, 1, 0),
-		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JA, 30, 0, 0), /* to 33 */
+		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JA, 31, 0, 0), /* to 34 */
 		/* 3 */ LD(offsetof(struct seccomp_data, nr)),
-		/* 4 */ JEQ(__NR_execve, 26, 0),      /* 31: stop */
-		/* 5 */ JEQ(__NR_execveat, 25, 0),
-		/* 6 */ JEQ(__NR_exit_group, 24, 0),
-		/* 7 */ JEQ(__NR_setns, 6, 0),        /* 14 */
-		/* 8 */ JEQ(__NR_unshare, 5, 0),
-		/* 9 */ JEQ(__NR_getpid, 9, 0),       /* 19 */
-		/* 10 */ JEQ(__NR_clone, 12, 0),      /* 23 */
-		/* 11 */ JEQ(__NR_seccomp, 13, 0),    /* 25 */
-		/* 12 */ JEQ(__NR_prctl, 14, 0),      /* 27 */
-		/* 13 */ RET(SECCOMP_RET_ALLOW),
-		/* 14 */ LD(ARG5_LO),                 /* setns, unshare: keyed? */
-		/* 15 */ JEQ(lo, 0, 15),              /* 31: stop */
-		/* 16 */ LD(ARG5_HI),
-		/* 17 */ JEQ(hi, 0, 13),              /* 31: stop */
-		/* 18 */ RET(SECCOMP_RET_ALLOW),      /* the shim's own call */
-		/* 19 */ LD(ARG5_LO),                 /* getpid: the watch call? */
-		/* 20 */ JEQ(lo, 0, 11),              /* 32: allow */
-		/* 21 */ LD(ARG5_HI),
-		/* 22 */ JEQ(hi, 8, 9),               /* 31: stop, 32: allow */
-		/* 23 */ LD(ARG0_LO),                 /* clone: into new namespaces? */
-		/* 24 */ JSET(CLONE_NEW_ANY, 6, 7),   /* 31: stop, 32: allow */
-		/* 25 */ LD(ARG0_LO),                 /* seccomp: a filter of its own? */
-		/* 26 */ JEQ(SECCOMP_SET_MODE_FILTER, 4, 5), /* 31: stop, 32: allow */
-		/* 27 */ LD(ARG0_LO),                 /* prctl: the same, the old way? */
-		/* 28 */ JEQ(PR_SET_SECCOMP, 0, 3),   /* 32: allow */
-		/* 29 */ LD(ARG1_LO),
-		/* 30 */ JEQ(SECCOMP_MODE_FILTER, 0, 1), /* 31: stop, 32: allow */
-		/* 31 */ RET(SECCOMP_RET_USER_NOTIF),
-		/* 32 */ RET(SECCOMP_RET_ALLOW),
-		/* 33 */ JEQ(AUDIT_ARCH_I386, 0, 10), /* 44: allow */
-		/* 34 */ LD(offsetof(struct seccomp_data, nr)),
-		/* 35 */ JEQ(I386_EXECVE, 7, 0),      /* 43: stop */
-		/* 36 */ JEQ(I386_EXECVEAT, 6, 0),
-		/* 37 */ JEQ(I386_EXIT_GROUP, 5, 0),
-		/* 38 */ JEQ(I386_SETNS, 4, 0),
-		/* 39 */ JEQ(I386_UNSHARE, 3, 0),
-		/* 40 */ JEQ(I386_CLONE, 0, 3),       /* 44: allow */
-		/* 41 */ LD(ARG0_LO),
-		/* 42 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 43: stop, 44: allow */
-		/* 43 */ RET(SECCOMP_RET_USER_NOTIF),
-		/* 44 */ RET(SECCOMP_RET_ALLOW),
+		/* 4 */ JSET(X32_BIT, 41, 0),         /* 46: the x32 calls */
+		/* 5 */ JEQ(__NR_execve, 26, 0),      /* 32: stop */
+		/* 6 */ JEQ(__NR_execveat, 25, 0),
+		/* 7 */ JEQ(__NR_exit_group, 24, 0),
+		/* 8 */ JEQ(__NR_setns, 6, 0),        /* 15 */
+		/* 9 */ JEQ(__NR_unshare, 5, 0),
+		/* 10 */ JEQ(__NR_getpid, 9, 0),      /* 20 */
+		/* 11 */ JEQ(__NR_clone, 12, 0),      /* 24 */
+		/* 12 */ JEQ(__NR_seccomp, 13, 0),    /* 26 */
+		/* 13 */ JEQ(__NR_prctl, 14, 0),      /* 28 */
+		/* 14 */ RET(SECCOMP_RET_ALLOW),
+		/* 15 */ LD(ARG5_LO),                 /* setns, unshare: keyed? */
+		/* 16 */ JEQ(lo, 0, 15),              /* 32: stop */
+		/* 17 */ LD(ARG5_HI),
+		/* 18 */ JEQ(hi, 0, 13),              /* 32: stop */
+		/* 19 */ RET(SECCOMP_RET_ALLOW),      /* the shim's own call */
+		/* 20 */ LD(ARG5_LO),                 /* getpid: the watch call? */
+		/* 21 */ JEQ(lo, 0, 11),              /* 33: allow */
+		/* 22 */ LD(ARG5_HI),
+		/* 23 */ JEQ(hi, 8, 9),               /* 32: stop, 33: allow */
+		/* 24 */ LD(ARG0_LO),                 /* clone: into new namespaces? */
+		/* 25 */ JSET(CLONE_NEW_ANY, 6, 7),   /* 32: stop, 33: allow */
+		/* 26 */ LD(ARG0_LO),                 /* seccomp: a filter of its own? */
+		/* 27 */ JEQ(SECCOMP_SET_MODE_FILTER, 4, 5), /* 32: stop, 33: allow */
+		/* 28 */ LD(ARG0_LO),                 /* prctl: the same, the old way? */
+		/* 29 */ JEQ(PR_SET_SECCOMP, 0, 3),   /* 33: allow */
+		/* 30 */ LD(ARG1_LO),
+		/* 31 */ JEQ(SECCOMP_MODE_FILTER, 0, 1), /* 32: stop, 33: allow */
+		/* 32 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 33 */ RET(SECCOMP_RET_ALLOW),
+		/* 34 */ JEQ(AUDIT_ARCH_I386, 0, 10), /* 45: allow */
+		/* 35 */ LD(offsetof(struct seccomp_data, nr)),
+		/* 36 */ JEQ(I386_EXECVE, 7, 0),      /* 44: stop */
+		/* 37 */ JEQ(I386_EXECVEAT, 6, 0),
+		/* 38 */ JEQ(I386_EXIT_GROUP, 5, 0),
+		/* 39 */ JEQ(I386_SETNS, 4, 0),
+		/* 40 */ JEQ(I386_UNSHARE, 3, 0),
+		/* 41 */ JEQ(I386_CLONE, 0, 3),       /* 45: allow */
+		/* 42 */ LD(ARG0_LO),
+		/* 43 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 44: stop, 45: allow */
+		/* 44 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 45 */ RET(SECCOMP_RET_ALLOW),
+		/* The x32 entry (a bit in the number, arch x86_64): no shim
+		 * there, so every switch stops. */
+		/* 46 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)X32_BIT),
+		/* 47 */ JEQ(X32_EXECVE, 7, 0),       /* 55: stop */
+		/* 48 */ JEQ(X32_EXECVEAT, 6, 0),
+		/* 49 */ JEQ(__NR_exit_group, 5, 0),
+		/* 50 */ JEQ(__NR_setns, 4, 0),
+		/* 51 */ JEQ(__NR_unshare, 3, 0),
+		/* 52 */ JEQ(__NR_clone, 0, 3),       /* 56: allow */
+		/* 53 */ LD(ARG0_LO),
+		/* 54 */ JSET(CLONE_NEW_ANY, 0, 1),   /* 55: stop, 56: allow */
+		/* 55 */ RET(SECCOMP_RET_USER_NOTIF),
+		/* 56 */ RET(SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);

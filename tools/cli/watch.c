@@ -41,10 +41,6 @@
 #define MAX_REPORT ((size_t)256 << 20) /* a report handed over, at most */
 #define MAX_ARGV 4096
 
-/* i386 system call numbers (filter.c stops these too). */
-enum { I386_EXECVE = 11, I386_UNSHARE = 310, I386_SETNS = 346, I386_EXIT_GROUP = 252,
-       I386_EXECVEAT = 358, I386_CLONE = 120 };
-
 struct watch {
 	int listener;
 	_Atomic int stopping; /* set by watch_finish, which then wakes the receiver */
@@ -791,6 +787,14 @@ static void handle(struct watch *w, const struct seccomp_notif *n)
 {
 	int nr = n->data.nr, x86 = n->data.arch == AUDIT_ARCH_X86_64;
 	long val = LONG_MIN; /* carry on */
+
+	/* x32: x86_64's numbers but for exec; never the watch call or a
+	 * filter's (the filter stops neither there). */
+	if (x86 && ((unsigned)nr & X32_BIT)) {
+		nr &= (int)~X32_BIT;
+		nr = nr == X32_EXECVE ? __NR_execve : nr == X32_EXECVEAT ? __NR_execveat :
+		     nr == NSP_WATCH_NR || nr == __NR_seccomp || nr == __NR_prctl ? -1 : nr;
+	}
 
 	if (x86 ? nr == __NR_execve : nr == I386_EXECVE)
 		on_exec(w, n, 0);
