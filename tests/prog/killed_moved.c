@@ -16,11 +16,8 @@
  *            thread; prints "moved" and is killed
  * The killed process prints "moved" once its thread is in place. */
 #include "common.h"
-#include <linux/filter.h>
-#include <linux/seccomp.h>
+#include "deny.h"
 #include <signal.h>
-#include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 static int elsewhere, ready_pipe[2];
@@ -82,16 +79,7 @@ static void child_killed(void (*fn)(void))
 
 static void sandboxed(void)
 {
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpid, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+	if (deny_syscall(SYS_getpid))
 		abort();
 	spill_and_wait();
 }
