@@ -1,7 +1,8 @@
 /* clone() called directly.  A child that shares memory but not a new
  * thread pointer (CLONE_VM without CLONE_SETTLS) sees its creator's
  * thread-local record; flag it so the registry checks tids from now on.
- * The call itself is passed through untouched. */
+ * The call itself is passed through untouched.  (syscall(SYS_clone) and
+ * syscall(SYS_clone3), ns.c, note theirs here too.) */
 #include <sched.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -14,6 +15,12 @@ void nsp_shim_note_clone(unsigned long flags)
 		nsp_mark_threads();
 	if ((flags & CLONE_VM) && !(flags & CLONE_SETTLS))
 		atomic_store(&nsp_shared_tls, 1);
+	/* A child with memory of its own runs no fork handler: it must tell
+	 * namspill of its first switch itself, even with the number its
+	 * creator told with (pid 1 of another pid namespace), so neither
+	 * counts as told (the creator tells again at its next switch). */
+	if (!(flags & CLONE_VM))
+		nsp_watch_forget_told();
 }
 
 /* The three optional arguments are always read: reading varargs the caller

@@ -98,8 +98,11 @@ __attribute__((visibility("default"), no_sanitize("address"))) long syscall(long
 	if (nr == SYS_clone)
 		nsp_shim_note_clone((unsigned long)a[0]);
 	else if (nr == SYS_clone3)
-		/* flags sit behind a pointer: assume the worst */
+	{
+		/* flags sit behind a pointer: assume the worst, both ways */
 		nsp_shim_note_clone(CLONE_VM | CLONE_THREAD);
+		nsp_watch_forget_told();
+	}
 	else if (nr == SYS_exit_group || (nr == SYS_exit && nsp_proc_alone(0) == 1))
 		/* The process ends here (exit of its last thread too): report
 		 * first, as at exit(). */

@@ -112,7 +112,7 @@ PY
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"1 process could not be judged:"* ]]
 	[[ "$stderr" == *"pid "*": $PROG/cli_leak wait"* ]]
-	[[ "$stderr" == *"ended without calling exit_group (killed by a signal?) before it could be judged, after a thread of it switched namespaces"* ]]
+	[[ "$stderr" == *"ended without calling exit_group (killed by a signal?) before it could be judged, after a switch of namespaces (its own, or before its exec)"* ]]
 	json_check "$T/r.json" 'any((p["error"] or "").startswith("no report: ended without calling exit_group") for p in d["processes"])'
 }
 
@@ -125,12 +125,12 @@ PY
 	# even where the kernel has no x32 entry, and taken for one).
 	printf 'not a program\n' > "$T/data"
 	chmod +x "$T/data"
-	for how in pidns sandbox "exec $T/data" "exec /etc/passwd" x32; do
+	for how in pidns pidns-clone sandbox "exec $T/data" "exec /etc/passwd" x32; do
 		run --separate-stderr "$NAMSPILL" -- "$PROG/killed_moved" $how
 		echo "$how: $status"; echo "$stderr"
 		[[ "$output" == *moved* ]]
 		[[ "$stderr" == *"1 process could not be judged"* ]]
-		[[ "$stderr" == *"after a thread of it switched namespaces"* ]]
+		[[ "$stderr" == *"after a switch of namespaces"* ]]
 		[[ "$stderr" != *"ended unseen"* ]]
 	done
 }

@@ -327,7 +327,7 @@ PY
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"1 process could not be judged"* ]]
-	[[ "$stderr" == *"exec_from_thread moved-missing"*"after a thread of it switched namespaces"* ]]
+	[[ "$stderr" == *"exec_from_thread moved-missing"*"after a switch of namespaces (its own, or before its exec)"* ]]
 	[[ "$stderr" != *"ended unseen"* ]]
 }
 

@@ -5,6 +5,8 @@
  *            switched; a fork child, pid 1 of a further one, leaves a
  *            thread in another uts namespace (the child's pid is the one
  *            its parent told the supervisor about)
+ *   pidns-clone  the same, the child made by clone() (no fork handler
+ *            runs in it)
  *   sandbox  a fork child whose own seccomp filter refuses getpid leaves
  *            a thread in another uts namespace
  *   exec FILE    the process switches and comes back, execs FILE (which
@@ -84,13 +86,36 @@ static void sandboxed(void)
 	spill_and_wait();
 }
 
+static int by_clone;
+
+static int cloned(void *unused)
+{
+	(void)unused;
+	spill_and_wait();
+	return 0;
+}
+
 /* pid 1 of a pid namespace: switches (told as pid 1), then a child in a
  * further pid namespace, pid 1 there too, spills. */
 static void pid_one(void)
 {
+	static char stack[256 * 1024];
+	pid_t c;
+	char m;
+
 	if (unshare(CLONE_NEWPID) != 0)
 		abort();
-	child_killed(spill_and_wait);
+	if (!by_clone) {
+		child_killed(spill_and_wait);
+		return;
+	}
+	c = clone(cloned, stack + sizeof(stack), SIGCHLD, NULL);
+	if (c < 0 || read(ready_pipe[0], &m, 1) != 1)
+		abort();
+	printf("moved\n");
+	fflush(stdout);
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
 }
 
 int main(int argc, char **argv)
@@ -111,7 +136,8 @@ int main(int argc, char **argv)
 		kill(getpid(), SIGKILL);
 	}
 	elsewhere = other_uts();
-	if (!strcmp(mode, "pidns")) {
+	by_clone = !strcmp(mode, "pidns-clone");
+	if (by_clone || !strcmp(mode, "pidns")) {
 		pid_t c;
 		int st;
 		if (unshare(CLONE_NEWPID) != 0)

@@ -16,7 +16,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
@@ -206,72 +205,37 @@ static int peek_str(pid_t tid, uintptr_t addr, char *buf, size_t cap)
 	return n ? 0 : -EFAULT;
 }
 
-/* Whether an execve of tid will work, looked at as the exec will look at
- * its program, in the process's files: 0 if it surely fails (not there,
- * not a regular file with an execute bit, on a noexec mount, a script
- * whose interpreter is not there), 1 if it should (an ELF file, a script
- * whose interpreter is there), -1 where that cannot be told (execveat, a
- * relative path in another root, no openat2, another format). */
-static int open_in(pid_t tid, const char *path, int *fd)
+/* Whether the program an execve of tid names is surely not there: its
+ * path, in the process's root (or, relative, its working directory where
+ * its root is ours), has a component missing before any symbolic link
+ * (links are not followed: one into /proc would be read as namspill's
+ * "self").  Such an exec fails with ENOENT (a search along PATH tries one
+ * directory after another). */
+static int exec_surely_missing(pid_t tid, uintptr_t pathp)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
-	char root[48], cwd[48];
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+	char path[CLI_PATH], root[48], cwd[48];
 	struct stat r, mine;
-	int d;
+	int d, fd;
 
-	/* An absolute path from the process's root, links in it too; a
-	 * relative one from its working directory, if its root is ours. */
+	if (peek_str(tid, pathp, path, sizeof(path)) || !path[0])
+		return 0;
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
 	snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", (int)tid);
 	if (path[0] == '/')
-		how.resolve = RESOLVE_IN_ROOT;
+		how.resolve |= RESOLVE_IN_ROOT;
 	else if (stat(root, &r) || stat("/", &mine) || r.st_dev != mine.st_dev ||
 		 r.st_ino != mine.st_ino)
-		return -1;
+		return 0;
 	if ((d = open(path[0] == '/' ? root : cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	*fd = (int)syscall(SYS_openat2, d, path, &how, sizeof(how));
+		return 0;
+	fd = (int)syscall(SYS_openat2, d, path, &how, sizeof(how));
 	close(d);
-	if (*fd >= 0)
-		return 1;
-	return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
-}
-
-static int exec_will_work(pid_t tid, uintptr_t pathp)
-{
-	char path[CLI_PATH], head[CLI_PATH], self[48];
-	struct statvfs v;
-	struct stat st;
-	int fd, rd, r;
-	ssize_t n;
-
-	if (peek_str(tid, pathp, path, sizeof(path)) || !path[0])
-		return -1;
-	if ((r = open_in(tid, path, &fd)) <= 0)
-		return r;
-	r = -1;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
-	    (fstatvfs(fd, &v) == 0 && (v.f_flag & ST_NOEXEC))) {
-		r = 0;
-	} else if ((rd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) >= 0) {
-		n = read(rd, head, sizeof(head) - 1);
-		close(rd);
-		head[n > 0 ? n : 0] = 0;
-		if (n >= 4 && !memcmp(head, "\177ELF", 4)) {
-			r = 1;
-		} else if (n >= 2 && head[0] == '#' && head[1] == '!') {
-			/* The interpreter, as the kernel takes it: up to a blank. */
-			char *i = head + 2 + strspn(head + 2, " \t"), *e = i + strcspn(i, " \t\n");
-			int ifd;
-			*e = 0;
-			if (*i == '/' && memchr(head, '\n', (size_t)n) &&
-			    (r = open_in(tid, i, &ifd)) > 0)
-				close(ifd);
-		}
+	if (fd >= 0) {
+		close(fd);
+		return 0;
 	}
-	close(fd);
-	return r;
+	return errno == ENOENT || errno == ENOTDIR;
 }
 
 /* The argument vector of an execve, as a command line (NUL-separated):
@@ -490,16 +454,14 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	struct wproc *p = proc_of(w, pid);
 	const __u64 *a = n->data.args;
 	char path[CLI_PATH];
-	int moved = p->switched, works = 1;
+	int moved = p->switched;
 
-	/* An exec bound to fail (its program not there, as a search along
-	 * PATH tries each directory; not a program) ends nothing: the image
-	 * goes on, with its threads and its switches (the library tells only
-	 * an image's first).  Looked at where it matters: a process with
-	 * threads, or one that switched.  One that switched and execs what
-	 * cannot be told stays taken for moved. */
-	if ((threads > 1 || moved) && p->state == W_RUNNING &&
-	    (works = at ? -1 : exec_will_work(tid, (uintptr_t)a[0])) == 0)
+	/* An exec surely bound to fail (a search along PATH tries each
+	 * directory) ends nothing: the image goes on, with its threads and
+	 * its name.  Looked at where it matters: a process with threads, or
+	 * one that switched. */
+	if ((threads > 1 || moved) && p->state == W_RUNNING && !at &&
+	    exec_surely_missing(tid, (uintptr_t)a[0]))
 		return;
 	/* The exec ends every other thread: a process that has them is
 	 * judged now, as it is, but for the thread that execs (it goes on
@@ -513,7 +475,11 @@ static void on_exec(struct watch *w, const struct seccomp_notif *n, int at)
 	forget_image(p);
 	p->reported = 0;
 	p->exec_seen = 1;
-	p->switched = moved && works < 0;
+	/* A process that had switched stays taken for moved: whether its
+	 * exec worked is not known here, and an image that goes on after a
+	 * failed one is not told of again (the library tells an image's
+	 * first switch only). */
+	p->switched = moved;
 	/* Read again at its end if it moved; a process killed before that
 	 * keeps these.  Its name is the new program's (exec sets it from the
 	 * path), not the one /proc still shows during the stop. */
@@ -788,12 +754,17 @@ static void handle(struct watch *w, const struct seccomp_notif *n)
 	int nr = n->data.nr, x86 = n->data.arch == AUDIT_ARCH_X86_64;
 	long val = LONG_MIN; /* carry on */
 
-	/* x32: x86_64's numbers but for exec; never the watch call or a
-	 * filter's (the filter stops neither there). */
+	/* x32: x86_64's numbers but for exec.  Where the kernel has no x32
+	 * entry these calls fail, so an exec or exit_group there is not taken
+	 * for one: the process is only taken for moved, as at a switch. */
 	if (x86 && ((unsigned)nr & X32_BIT)) {
 		nr &= (int)~X32_BIT;
-		nr = nr == X32_EXECVE ? __NR_execve : nr == X32_EXECVEAT ? __NR_execveat :
-		     nr == NSP_WATCH_NR || nr == __NR_seccomp || nr == __NR_prctl ? -1 : nr;
+		if (nr == X32_EXECVE || nr == X32_EXECVEAT || nr == __NR_exit_group) {
+			on_clone_new(w, n);
+			nr = -1;
+		} else if (nr != __NR_setns && nr != __NR_unshare && nr != __NR_clone) {
+			nr = -1;
+		}
 	}
 
 	if (x86 ? nr == __NR_execve : nr == I386_EXECVE)
@@ -1162,7 +1133,7 @@ void watch_finish(struct watch *w, struct procs *ps)
 				 p->why ? p->why : "ended without calling exit_group (killed by a "
 						   "signal?)",
 				 p->dying ? "saying a report was on its way" :
-					    "a thread of it switched namespaces");
+					    "a switch of namespaces (its own, or before its exec)");
 			q->why = cli_strdup(why);
 			ps->no_report++;
 		}
