@@ -316,6 +316,13 @@ PY
 	echo "$stderr"
 	[ "$status" -eq 66 ]
 	[[ "$stderr" == *"thread ${output#tid leaker }: "*"exec_from_thread leave"* ]]
+	# An exec of /proc/self/exe under a /proc of another pid namespace,
+	# where namspill's own "self" is not: still an exec that ends them.
+	command -v unshare >/dev/null || skip "no unshare(1)"
+	run --separate-stderr "$NAMSPILL" -- unshare -p -f --mount-proc \
+		"$PROG/exec_from_thread" leave /proc/self/exe
+	echo "$stderr"
+	[[ "$stderr" == *"SUMMARY: namspill: 1 thread in 1 of 1 process left in a foreign namespace (uts)"* ]]
 }
 
 @test "a process that switched, tried an exec that failed, then was killed, is not taken for unmoved" {
