@@ -12,9 +12,11 @@
  *    NSP_WATCH_REPORT hands it a report (address and length in this
  *    process), answered NSP_WATCH_ACK; NSP_WATCH_DYING says a fatal
  *    signal is being reported (a report follows: the supervisor waits for
- *    it before it ends); NSP_WATCH_SWITCHED says the
- *    process made its first switch with the key (the supervisor reads
- *    its namespaces again at its end only then).  Where nobody listens it is a
+ *    it before it ends); NSP_WATCH_SWITCHED says the process is about
+ *    to make its first switch with the key (the supervisor then takes it
+ *    for moved: reads its namespaces again at its end, lists it if it is
+ *    killed first); a switch whose telling is not answered NSP_WATCH_ACK
+ *    goes without the key (lib/rt/emit.c).  Where nobody listens it is a
  *    plain getpid (or fails with ENOSYS once the supervisor is gone). */
 #ifndef NSP_WATCH_H
 #define NSP_WATCH_H
