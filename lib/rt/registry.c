@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -35,11 +36,15 @@ struct nsp_pool nsp_hists = NSP_POOL_INIT(struct nsp_hist, nsp_hists);
 NSP_POOL_CHUNKS_OF(nsp_paths);
 struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 
-/* A thread's record outlives the thread by NSP_QUARANTINE thread ends.
- * The record is let go in the thread's cleanup, before the kernel thread
- * is gone; a report that sees the thread in /proc in that moment must
- * still find what it did.  Costs at most that many records, ever. */
-#define NSP_QUARANTINE 1024
+/* A thread's record outlives the thread by NSP_QUARANTINE later thread
+ * ends on its CPU.  The record is let go in the thread's cleanup, before
+ * the kernel thread is gone; a report that sees the thread in /proc in
+ * that moment must still find what it did.  One ring per CPU (modulo
+ * NSP_RINGS): threads ending on different CPUs write no line in common,
+ * where one shared ring cost two cache misses per thread end.  Costs at
+ * most NSP_RINGS * NSP_QUARANTINE records, ever. */
+#define NSP_RINGS 4
+#define NSP_QUARANTINE 256
 
 /* While a report is being taken, nothing is given back: a record or event
  * the report copied stays what it was until the report has read it.  What
@@ -47,9 +52,15 @@ struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 _Atomic int nsp_reporting;
 
 static __thread struct nsp_thread *self NSP_TLS;
-NSP_BIG_BSS static _Atomic nsp_ref quarantine[NSP_QUARANTINE];
-static NSP_OWN_LINE(_Atomic uint32_t, quarantine_pos); /* written at each thread end */
-static NSP_OWN_LINE(_Atomic uint64_t, seq_counter);     /* and at each start */
+_Static_assert(offsetof(struct nsp_thread, held) + sizeof(unsigned) <= NSP_CACHE_LINE,
+	       "a release of a record that held nothing reads its first 64 bytes");
+
+struct ring {
+	_Alignas(NSP_CACHE_LINE) _Atomic uint32_t pos;
+	_Alignas(NSP_CACHE_LINE) _Atomic nsp_ref slot[NSP_QUARANTINE];
+};
+NSP_BIG_BSS static struct ring quarantine[NSP_RINGS];
+static NSP_OWN_LINE(_Atomic uint64_t, seq_counter); /* written at each thread start */
 static pthread_key_t end_key;
 static _Atomic int end_key_state; /* 0 none, 1 creating, 2 ready */
 
@@ -132,6 +143,7 @@ static struct nsp_path *path_of(struct nsp_thread *t)
 		return nsp_pool_obj(&nsp_paths, NSP_REF_IDX(r));
 	if (!(idx = nsp_pool_get(&nsp_paths)))
 		return NULL;
+	atomic_store_explicit(&t->held, 1, memory_order_relaxed);
 	p = nsp_pool_at(&nsp_paths, idx);
 	atomic_store_explicit(&p->nhist, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->nfailed, 0, memory_order_relaxed);
@@ -179,14 +191,17 @@ static void thread_release(nsp_ref r)
 		else if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
 			return;
 		/* Nobody writes a record's slots once it is released. */
-		for (int k = 0; k < NSP_NKINDS; k++) {
-			nsp_ref c = atomic_load_explicit(&t->cause[k], memory_order_acquire);
-			if (c) {
-				atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
-				event_release(c, 0);
+		if (atomic_load_explicit(&t->held, memory_order_acquire)) {
+			for (int k = 0; k < NSP_NKINDS; k++) {
+				nsp_ref c = atomic_load_explicit(&t->cause[k], memory_order_acquire);
+				if (c) {
+					atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
+					event_release(c, 0);
+				}
 			}
+			path_release(t);
+			atomic_store_explicit(&t->held, 0, memory_order_relaxed);
 		}
-		path_release(t);
 		parent = t->parent;
 		nsp_pool_put(&nsp_threads, idx);
 		r = parent; /* drop the hold on the creator, iteratively */
@@ -210,9 +225,7 @@ static struct nsp_thread *thread_alloc(uint32_t *idx_out)
 	t->parent = 0;
 	t->home = 0;
 	t->seq = next_seq();
-	for (int k = 0; k < NSP_NKINDS; k++)
-		atomic_store_explicit(&t->cause[k], 0, memory_order_relaxed);
-	atomic_store_explicit(&t->path, 0, memory_order_relaxed);
+	/* cause[] and path are 0 already: see held. */
 	t->start = NULL;
 	t->arg = NULL;
 	t->stack.depth = 0;
@@ -449,6 +462,7 @@ void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 
 	if (!t || !kinds || atomic_load_explicit(&nsp_passive, memory_order_relaxed))
 		return;
+	atomic_store_explicit(&t->held, 1, memory_order_relaxed);
 	nsp_arm();
 	nsp_altstack_switch(t->tid);
 	if (kinds & nsp_kinds_of_flags(CLONE_NEWNS))
@@ -552,6 +566,8 @@ struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, cons
 		return t;
 	t->parent_tid = parent->tid;
 	t->home = parent->home;
+	if (!atomic_load_explicit(&parent->held, memory_order_relaxed))
+		return t; /* no cause to inherit */
 	for (int k = 0; k < NSP_NKINDS; k++) {
 		nsp_ref r = atomic_load_explicit(&parent->cause[k], memory_order_relaxed);
 		event_acquire(r);
@@ -563,6 +579,7 @@ struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, cons
 	/* The creator's record is only needed to explain an inherited cause;
 	 * holding it otherwise would chain every ended ancestor in memory. */
 	if (inherits) {
+		atomic_store_explicit(&t->held, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&parent->refs, 1, memory_order_relaxed);
 		t->parent = parent->me;
 	}
@@ -609,7 +626,9 @@ NSP_RUNTIME_SAFE void nsp_thread_begin(struct nsp_thread *t)
 void nsp_thread_end(void)
 {
 	struct nsp_thread *t = self;
+	struct ring *q;
 	uint32_t pos;
+	nsp_ref old, next;
 
 	if (!t)
 		return;
@@ -627,8 +646,20 @@ void nsp_thread_end(void)
 	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED ||
 	    atomic_load(&nsp_reporting))
 		return;
-	pos = atomic_fetch_add_explicit(&quarantine_pos.v, 1, memory_order_relaxed);
-	thread_release(atomic_exchange(&quarantine[pos % NSP_QUARANTINE], t->me));
+	q = &quarantine[(unsigned)sched_getcpu() % NSP_RINGS]; /* -1 (none): any ring */
+	pos = atomic_fetch_add_explicit(&q->pos, 1, memory_order_relaxed);
+	old = atomic_exchange(&q->slot[pos % NSP_QUARANTINE], t->me);
+	/* The record the next end here lets go of was last touched
+	 * NSP_QUARANTINE ends ago: fetched now, while this thread ends, it
+	 * is in cache by then (its release reads its first 64 bytes, which
+	 * may straddle two lines: see held). */
+	next = atomic_load_explicit(&q->slot[(pos + 1) % NSP_QUARANTINE], memory_order_relaxed);
+	if (next) {
+		const char *r = nsp_pool_obj(&nsp_threads, NSP_REF_IDX(next));
+		__builtin_prefetch(r, 1);
+		__builtin_prefetch(r + NSP_CACHE_LINE - 1, 1);
+	}
+	thread_release(old);
 }
 
 /* In the child of fork() only the forking thread exists.  Its record stays

@@ -68,6 +68,10 @@ struct nsp_thread {
 	nsp_ref parent;   /* creator's record, kept only when a cause flows */
 	uint64_t seq;     /* creation sequence */
 	unsigned home;    /* kinds it was born in where the process started */
+	/* Set before a cause or the path is first set, so a record that
+	 * never held either is let go without reading them: a free record
+	 * has every cause and its path 0. */
+	_Atomic unsigned held;
 	_Atomic nsp_ref cause[NSP_NKINDS]; /* last switch of each kind */
 	_Atomic nsp_ref path; /* its nsp_path, made at its first switch (0: none) */
 	void *(*start)(void *);

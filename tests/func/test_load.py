@@ -12,7 +12,7 @@ from harness import test, run, main, expect, PRELOAD_FIRST  # noqa: E402
 
 ROUNDS = int(os.environ.get("NSP_LOAD_ROUNDS", "50"))
 MILLION = int(os.environ.get("NSP_LOAD_THREADS", "1000000"))
-QUARANTINE = 1024  # NSP_QUARANTINE in lib/registry.c
+QUARANTINE = 1024  # NSP_RINGS * NSP_QUARANTINE in lib/rt/registry.c
 HISTORY = 8  # NSP_HISTORY in lib/rt/registry.h: path entries a record holds
 SURE = ("stay", "child", "main", "exiter")  # alive when the report is taken
 
@@ -106,7 +106,7 @@ def a_million_threads_keep_the_pools_bounded():
     records, events, paths, owners = map(int, m.groups())
     # Each live thread holds one record and at most one event; a creator
     # is held by its inheriting child; the last QUARANTINE ended threads
-    # keep theirs (lib/registry.c).  A leak grows with the count.
+    # keep theirs (lib/rt/registry.c).  A leak grows with the count.
     bound = alive + QUARANTINE + 2
     expect(records <= bound, "thread records bounded", records, bound)
     expect(events <= bound, "events bounded", events, bound)
