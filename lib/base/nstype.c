@@ -8,9 +8,6 @@
 
 #include "base/nstype.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 const char *const nsp_ns_names[NAMSPILL_NS_COUNT] = {
 	"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
@@ -34,15 +31,6 @@ static const signed char kind_of_type[NAMSPILL_NS_COUNT] = {
 const char *namspill_nstype_name(int type)
 {
 	return type >= 0 && type < NAMSPILL_NS_COUNT ? nsp_ns_names[type] : NULL;
-}
-
-/* Bit k for kinds[k]: spelled out, as it runs on every switch. */
-unsigned nsp_kinds_of_flags(unsigned long flags)
-{
-	return (flags & CLONE_NEWCGROUP ? 1u : 0) | (flags & CLONE_NEWIPC ? 2u : 0) |
-	       (flags & CLONE_NEWNS ? 4u : 0) | (flags & CLONE_NEWNET ? 8u : 0) |
-	       (flags & CLONE_NEWPID ? 16u : 0) | (flags & CLONE_NEWTIME ? 32u : 0) |
-	       (flags & CLONE_NEWUSER ? 64u : 0) | (flags & CLONE_NEWUTS ? 128u : 0);
 }
 
 /* The pid namespace is fixed for a whole thread group, and the kernel

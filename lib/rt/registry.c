@@ -488,10 +488,9 @@ void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame)
 		if (p && !was)
 			hist_push(p, e, fd);
 		/* Exchanged, not stored: a signal handler may switch in between. */
-		for (int k = 0; k < NSP_NKINDS; k++) {
+		for (unsigned m = kinds; m; m &= m - 1) {
+			int k = __builtin_ctz(m);
 			nsp_ref old;
-			if (!(kinds & (1u << k)))
-				continue;
 			if (p)
 				p->nkind[k]++;
 			old = atomic_exchange_explicit(&t->cause[k], r, memory_order_acq_rel);
