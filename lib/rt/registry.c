@@ -37,14 +37,16 @@ NSP_POOL_CHUNKS_OF(nsp_paths);
 struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 
 /* A thread's record outlives the thread by NSP_QUARANTINE later thread
- * ends on its CPU.  The record is let go in the thread's cleanup, before
- * the kernel thread is gone; a report that sees the thread in /proc in
- * that moment must still find what it did.  One ring per CPU (modulo
- * NSP_RINGS): threads ending on different CPUs write no line in common,
- * where one shared ring cost two cache misses per thread end.  Costs at
- * most NSP_RINGS * NSP_QUARANTINE records, ever. */
+ * ends on its CPU's ring.  The record is let go in the thread's cleanup,
+ * before the kernel thread is gone (the program's thread-specific data
+ * destructors run after it, and may block); a report that sees the thread
+ * in /proc in that moment must still find what it did.  One ring per CPU
+ * (modulo NSP_RINGS): threads ending on different CPUs write no line in
+ * common, where one shared ring cost two cache misses per thread end.
+ * Costs at most NSP_RINGS * NSP_QUARANTINE records, ever (only the rings
+ * of CPUs where threads ended fill). */
 #define NSP_RINGS 4
-#define NSP_QUARANTINE 256
+#define NSP_QUARANTINE 1024
 
 /* While a report is being taken, nothing is given back: a record or event
  * the report copied stays what it was until the report has read it.  What

@@ -562,5 +562,17 @@ def names_after_the_process_dropped_root():
         names_found(r, rep, options, "setuid")
 
 
+@test
+def a_thread_kept_alive_by_its_destructors_keeps_its_cause():
+    # The library lets go of a thread's record in its cleanup; the
+    # program's thread-specific data destructors run later, and one that
+    # blocks keeps the thread in /proc.  Its record must outlive the next
+    # thousand thread ends on the same CPU (one quarantine ring).
+    r = run("linger", "1000")
+    rep = r.only_report()
+    s = one_spill(rep, r.tids["lingerer"], "uts")
+    check_cause(s, "unshare", r.tids["lingerer"], ["CLONE_NEWUTS"], "isolate_hostname")
+
+
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ from harness import test, run, main, expect, PRELOAD_FIRST  # noqa: E402
 
 ROUNDS = int(os.environ.get("NSP_LOAD_ROUNDS", "50"))
 MILLION = int(os.environ.get("NSP_LOAD_THREADS", "1000000"))
-QUARANTINE = 1024  # NSP_RINGS * NSP_QUARANTINE in lib/rt/registry.c
+QUARANTINE = 4 * 1024  # NSP_RINGS * NSP_QUARANTINE in lib/rt/registry.c
 HISTORY = 8  # NSP_HISTORY in lib/rt/registry.h: path entries a record holds
 SURE = ("stay", "child", "main", "exiter")  # alive when the report is taken
 

@@ -1,0 +1,67 @@
+/* A thread unshares a uts namespace and returns; a destructor of its
+ * thread-specific data (which runs after the library has let go of the
+ * thread's record) keeps it alive.  Then ARGV[1] (default 1000) short
+ * threads come and go on the same CPU before the process exits: the
+ * record of the lingering thread must still name its call. */
+#include "common.h"
+
+#include <semaphore.h>
+
+static pthread_key_t key;
+static sem_t parked, never;
+
+static void linger(void *p)
+{
+	(void)p;
+	sem_post(&parked);
+	sem_wait(&never);
+}
+
+__attribute__((noinline)) static void isolate_hostname(void)
+{
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
+}
+
+static void *lingerer(void *p)
+{
+	(void)p;
+	say_tid("lingerer");
+	isolate_hostname();
+	pthread_setspecific(key, &key);
+	return NULL;
+}
+
+static void *nothing(void *p)
+{
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1000;
+	cpu_set_t one;
+	pthread_t t;
+
+	need_namespaces();
+	/* Every thread on one CPU: their ends meet in one quarantine ring. */
+	if (sched_getaffinity(0, sizeof(one), &one) == 0) {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &one)) {
+				CPU_ZERO(&one);
+				CPU_SET(c, &one);
+				sched_setaffinity(0, sizeof(one), &one);
+				break;
+			}
+	}
+	pthread_key_create(&key, linger);
+	sem_init(&parked, 0, 0);
+	sem_init(&never, 0, 0);
+	if (pthread_create(&t, NULL, lingerer, NULL))
+		abort();
+	sem_wait(&parked);
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL))
+			abort();
+	return 0;
+}
