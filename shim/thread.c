@@ -17,10 +17,13 @@ static void on_end(void *unused)
 NSP_RUNTIME_SAFE static void *trampoline(void *p)
 {
 	struct nsp_thread *t = p;
-	void *(*start)(void *) = t->start;
-	void *arg = t->arg, *ret;
+	void *(*start)(void *), *arg, *ret;
 
+	/* Written first: the record's line comes from the creator's CPU
+	 * once, for writing, not for reading and then again for writing. */
 	nsp_thread_begin(t);
+	start = t->start;
+	arg = t->arg;
 	pthread_cleanup_push(on_end, NULL);
 	ret = start(arg);
 	pthread_cleanup_pop(1);
@@ -40,11 +43,12 @@ __attribute__((visibility("default"))) int pthread_create(pthread_t *th, const p
 	if (!t)
 		return NSP_REAL(pthread_create)(th, attr, start, arg);
 	r = NSP_REAL(pthread_create)(th, attr, trampoline, t);
-	if (r) {
-		e = errno;
+	e = errno;
+	if (r)
 		nsp_thread_abandon(t);
-		errno = e;
-	}
+	else
+		nsp_thread_created();
+	errno = e;
 	return r;
 }
 

@@ -54,8 +54,11 @@ struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 _Atomic int nsp_reporting;
 
 static __thread struct nsp_thread *self NSP_TLS;
-_Static_assert(offsetof(struct nsp_thread, held) + sizeof(unsigned) <= NSP_CACHE_LINE,
-	       "a release of a record that held nothing reads its first 64 bytes");
+_Static_assert(offsetof(struct nsp_thread, borrowed) + sizeof(int) == NSP_CACHE_LINE,
+	       "a thread's start and end, and a release of a record that held nothing, read "
+	       "and write its first 64 bytes");
+_Static_assert(sizeof(struct nsp_thread) % NSP_CACHE_LINE == 0,
+	       "records start at a line: set pad_to_line");
 
 struct ring {
 	_Alignas(NSP_CACHE_LINE) _Atomic uint32_t pos;
@@ -210,7 +213,8 @@ static void thread_release(nsp_ref r)
 	}
 }
 
-static struct nsp_thread *thread_alloc(uint32_t *idx_out)
+/* A record to fill, in state; NULL if the pool is full. */
+static struct nsp_thread *thread_alloc(int state)
 {
 	uint32_t idx = nsp_pool_get(&nsp_threads);
 	struct nsp_thread *t;
@@ -220,7 +224,7 @@ static struct nsp_thread *thread_alloc(uint32_t *idx_out)
 	t = nsp_pool_at(&nsp_threads, idx);
 	t->me = NSP_REF(idx, atomic_load_explicit(&t->obj.gen, memory_order_relaxed));
 	atomic_store_explicit(&t->refs, 1, memory_order_relaxed);
-	atomic_store_explicit(&t->state, NSP_T_NEW, memory_order_relaxed);
+	atomic_store_explicit(&t->state, state, memory_order_relaxed);
 	t->tid = 0;
 	t->borrowed = 0;
 	t->parent_tid = 0;
@@ -231,8 +235,32 @@ static struct nsp_thread *thread_alloc(uint32_t *idx_out)
 	t->start = NULL;
 	t->arg = NULL;
 	t->stack.depth = 0;
-	if (idx_out)
-		*idx_out = idx;
+	return t;
+}
+
+/* The record a creating thread took for its next creation, after its
+ * last one: taking it from the pool means moving the pool's head and the
+ * record's first line from the CPU where the last thread ended, which is
+ * best done while the new thread starts on that CPU, not before the
+ * creation.  A creating thread holds one such record until it ends. */
+static __thread struct nsp_thread *ahead NSP_TLS;
+
+void nsp_thread_created(void)
+{
+	if (!ahead && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
+		ahead = thread_alloc(NSP_T_SPARE);
+}
+
+/* Exchanged: a signal handler that creates a thread in the middle of a
+ * creation (not async-signal-safe, but done) takes another record. */
+static struct nsp_thread *take_ahead(void)
+{
+	struct nsp_thread *t = __atomic_exchange_n(&ahead, NULL, __ATOMIC_RELAXED);
+
+	if (!t)
+		return thread_alloc(NSP_T_NEW);
+	t->seq = next_seq();
+	atomic_store_explicit(&t->state, NSP_T_NEW, memory_order_relaxed);
 	return t;
 }
 
@@ -284,7 +312,7 @@ static struct nsp_thread *borrowed_self(pid_t tid)
 
 	if (t)
 		return t;
-	t = thread_alloc(NULL);
+	t = thread_alloc(NSP_T_NEW);
 	if (!t)
 		return NULL;
 	t->tid = tid;
@@ -305,7 +333,7 @@ struct nsp_thread *nsp_self(void)
 		return t;
 	if (t)
 		return borrowed_self(tid);
-	t = thread_alloc(NULL);
+	t = thread_alloc(NSP_T_NEW);
 	if (!t)
 		return NULL;
 	t->tid = tid;
@@ -557,7 +585,7 @@ struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, cons
 		return NULL;
 	nsp_arm();
 	parent = nsp_self();
-	t = thread_alloc(NULL);
+	t = take_ahead();
 	if (!t)
 		return NULL;
 	t->start = start;
@@ -626,7 +654,7 @@ NSP_RUNTIME_SAFE void nsp_thread_begin(struct nsp_thread *t)
 
 void nsp_thread_end(void)
 {
-	struct nsp_thread *t = self;
+	struct nsp_thread *t = self, *a;
 	struct ring *q;
 	uint32_t pos;
 	nsp_ref old, next;
@@ -635,8 +663,12 @@ void nsp_thread_end(void)
 		return;
 	self = NULL;
 	nsp_altstack_thread_end();
-	/* The spare goes back; from here on (later destructors, a signal
-	 * handler) switches take events from the pool. */
+	/* The spares go back; from here on (later destructors, a signal
+	 * handler) switches take events from the pool, and creations
+	 * records. */
+	if (ahead && !atomic_load(&nsp_reporting) &&
+	    (a = __atomic_exchange_n(&ahead, NULL, __ATOMIC_RELAXED)))
+		thread_release(a->me);
 	recording = 1;
 	__asm__ volatile("" ::: "memory");
 	if (spare && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed) &&
@@ -652,14 +684,10 @@ void nsp_thread_end(void)
 	old = atomic_exchange(&q->slot[pos % NSP_QUARANTINE], t->me);
 	/* The record the next end here lets go of was last touched
 	 * NSP_QUARANTINE ends ago: fetched now, while this thread ends, it
-	 * is in cache by then (its release reads its first 64 bytes, which
-	 * may straddle two lines: see held). */
+	 * is in cache by then (its release reads its first line: see held). */
 	next = atomic_load_explicit(&q->slot[(pos + 1) % NSP_QUARANTINE], memory_order_relaxed);
-	if (next) {
-		const char *r = nsp_pool_obj(&nsp_threads, NSP_REF_IDX(next));
-		__builtin_prefetch(r, 1);
-		__builtin_prefetch(r + NSP_CACHE_LINE - 1, 1);
-	}
+	if (next)
+		__builtin_prefetch(nsp_pool_obj(&nsp_threads, NSP_REF_IDX(next)), 1);
 	thread_release(old);
 }
 

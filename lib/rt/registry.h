@@ -55,28 +55,37 @@ struct nsp_path {
 	_Atomic nsp_ref failed[NSP_FAILED_MAX];
 };
 
-enum nsp_tstate { NSP_T_NEW, NSP_T_ALIVE, NSP_T_ENDED };
+/* SPARE: taken ahead by a creating thread for its next creation, no
+ * thread's yet. */
+enum nsp_tstate { NSP_T_NEW, NSP_T_ALIVE, NSP_T_ENDED, NSP_T_SPARE };
 
+/* The first 64 bytes are all a thread reads and writes of its record from
+ * its start to its end, and all a record that held nothing is let go
+ * with: one cache line to move from the creating CPU to the thread's.
+ * Records are a whole number of lines, so the pool puts each at the
+ * start of one. */
 struct nsp_thread {
 	struct nsp_obj obj;
 	_Atomic uint32_t refs; /* 1 while running, +1 per child keeping it */
 	_Atomic int state;
 	nsp_ref me;       /* this record's own reference */
 	pid_t tid;
-	int borrowed;     /* runs on another thread's TLS (raw clone) */
-	pid_t parent_tid; /* 0: unknown (not created through our wrapper) */
-	nsp_ref parent;   /* creator's record, kept only when a cause flows */
-	uint64_t seq;     /* creation sequence */
-	unsigned home;    /* kinds it was born in where the process started */
 	/* Set before a cause or the path is first set, so a record that
 	 * never held either is let go without reading them: a free record
 	 * has every cause and its path 0. */
 	_Atomic unsigned held;
-	_Atomic nsp_ref cause[NSP_NKINDS]; /* last switch of each kind */
-	_Atomic nsp_ref path; /* its nsp_path, made at its first switch (0: none) */
 	void *(*start)(void *);
 	void *arg;
+	uint64_t seq;     /* creation sequence */
+	unsigned home;    /* kinds it was born in where the process started */
+	int borrowed;     /* runs on another thread's TLS (raw clone) */
+	/* The rest only the creator writes, and reports read. */
+	pid_t parent_tid; /* 0: unknown (not created through our wrapper) */
+	nsp_ref parent;   /* creator's record, kept only when a cause flows */
 	struct nsp_stack stack; /* creation stack */
+	_Atomic nsp_ref cause[NSP_NKINDS]; /* last switch of each kind */
+	_Atomic nsp_ref path; /* its nsp_path, made at its first switch (0: none) */
+	char pad_to_line[32];
 };
 
 extern struct nsp_pool nsp_threads;
@@ -107,6 +116,9 @@ void nsp_record_switch_at(int call, unsigned kinds, int fd, const void *frame);
 void nsp_record_failure_at(int call, unsigned long flags, int fd, int err, const void *frame);
 /* A thread about to be created, its creation stack read from frame on. */
 struct nsp_thread *nsp_thread_prepare_at(void *(*start)(void *), void *arg, const void *frame);
+/* After the thread was made: the creator takes the record for its next
+ * creation now, while the new thread starts on another CPU. */
+void nsp_thread_created(void);
 void nsp_thread_abandon(struct nsp_thread *t);
 void nsp_thread_begin(struct nsp_thread *t);
 void nsp_thread_end(void);
