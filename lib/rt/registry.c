@@ -36,11 +36,12 @@ struct nsp_pool nsp_hists = NSP_POOL_INIT(struct nsp_hist, nsp_hists);
 NSP_POOL_CHUNKS_OF(nsp_paths);
 struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 
-/* A thread's record outlives the thread by NSP_QUARANTINE later thread
- * ends on its CPU's ring.  The record is let go in the thread's cleanup,
- * before the kernel thread is gone (the program's thread-specific data
- * destructors run after it, and may block); a report that sees the thread
- * in /proc in that moment must still find what it did.  One ring per CPU
+/* The record of a thread that switched or inherited a switch (held)
+ * outlives the thread by NSP_QUARANTINE later such ends on its CPU's ring.
+ * The record is let go in the thread's cleanup, before the kernel thread
+ * is gone (the program's thread-specific data destructors run after it,
+ * and may block); a report that sees the thread in /proc in that moment
+ * must still find what it did.  One ring per CPU
  * (modulo NSP_RINGS): threads ending on different CPUs write no line in
  * common, where one shared ring cost two cache misses per thread end.
  * Costs at most NSP_RINGS * NSP_QUARANTINE records, ever (only the rings
@@ -679,6 +680,13 @@ void nsp_thread_end(void)
 	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED ||
 	    atomic_load(&nsp_reporting))
 		return;
+	/* A record that never held a cause or a path tells a report nothing
+	 * of a thread still in its destructors: it goes back now, and the
+	 * next creation takes it while its lines are still in a cache. */
+	if (!atomic_load_explicit(&t->held, memory_order_relaxed)) {
+		thread_release(t->me);
+		return;
+	}
 	q = &quarantine[(unsigned)sched_getcpu() % NSP_RINGS]; /* -1 (none): any ring */
 	pos = atomic_fetch_add_explicit(&q->pos, 1, memory_order_relaxed);
 	old = atomic_exchange(&q->slot[pos % NSP_QUARANTINE], t->me);

@@ -107,7 +107,8 @@ def a_million_threads_keep_the_pools_bounded():
     # Each live thread holds one record and at most one event, and one
     # more record if it creates threads (the one for its next creation); a
     # creator is held by its inheriting child; the last QUARANTINE ended
-    # threads keep theirs (lib/rt/registry.c).  A leak grows with the count.
+    # threads that switched or inherited a switch keep theirs
+    # (lib/rt/registry.c).  A leak grows with the count.
     bound = alive + QUARANTINE + 2
     expect(records <= bound + alive, "thread records bounded", records, bound + alive)
     expect(events <= bound, "events bounded", events, bound)
