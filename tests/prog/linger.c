@@ -1,7 +1,9 @@
 /* A thread unshares a uts namespace and returns; a destructor of its
  * thread-specific data (which runs after the library has let go of the
  * thread's record) keeps it alive.  Then ARGV[1] (default 1000) short
- * threads come and go on the same CPU before the process exits: the
+ * threads that each unshare too come and go on the same CPU before the
+ * process exits (their records wait in the same quarantine as the
+ * lingering thread's; those of threads that never switch do not): the
  * record of the lingering thread must still name its call. */
 #include "common.h"
 
@@ -32,8 +34,10 @@ static void *lingerer(void *p)
 	return NULL;
 }
 
-static void *nothing(void *p)
+static void *switcher(void *p)
 {
+	if (unshare(CLONE_NEWUTS) != 0)
+		abort();
 	return p;
 }
 
@@ -61,7 +65,7 @@ int main(int argc, char **argv)
 		abort();
 	sem_wait(&parked);
 	for (int i = 0; i < n; i++)
-		if (pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL))
+		if (pthread_create(&t, NULL, switcher, NULL) || pthread_join(t, NULL))
 			abort();
 	return 0;
 }
