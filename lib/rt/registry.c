@@ -36,18 +36,24 @@ struct nsp_pool nsp_hists = NSP_POOL_INIT(struct nsp_hist, nsp_hists);
 NSP_POOL_CHUNKS_OF(nsp_paths);
 struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 
-/* The record of a thread that switched or inherited a switch (held)
- * outlives the thread by NSP_QUARANTINE later such ends on its CPU's ring.
- * The record is let go in the thread's cleanup, before the kernel thread
- * is gone (the program's thread-specific data destructors run after it,
- * and may block); a report that sees the thread in /proc in that moment
- * must still find what it did.  One ring per CPU
+/* A thread's record outlives the thread by NSP_QUARANTINE later ends on
+ * its CPU's ring.  The record is let go in the thread's cleanup, before
+ * the kernel thread is gone (the program's thread-specific data
+ * destructors run after it, and may block); a report that sees the thread
+ * in /proc in that moment must still find what it did, and where it was
+ * created (a suppression may name its creation stack).  One ring per CPU
  * (modulo NSP_RINGS): threads ending on different CPUs write no line in
  * common, where one shared ring cost two cache misses per thread end.
- * Costs at most NSP_RINGS * NSP_QUARANTINE records, ever (only the rings
- * of CPUs where threads ended fill). */
+ * Records of threads that never switched, inherited no switch and failed
+ * no call (held 0), the main thread's aside, wait NSP_QUIET later such
+ * ends on rings of their own: short threads then reuse a few records, in
+ * cache, where going round thousands cost the creating thread cold lines
+ * and pushed its other data out.  Costs at most NSP_RINGS *
+ * (NSP_QUARANTINE + NSP_QUIET) records, ever (only the rings of CPUs
+ * where threads ended fill). */
 #define NSP_RINGS 4
 #define NSP_QUARANTINE 1024
+#define NSP_QUIET 16
 
 /* While a report is being taken, nothing is given back: a record or event
  * the report copied stays what it was until the report has read it.  What
@@ -55,7 +61,7 @@ struct nsp_pool nsp_paths = NSP_POOL_INIT(struct nsp_path, nsp_paths);
 _Atomic int nsp_reporting;
 
 static __thread struct nsp_thread *self NSP_TLS;
-_Static_assert(offsetof(struct nsp_thread, borrowed) + sizeof(int) == NSP_CACHE_LINE,
+_Static_assert(offsetof(struct nsp_thread, unused) + sizeof(unsigned short) == NSP_CACHE_LINE,
 	       "a thread's start and end, and a release of a record that held nothing, read "
 	       "and write its first 64 bytes");
 _Static_assert(sizeof(struct nsp_thread) % NSP_CACHE_LINE == 0,
@@ -65,7 +71,12 @@ struct ring {
 	_Alignas(NSP_CACHE_LINE) _Atomic uint32_t pos;
 	_Alignas(NSP_CACHE_LINE) _Atomic nsp_ref slot[NSP_QUARANTINE];
 };
+struct quiet_ring {
+	_Alignas(NSP_CACHE_LINE) _Atomic uint32_t pos;
+	_Alignas(NSP_CACHE_LINE) _Atomic nsp_ref slot[NSP_QUIET];
+};
 NSP_BIG_BSS static struct ring quarantine[NSP_RINGS];
+NSP_BIG_BSS static struct quiet_ring quiet[NSP_RINGS];
 static NSP_OWN_LINE(_Atomic uint64_t, seq_counter); /* written at each thread start */
 static pthread_key_t end_key;
 static _Atomic int end_key_state; /* 0 none, 1 creating, 2 ready */
@@ -197,7 +208,9 @@ static void thread_release(nsp_ref r)
 		else if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
 			return;
 		/* Nobody writes a record's slots once it is released. */
+		parent = 0;
 		if (atomic_load_explicit(&t->held, memory_order_acquire)) {
+			parent = t->parent; /* set only with an inherited cause */
 			for (int k = 0; k < NSP_NKINDS; k++) {
 				nsp_ref c = atomic_load_explicit(&t->cause[k], memory_order_acquire);
 				if (c) {
@@ -208,7 +221,6 @@ static void thread_release(nsp_ref r)
 			path_release(t);
 			atomic_store_explicit(&t->held, 0, memory_order_relaxed);
 		}
-		parent = t->parent;
 		nsp_pool_put(&nsp_threads, idx);
 		r = parent; /* drop the hold on the creator, iteratively */
 	}
@@ -228,6 +240,7 @@ static struct nsp_thread *thread_alloc(int state)
 	atomic_store_explicit(&t->state, state, memory_order_relaxed);
 	t->tid = 0;
 	t->borrowed = 0;
+	t->main = 0;
 	t->parent_tid = 0;
 	t->parent = 0;
 	t->home = 0;
@@ -243,13 +256,23 @@ static struct nsp_thread *thread_alloc(int state)
  * last one: taking it from the pool means moving the pool's head and the
  * record's first line from the CPU where the last thread ended, which is
  * best done while the new thread starts on that CPU, not before the
- * creation.  A creating thread holds one such record until it ends. */
+ * creation.  A thread holds one such record from its second creation
+ * until it ends (one that creates a single thread, none); none is taken
+ * once it ended (a creation from a later destructor). */
 static __thread struct nsp_thread *ahead NSP_TLS;
+static __thread int creations NSP_TLS; /* -1 once the thread ended */
 
 void nsp_thread_created(void)
 {
-	if (!ahead && !atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed))
-		ahead = thread_alloc(NSP_T_SPARE);
+	struct nsp_thread *t, *none = NULL;
+
+	if (ahead || creations < 0 || (creations < 2 && ++creations < 2) ||
+	    atomic_load_explicit(&nsp_shared_tls, memory_order_relaxed) ||
+	    !(t = thread_alloc(NSP_T_SPARE)))
+		return;
+	/* A signal handler may have created a thread, and taken one, since. */
+	if (!__atomic_compare_exchange_n(&ahead, &none, t, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		thread_release(t->me);
 }
 
 /* Exchanged: a signal handler that creates a thread in the middle of a
@@ -340,7 +363,8 @@ struct nsp_thread *nsp_self(void)
 	t->tid = tid;
 	/* The main thread started where the process did; a thread we did
 	 * not see created may have started anywhere. */
-	t->home = tid == getpid() ? ~0u : 0;
+	t->main = tid == getpid();
+	t->home = t->main ? ~0u : 0;
 	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
 	self = t;
 	if (t->tid != getpid())
@@ -653,12 +677,26 @@ NSP_RUNTIME_SAFE void nsp_thread_begin(struct nsp_thread *t)
 	nsp_altstack_thread_begin();
 }
 
+/* Into a ring of n: the record it lets go of. */
+static nsp_ref keep(_Atomic uint32_t *at, _Atomic nsp_ref *slot, uint32_t n, nsp_ref me)
+{
+	uint32_t pos = atomic_fetch_add_explicit(at, 1, memory_order_relaxed);
+	nsp_ref old = atomic_exchange(&slot[pos % n], me), next;
+
+	/* The record the next end here lets go of was last touched n ends
+	 * ago: fetched now, while this thread ends, it is in cache by then
+	 * (its release reads its first line: see held). */
+	next = atomic_load_explicit(&slot[(pos + 1) % n], memory_order_relaxed);
+	if (next)
+		__builtin_prefetch(nsp_pool_obj(&nsp_threads, NSP_REF_IDX(next)), 1);
+	return old;
+}
+
 void nsp_thread_end(void)
 {
 	struct nsp_thread *t = self, *a;
-	struct ring *q;
-	uint32_t pos;
-	nsp_ref old, next;
+	unsigned cpu;
+	nsp_ref old;
 
 	if (!t)
 		return;
@@ -667,6 +705,7 @@ void nsp_thread_end(void)
 	/* The spares go back; from here on (later destructors, a signal
 	 * handler) switches take events from the pool, and creations
 	 * records. */
+	creations = -1;
 	if (ahead && !atomic_load(&nsp_reporting) &&
 	    (a = __atomic_exchange_n(&ahead, NULL, __ATOMIC_RELAXED)))
 		thread_release(a->me);
@@ -680,22 +719,11 @@ void nsp_thread_end(void)
 	if (atomic_exchange(&t->state, NSP_T_ENDED) == NSP_T_ENDED ||
 	    atomic_load(&nsp_reporting))
 		return;
-	/* A record that never held a cause or a path tells a report nothing
-	 * of a thread still in its destructors: it goes back now, and the
-	 * next creation takes it while its lines are still in a cache. */
-	if (!atomic_load_explicit(&t->held, memory_order_relaxed)) {
-		thread_release(t->me);
-		return;
-	}
-	q = &quarantine[(unsigned)sched_getcpu() % NSP_RINGS]; /* -1 (none): any ring */
-	pos = atomic_fetch_add_explicit(&q->pos, 1, memory_order_relaxed);
-	old = atomic_exchange(&q->slot[pos % NSP_QUARANTINE], t->me);
-	/* The record the next end here lets go of was last touched
-	 * NSP_QUARANTINE ends ago: fetched now, while this thread ends, it
-	 * is in cache by then (its release reads its first line: see held). */
-	next = atomic_load_explicit(&q->slot[(pos + 1) % NSP_QUARANTINE], memory_order_relaxed);
-	if (next)
-		__builtin_prefetch(nsp_pool_obj(&nsp_threads, NSP_REF_IDX(next)), 1);
+	cpu = (unsigned)sched_getcpu() % NSP_RINGS; /* -1 (none): any ring */
+	if (atomic_load_explicit(&t->held, memory_order_relaxed) || t->main)
+		old = keep(&quarantine[cpu].pos, quarantine[cpu].slot, NSP_QUARANTINE, t->me);
+	else
+		old = keep(&quiet[cpu].pos, quiet[cpu].slot, NSP_QUIET, t->me);
 	thread_release(old);
 }
 

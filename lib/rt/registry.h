@@ -78,7 +78,9 @@ struct nsp_thread {
 	void *arg;
 	uint64_t seq;     /* creation sequence */
 	unsigned home;    /* kinds it was born in where the process started */
-	int borrowed;     /* runs on another thread's TLS (raw clone) */
+	unsigned char borrowed; /* runs on another thread's TLS (raw clone) */
+	unsigned char main;     /* the process's main thread */
+	unsigned short unused;
 	/* The rest only the creator writes, and reports read. */
 	pid_t parent_tid; /* 0: unknown (not created through our wrapper) */
 	nsp_ref parent;   /* creator's record, kept only when a cause flows */

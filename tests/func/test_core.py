@@ -574,5 +574,37 @@ def a_thread_kept_alive_by_its_destructors_keeps_its_cause():
     check_cause(s, "unshare", r.tids["lingerer"], ["CLONE_NEWUTS"], "isolate_hostname")
 
 
+@test
+def a_thread_left_behind_in_its_destructors_keeps_its_creation_stack():
+    # It never switched: main did, after it, and two threads with main.
+    # Its record (nothing but who created it, and where) must outlive the
+    # short threads ending meanwhile (10: fewer than the 16 such records
+    # kept per CPU), so that a suppression can name it.
+    r = run("linger", "10", "left")
+    rep = r.only_report()
+    s = one_spill(rep, r.tids["lingerer"], "uts")
+    cr = s["creation"]
+    expect(s["cause"] is None and cr is not None and "start_lingerer" in functions(cr["stack"]),
+           "no cause, the creation stack", s)
+    with tempfile.NamedTemporaryFile("w", suffix=".supp") as f:
+        f.write("spill:start_lingerer\n")
+        f.flush()
+        r = run("linger", "10", "left", options="format=json:suppressions=" + f.name)
+        rep = r.only_report()
+        expect(r.rc == 0 and rep["suppressed"] == 1 and
+               [x["suppressed"] for x in rep["spills"]] == [True],
+               "suppressed by its creation stack", r, rep)
+
+
+@test
+def the_path_starts_where_main_was_after_main_ended():
+    r = run("exit_paths", "main_gone")
+    rep = r.only_report()
+    s = one_spill(rep, r.tids["leaker"], "uts")
+    h = s["history"]
+    expect(h and h[0]["from"] == rep["majority"]["uts"], "it started at home", h,
+           rep["majority"])
+
+
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ from harness import test, run, main, expect, PRELOAD_FIRST  # noqa: E402
 
 ROUNDS = int(os.environ.get("NSP_LOAD_ROUNDS", "50"))
 MILLION = int(os.environ.get("NSP_LOAD_THREADS", "1000000"))
-QUARANTINE = 4 * 1024  # NSP_RINGS * NSP_QUARANTINE in lib/rt/registry.c
+QUARANTINE = 4 * (1024 + 16)  # NSP_RINGS * (NSP_QUARANTINE + NSP_QUIET) in lib/rt/registry.c
 HISTORY = 8  # NSP_HISTORY in lib/rt/registry.h: path entries a record holds
 SURE = ("stay", "child", "main", "exiter")  # alive when the report is taken
 
@@ -104,13 +104,13 @@ def a_million_threads_keep_the_pools_bounded():
                   r"path entries (\d+) \(\d+ bytes\) in paths (\d+)", r.err)
     expect(m, "pool sizes printed", r)
     records, events, paths, owners = map(int, m.groups())
-    # Each live thread holds one record and at most one event, and one
-    # more record if it creates threads (the one for its next creation); a
-    # creator is held by its inheriting child; the last QUARANTINE ended
-    # threads that switched or inherited a switch keep theirs
-    # (lib/rt/registry.c).  A leak grows with the count.
-    bound = alive + QUARANTINE + 2
-    expect(records <= bound + alive, "thread records bounded", records, bound + alive)
+    # Each live thread holds one record and at most one event; a creator
+    # is held by its inheriting child; the last QUARANTINE ended threads
+    # keep theirs (lib/rt/registry.c); the main thread, which creates all
+    # but the grandchildren, holds one more for its next creation.  A leak
+    # grows with the count.
+    bound = alive + QUARANTINE + 3
+    expect(records <= bound, "thread records bounded", records, bound)
     expect(events <= bound, "events bounded", events, bound)
     # Each record holds the last HISTORY switches of its thread, no more.
     expect(paths <= HISTORY * bound, "path entries bounded", paths, HISTORY * bound)

@@ -7,7 +7,10 @@
  *   cancel_pending (a thread with a cancellation pending on it calls
  *   exit(0): it ends the process, as without the library, whatever
  *   cancellation points the report passes; main joins it, and says
- *   "exit ended only its thread" if it ever can). */
+ *   "exit ended only its thread" if it ever can),
+ *   main_gone (main ends by pthread_exit; a thread it left makes and
+ *   joins 100 short threads, then calls exit(0): the worker's path must
+ *   still start where main was). */
 #include "common.h"
 
 static const char *how;
@@ -35,6 +38,23 @@ static void *exits_canceled(void *p)
 	exit(0);
 }
 
+static void *nothing(void *p)
+{
+	return p;
+}
+
+static void *exits_later(void *p)
+{
+	pthread_t t;
+
+	(void)p;
+	usleep(100000); /* main is gone by now */
+	for (int i = 0; i < 100; i++)
+		if (pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL))
+			abort();
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	how = argc > 1 ? argv[1] : "_exit";
@@ -58,6 +78,12 @@ int main(int argc, char **argv)
 		pthread_join(t, NULL);
 		printf("exit ended only its thread\n");
 		return 1;
+	}
+	if (!strcmp(how, "main_gone")) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, exits_later, NULL))
+			abort();
+		pthread_exit(NULL);
 	}
 	pthread_barrier_wait(&last);
 	pthread_exit(NULL);

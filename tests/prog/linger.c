@@ -4,7 +4,11 @@
  * threads that each unshare too come and go on the same CPU before the
  * process exits (their records wait in the same quarantine as the
  * lingering thread's; those of threads that never switch do not): the
- * record of the lingering thread must still name its call. */
+ * record of the lingering thread must still name its call.
+ * With ARGV[2] "left", the lingering thread never switches: main unshares
+ * instead and starts two threads that stay, after the short ones; the
+ * lingering thread, left behind, must still be known by its creation
+ * stack (start_lingerer), which a suppression may name. */
 #include "common.h"
 
 #include <semaphore.h>
@@ -25,20 +29,38 @@ __attribute__((noinline)) static void isolate_hostname(void)
 		abort();
 }
 
+static int left;
+
 static void *lingerer(void *p)
 {
 	(void)p;
 	say_tid("lingerer");
-	isolate_hostname();
+	if (!left)
+		isolate_hostname();
 	pthread_setspecific(key, &key);
 	return NULL;
 }
 
 static void *switcher(void *p)
 {
-	if (unshare(CLONE_NEWUTS) != 0)
+	if (!left && unshare(CLONE_NEWUTS) != 0)
 		abort();
 	return p;
+}
+
+static void *stay(void *p)
+{
+	sem_post(&parked);
+	sem_wait(&never);
+	return p;
+}
+
+__attribute__((noinline)) static void start_lingerer(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, lingerer, NULL))
+		abort();
 }
 
 int main(int argc, char **argv)
@@ -61,11 +83,19 @@ int main(int argc, char **argv)
 	pthread_key_create(&key, linger);
 	sem_init(&parked, 0, 0);
 	sem_init(&never, 0, 0);
-	if (pthread_create(&t, NULL, lingerer, NULL))
-		abort();
+	left = argc > 2 && !strcmp(argv[2], "left");
+	start_lingerer();
 	sem_wait(&parked);
 	for (int i = 0; i < n; i++)
 		if (pthread_create(&t, NULL, switcher, NULL) || pthread_join(t, NULL))
 			abort();
+	if (left) {
+		isolate_hostname();
+		for (int i = 0; i < 2; i++) {
+			if (pthread_create(&t, NULL, stay, NULL))
+				abort();
+			sem_wait(&parked);
+		}
+	}
 	return 0;
 }
