@@ -72,7 +72,7 @@ const struct nsp_thread *nsp_recmap_find(const struct nsp_recmap *m, pid_t tid)
 	return NULL;
 }
 
-static void rec_of(const struct nsp_thread *t, struct nsp_rec_thread *out)
+static void rec_fill(const struct nsp_thread *t, struct nsp_rec_thread *out)
 {
 	out->tid = t->tid;
 	out->parent_tid = t->parent_tid;
@@ -82,6 +82,32 @@ static void rec_of(const struct nsp_thread *t, struct nsp_rec_thread *out)
 	for (int k = 0; k < NSP_NKINDS; k++)
 		out->cause[k] = atomic_load_explicit(&t->cause[k], memory_order_relaxed);
 	out->stack = t->stack;
+}
+
+/* A record made after the thread's end (in its destructors) goes on from
+ * the one it ended with, while that one is still kept: that one stands
+ * for the thread if this one recorded nothing, else it gives the causes
+ * of the kinds not switched since.  (A thread created from such a
+ * destructor inherits nothing: the record its creator ended with is not
+ * held.) */
+static void rec_of(const struct nsp_thread *t, struct nsp_rec_thread *out)
+{
+	struct nsp_thread b;
+	int own = 0;
+
+	rec_fill(t, out);
+	if (!t->before || nsp_pool_copy(&nsp_threads, NSP_REF_IDX(t->before),
+					NSP_REF_GEN(t->before), &b) || b.tid != t->tid)
+		return;
+	for (int k = 0; k < NSP_NKINDS; k++)
+		own |= out->cause[k] != 0;
+	if (!own) {
+		rec_fill(&b, out);
+		return;
+	}
+	for (int k = 0; k < NSP_NKINDS; k++)
+		if (!out->cause[k])
+			out->cause[k] = atomic_load_explicit(&b.cause[k], memory_order_relaxed);
 }
 
 static int thread_of(const struct nsp_records *src, pid_t tid, struct nsp_rec_thread *out)
@@ -146,7 +172,13 @@ static int path_copy(const struct nsp_records *src, pid_t tid, struct nsp_path *
 {
 	const struct nsp_thread *t = nsp_recmap_find(src->ctx, tid);
 	nsp_ref r = t ? atomic_load_explicit(&t->path, memory_order_relaxed) : 0;
+	struct nsp_thread b;
 
+	/* No path since the thread's end: the one it ended with (rec_of). */
+	if (t && !r && t->before &&
+	    !nsp_pool_copy(&nsp_threads, NSP_REF_IDX(t->before), NSP_REF_GEN(t->before), &b) &&
+	    b.tid == t->tid)
+		r = atomic_load_explicit(&b.path, memory_order_relaxed);
 	return r && !nsp_pool_copy(&nsp_paths, NSP_REF_IDX(r), NSP_REF_GEN(r), p) ? 0 : -1;
 }
 

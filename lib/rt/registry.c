@@ -243,6 +243,7 @@ static struct nsp_thread *thread_alloc(int state)
 	t->main = 0;
 	t->parent_tid = 0;
 	t->parent = 0;
+	t->before = 0;
 	t->home = 0;
 	t->seq = next_seq();
 	/* cause[] and path are 0 already: see held. */
@@ -261,6 +262,7 @@ static struct nsp_thread *thread_alloc(int state)
  * once it ended (a creation from a later destructor). */
 static __thread struct nsp_thread *ahead NSP_TLS;
 static __thread int creations NSP_TLS; /* -1 once the thread ended */
+static __thread nsp_ref ended NSP_TLS;  /* the record it ended with */
 
 void nsp_thread_created(void)
 {
@@ -365,6 +367,7 @@ struct nsp_thread *nsp_self(void)
 	 * not see created may have started anywhere. */
 	t->main = tid == getpid();
 	t->home = t->main ? ~0u : 0;
+	t->before = ended;
 	atomic_store_explicit(&t->state, NSP_T_ALIVE, memory_order_release);
 	self = t;
 	if (t->tid != getpid())
@@ -706,6 +709,7 @@ void nsp_thread_end(void)
 	 * handler) switches take events from the pool, and creations
 	 * records. */
 	creations = -1;
+	ended = t->me;
 	if (ahead && !atomic_load(&nsp_reporting) &&
 	    (a = __atomic_exchange_n(&ahead, NULL, __ATOMIC_RELAXED)))
 		thread_release(a->me);

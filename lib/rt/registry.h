@@ -84,10 +84,14 @@ struct nsp_thread {
 	/* The rest only the creator writes, and reports read. */
 	pid_t parent_tid; /* 0: unknown (not created through our wrapper) */
 	nsp_ref parent;   /* creator's record, kept only when a cause flows */
+	/* Made for a thread after its end (a thread-specific data destructor
+	 * that switched or created a thread): the record it ended with, not
+	 * held (a report reads it if it is still there). */
+	nsp_ref before;
 	struct nsp_stack stack; /* creation stack */
 	_Atomic nsp_ref cause[NSP_NKINDS]; /* last switch of each kind */
 	_Atomic nsp_ref path; /* its nsp_path, made at its first switch (0: none) */
-	char pad_to_line[32];
+	char pad_to_line[24];
 };
 
 extern struct nsp_pool nsp_threads;

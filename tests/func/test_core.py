@@ -575,6 +575,17 @@ def a_thread_kept_alive_by_its_destructors_keeps_its_cause():
 
 
 @test
+def a_thread_that_creates_a_thread_in_its_destructors_keeps_its_cause():
+    # The creation gives the ended thread a record again; the report must
+    # still take the cause from the one it ended with.
+    r = run("linger", "10", "late")
+    rep = r.only_report()
+    s = one_spill(rep, r.tids["lingerer"], "uts")
+    check_cause(s, "unshare", r.tids["lingerer"], ["CLONE_NEWUTS"], "isolate_hostname")
+    expect(s["inherited_via"] == [] and s["history"], "its own call, and its path", s)
+
+
+@test
 def a_thread_left_behind_in_its_destructors_keeps_its_creation_stack():
     # It never switched: main did, after it, and two threads with main.
     # Its record (nothing but who created it, and where) must outlive the

@@ -8,7 +8,10 @@
  * With ARGV[2] "left", the lingering thread never switches: main unshares
  * instead and starts two threads that stay, after the short ones; the
  * lingering thread, left behind, must still be known by its creation
- * stack (start_lingerer), which a suppression may name. */
+ * stack (start_lingerer), which a suppression may name.  With "late",
+ * the lingering thread's destructor creates and joins a thread before it
+ * blocks (the library makes the thread a record again then): it must
+ * still be reported with its own call. */
 #include "common.h"
 
 #include <semaphore.h>
@@ -16,9 +19,20 @@
 static pthread_key_t key;
 static sem_t parked, never;
 
+static int left, late;
+
+static void *nothing(void *p)
+{
+	return p;
+}
+
 static void linger(void *p)
 {
+	pthread_t t;
+
 	(void)p;
+	if (late && (pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL)))
+		abort();
 	sem_post(&parked);
 	sem_wait(&never);
 }
@@ -28,8 +42,6 @@ __attribute__((noinline)) static void isolate_hostname(void)
 	if (unshare(CLONE_NEWUTS) != 0)
 		abort();
 }
-
-static int left;
 
 static void *lingerer(void *p)
 {
@@ -84,6 +96,7 @@ int main(int argc, char **argv)
 	sem_init(&parked, 0, 0);
 	sem_init(&never, 0, 0);
 	left = argc > 2 && !strcmp(argv[2], "left");
+	late = argc > 2 && !strcmp(argv[2], "late");
 	start_lingerer();
 	sem_wait(&parked);
 	for (int i = 0; i < n; i++)
