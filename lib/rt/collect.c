@@ -85,19 +85,24 @@ static void rec_fill(const struct nsp_thread *t, struct nsp_rec_thread *out)
 }
 
 /* A record made after the thread's end (in its destructors) goes on from
- * the one it ended with, while that one is still kept: that one stands
- * for the thread if this one recorded nothing, else it gives the causes
- * of the kinds not switched since.  (A thread created from such a
- * destructor inherits nothing: the record its creator ended with is not
- * held.) */
+ * the one it ended with, while that one is still kept: copied to b, 0; or
+ * -1.  (A thread created from such a destructor inherits nothing: the
+ * record its creator ended with is not held.) */
+static int ended_with(const struct nsp_thread *t, struct nsp_thread *b)
+{
+	return t->before && !nsp_pool_copy(&nsp_threads, NSP_REF_IDX(t->before),
+					   NSP_REF_GEN(t->before), b) && b->tid == t->tid ? 0 : -1;
+}
+
+/* That record stands for the thread if this one recorded nothing, else it
+ * gives the causes of the kinds not switched since. */
 static void rec_of(const struct nsp_thread *t, struct nsp_rec_thread *out)
 {
 	struct nsp_thread b;
 	int own = 0;
 
 	rec_fill(t, out);
-	if (!t->before || nsp_pool_copy(&nsp_threads, NSP_REF_IDX(t->before),
-					NSP_REF_GEN(t->before), &b) || b.tid != t->tid)
+	if (ended_with(t, &b))
 		return;
 	for (int k = 0; k < NSP_NKINDS; k++)
 		own |= out->cause[k] != 0;
@@ -174,10 +179,8 @@ static int path_copy(const struct nsp_records *src, pid_t tid, struct nsp_path *
 	nsp_ref r = t ? atomic_load_explicit(&t->path, memory_order_relaxed) : 0;
 	struct nsp_thread b;
 
-	/* No path since the thread's end: the one it ended with (rec_of). */
-	if (t && !r && t->before &&
-	    !nsp_pool_copy(&nsp_threads, NSP_REF_IDX(t->before), NSP_REF_GEN(t->before), &b) &&
-	    b.tid == t->tid)
+	/* No path since the thread's end: the one it ended with. */
+	if (t && !r && !ended_with(t, &b))
 		r = atomic_load_explicit(&b.path, memory_order_relaxed);
 	return r && !nsp_pool_copy(&nsp_paths, NSP_REF_IDX(r), NSP_REF_GEN(r), p) ? 0 : -1;
 }

@@ -81,7 +81,10 @@ struct nsp_thread {
 	unsigned char borrowed; /* runs on another thread's TLS (raw clone) */
 	unsigned char main;     /* the process's main thread */
 	unsigned short unused;
-	/* The rest only the creator writes, and reports read. */
+	/* The rest is written at the creation (by the creator), at a switch
+	 * or failed call, and at a record made after the thread's end (by
+	 * the thread); reports read it, and releases of records that held
+	 * something. */
 	pid_t parent_tid; /* 0: unknown (not created through our wrapper) */
 	nsp_ref parent;   /* creator's record, kept only when a cause flows */
 	/* Made for a thread after its end (a thread-specific data destructor
