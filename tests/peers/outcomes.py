@@ -73,13 +73,26 @@ def go_events(text):
                 pass
 
 
+GO_RESULT = re.compile(r'^\s*--- (PASS|FAIL|SKIP): (\S+) \(')
+
+
 def go_outcomes(text):
-    """go test -json: a package's result and each test's, PACKAGE.TEST."""
-    res = {}
+    """go test -json: a package's result and each test's, PACKAGE.TEST.
+    A test whose own output (a child test binary's, logged) holds result
+    lines of other tests can lose its result event to test2json, whatever
+    runs it, depending on how the child's lines fell: its own result line,
+    which test2json still gives to it, stands for it then."""
+    res, said = {}, {}
     for e in go_events(text):
+        name = e.get("Package", "") + ("." + e["Test"] if e.get("Test") else "")
         if e.get("Action") in GO_NAMES:
-            name = e.get("Package", "") + ("." + e["Test"] if e.get("Test") else "")
             res[name] = GO_NAMES[e["Action"]]
+        elif e.get("Action") == "output" and e.get("Test"):
+            m = GO_RESULT.match(e.get("Output", ""))
+            if m and m.group(2) == e["Test"]:
+                said[name] = m.group(1)
+    for name, outcome in said.items():
+        res.setdefault(name, outcome)
     return res
 
 

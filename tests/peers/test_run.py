@@ -57,6 +57,9 @@ GO = """\
 {"Action":"output","Package":"os/exec","Test":"TestB/sub","Output":"    x_test.go:9: why\\n"}
 {"Action":"skip","Package":"os/exec","Test":"TestB/sub"}
 {"Action":"fail","Package":"os/exec","Test":"TestB"}
+{"Action":"run","Package":"os/exec","Test":"TestC/n"}
+{"Action":"output","Package":"os/exec","Test":"TestC/n","Output":"        --- PASS: TestStop (0.00s)\\n"}
+{"Action":"output","Package":"os/exec","Test":"TestC/n","Output":"    --- PASS: TestC/n (0.62s)\\n"}
 go: a line that is not an event
 {"Action":"fail","Package":"os/exec"}
 """
@@ -94,8 +97,11 @@ def tap_outcomes_of_the_runner_and_each_test():
 @test
 def go_outcomes_from_events():
     got = outcomes.go_outcomes(GO)
+    # TestC/n: no result event, its own result line (not the logged
+    # child's TestStop) stands for it.
     expect(got == {"os/exec.TestA": "PASS", "os/exec.TestB/sub": "SKIP",
-                   "os/exec.TestB": "FAIL", "os/exec": "FAIL"}, "outcomes", got)
+                   "os/exec.TestB": "FAIL", "os/exec": "FAIL", "os/exec.TestC/n": "PASS"},
+           "outcomes", got)
     expect(outcomes.go_excerpt(GO, "os/exec.TestB/sub") == ["    x_test.go:9: why"], "excerpt")
 
 
